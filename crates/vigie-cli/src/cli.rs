@@ -1,0 +1,229 @@
+//! Command-line arguments, and the dispatch from a command to the engine or the store.
+
+use crate::config::{self, FileConfig};
+use crate::output::{self, OutputFormat};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use vigie_engine::ScanConfig;
+use vigie_ingest::ColumnMap;
+use vigie_store::{AccountQuery, PostQuery};
+
+/// Vigie: find terrorist propaganda in exports of public posts, with the evidence, for human review.
+#[derive(Debug, Parser)]
+#[command(name = "vigie", version, about, propagate_version = true)]
+pub struct Args {
+    /// The store: an SQLite file (created when missing) or a postgres:// URL.
+    #[arg(long, global = true, env = "VIGIE_DB")]
+    pub db: Option<String>,
+    /// Where media bytes are kept (default: `<db>-media/` beside an SQLite file, `./vigie-media` for PostgreSQL).
+    #[arg(long, global = true, env = "VIGIE_MEDIA_DIR")]
+    pub media_dir: Option<PathBuf>,
+    /// A configuration file (default: ./vigie.toml when present).
+    #[arg(long, global = true, env = "VIGIE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// More logging (-v info, -vv debug); VIGIE_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Vigie's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Detect the format of each file or folder, ingest it, and print a summary.
+    Scan {
+        /// Files or folders: X API v2 JSON/JSONL, Telegram exports, JSONL, CSV, media.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// CSV column mapping, FIELD=COLUMN (repeatable), e.g. --map id=tweet_id --map text=content.
+        #[arg(long = "map", value_name = "FIELD=COLUMN")]
+        map: Vec<String>,
+        /// The platform of JSONL/CSV records that name none.
+        #[arg(long)]
+        platform: Option<String>,
+        /// Posts per transaction.
+        #[arg(long)]
+        batch_posts: Option<usize>,
+        /// The largest record read, in bytes.
+        #[arg(long)]
+        max_record_bytes: Option<usize>,
+        /// The largest media file read, in bytes.
+        #[arg(long)]
+        max_media_bytes: Option<u64>,
+    },
+    /// Totals of the store: accounts, posts, media, per platform and language.
+    Stats,
+    /// List accounts.
+    Accounts {
+        /// Only this platform.
+        #[arg(long)]
+        platform: Option<String>,
+        /// Only accounts whose handle, id or name contains this.
+        #[arg(long)]
+        search: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Also show every observed state of each account.
+        #[arg(long)]
+        history: bool,
+    },
+    /// List posts, newest first.
+    Posts {
+        /// Only posts by this account (handle, with or without @, or platform id).
+        #[arg(long)]
+        account: Option<String>,
+        /// Only this platform.
+        #[arg(long)]
+        platform: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// List imports, newest first.
+    Imports {
+        /// At most this many.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// List quarantined records with their file, position and reason.
+    Quarantine {
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Write a deterministic synthetic corpus in every supported format (no real media or text).
+    Sample {
+        /// The folder to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The random seed.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+    /// Benchmarks.
+    Bench {
+        /// Which benchmark.
+        #[command(subcommand)]
+        which: BenchCommand,
+    },
+}
+
+/// Benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Generate X API v2 posts, then ingest them into a fresh SQLite store on one thread; report posts/s and
+    /// peak memory.
+    Ingest {
+        /// Posts to generate.
+        #[arg(long, default_value_t = 1_000_000)]
+        posts: usize,
+        /// Accounts they are spread over.
+        #[arg(long, default_value_t = 50_000)]
+        accounts: usize,
+        /// Work folder (default: a temporary folder, removed afterwards).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// Parses the process arguments (exits with code 2 on a usage error).
+pub fn parse() -> Args {
+    Args::parse()
+}
+
+struct Resolved {
+    db: String,
+    media_dir: Option<PathBuf>,
+    file: FileConfig,
+}
+
+fn resolve(args: &Args) -> anyhow::Result<Resolved> {
+    let file = config::load(args.config.as_deref())?;
+    let db = args.db.clone().or_else(|| file.db.clone()).unwrap_or_else(|| "vigie.db".to_owned());
+    let media_dir = args.media_dir.clone().or_else(|| file.media_dir.clone());
+    Ok(Resolved { db, media_dir, file })
+}
+
+fn open(r: &Resolved) -> anyhow::Result<Box<dyn vigie_store::Store>> {
+    vigie_store::open(&r.db, r.media_dir.as_deref()).with_context(|| format!("cannot open store {}", r.db))
+}
+
+/// Runs a command.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let r = resolve(&args)?;
+    let fmt = args.format;
+    match args.command {
+        Command::Scan { paths, map, platform, batch_posts, max_record_bytes, max_media_bytes } => {
+            let mut config = ScanConfig::default();
+            config.ingest.csv_columns = ColumnMap::parse(map.iter().map(String::as_str)).map_err(anyhow::Error::msg)?;
+            config.ingest.default_platform = platform;
+            if let Some(n) = max_record_bytes.or(r.file.limits.max_record_bytes) {
+                config.ingest.max_record_bytes = n;
+            }
+            if let Some(n) = max_media_bytes.or(r.file.limits.max_media_bytes) {
+                config.media.max_file_bytes = n;
+            }
+            if let Some(n) = batch_posts.or(r.file.batch_posts) {
+                config.batch_posts = n.max(1);
+            }
+            let mut store = open(&r)?;
+            let progress = output::ScanProgress::new(fmt);
+            let report = vigie_engine::scan(store.as_mut(), &paths, &config, &progress)?;
+            progress.finish();
+            let stats = store.stats()?;
+            output::scan_report(fmt, &report, &stats, &r.db)?;
+            Ok(if report.has_failures() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Stats => {
+            let stats = open(&r)?.stats()?;
+            output::stats(fmt, &stats, &r.db)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Accounts { platform, search, limit, history } => {
+            let mut store = open(&r)?;
+            let accounts = store.accounts(&AccountQuery { platform, search, limit })?;
+            let mut histories = Vec::new();
+            if history {
+                for a in &accounts {
+                    histories.push(store.observations(a.account.platform.as_str(), &a.account.platform_id)?);
+                }
+            }
+            output::accounts(fmt, &accounts, &histories)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Posts { account, platform, limit } => {
+            let posts = open(&r)?.posts(&PostQuery { account, platform, limit })?;
+            output::posts(fmt, &posts)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Imports { limit } => {
+            let imports = open(&r)?.imports(limit)?;
+            output::imports(fmt, &imports)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Quarantine { limit } => {
+            let records = open(&r)?.quarantined(limit)?;
+            output::quarantine(fmt, &records)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sample { out, seed } => {
+            let config = vigie_sample::SampleConfig { seed, ..vigie_sample::SampleConfig::small() };
+            let summary = vigie_sample::generate(&out, &config)
+                .with_context(|| format!("cannot write the sample corpus to {}", out.display()))?;
+            output::sample(fmt, &out, &summary)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { which: BenchCommand::Ingest { posts, accounts, dir } } => {
+            crate::bench::ingest(fmt, posts, accounts, dir)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

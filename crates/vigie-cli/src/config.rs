@@ -1,0 +1,44 @@
+//! The configuration file (`vigie.toml`): every key optional, every key with a default. Command-line flags
+//! and `VIGIE_*` environment variables override it.
+
+use anyhow::Context;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The file's contents.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// The store: an SQLite path or a `postgres://` URL. Default `vigie.db`.
+    pub db: Option<String>,
+    /// The media folder. Default: beside the SQLite file, or `./vigie-media` for PostgreSQL.
+    pub media_dir: Option<PathBuf>,
+    /// Ingest limits.
+    #[serde(default)]
+    pub limits: Limits,
+    /// Posts per transaction. Default 5000.
+    pub batch_posts: Option<usize>,
+}
+
+/// `[limits]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// The largest record (JSONL line, CSV row, Telegram message, X response file), bytes. Default 16 MiB.
+    pub max_record_bytes: Option<usize>,
+    /// The largest media file, bytes. Default 256 MiB.
+    pub max_media_bytes: Option<u64>,
+}
+
+/// Loads the file named by `--config`, else `./vigie.toml` if present, else the defaults.
+pub fn load(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+    let (path, required) = match path {
+        Some(p) => (p.to_path_buf(), true),
+        None => (PathBuf::from("vigie.toml"), false),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str(&text).with_context(|| format!("configuration file {}", path.display())),
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
+        Err(e) => Err(e).with_context(|| format!("cannot read configuration file {}", path.display())),
+    }
+}

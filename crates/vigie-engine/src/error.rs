@@ -1,0 +1,13 @@
+//! Engine errors: what stops a whole scan.
+
+/// Why a scan stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// A path given to the scan could not be read or is of no known format.
+    #[error(transparent)]
+    Input(#[from] vigie_ingest::IngestError),
+    /// The store failed; what was committed before stays.
+    #[error(transparent)]
+    Store(#[from] vigie_store::StoreError),
+}

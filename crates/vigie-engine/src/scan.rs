@@ -1,0 +1,281 @@
+//! `scan`: every input under the given paths, into the store.
+//!
+//! Records are pushed into a [`Batch`] and written one transaction per batch, with idempotent upserts.
+//! A scan killed at any moment leaves only whole batches behind, and scanning again converges to the same
+//! content as a scan that was never interrupted.
+
+use crate::EngineError;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use vigie_ingest::{IngestError, IngestOptions, Input, Skipped, Stop};
+use vigie_media::MediaLimits;
+use vigie_model::{
+    Attachment, Format, ImportCounts, ImportStatus, Media, Position, QuarantinedRecord, Record,
+};
+use vigie_store::{Batch, Store, StoreError, StoredMedia};
+
+/// How a scan reads and writes.
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    /// Limits and options for the adapters.
+    pub ingest: IngestOptions,
+    /// Limits for media files.
+    pub media: MediaLimits,
+    /// Posts per transaction. Default 5,000: large enough to amortize the commit, small enough to bound
+    /// memory (a batch holds at most this many posts plus their accounts).
+    pub batch_posts: usize,
+    /// How many quarantined records the report quotes. Default 10.
+    pub quote_quarantined: usize,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanConfig {
+            ingest: IngestOptions::default(),
+            media: MediaLimits::default(),
+            batch_posts: 5_000,
+            quote_quarantined: 10,
+        }
+    }
+}
+
+/// Progress callbacks, for a progress bar. Called from the scanning thread.
+pub trait Progress {
+    /// An input is starting.
+    fn input(&self, index: usize, total: usize, input: &Input);
+    /// Records were read since the last call.
+    fn records(&self, n: u64);
+}
+
+/// Progress that shows nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SilentProgress;
+
+impl Progress for SilentProgress {
+    fn input(&self, _: usize, _: usize, _: &Input) {}
+    fn records(&self, _: u64) {}
+}
+
+/// What happened to one input.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputReport {
+    /// The path as shown.
+    pub path: String,
+    /// Its format.
+    pub format: Format,
+    /// The store's import id.
+    pub import_id: i64,
+    /// What was read.
+    pub counts: ImportCounts,
+    /// How it ended.
+    pub status: ImportStatus,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+}
+
+/// What a scan did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanReport {
+    /// One entry per input.
+    pub inputs: Vec<InputReport>,
+    /// Paths passed over.
+    pub skipped: Vec<(String, String)>,
+    /// The sum over inputs.
+    pub totals: ImportCounts,
+    /// The first quarantined records, for the summary.
+    pub quarantined: Vec<QuarantinedRecord>,
+    /// Wall time.
+    #[serde(serialize_with = "secs")]
+    pub elapsed: Duration,
+}
+
+fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}
+
+impl ScanReport {
+    /// Whether some input could not be read at all.
+    pub fn has_failures(&self) -> bool {
+        self.inputs.iter().any(|i| i.status == ImportStatus::Failed)
+    }
+}
+
+/// Scans `paths` into `store`.
+///
+/// Errors only when a given path does not exist or is of no known format (before anything is written), or
+/// when the store fails. An input that cannot be read is reported as failed and the scan goes on.
+pub fn scan(
+    store: &mut dyn Store,
+    paths: &[PathBuf],
+    config: &ScanConfig,
+    progress: &dyn Progress,
+) -> Result<ScanReport, EngineError> {
+    let started = Instant::now();
+    let discovery = vigie_ingest::discover(paths)?;
+    let mut report = ScanReport {
+        inputs: Vec::new(),
+        skipped: discovery.skipped.iter().map(|Skipped { path, reason }| (path.display().to_string(), reason.clone())).collect(),
+        totals: ImportCounts::default(),
+        quarantined: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
+    let total = discovery.inputs.len();
+    for (index, input) in discovery.inputs.iter().enumerate() {
+        progress.input(index, total, input);
+        let one = scan_input(store, input, config, progress, &mut report.quarantined)?;
+        report.totals.add(&one.counts);
+        report.inputs.push(one);
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// The state of one input's import while it is read.
+struct Importer<'a> {
+    store: &'a mut dyn Store,
+    config: &'a ScanConfig,
+    progress: &'a dyn Progress,
+    quoted: &'a mut Vec<QuarantinedRecord>,
+    import_id: i64,
+    batch: Batch,
+    counts: ImportCounts,
+    unreported: u64,
+    failure: Option<StoreError>,
+}
+
+fn scan_input(
+    store: &mut dyn Store,
+    input: &Input,
+    config: &ScanConfig,
+    progress: &dyn Progress,
+    quoted: &mut Vec<QuarantinedRecord>,
+) -> Result<InputReport, EngineError> {
+    let import_id = store.begin_import(&input.display, input.format)?;
+    let mut importer = Importer {
+        store,
+        config,
+        progress,
+        quoted,
+        import_id,
+        batch: Batch::default(),
+        counts: ImportCounts::default(),
+        unreported: 0,
+        failure: None,
+    };
+    let result = vigie_ingest::read(input, &config.ingest, &mut |record| importer.accept(record));
+    if let Some(e) = importer.failure.take() {
+        return Err(e.into());
+    }
+    importer.flush()?;
+    progress.records(importer.unreported);
+    let (status, error) = match result {
+        Ok(()) => (ImportStatus::Complete, None),
+        Err(IngestError::Stopped) => (ImportStatus::Failed, Some("stopped".to_owned())),
+        Err(e) => (ImportStatus::Failed, Some(e.to_string())),
+    };
+    let counts = importer.counts;
+    store.finish_import(import_id, status, &counts, error.as_deref())?;
+    Ok(InputReport { path: input.display.clone(), format: input.format, import_id, counts, status, error })
+}
+
+impl Importer<'_> {
+    fn accept(&mut self, record: Record) -> Result<(), Stop> {
+        self.unreported += 1;
+        if self.unreported >= 1024 {
+            self.progress.records(self.unreported);
+            self.unreported = 0;
+        }
+        match record {
+            Record::Account(a) => {
+                self.counts.accounts += 1;
+                self.batch.push_account(a);
+            }
+            Record::Post(mut p) => {
+                self.counts.posts += 1;
+                let (file, at) = match &p.source {
+                    Some(s) => (s.file.clone(), s.position.to_string()),
+                    None => (String::new(), format!("post {}", p.platform_id)),
+                };
+                for (i, att) in p.attachments.iter_mut().enumerate() {
+                    if att.file.is_some() {
+                        let position = Position::JsonPath(format!("{at}, attachment {i}"));
+                        self.store_attachment(att, &file, position);
+                    }
+                }
+                self.batch.push_post(p);
+            }
+            Record::Media(m) => {
+                let mut att = Attachment::new(vigie_model::MediaKind::File);
+                att.file = Some(m.file);
+                if let Some(media) = self.store_media(&mut att, &m.display_path, Position::File) {
+                    self.batch.media.push(StoredMedia { media, source_path: Some(m.display_path) });
+                }
+            }
+            Record::Quarantine(q) => self.quarantine(q),
+        }
+        if self.batch.posts.len() >= self.config.batch_posts || self.batch.len() >= self.config.batch_posts * 4 {
+            if let Err(e) = self.flush() {
+                self.failure = Some(e);
+                return Err(Stop);
+            }
+        }
+        Ok(())
+    }
+
+    fn quarantine(&mut self, q: QuarantinedRecord) {
+        self.counts.quarantined += 1;
+        if self.quoted.len() < self.config.quote_quarantined {
+            self.quoted.push(q.clone());
+        }
+        self.batch.quarantine.push(q);
+    }
+
+    fn store_attachment(&mut self, att: &mut Attachment, file: &str, position: Position) {
+        if let Some(media) = self.store_media(att, file, position) {
+            self.batch.media.push(StoredMedia { media, source_path: None });
+        }
+    }
+
+    /// Reads, hashes and stores the bytes of an attachment's file; on failure the attachment keeps no
+    /// digest and the failure is quarantined.
+    fn store_media(&mut self, att: &mut Attachment, shown: &str, position: Position) -> Option<Media> {
+        let path = att.file.take()?;
+        let bytes = match vigie_media::read_capped(&path, &self.config.media) {
+            Ok(b) => b,
+            Err(e) => {
+                self.quarantine(QuarantinedRecord::new(shown, position, e.to_string(), b""));
+                return None;
+            }
+        };
+        let digests = vigie_media::digests(&bytes);
+        let info = vigie_media::describe(&bytes);
+        if let Err(e) = self.store.blobs().put(&digests.sha256, &bytes) {
+            self.quarantine(QuarantinedRecord::new(shown, position, e.to_string(), b""));
+            return None;
+        }
+        self.counts.media += 1;
+        att.sha256 = Some(digests.sha256.clone());
+        if att.width.is_none() {
+            att.width = info.width;
+            att.height = info.height;
+        }
+        Some(Media {
+            sha256: digests.sha256,
+            md5: digests.md5,
+            mime: info.mime,
+            byte_size: bytes.len() as u64,
+            width: info.width,
+            height: info.height,
+        })
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        self.store.write_batch(self.import_id, &self.batch, &self.counts)?;
+        self.batch.clear();
+        Ok(())
+    }
+}

@@ -1,0 +1,1 @@
+//! Tests for the x_v2 adapter.

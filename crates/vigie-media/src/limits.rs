@@ -1,0 +1,85 @@
+//! Limits on what is read, and the one way media bytes are read from disk.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Budgets for reading media. Every read goes through [`read_capped`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaLimits {
+    /// The largest file read, in bytes. Default 256 MiB.
+    pub max_file_bytes: u64,
+}
+
+impl Default for MediaLimits {
+    fn default() -> Self {
+        MediaLimits { max_file_bytes: 256 * 1024 * 1024 }
+    }
+}
+
+/// Why a medium could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    /// The file could not be opened or read.
+    #[error("cannot read media file {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is larger than the limit.
+    #[error("media file {path} is larger than the {limit}-byte limit")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit in force.
+        limit: u64,
+    },
+    /// The file is empty.
+    #[error("media file {path} is empty")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// Reads a whole file, refusing files over `limits.max_file_bytes` (checked both from the metadata and while
+/// reading, so a file that grows meanwhile is still cut off) and empty files.
+pub fn read_capped(path: &Path, limits: &MediaLimits) -> Result<Vec<u8>, MediaError> {
+    let io = |source| MediaError::Io { path: path.to_owned(), source };
+    let file = File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    if len > limits.max_file_bytes {
+        return Err(MediaError::TooLarge { path: path.to_owned(), limit: limits.max_file_bytes });
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(limits.max_file_bytes + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(MediaError::TooLarge { path: path.to_owned(), limit: limits.max_file_bytes });
+    }
+    if bytes.is_empty() {
+        return Err(MediaError::Empty { path: path.to_owned() });
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caps_and_empties() {
+        let dir = std::env::temp_dir().join(format!("vigie-media-limits-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok();
+        let big = dir.join("big.bin");
+        let empty = dir.join("empty.bin");
+        std::fs::write(&big, vec![7u8; 100]).ok();
+        std::fs::write(&empty, b"").ok();
+        let limits = MediaLimits { max_file_bytes: 99 };
+        assert!(matches!(read_capped(&big, &limits), Err(MediaError::TooLarge { .. })));
+        assert!(matches!(read_capped(&empty, &limits), Err(MediaError::Empty { .. })));
+        assert_eq!(read_capped(&big, &MediaLimits::default()).map(|b| b.len()).ok(), Some(100));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

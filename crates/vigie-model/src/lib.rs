@@ -1,0 +1,22 @@
+//! The nouns of Vigie: platforms, accounts, posts, media, imports and quarantined records.
+//!
+//! Plain data with `serde`, no I/O. Every other crate speaks in these types; persisted and wire formats are
+//! defined by the crates that own them (`vigie-store`, later `vigie-server`), not by these structs' layout.
+
+mod account;
+mod import;
+mod media;
+mod platform;
+mod post;
+mod quarantine;
+mod record;
+mod time;
+
+pub use account::{Account, observation_fingerprint};
+pub use import::{Format, ImportCounts, ImportStatus, ImportSummary};
+pub use media::{Attachment, Media, MediaKind, MediaSource};
+pub use platform::Platform;
+pub use post::{Post, PostRef, RefKind};
+pub use quarantine::{Position, QuarantinedRecord, RAW_RECORD_CAP, Source};
+pub use record::Record;
+pub use time::{Timestamp, TimestampError};

@@ -1,0 +1,19 @@
+//! Deterministic, synthetic and benign test corpora in every export format Vigie ingests.
+//!
+//! The corpora are the negative class and the plumbing test bed: everyday posts (weather, markets,
+//! football, cooking, transport, local news) in French, English and Arabic, drawn pictures, and a handful
+//! of deliberately malformed records, each listed in the [`SampleSummary`] so that tests can assert exact
+//! counts. A seed fixes every byte; no `rand` crate is involved.
+
+mod accounts;
+mod dates;
+mod error;
+mod image;
+mod phrases;
+mod rng;
+mod text;
+mod x_v2;
+
+pub use error::SampleError;
+pub use image::{draw_image, encode_jpeg, encode_png};
+pub use x_v2::write_x_v2_jsonl;

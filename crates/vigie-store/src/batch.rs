@@ -1,0 +1,107 @@
+//! Batches: what one transaction writes.
+
+use std::collections::HashMap;
+use vigie_model::{Account, Media, Post, QuarantinedRecord, Timestamp, observation_fingerprint};
+
+/// One observed state of an account, with the span of times it was seen in this batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSighting {
+    /// The state.
+    pub account: Account,
+    /// Its fingerprint ([`observation_fingerprint`]); `None` for an account known by id only.
+    pub fingerprint: Option<i64>,
+    /// The earliest time it was seen.
+    pub first_seen: Option<Timestamp>,
+    /// The latest time it was seen.
+    pub last_seen: Option<Timestamp>,
+}
+
+/// A medium whose bytes are in the media folder, and where it was found when loose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMedia {
+    /// The medium.
+    pub media: Media,
+    /// The loose file it came from, if it came with no post.
+    pub source_path: Option<String>,
+}
+
+/// Records to write in one transaction. Account sightings are merged as they are pushed (one per account
+/// state), so a batch of ten thousand posts by a hundred accounts writes a hundred observations.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Account states.
+    pub accounts: Vec<AccountSighting>,
+    /// Posts.
+    pub posts: Vec<Post>,
+    /// Media.
+    pub media: Vec<StoredMedia>,
+    /// Quarantined records.
+    pub quarantine: Vec<QuarantinedRecord>,
+    index: HashMap<(String, String, Option<i64>), usize>,
+}
+
+impl Batch {
+    /// Adds an account state, merging it with the same state already in the batch.
+    pub fn push_account(&mut self, account: Account) {
+        let fingerprint = account.has_profile().then(|| observation_fingerprint(&account));
+        let key = (account.platform.as_str().to_owned(), account.platform_id.clone(), fingerprint);
+        let seen = account.observed_at;
+        match self.index.get(&key) {
+            Some(&i) => {
+                let s = &mut self.accounts[i];
+                s.first_seen = min_opt(s.first_seen, seen);
+                s.last_seen = max_opt(s.last_seen, seen);
+            }
+            None => {
+                self.index.insert(key, self.accounts.len());
+                self.accounts.push(AccountSighting { account, fingerprint, first_seen: seen, last_seen: seen });
+            }
+        }
+    }
+
+    /// Adds a post. Its author, if not pushed as an account, is created as an id-only account.
+    pub fn push_post(&mut self, post: Post) {
+        if let Some(author) = &post.account_id {
+            let key = (post.platform.as_str().to_owned(), author.clone(), None);
+            if !self.index.contains_key(&key) {
+                self.index.insert(key, self.accounts.len());
+                let account = Account::with_id(post.platform.clone(), author.clone());
+                self.accounts.push(AccountSighting { account, fingerprint: None, first_seen: None, last_seen: None });
+            }
+        }
+        self.posts.push(post);
+    }
+
+    /// The number of records in the batch.
+    pub fn len(&self) -> usize {
+        self.accounts.len() + self.posts.len() + self.media.len() + self.quarantine.len()
+    }
+
+    /// Whether the batch is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Empties the batch, keeping its allocations.
+    pub fn clear(&mut self) {
+        self.accounts.clear();
+        self.posts.clear();
+        self.media.clear();
+        self.quarantine.clear();
+        self.index.clear();
+    }
+}
+
+fn min_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn max_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}

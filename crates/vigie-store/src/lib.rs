@@ -1,0 +1,90 @@
+//! Persistence: one [`Store`] interface over SQLite (the default, a single file) and PostgreSQL (shared by a
+//! team), versioned migrations, and the content-addressed folder that holds media bytes.
+//!
+//! This is the only crate that contains SQL. Writes arrive in [`Batch`]es, each written in one
+//! transaction with idempotent upserts: writing the same batch twice changes nothing, which is what makes
+//! re-imports and restarted scans converge to the same content.
+
+mod batch;
+mod blobs;
+mod error;
+mod migrations;
+mod postgres;
+mod query;
+mod sqlite;
+
+pub use batch::{AccountSighting, Batch, StoredMedia};
+pub use blobs::Blobs;
+pub use error::StoreError;
+pub use query::{AccountQuery, AccountView, Count, PostQuery, PostView, Snapshot, Stats};
+
+use std::path::{Path, PathBuf};
+use vigie_model::{Format, ImportCounts, ImportStatus, ImportSummary, QuarantinedRecord};
+
+/// The database engine behind a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// The store's interface. Both backends implement it and pass the same test suite.
+pub trait Store: Send {
+    /// Which backend this is.
+    fn backend(&self) -> Backend;
+    /// The schema version after migrations.
+    fn schema_version(&mut self) -> Result<i64, StoreError>;
+    /// Records the start of an import and returns its id.
+    fn begin_import(&mut self, path: &str, format: Format) -> Result<i64, StoreError>;
+    /// Writes a batch in one transaction, with the running counts of its import.
+    fn write_batch(&mut self, import_id: i64, batch: &Batch, counts: &ImportCounts) -> Result<(), StoreError>;
+    /// Records the end of an import.
+    fn finish_import(
+        &mut self,
+        import_id: i64,
+        status: ImportStatus,
+        counts: &ImportCounts,
+        error: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// Totals, per platform and per language.
+    fn stats(&mut self) -> Result<Stats, StoreError>;
+    /// Accounts, newest observation first.
+    fn accounts(&mut self, query: &AccountQuery) -> Result<Vec<AccountView>, StoreError>;
+    /// Every observed state of one account, oldest first.
+    fn observations(&mut self, platform: &str, platform_id: &str) -> Result<Vec<vigie_model::Account>, StoreError>;
+    /// Posts matching a query, newest first.
+    fn posts(&mut self, query: &PostQuery) -> Result<Vec<PostView>, StoreError>;
+    /// Quarantined records, in the order they were stored.
+    fn quarantined(&mut self, limit: usize) -> Result<Vec<QuarantinedRecord>, StoreError>;
+    /// Imports, newest first.
+    fn imports(&mut self, limit: usize) -> Result<Vec<ImportSummary>, StoreError>;
+    /// The whole content (not the import log), in a canonical order: two stores with the same content give
+    /// equal snapshots, whatever their row ids. For tests and `vigie stats --digest`.
+    fn snapshot(&mut self) -> Result<Snapshot, StoreError>;
+    /// The folder of media bytes.
+    fn blobs(&self) -> &Blobs;
+}
+
+/// Opens (creating and migrating when needed) the store named by `url`: `postgres://...` or
+/// `postgresql://...` for PostgreSQL, `sqlite:PATH` or a plain file path for SQLite.
+///
+/// Media bytes go to `media_dir`, or by default beside the database: `<db file stem>-media/` for SQLite,
+/// `./vigie-media/` for PostgreSQL.
+pub fn open(url: &str, media_dir: Option<&Path>) -> Result<Box<dyn Store>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let dir = media_dir.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("vigie-media"));
+        Ok(Box::new(postgres::PostgresStore::open(url, Blobs::open(&dir)?)?))
+    } else {
+        let path = Path::new(url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url));
+        let dir = match media_dir {
+            Some(d) => d.to_path_buf(),
+            None => {
+                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "vigie".into());
+                path.with_file_name(format!("{stem}-media"))
+            }
+        };
+        Ok(Box::new(sqlite::SqliteStore::open(path, Blobs::open(&dir)?)?))
+    }
+}
