@@ -33,11 +33,17 @@ fn peak_rss_mib() -> f64 {
         .unwrap_or(0.0)
 }
 
-pub fn ingest(format: OutputFormat, posts: usize, accounts: usize, dir: Option<PathBuf>) -> anyhow::Result<()> {
+pub fn ingest(
+    format: OutputFormat,
+    posts: usize,
+    accounts: usize,
+    dir: Option<PathBuf>,
+) -> anyhow::Result<()> {
     let temp;
     let dir = match dir {
         Some(d) => {
-            std::fs::create_dir_all(&d).with_context(|| format!("cannot create {}", d.display()))?;
+            std::fs::create_dir_all(&d)
+                .with_context(|| format!("cannot create {}", d.display()))?;
             d
         }
         None => {
@@ -47,21 +53,42 @@ pub fn ingest(format: OutputFormat, posts: usize, accounts: usize, dir: Option<P
     };
     let input = dir.join("x-v2-bench.jsonl");
     let db = dir.join("bench.db");
-    for stale in [db.clone(), dir.join("bench.db-wal"), dir.join("bench.db-shm")] {
+    for stale in [
+        db.clone(),
+        dir.join("bench.db-wal"),
+        dir.join("bench.db-shm"),
+    ] {
         let _ = std::fs::remove_file(stale);
     }
-    eprintln!("generating {posts} posts by {accounts} accounts into {} ...", input.display());
-    let file = std::fs::File::create(&input).with_context(|| format!("cannot create {}", input.display()))?;
+    eprintln!(
+        "generating {posts} posts by {accounts} accounts into {} ...",
+        input.display()
+    );
+    let file = std::fs::File::create(&input)
+        .with_context(|| format!("cannot create {}", input.display()))?;
     let input_bytes = vigie_sample::write_x_v2_jsonl(BufWriter::new(file), posts, accounts, 42)?;
     let rss_before = peak_rss_mib();
     eprintln!("ingesting into {} ...", db.display());
     let mut store = vigie_store::open(&db.to_string_lossy(), None)?;
     let started = Instant::now();
-    let report = vigie_engine::scan(store.as_mut(), std::slice::from_ref(&input), &ScanConfig::default(), &SilentProgress)?;
+    let report = vigie_engine::scan(
+        store.as_mut(),
+        std::slice::from_ref(&input),
+        &ScanConfig::default(),
+        &SilentProgress,
+    )?;
     let seconds = started.elapsed().as_secs_f64();
     let stats = store.stats()?;
-    anyhow::ensure!(stats.posts as usize == posts, "stored {} posts, generated {posts}", stats.posts);
-    anyhow::ensure!(report.totals.quarantined == 0, "{} records quarantined", report.totals.quarantined);
+    anyhow::ensure!(
+        stats.posts as usize == posts,
+        "stored {} posts, generated {posts}",
+        stats.posts
+    );
+    anyhow::ensure!(
+        report.totals.quarantined == 0,
+        "{} records quarantined",
+        report.totals.quarantined
+    );
     let result = IngestBench {
         posts_generated: posts,
         input_bytes,

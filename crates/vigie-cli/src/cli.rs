@@ -59,7 +59,12 @@ pub enum Command {
         max_media_bytes: Option<u64>,
     },
     /// Totals of the store: accounts, posts, media, per platform and language.
-    Stats,
+    Stats {
+        /// Also print a SHA-256 digest of the whole content (row ids and the import log left out): two stores
+        /// holding the same records have the same digest.
+        #[arg(long)]
+        digest: bool,
+    },
     /// List accounts.
     Accounts {
         /// Only this platform.
@@ -147,13 +152,22 @@ struct Resolved {
 
 fn resolve(args: &Args) -> anyhow::Result<Resolved> {
     let file = config::load(args.config.as_deref())?;
-    let db = args.db.clone().or_else(|| file.db.clone()).unwrap_or_else(|| "vigie.db".to_owned());
+    let db = args
+        .db
+        .clone()
+        .or_else(|| file.db.clone())
+        .unwrap_or_else(|| "vigie.db".to_owned());
     let media_dir = args.media_dir.clone().or_else(|| file.media_dir.clone());
-    Ok(Resolved { db, media_dir, file })
+    Ok(Resolved {
+        db,
+        media_dir,
+        file,
+    })
 }
 
 fn open(r: &Resolved) -> anyhow::Result<Box<dyn vigie_store::Store>> {
-    vigie_store::open(&r.db, r.media_dir.as_deref()).with_context(|| format!("cannot open store {}", r.db))
+    vigie_store::open(&r.db, r.media_dir.as_deref())
+        .with_context(|| format!("cannot open store {}", r.db))
 }
 
 /// Runs a command.
@@ -161,9 +175,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let r = resolve(&args)?;
     let fmt = args.format;
     match args.command {
-        Command::Scan { paths, map, platform, batch_posts, max_record_bytes, max_media_bytes } => {
+        Command::Scan {
+            paths,
+            map,
+            platform,
+            batch_posts,
+            max_record_bytes,
+            max_media_bytes,
+        } => {
             let mut config = ScanConfig::default();
-            config.ingest.csv_columns = ColumnMap::parse(map.iter().map(String::as_str)).map_err(anyhow::Error::msg)?;
+            config.ingest.csv_columns =
+                ColumnMap::parse(map.iter().map(String::as_str)).map_err(anyhow::Error::msg)?;
             config.ingest.default_platform = platform;
             if let Some(n) = max_record_bytes.or(r.file.limits.max_record_bytes) {
                 config.ingest.max_record_bytes = n;
@@ -180,27 +202,56 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             progress.finish();
             let stats = store.stats()?;
             output::scan_report(fmt, &report, &stats, &r.db)?;
-            Ok(if report.has_failures() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if report.has_failures() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
-        Command::Stats => {
-            let stats = open(&r)?.stats()?;
-            output::stats(fmt, &stats, &r.db)?;
+        Command::Stats { digest } => {
+            let mut store = open(&r)?;
+            let stats = store.stats()?;
+            let digest = if digest {
+                Some(output::ContentDigest::of(&store.snapshot()?))
+            } else {
+                None
+            };
+            output::stats(fmt, &stats, digest.as_ref(), &r.db)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Accounts { platform, search, limit, history } => {
+        Command::Accounts {
+            platform,
+            search,
+            limit,
+            history,
+        } => {
             let mut store = open(&r)?;
-            let accounts = store.accounts(&AccountQuery { platform, search, limit })?;
+            let accounts = store.accounts(&AccountQuery {
+                platform,
+                search,
+                limit,
+            })?;
             let mut histories = Vec::new();
             if history {
                 for a in &accounts {
-                    histories.push(store.observations(a.account.platform.as_str(), &a.account.platform_id)?);
+                    histories.push(
+                        store.observations(a.account.platform.as_str(), &a.account.platform_id)?,
+                    );
                 }
             }
             output::accounts(fmt, &accounts, &histories)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Posts { account, platform, limit } => {
-            let posts = open(&r)?.posts(&PostQuery { account, platform, limit })?;
+        Command::Posts {
+            account,
+            platform,
+            limit,
+        } => {
+            let posts = open(&r)?.posts(&PostQuery {
+                account,
+                platform,
+                limit,
+            })?;
             output::posts(fmt, &posts)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -215,13 +266,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Sample { out, seed } => {
-            let config = vigie_sample::SampleConfig { seed, ..vigie_sample::SampleConfig::small() };
+            let config = vigie_sample::SampleConfig {
+                seed,
+                ..vigie_sample::SampleConfig::small()
+            };
             let summary = vigie_sample::generate(&out, &config)
                 .with_context(|| format!("cannot write the sample corpus to {}", out.display()))?;
             output::sample(fmt, &out, &summary)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench { which: BenchCommand::Ingest { posts, accounts, dir } } => {
+        Command::Bench {
+            which:
+                BenchCommand::Ingest {
+                    posts,
+                    accounts,
+                    dir,
+                },
+        } => {
             crate::bench::ingest(fmt, posts, accounts, dir)?;
             Ok(ExitCode::SUCCESS)
         }

@@ -37,8 +37,14 @@ pub fn load(path: Option<&Path>) -> anyhow::Result<FileConfig> {
         None => (PathBuf::from("vigie.toml"), false),
     };
     match std::fs::read_to_string(&path) {
-        Ok(text) => toml::from_str(&text).with_context(|| format!("configuration file {}", path.display())),
-        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
-        Err(e) => Err(e).with_context(|| format!("cannot read configuration file {}", path.display())),
+        Ok(text) => {
+            toml::from_str(&text).with_context(|| format!("configuration file {}", path.display()))
+        }
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(FileConfig::default())
+        }
+        Err(e) => {
+            Err(e).with_context(|| format!("cannot read configuration file {}", path.display()))
+        }
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use vigie_engine::{Progress, ScanReport};
 use vigie_ingest::Input;
 use vigie_model::{Account, ImportSummary, QuarantinedRecord};
-use vigie_store::{AccountView, Count, PostView, Stats};
+use vigie_store::{AccountView, Count, PostView, Snapshot, Stats};
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -36,8 +36,10 @@ impl ScanProgress {
     pub fn new(format: OutputFormat) -> Self {
         let bar = (format == OutputFormat::Text && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new_spinner();
-            let style = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {pos} records ({per_sec}) {wide_msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner());
+            let style = ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {pos} records ({per_sec}) {wide_msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
             bar.set_style(style);
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
             bar
@@ -56,7 +58,12 @@ impl ScanProgress {
 impl Progress for ScanProgress {
     fn input(&self, index: usize, total: usize, input: &Input) {
         if let Some(bar) = &self.bar {
-            bar.set_message(format!("[{}/{total}] {} {}", index + 1, input.format, input.display));
+            bar.set_message(format!(
+                "[{}/{total}] {} {}",
+                index + 1,
+                input.format,
+                input.display
+            ));
         }
     }
     fn records(&self, n: u64) {
@@ -70,11 +77,20 @@ fn counts_line(counts: &[Count]) -> String {
     if counts.is_empty() {
         return "none".to_owned();
     }
-    counts.iter().map(|c| format!("{} {}", c.key, c.count)).collect::<Vec<_>>().join(", ")
+    counts
+        .iter()
+        .map(|c| format!("{} {}", c.key, c.count))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Prints a scan's summary.
-pub fn scan_report(format: OutputFormat, report: &ScanReport, stats: &Stats, db: &str) -> anyhow::Result<()> {
+pub fn scan_report(
+    format: OutputFormat,
+    report: &ScanReport,
+    stats: &Stats,
+    db: &str,
+) -> anyhow::Result<()> {
     if format == OutputFormat::Json {
         #[derive(Serialize)]
         struct Out<'a> {
@@ -82,11 +98,20 @@ pub fn scan_report(format: OutputFormat, report: &ScanReport, stats: &Stats, db:
             store: &'a Stats,
             db: &'a str,
         }
-        return json(&Out { scan: report, store: stats, db });
+        return json(&Out {
+            scan: report,
+            store: stats,
+            db,
+        });
     }
     let mut out = std::io::stdout().lock();
     let t = &report.totals;
-    writeln!(out, "Scanned {} inputs in {:.1} s into {db}", report.inputs.len(), report.elapsed.as_secs_f64())?;
+    writeln!(
+        out,
+        "Scanned {} inputs in {:.1} s into {db}",
+        report.inputs.len(),
+        report.elapsed.as_secs_f64()
+    )?;
     for i in &report.inputs {
         let c = &i.counts;
         write!(
@@ -104,15 +129,37 @@ pub fn scan_report(format: OutputFormat, report: &ScanReport, stats: &Stats, db:
             None => writeln!(out)?,
         }
     }
-    writeln!(out, "Read: {} posts, {} account records, {} media files, {} quarantined", t.posts, t.accounts, t.media, t.quarantined)?;
+    writeln!(
+        out,
+        "Read: {} posts, {} account records, {} media files, {} quarantined",
+        t.posts, t.accounts, t.media, t.quarantined
+    )?;
     writeln!(
         out,
         "Store: {} accounts ({} observed states), {} posts, {} attachments, {} media ({} bytes), {} quarantined",
-        stats.accounts, stats.observations, stats.posts, stats.attachments, stats.media, stats.media_bytes, stats.quarantined
+        stats.accounts,
+        stats.observations,
+        stats.posts,
+        stats.attachments,
+        stats.media,
+        stats.media_bytes,
+        stats.quarantined
     )?;
-    writeln!(out, "  posts per platform: {}", counts_line(&stats.posts_per_platform))?;
-    writeln!(out, "  accounts per platform: {}", counts_line(&stats.accounts_per_platform))?;
-    writeln!(out, "  posts per language: {}", counts_line(&stats.posts_per_language))?;
+    writeln!(
+        out,
+        "  posts per platform: {}",
+        counts_line(&stats.posts_per_platform)
+    )?;
+    writeln!(
+        out,
+        "  accounts per platform: {}",
+        counts_line(&stats.accounts_per_platform)
+    )?;
+    writeln!(
+        out,
+        "  posts per language: {}",
+        counts_line(&stats.posts_per_language)
+    )?;
     if !report.skipped.is_empty() {
         writeln!(out, "Skipped {} paths:", report.skipped.len())?;
         for (path, reason) in report.skipped.iter().take(10) {
@@ -120,7 +167,12 @@ pub fn scan_report(format: OutputFormat, report: &ScanReport, stats: &Stats, db:
         }
     }
     if t.quarantined > 0 {
-        writeln!(out, "Quarantined {} records (first {}; `vigie quarantine` lists them all):", t.quarantined, report.quarantined.len())?;
+        writeln!(
+            out,
+            "Quarantined {} records (first {}; `vigie quarantine` lists them all):",
+            t.quarantined,
+            report.quarantined.len()
+        )?;
         for q in &report.quarantined {
             writeln!(out, "  {q}")?;
         }
@@ -128,22 +180,92 @@ pub fn scan_report(format: OutputFormat, report: &ScanReport, stats: &Stats, db:
     Ok(())
 }
 
-/// Prints the store's totals.
-pub fn stats(format: OutputFormat, stats: &Stats, db: &str) -> anyhow::Result<()> {
+/// A digest of a store's content, with the row count of each table.
+#[derive(Debug, Serialize)]
+pub struct ContentDigest {
+    /// SHA-256 over every table's canonical rows.
+    pub sha256: String,
+    /// Rows per table.
+    pub rows: Vec<(String, usize)>,
+}
+
+impl ContentDigest {
+    /// Digests a snapshot.
+    pub fn of(snapshot: &Snapshot) -> Self {
+        let mut text = String::new();
+        for (table, rows) in &snapshot.tables {
+            text.push_str(table);
+            text.push('\n');
+            for row in rows {
+                text.push_str(row);
+                text.push('\n');
+            }
+        }
+        ContentDigest {
+            sha256: vigie_media::digests(text.as_bytes()).sha256,
+            rows: snapshot
+                .tables
+                .iter()
+                .map(|(t, r)| (t.clone(), r.len()))
+                .collect(),
+        }
+    }
+}
+
+/// Prints the store's totals, and the content digest when asked.
+pub fn stats(
+    format: OutputFormat,
+    stats: &Stats,
+    digest: Option<&ContentDigest>,
+    db: &str,
+) -> anyhow::Result<()> {
     if format == OutputFormat::Json {
-        return json(stats);
+        #[derive(Serialize)]
+        struct Out<'a> {
+            #[serde(flatten)]
+            stats: &'a Stats,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            digest: Option<&'a ContentDigest>,
+        }
+        return json(&Out { stats, digest });
     }
     let mut out = std::io::stdout().lock();
+    if let Some(d) = digest {
+        writeln!(out, "content digest {}", d.sha256)?;
+        for (table, n) in &d.rows {
+            writeln!(out, "  {table:<22} {n} rows")?;
+        }
+    }
     writeln!(out, "Store {db}")?;
-    writeln!(out, "  accounts      {} ({} observed states)", stats.accounts, stats.observations)?;
+    writeln!(
+        out,
+        "  accounts      {} ({} observed states)",
+        stats.accounts, stats.observations
+    )?;
     writeln!(out, "  posts         {}", stats.posts)?;
     writeln!(out, "  attachments   {}", stats.attachments)?;
-    writeln!(out, "  media         {} ({} bytes)", stats.media, stats.media_bytes)?;
+    writeln!(
+        out,
+        "  media         {} ({} bytes)",
+        stats.media, stats.media_bytes
+    )?;
     writeln!(out, "  quarantined   {}", stats.quarantined)?;
     writeln!(out, "  imports       {}", stats.imports)?;
-    writeln!(out, "  posts per platform: {}", counts_line(&stats.posts_per_platform))?;
-    writeln!(out, "  accounts per platform: {}", counts_line(&stats.accounts_per_platform))?;
-    writeln!(out, "  posts per language: {}", counts_line(&stats.posts_per_language))?;
+    writeln!(
+        out,
+        "  posts per platform: {}",
+        counts_line(&stats.posts_per_platform)
+    )?;
+    writeln!(
+        out,
+        "  accounts per platform: {}",
+        counts_line(&stats.accounts_per_platform)
+    )?;
+    writeln!(
+        out,
+        "  posts per language: {}",
+        counts_line(&stats.posts_per_language)
+    )?;
     Ok(())
 }
 
@@ -152,7 +274,10 @@ fn or_dash(s: &Option<String>) -> &str {
 }
 
 fn one_line(s: &str, max: usize) -> String {
-    let flat: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let flat: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     if flat.chars().count() <= max {
         flat
     } else {
@@ -162,7 +287,11 @@ fn one_line(s: &str, max: usize) -> String {
 }
 
 /// Prints accounts (and their histories when asked).
-pub fn accounts(format: OutputFormat, accounts: &[AccountView], histories: &[Vec<Account>]) -> anyhow::Result<()> {
+pub fn accounts(
+    format: OutputFormat,
+    accounts: &[AccountView],
+    histories: &[Vec<Account>],
+) -> anyhow::Result<()> {
     if format == OutputFormat::Json {
         #[derive(Serialize)]
         struct Row<'a> {
@@ -171,12 +300,22 @@ pub fn accounts(format: OutputFormat, accounts: &[AccountView], histories: &[Vec
             #[serde(skip_serializing_if = "Option::is_none")]
             history: Option<&'a Vec<Account>>,
         }
-        let rows: Vec<Row<'_>> =
-            accounts.iter().enumerate().map(|(i, view)| Row { view, history: histories.get(i) }).collect();
+        let rows: Vec<Row<'_>> = accounts
+            .iter()
+            .enumerate()
+            .map(|(i, view)| Row {
+                view,
+                history: histories.get(i),
+            })
+            .collect();
         return json(&rows);
     }
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{:<10} {:<22} {:<20} {:<28} {:>7} {:>6}", "PLATFORM", "ID", "HANDLE", "NAME", "POSTS", "STATES")?;
+    writeln!(
+        out,
+        "{:<10} {:<22} {:<20} {:<28} {:>7} {:>6}",
+        "PLATFORM", "ID", "HANDLE", "NAME", "POSTS", "STATES"
+    )?;
     for (i, v) in accounts.iter().enumerate() {
         let a = &v.account;
         writeln!(
@@ -190,13 +329,19 @@ pub fn accounts(format: OutputFormat, accounts: &[AccountView], histories: &[Vec
             v.observations
         )?;
         for state in histories.get(i).into_iter().flatten() {
-            let seen = state.observed_at.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
+            let seen = state
+                .observed_at
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "-".into());
             writeln!(
                 out,
                 "    seen {seen}: @{} \"{}\" followers {} bio \"{}\"",
                 or_dash(&state.handle),
                 one_line(or_dash(&state.display_name), 30),
-                state.followers.map(|n| n.to_string()).unwrap_or_else(|| "-".into()),
+                state
+                    .followers
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "-".into()),
                 one_line(or_dash(&state.bio), 40)
             )?;
         }
@@ -212,15 +357,38 @@ pub fn posts(format: OutputFormat, posts: &[PostView]) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     for v in posts {
         let p = &v.post;
-        let when = p.created_at.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
-        let who = v.handle.as_deref().map(|h| format!("@{h}")).or_else(|| v.display_name.clone()).unwrap_or_else(|| "-".into());
-        writeln!(out, "{} {} {} [{}] {}", p.platform, p.platform_id, when, or_dash(&p.lang), who)?;
+        let when = p
+            .created_at
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| "-".into());
+        let who = v
+            .handle
+            .as_deref()
+            .map(|h| format!("@{h}"))
+            .or_else(|| v.display_name.clone())
+            .unwrap_or_else(|| "-".into());
+        writeln!(
+            out,
+            "{} {} {} [{}] {}",
+            p.platform,
+            p.platform_id,
+            when,
+            or_dash(&p.lang),
+            who
+        )?;
         if let Some(text) = &p.text {
             writeln!(out, "    {}", one_line(text, 160))?;
         }
         let mut extras = Vec::new();
         for r in &p.references {
-            extras.push(format!("{} {}", r.kind.as_str(), r.target_post_id.as_deref().or(r.target_account.as_deref()).unwrap_or("?")));
+            extras.push(format!(
+                "{} {}",
+                r.kind.as_str(),
+                r.target_post_id
+                    .as_deref()
+                    .or(r.target_account.as_deref())
+                    .unwrap_or("?")
+            ));
         }
         if !p.hashtags.is_empty() {
             extras.push(format!("#{}", p.hashtags.join(" #")));
@@ -229,7 +397,15 @@ pub fn posts(format: OutputFormat, posts: &[PostView]) -> anyhow::Result<()> {
             extras.push(p.urls.join(" "));
         }
         for a in &p.attachments {
-            extras.push(format!("{} {}", a.kind.as_str(), a.sha256.as_deref().map(|s| &s[..12.min(s.len())]).or(a.url.as_deref()).unwrap_or("-")));
+            extras.push(format!(
+                "{} {}",
+                a.kind.as_str(),
+                a.sha256
+                    .as_deref()
+                    .map(|s| &s[..12.min(s.len())])
+                    .or(a.url.as_deref())
+                    .unwrap_or("-")
+            ));
         }
         if !extras.is_empty() {
             writeln!(out, "    {}", extras.join(" | "))?;
@@ -244,7 +420,11 @@ pub fn imports(format: OutputFormat, imports: &[ImportSummary]) -> anyhow::Resul
         return json(imports);
     }
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{:>5} {:<9} {:<9} {:<20} {:>8} {:>8} {:>6} {:>6}  PATH", "ID", "FORMAT", "STATUS", "STARTED", "POSTS", "ACCOUNTS", "MEDIA", "QUAR")?;
+    writeln!(
+        out,
+        "{:>5} {:<9} {:<9} {:<20} {:>8} {:>8} {:>6} {:>6}  PATH",
+        "ID", "FORMAT", "STATUS", "STARTED", "POSTS", "ACCOUNTS", "MEDIA", "QUAR"
+    )?;
     for i in imports {
         let c = &i.counts;
         writeln!(
@@ -276,7 +456,12 @@ pub fn quarantine(format: OutputFormat, records: &[QuarantinedRecord]) -> anyhow
         }
         let rows: Vec<Row<'_>> = records
             .iter()
-            .map(|r| Row { file: &r.file, position: r.position.to_string(), reason: &r.reason, raw: String::from_utf8_lossy(&r.raw).into_owned() })
+            .map(|r| Row {
+                file: &r.file,
+                position: r.position.to_string(),
+                reason: &r.reason,
+                raw: String::from_utf8_lossy(&r.raw).into_owned(),
+            })
             .collect();
         return json(&rows);
     }
@@ -288,7 +473,11 @@ pub fn quarantine(format: OutputFormat, records: &[QuarantinedRecord]) -> anyhow
 }
 
 /// Prints what `vigie sample` wrote.
-pub fn sample(format: OutputFormat, out_dir: &Path, summary: &vigie_sample::SampleSummary) -> anyhow::Result<()> {
+pub fn sample(
+    format: OutputFormat,
+    out_dir: &Path,
+    summary: &vigie_sample::SampleSummary,
+) -> anyhow::Result<()> {
     if format == OutputFormat::Json {
         return json(summary);
     }

@@ -115,7 +115,11 @@ pub fn scan(
     let discovery = vigie_ingest::discover(paths)?;
     let mut report = ScanReport {
         inputs: Vec::new(),
-        skipped: discovery.skipped.iter().map(|Skipped { path, reason }| (path.display().to_string(), reason.clone())).collect(),
+        skipped: discovery
+            .skipped
+            .iter()
+            .map(|Skipped { path, reason }| (path.display().to_string(), reason.clone()))
+            .collect(),
         totals: ImportCounts::default(),
         quarantined: Vec::new(),
         elapsed: Duration::ZERO,
@@ -176,7 +180,14 @@ fn scan_input(
     };
     let counts = importer.counts;
     store.finish_import(import_id, status, &counts, error.as_deref())?;
-    Ok(InputReport { path: input.display.clone(), format: input.format, import_id, counts, status, error })
+    Ok(InputReport {
+        path: input.display.clone(),
+        format: input.format,
+        import_id,
+        counts,
+        status,
+        error,
+    })
 }
 
 impl Importer<'_> {
@@ -209,16 +220,19 @@ impl Importer<'_> {
                 let mut att = Attachment::new(vigie_model::MediaKind::File);
                 att.file = Some(m.file);
                 if let Some(media) = self.store_media(&mut att, &m.display_path, Position::File) {
-                    self.batch.media.push(StoredMedia { media, source_path: Some(m.display_path) });
+                    self.batch.media.push(StoredMedia {
+                        media,
+                        source_path: Some(m.display_path),
+                    });
                 }
             }
             Record::Quarantine(q) => self.quarantine(q),
         }
-        if self.batch.posts.len() >= self.config.batch_posts || self.batch.len() >= self.config.batch_posts * 4 {
-            if let Err(e) = self.flush() {
-                self.failure = Some(e);
-                return Err(Stop);
-            }
+        let full = self.batch.posts.len() >= self.config.batch_posts
+            || self.batch.len() >= self.config.batch_posts * 4;
+        if full && let Err(e) = self.flush() {
+            self.failure = Some(e);
+            return Err(Stop);
         }
         Ok(())
     }
@@ -228,18 +242,26 @@ impl Importer<'_> {
         if self.quoted.len() < self.config.quote_quarantined {
             self.quoted.push(q.clone());
         }
-        self.batch.quarantine.push(q);
+        self.batch.push_quarantine(q);
     }
 
     fn store_attachment(&mut self, att: &mut Attachment, file: &str, position: Position) {
         if let Some(media) = self.store_media(att, file, position) {
-            self.batch.media.push(StoredMedia { media, source_path: None });
+            self.batch.media.push(StoredMedia {
+                media,
+                source_path: None,
+            });
         }
     }
 
     /// Reads, hashes and stores the bytes of an attachment's file; on failure the attachment keeps no
     /// digest and the failure is quarantined.
-    fn store_media(&mut self, att: &mut Attachment, shown: &str, position: Position) -> Option<Media> {
+    fn store_media(
+        &mut self,
+        att: &mut Attachment,
+        shown: &str,
+        position: Position,
+    ) -> Option<Media> {
         let path = att.file.take()?;
         let bytes = match vigie_media::read_capped(&path, &self.config.media) {
             Ok(b) => b,
@@ -274,7 +296,8 @@ impl Importer<'_> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        self.store.write_batch(self.import_id, &self.batch, &self.counts)?;
+        self.store
+            .write_batch(self.import_id, &self.batch, &self.counts)?;
         self.batch.clear();
         Ok(())
     }

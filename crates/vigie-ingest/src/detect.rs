@@ -49,7 +49,9 @@ const SNIFF_BYTES: usize = 8 * 1024;
 fn head(path: &Path, n: usize) -> Result<Vec<u8>, IngestError> {
     let file = std::fs::File::open(path).map_err(|e| IngestError::io(path, e))?;
     let mut buf = Vec::with_capacity(n);
-    file.take(n as u64).read_to_end(&mut buf).map_err(|e| IngestError::io(path, e))?;
+    file.take(n as u64)
+        .read_to_end(&mut buf)
+        .map_err(|e| IngestError::io(path, e))?;
     Ok(buf)
 }
 
@@ -98,7 +100,9 @@ fn media_input(path: &Path, files: Vec<PathBuf>) -> Input {
 
 fn walk(dir: &Path, found: &mut Discovery, media: &mut Vec<PathBuf>) -> Result<(), IngestError> {
     let result = dir.join("result.json");
-    if std::fs::symlink_metadata(&result).is_ok_and(|m| m.is_file()) && looks_like_telegram(&head(&result, SNIFF_BYTES)?) {
+    if std::fs::symlink_metadata(&result).is_ok_and(|m| m.is_file())
+        && looks_like_telegram(&head(&result, SNIFF_BYTES)?)
+    {
         found.inputs.push(telegram_input(&result));
         return Ok(());
     }
@@ -111,14 +115,20 @@ fn walk(dir: &Path, found: &mut Discovery, media: &mut Vec<PathBuf>) -> Result<(
         let path = entry.path();
         let kind = entry.file_type().map_err(|e| IngestError::io(&path, e))?;
         if kind.is_symlink() {
-            found.skipped.push(Skipped { path, reason: "symbolic link, not followed".to_owned() });
+            found.skipped.push(Skipped {
+                path,
+                reason: "symbolic link, not followed".to_owned(),
+            });
         } else if kind.is_dir() {
             walk(&path, found, media)?;
         } else if kind.is_file() {
             match classify_file(&path)? {
                 Some(Classified::Input(input)) => found.inputs.push(input),
                 Some(Classified::Media) => media.push(path),
-                None => found.skipped.push(Skipped { path, reason: "not a known format".to_owned() }),
+                None => found.skipped.push(Skipped {
+                    path,
+                    reason: "not a known format".to_owned(),
+                }),
             }
         }
     }
@@ -142,7 +152,11 @@ fn telegram_input(path: &Path) -> Input {
 }
 
 fn classify_file(path: &Path) -> Result<Option<Classified>, IngestError> {
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
     let head = head(path, SNIFF_BYTES)?;
     let input = |format, lines| {
         Some(Classified::Input(Input {
@@ -158,8 +172,15 @@ fn classify_file(path: &Path) -> Result<Option<Classified>, IngestError> {
         "json" if looks_like_telegram(&head) => Some(Classified::Input(telegram_input(path))),
         "json" if looks_like_x(&head) => input(Format::XV2, false),
         "jsonl" | "ndjson" | "jsonlines" => {
-            let first = head.split(|&b| b == b'\n').find(|l| !l.iter().all(u8::is_ascii_whitespace)).unwrap_or(&[]);
-            if looks_like_x(first) { input(Format::XV2, true) } else { input(Format::Jsonl, false) }
+            let first = head
+                .split(|&b| b == b'\n')
+                .find(|l| !l.iter().all(u8::is_ascii_whitespace))
+                .unwrap_or(&[]);
+            if looks_like_x(first) {
+                input(Format::XV2, true)
+            } else {
+                input(Format::Jsonl, false)
+            }
         }
         "csv" => input(Format::Csv, false),
         _ if vigie_media::is_media(&head) => Some(Classified::Media),
@@ -172,7 +193,9 @@ fn looks_like_telegram(head: &[u8]) -> bool {
     let text = String::from_utf8_lossy(head);
     let first = text.trim_start();
     first.starts_with('{')
-        && (text.contains("\"messages\"") || text.contains("\"chats\"") || text.contains("\"personal_information\""))
+        && (text.contains("\"messages\"")
+            || text.contains("\"chats\"")
+            || text.contains("\"personal_information\""))
         && !text.contains("\"includes\"")
 }
 
@@ -180,20 +203,32 @@ fn looks_like_telegram(head: &[u8]) -> bool {
 fn looks_like_x(head: &[u8]) -> bool {
     let text = String::from_utf8_lossy(head);
     text.trim_start().starts_with('{')
-        && ((text.contains("\"data\"") && (text.contains("\"text\"") || text.contains("\"author_id\"")))
+        && ((text.contains("\"data\"")
+            && (text.contains("\"text\"") || text.contains("\"author_id\"")))
             || text.contains("\"includes\""))
 }
 
 /// Reads loose media: one record per file.
-pub(crate) fn read_media(input: &Input, sink: &mut dyn FnMut(Record) -> Result<(), Stop>) -> Result<(), IngestError> {
+pub(crate) fn read_media(
+    input: &Input,
+    sink: &mut dyn FnMut(Record) -> Result<(), Stop>,
+) -> Result<(), IngestError> {
     for file in &input.files {
         match std::fs::symlink_metadata(file) {
             Ok(m) if m.is_file() => {
-                sink(Record::Media(MediaSource { file: file.clone(), display_path: display(file) }))?;
+                sink(Record::Media(MediaSource {
+                    file: file.clone(),
+                    display_path: display(file),
+                }))?;
             }
             _ => {
                 let reason = "file vanished or became a link during the scan".to_owned();
-                sink(Record::Quarantine(QuarantinedRecord::new(display(file), Position::File, reason, b"")))?;
+                sink(Record::Quarantine(QuarantinedRecord::new(
+                    display(file),
+                    Position::File,
+                    reason,
+                    b"",
+                )))?;
             }
         }
     }

@@ -19,7 +19,9 @@ pub enum IngestError {
         source: std::io::Error,
     },
     /// A path given to the scan is of no known format.
-    #[error("{path}: not a known export format (X API v2 JSON/JSONL, Telegram result.json, JSONL, CSV or media)")]
+    #[error(
+        "{path}: not a known export format (X API v2 JSON/JSONL, Telegram result.json, JSONL, CSV or media)"
+    )]
     Unrecognized {
         /// The path.
         path: PathBuf,
@@ -39,7 +41,10 @@ pub enum IngestError {
 
 impl IngestError {
     pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
-        IngestError::Io { path: path.to_owned(), source }
+        IngestError::Io {
+            path: path.to_owned(),
+            source,
+        }
     }
 }
 

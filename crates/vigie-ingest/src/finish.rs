@@ -8,7 +8,10 @@ const NOT_A_LANGUAGE: &[&str] = &["", "und", "zxx", "qme", "qht", "qam", "qst", 
 /// Fills in the language (detected when the platform gave none) and, when `extract_entities` is set,
 /// the hashtags, mentions and URLs written in the text.
 pub(crate) fn finish_post(post: &mut Post, extract_entities: bool) {
-    let needs_lang = post.lang.as_deref().is_none_or(|l| NOT_A_LANGUAGE.contains(&l));
+    let needs_lang = post
+        .lang
+        .as_deref()
+        .is_none_or(|l| NOT_A_LANGUAGE.contains(&l));
     if let Some(text) = post.text.as_deref() {
         if needs_lang {
             post.lang = Some(vigie_text::detect_language(text).code().to_owned());

@@ -108,9 +108,16 @@ fn non_empty(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-fn build_account(platform: &Platform, a: GenericAccount, fallback_time: Option<Timestamp>) -> Result<Option<Account>, String> {
+fn build_account(
+    platform: &Platform,
+    a: GenericAccount,
+    fallback_time: Option<Timestamp>,
+) -> Result<Option<Account>, String> {
     let handle = non_empty(a.handle).map(|h| h.trim_start_matches('@').to_owned());
-    let id = match (a.id.map(Id::into_string).and_then(|s| non_empty(Some(s))), &handle) {
+    let id = match (
+        a.id.map(Id::into_string).and_then(|s| non_empty(Some(s))),
+        &handle,
+    ) {
         (Some(id), _) => id,
         (None, Some(h)) => Account::id_from_handle(h),
         (None, None) => return Ok(None),
@@ -120,7 +127,11 @@ fn build_account(platform: &Platform, a: GenericAccount, fallback_time: Option<T
     account.display_name = non_empty(a.display_name);
     account.bio = non_empty(a.bio);
     account.avatar_url = non_empty(a.avatar_url);
-    account.created_at = a.created_at.map(|w| w.parse()).transpose().map_err(|e| format!("account created_at: {e}"))?;
+    account.created_at = a
+        .created_at
+        .map(|w| w.parse())
+        .transpose()
+        .map_err(|e| format!("account created_at: {e}"))?;
     account.followers = a.followers;
     account.following = a.following;
     account.post_count = a.posts;
@@ -129,13 +140,30 @@ fn build_account(platform: &Platform, a: GenericAccount, fallback_time: Option<T
 }
 
 /// Converts a generic record. `root` is the folder media paths are relative to.
-pub(crate) fn convert(r: GenericRecord, default_platform: &Platform, root: &Path) -> Result<Converted, String> {
-    let platform = r.platform.as_deref().map(Platform::new).unwrap_or_else(|| default_platform.clone());
-    let created_at = r.created_at.as_ref().map(When::parse).transpose().map_err(|e| format!("created_at: {e}"))?;
+pub(crate) fn convert(
+    r: GenericRecord,
+    default_platform: &Platform,
+    root: &Path,
+) -> Result<Converted, String> {
+    let platform = r
+        .platform
+        .as_deref()
+        .map(Platform::new)
+        .unwrap_or_else(|| default_platform.clone());
+    let created_at = r
+        .created_at
+        .as_ref()
+        .map(When::parse)
+        .transpose()
+        .map_err(|e| format!("created_at: {e}"))?;
     let is_account = match r.record.as_deref().map(str::trim) {
         None | Some("post") | Some("") => false,
         Some("account") => true,
-        Some(other) => return Err(format!("record {other:?} is neither \"post\" nor \"account\"")),
+        Some(other) => {
+            return Err(format!(
+                "record {other:?} is neither \"post\" nor \"account\""
+            ));
+        }
     };
     if is_account {
         let a = GenericAccount {
@@ -149,10 +177,18 @@ pub(crate) fn convert(r: GenericRecord, default_platform: &Platform, root: &Path
             following: r.following,
             posts: r.posts,
         };
-        let account = build_account(&platform, a, None)?.ok_or("account record has neither `id` nor `handle`")?;
-        return Ok(Converted { account: Some(account), post: None, refused_media: Vec::new() });
+        let account = build_account(&platform, a, None)?
+            .ok_or("account record has neither `id` nor `handle`")?;
+        return Ok(Converted {
+            account: Some(account),
+            post: None,
+            refused_media: Vec::new(),
+        });
     }
-    let id = r.id.map(Id::into_string).and_then(|s| non_empty(Some(s))).ok_or("missing required field `id`")?;
+    let id =
+        r.id.map(Id::into_string)
+            .and_then(|s| non_empty(Some(s)))
+            .ok_or("missing required field `id`")?;
     let author = match r.account {
         Some(a) => a,
         None => GenericAccount {
@@ -168,21 +204,48 @@ pub(crate) fn convert(r: GenericRecord, default_platform: &Platform, root: &Path
     post.text = r.text.filter(|t| !t.is_empty());
     post.lang = non_empty(r.lang).map(|l| l.to_lowercase());
     post.created_at = created_at;
-    for (kind, target) in [(RefKind::ReplyTo, r.reply_to), (RefKind::Quote, r.quote_of), (RefKind::Repost, r.repost_of)] {
+    for (kind, target) in [
+        (RefKind::ReplyTo, r.reply_to),
+        (RefKind::Quote, r.quote_of),
+        (RefKind::Repost, r.repost_of),
+    ] {
         if let Some(t) = target.map(Id::into_string).and_then(|s| non_empty(Some(s))) {
-            post.references.push(PostRef { kind, target_post_id: Some(t), target_account: None });
+            post.references.push(PostRef {
+                kind,
+                target_post_id: Some(t),
+                target_account: None,
+            });
         }
     }
     if let Some(from) = non_empty(r.forwarded_from) {
-        post.references.push(PostRef { kind: RefKind::Forward, target_post_id: None, target_account: Some(from) });
+        post.references.push(PostRef {
+            kind: RefKind::Forward,
+            target_post_id: None,
+            target_account: Some(from),
+        });
     }
     let listed = r.hashtags.is_some() || r.urls.is_some() || r.mentions.is_some();
-    post.hashtags = r.hashtags.unwrap_or_default().into_iter().map(|h| h.trim_start_matches('#').to_owned()).collect();
+    post.hashtags = r
+        .hashtags
+        .unwrap_or_default()
+        .into_iter()
+        .map(|h| h.trim_start_matches('#').to_owned())
+        .collect();
     post.urls = r.urls.unwrap_or_default();
-    post.mentions = r.mentions.unwrap_or_default().into_iter().map(|m| m.trim_start_matches('@').to_owned()).collect();
+    post.mentions = r
+        .mentions
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| m.trim_start_matches('@').to_owned())
+        .collect();
     let mut refused_media = Vec::new();
     for (i, m) in r.media.unwrap_or_default().into_iter().enumerate() {
-        let mut att = Attachment::new(m.kind.as_deref().map(MediaKind::parse).unwrap_or(MediaKind::Photo));
+        let mut att = Attachment::new(
+            m.kind
+                .as_deref()
+                .map(MediaKind::parse)
+                .unwrap_or(MediaKind::Photo),
+        );
         att.url = non_empty(m.url);
         att.width = m.width;
         att.height = m.height;
@@ -196,5 +259,9 @@ pub(crate) fn convert(r: GenericRecord, default_platform: &Platform, root: &Path
         post.attachments.push(att);
     }
     finish_post(&mut post, !listed);
-    Ok(Converted { account, post: Some(post), refused_media })
+    Ok(Converted {
+        account,
+        post: Some(post),
+        refused_media,
+    })
 }

@@ -21,7 +21,12 @@ pub(crate) struct CappedLines<R> {
 
 impl<R: Read> CappedLines<R> {
     pub(crate) fn new(inner: R, cap: usize) -> Self {
-        CappedLines { reader: BufReader::with_capacity(256 * 1024, inner), buf: Vec::new(), cap, line_no: 0 }
+        CappedLines {
+            reader: BufReader::with_capacity(256 * 1024, inner),
+            buf: Vec::new(),
+            cap,
+            line_no: 0,
+        }
     }
 
     /// The next line with its 1-based number, or `None` at the end of input.
@@ -62,7 +67,14 @@ impl<R: Read> CappedLines<R> {
         if self.buf.last() == Some(&b'\r') {
             self.buf.pop();
         }
-        Ok(Some((self.line_no, if too_long { Line::TooLong(&self.buf) } else { Line::Text(&self.buf) })))
+        Ok(Some((
+            self.line_no,
+            if too_long {
+                Line::TooLong(&self.buf)
+            } else {
+                Line::Text(&self.buf)
+            },
+        )))
     }
 }
 

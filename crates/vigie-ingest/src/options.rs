@@ -16,7 +16,11 @@ pub struct IngestOptions {
 
 impl Default for IngestOptions {
     fn default() -> Self {
-        IngestOptions { max_record_bytes: 16 * 1024 * 1024, csv_columns: ColumnMap::default(), default_platform: None }
+        IngestOptions {
+            max_record_bytes: 16 * 1024 * 1024,
+            csv_columns: ColumnMap::default(),
+            default_platform: None,
+        }
     }
 }
 
@@ -29,8 +33,9 @@ impl ColumnMap {
     pub fn parse<'a>(pairs: impl IntoIterator<Item = &'a str>) -> Result<ColumnMap, String> {
         let mut map = BTreeMap::new();
         for pair in pairs {
-            let (field, column) =
-                pair.split_once('=').ok_or_else(|| format!("column mapping {pair:?} is not FIELD=COLUMN"))?;
+            let (field, column) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("column mapping {pair:?} is not FIELD=COLUMN"))?;
             let field = field.trim();
             if !crate::csv::FIELDS.contains(&field) {
                 return Err(format!(

@@ -54,7 +54,9 @@ pub fn safe_join(root: &Path, written: &str) -> Result<PathBuf, PathError> {
             }
             Component::CurDir => {}
             Component::ParentDir => return Err(PathError::ParentDir(written.to_owned())),
-            Component::RootDir | Component::Prefix(_) => return Err(PathError::Absolute(written.to_owned())),
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(PathError::Absolute(written.to_owned()));
+            }
         }
     }
     match std::fs::symlink_metadata(&path) {
@@ -76,23 +78,54 @@ mod tests {
         std::fs::write(root.join("photos/a.jpg"), b"x").ok();
         std::fs::write(dir.path().join("outside.jpg"), b"secret").ok();
         #[cfg(unix)]
-        std::os::unix::fs::symlink(dir.path().join("outside.jpg"), root.join("photos/link.jpg")).ok();
+        std::os::unix::fs::symlink(dir.path().join("outside.jpg"), root.join("photos/link.jpg"))
+            .ok();
         #[cfg(unix)]
         std::os::unix::fs::symlink(dir.path(), root.join("up")).ok();
 
-        assert_eq!(safe_join(&root, "photos/a.jpg").ok(), Some(root.join("photos/a.jpg")));
-        assert_eq!(safe_join(&root, "./photos\\a.jpg").ok(), Some(root.join("photos/a.jpg")));
-        assert!(matches!(safe_join(&root, "../outside.jpg"), Err(PathError::ParentDir(_))));
-        assert!(matches!(safe_join(&root, "photos/../../outside.jpg"), Err(PathError::ParentDir(_))));
-        assert!(matches!(safe_join(&root, "/etc/hostname"), Err(PathError::Absolute(_))));
-        assert!(matches!(safe_join(&root, "C:\\x.jpg"), Err(PathError::Absolute(_))));
-        assert!(matches!(safe_join(&root, "photos/missing.jpg"), Err(PathError::Missing(_))));
-        assert!(matches!(safe_join(&root, "photos"), Err(PathError::NotAFile(_))));
+        assert_eq!(
+            safe_join(&root, "photos/a.jpg").ok(),
+            Some(root.join("photos/a.jpg"))
+        );
+        assert_eq!(
+            safe_join(&root, "./photos\\a.jpg").ok(),
+            Some(root.join("photos/a.jpg"))
+        );
+        assert!(matches!(
+            safe_join(&root, "../outside.jpg"),
+            Err(PathError::ParentDir(_))
+        ));
+        assert!(matches!(
+            safe_join(&root, "photos/../../outside.jpg"),
+            Err(PathError::ParentDir(_))
+        ));
+        assert!(matches!(
+            safe_join(&root, "/etc/hostname"),
+            Err(PathError::Absolute(_))
+        ));
+        assert!(matches!(
+            safe_join(&root, "C:\\x.jpg"),
+            Err(PathError::Absolute(_))
+        ));
+        assert!(matches!(
+            safe_join(&root, "photos/missing.jpg"),
+            Err(PathError::Missing(_))
+        ));
+        assert!(matches!(
+            safe_join(&root, "photos"),
+            Err(PathError::NotAFile(_))
+        ));
         assert!(matches!(safe_join(&root, ""), Err(PathError::Empty)));
         #[cfg(unix)]
         {
-            assert!(matches!(safe_join(&root, "photos/link.jpg"), Err(PathError::Symlink(_))));
-            assert!(matches!(safe_join(&root, "up/outside.jpg"), Err(PathError::Symlink(_))));
+            assert!(matches!(
+                safe_join(&root, "photos/link.jpg"),
+                Err(PathError::Symlink(_))
+            ));
+            assert!(matches!(
+                safe_join(&root, "up/outside.jpg"),
+                Err(PathError::Symlink(_))
+            ));
         }
     }
 }

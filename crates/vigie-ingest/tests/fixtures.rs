@@ -19,7 +19,11 @@ fn render_post(out: &mut String, p: &Post) {
         let _ = write!(out, " lang={l}");
     }
     for r in &p.references {
-        let target = r.target_post_id.as_deref().or(r.target_account.as_deref()).unwrap_or("?");
+        let target = r
+            .target_post_id
+            .as_deref()
+            .or(r.target_account.as_deref())
+            .unwrap_or("?");
         let _ = write!(out, " {}={target}", r.kind.as_str());
     }
     if !p.hashtags.is_empty() {
@@ -33,7 +37,11 @@ fn render_post(out: &mut String, p: &Post) {
     }
     for a in &p.attachments {
         let _ = write!(out, " [{}", a.kind.as_str());
-        for (k, v) in [("key", &a.media_key), ("url", &a.url), ("path", &a.source_path)] {
+        for (k, v) in [
+            ("key", &a.media_key),
+            ("url", &a.url),
+            ("path", &a.source_path),
+        ] {
             if let Some(v) = v {
                 let _ = write!(out, " {k}={v}");
             }
@@ -83,7 +91,14 @@ fn render(entry: &Path, options: &IngestOptions) -> String {
                     let _ = writeln!(out, "media {}", m.display_path);
                 }
                 Record::Quarantine(q) => {
-                    let _ = writeln!(out, "QUARANTINE {} @ {}: {} (raw {} bytes)", q.file, q.position, q.reason, q.raw.len());
+                    let _ = writeln!(
+                        out,
+                        "QUARANTINE {} @ {}: {} (raw {} bytes)",
+                        q.file,
+                        q.position,
+                        q.reason,
+                        q.raw.len()
+                    );
                 }
             }
             Ok(())
@@ -104,7 +119,9 @@ fn entries() -> Vec<PathBuf> {
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
                 let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                name.starts_with(|c: char| c.is_ascii_digit()) && !name.ends_with(".expected") && !name.ends_with(".map")
+                name.starts_with(|c: char| c.is_ascii_digit())
+                    && !name.ends_with(".expected")
+                    && !name.ends_with(".map")
             })
             .collect();
         list.sort();
@@ -123,18 +140,28 @@ fn fixtures_match_expectations() {
         let mut options = IngestOptions::default();
         let map_file = PathBuf::from(format!("{}.map", entry.display()));
         if let Ok(map) = std::fs::read_to_string(&map_file) {
-            options.csv_columns = ColumnMap::parse(map.lines().filter(|l| !l.trim().is_empty())).unwrap_or_else(|e| panic!("{e}"));
+            options.csv_columns = ColumnMap::parse(map.lines().filter(|l| !l.trim().is_empty()))
+                .unwrap_or_else(|e| panic!("{e}"));
         }
         let got = render(&entry, &options);
         let expected_file = PathBuf::from(format!("{}.expected", entry.display()));
         if update {
-            std::fs::write(&expected_file, &got).unwrap_or_else(|e| panic!("{}: {e}", expected_file.display()));
+            std::fs::write(&expected_file, &got)
+                .unwrap_or_else(|e| panic!("{}: {e}", expected_file.display()));
             continue;
         }
         let want = std::fs::read_to_string(&expected_file).unwrap_or_default();
         if got != want {
-            failures.push(format!("--- {}\n=== expected\n{want}=== got\n{got}", entry.display()));
+            failures.push(format!(
+                "--- {}\n=== expected\n{want}=== got\n{got}",
+                entry.display()
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} fixture(s) differ (UPDATE_EXPECT=1 to accept):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture(s) differ (UPDATE_EXPECT=1 to accept):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

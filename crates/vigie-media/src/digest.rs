@@ -15,7 +15,10 @@ pub struct Digests {
 /// Computes SHA-256 and MD5 of `bytes`. Cost: one pass each (SHA-256 uses the CPU's SHA extensions where
 /// present).
 pub fn digests(bytes: &[u8]) -> Digests {
-    Digests { sha256: hex::encode(Sha256::digest(bytes)), md5: hex::encode(Md5::digest(bytes)) }
+    Digests {
+        sha256: hex::encode(Sha256::digest(bytes)),
+        md5: hex::encode(Md5::digest(bytes)),
+    }
 }
 
 #[cfg(test)]
@@ -25,7 +28,10 @@ mod tests {
     #[test]
     fn known_vectors() {
         let d = digests(b"abc");
-        assert_eq!(d.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            d.sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert_eq!(d.md5, "900150983cd24fb0d6963f7d28e17f72");
     }
 }

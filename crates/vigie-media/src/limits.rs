@@ -13,7 +13,9 @@ pub struct MediaLimits {
 
 impl Default for MediaLimits {
     fn default() -> Self {
-        MediaLimits { max_file_bytes: 256 * 1024 * 1024 }
+        MediaLimits {
+            max_file_bytes: 256 * 1024 * 1024,
+        }
     }
 }
 
@@ -47,19 +49,32 @@ pub enum MediaError {
 /// Reads a whole file, refusing files over `limits.max_file_bytes` (checked both from the metadata and while
 /// reading, so a file that grows meanwhile is still cut off) and empty files.
 pub fn read_capped(path: &Path, limits: &MediaLimits) -> Result<Vec<u8>, MediaError> {
-    let io = |source| MediaError::Io { path: path.to_owned(), source };
+    let io = |source| MediaError::Io {
+        path: path.to_owned(),
+        source,
+    };
     let file = File::open(path).map_err(io)?;
     let len = file.metadata().map_err(io)?.len();
     if len > limits.max_file_bytes {
-        return Err(MediaError::TooLarge { path: path.to_owned(), limit: limits.max_file_bytes });
+        return Err(MediaError::TooLarge {
+            path: path.to_owned(),
+            limit: limits.max_file_bytes,
+        });
     }
     let mut bytes = Vec::with_capacity(len as usize);
-    file.take(limits.max_file_bytes + 1).read_to_end(&mut bytes).map_err(io)?;
+    file.take(limits.max_file_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
     if bytes.len() as u64 > limits.max_file_bytes {
-        return Err(MediaError::TooLarge { path: path.to_owned(), limit: limits.max_file_bytes });
+        return Err(MediaError::TooLarge {
+            path: path.to_owned(),
+            limit: limits.max_file_bytes,
+        });
     }
     if bytes.is_empty() {
-        return Err(MediaError::Empty { path: path.to_owned() });
+        return Err(MediaError::Empty {
+            path: path.to_owned(),
+        });
     }
     Ok(bytes)
 }
@@ -77,9 +92,20 @@ mod tests {
         std::fs::write(&big, vec![7u8; 100]).ok();
         std::fs::write(&empty, b"").ok();
         let limits = MediaLimits { max_file_bytes: 99 };
-        assert!(matches!(read_capped(&big, &limits), Err(MediaError::TooLarge { .. })));
-        assert!(matches!(read_capped(&empty, &limits), Err(MediaError::Empty { .. })));
-        assert_eq!(read_capped(&big, &MediaLimits::default()).map(|b| b.len()).ok(), Some(100));
+        assert!(matches!(
+            read_capped(&big, &limits),
+            Err(MediaError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            read_capped(&empty, &limits),
+            Err(MediaError::Empty { .. })
+        ));
+        assert_eq!(
+            read_capped(&big, &MediaLimits::default())
+                .map(|b| b.len())
+                .ok(),
+            Some(100)
+        );
         std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -15,7 +15,10 @@ pub struct ImageInfo {
 
 /// Sniffs the MIME type and, for images, reads the dimensions from the header.
 pub fn describe(bytes: &[u8]) -> ImageInfo {
-    let mime = infer::get(bytes).map(|t| t.mime_type()).unwrap_or("application/octet-stream").to_owned();
+    let mime = infer::get(bytes)
+        .map(|t| t.mime_type())
+        .unwrap_or("application/octet-stream")
+        .to_owned();
     let (width, height) = if mime.starts_with("image/") {
         match imagesize::blob_size(bytes) {
             Ok(s) => (u32::try_from(s.width).ok(), u32::try_from(s.height).ok()),
@@ -24,14 +27,21 @@ pub fn describe(bytes: &[u8]) -> ImageInfo {
     } else {
         (None, None)
     };
-    ImageInfo { mime, width, height }
+    ImageInfo {
+        mime,
+        width,
+        height,
+    }
 }
 
 /// Whether the first bytes of a file are an image or video Vigie stores as media (used to pick files out of
 /// a folder). Needs at most the first 64 bytes.
 pub fn is_media(head: &[u8]) -> bool {
     infer::get(head).is_some_and(|t| {
-        matches!(t.matcher_type(), infer::MatcherType::Image | infer::MatcherType::Video)
+        matches!(
+            t.matcher_type(),
+            infer::MatcherType::Image | infer::MatcherType::Video
+        )
     })
 }
 

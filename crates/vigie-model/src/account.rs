@@ -92,7 +92,12 @@ pub fn observation_fingerprint(a: &Account) -> i64 {
             None => eat(&[0xfe]),
         }
     }
-    for n in [a.created_at.map(|t| t.0), a.followers, a.following, a.post_count] {
+    for n in [
+        a.created_at.map(|t| t.0),
+        a.followers,
+        a.following,
+        a.post_count,
+    ] {
         match n {
             Some(n) => eat(&n.to_le_bytes()),
             None => eat(&[0xfe]),

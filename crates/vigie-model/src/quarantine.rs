@@ -68,7 +68,12 @@ pub struct QuarantinedRecord {
 
 impl QuarantinedRecord {
     /// A quarantined record; `raw` is cut to [`RAW_RECORD_CAP`] bytes.
-    pub fn new(file: impl Into<String>, position: Position, reason: impl Into<String>, raw: &[u8]) -> Self {
+    pub fn new(
+        file: impl Into<String>,
+        position: Position,
+        reason: impl Into<String>,
+        raw: &[u8],
+    ) -> Self {
         QuarantinedRecord {
             file: file.into(),
             position,

@@ -12,7 +12,9 @@ pub struct Timestamp(pub i64);
 
 /// A timestamp that could not be parsed.
 #[derive(Debug, thiserror::Error)]
-#[error("invalid timestamp {value:?}: expected RFC 3339 (2024-01-15T10:00:00Z), a naive ISO 8601 date-time or Unix seconds")]
+#[error(
+    "invalid timestamp {value:?}: expected RFC 3339 (2024-01-15T10:00:00Z), a naive ISO 8601 date-time or Unix seconds"
+)]
 pub struct TimestampError {
     value: String,
 }
@@ -27,9 +29,14 @@ impl Timestamp {
     /// (`2024-01-15T10:00:00`, Telegram's form, or with a space), or a decimal number of Unix seconds.
     pub fn parse(value: &str) -> Result<Self, TimestampError> {
         let v = value.trim();
-        let err = || TimestampError { value: value.chars().take(64).collect() };
+        let err = || TimestampError {
+            value: value.chars().take(64).collect(),
+        };
         if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
-            return v.parse::<i64>().map(Timestamp::from_unix_seconds).map_err(|_| err());
+            return v
+                .parse::<i64>()
+                .map(Timestamp::from_unix_seconds)
+                .map_err(|_| err());
         }
         if let Ok(t) = OffsetDateTime::parse(v, &Rfc3339) {
             return Ok(Self::from_datetime(t));
@@ -91,12 +98,20 @@ mod tests {
         assert_eq!(Timestamp::parse("1705312800").ok(), Some(x));
         assert_eq!(Timestamp::parse("2024-01-15T11:00:00+01:00").ok(), Some(x));
         assert_eq!(x.to_string(), "2024-01-15T10:00:00Z");
-        assert_eq!(Timestamp(1_705_312_800_123).to_string(), "2024-01-15T10:00:00.123Z");
+        assert_eq!(
+            Timestamp(1_705_312_800_123).to_string(),
+            "2024-01-15T10:00:00.123Z"
+        );
     }
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "yesterday", "2024-13-01T00:00:00Z", "99999999999999999999999"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2024-13-01T00:00:00Z",
+            "99999999999999999999999",
+        ] {
             assert!(Timestamp::parse(bad).is_err(), "{bad}");
         }
     }

@@ -19,29 +19,81 @@ const LATER_STREAM: u64 = 0x3;
 
 /// `(handle stem, display name stem, bio)` by language; the stem `user` gives `user_0042` handles.
 const FR_KINDS: &[(&str, &str, &str)] = &[
-    ("meteo_locale", "Météo Locale", "Météo du jour et prévisions locales."),
-    ("marche_du_coin", "Marché du Coin", "Prix du marché et bons plans de saison."),
-    ("foot_amateur", "Foot Amateur", "Foot amateur : résultats et calendrier du week-end."),
-    ("cuisine_maison", "Cuisine Maison", "Recettes simples et de saison."),
-    ("tram_infos", "Infos Tram", "Infos trafic tram et bus, en direct."),
-    ("vie_de_quartier", "Vie de Quartier", "Sorties, travaux et associations du quartier."),
+    (
+        "meteo_locale",
+        "Météo Locale",
+        "Météo du jour et prévisions locales.",
+    ),
+    (
+        "marche_du_coin",
+        "Marché du Coin",
+        "Prix du marché et bons plans de saison.",
+    ),
+    (
+        "foot_amateur",
+        "Foot Amateur",
+        "Foot amateur : résultats et calendrier du week-end.",
+    ),
+    (
+        "cuisine_maison",
+        "Cuisine Maison",
+        "Recettes simples et de saison.",
+    ),
+    (
+        "tram_infos",
+        "Infos Tram",
+        "Infos trafic tram et bus, en direct.",
+    ),
+    (
+        "vie_de_quartier",
+        "Vie de Quartier",
+        "Sorties, travaux et associations du quartier.",
+    ),
     ("chaine_info", "Chaîne Info", "L'actu locale en bref."),
-    ("user", "Utilisateur", "Curieux de tout, surtout de la météo."),
+    (
+        "user",
+        "Utilisateur",
+        "Curieux de tout, surtout de la météo.",
+    ),
 ];
 const EN_KINDS: &[(&str, &str, &str)] = &[
-    ("weather_watch", "Weather Watch", "Daily weather and local forecasts."),
-    ("market_notes", "Market Notes", "Market prices and seasonal bargains."),
-    ("grassroots_fc", "Grassroots FC", "Grassroots football: results and fixtures."),
+    (
+        "weather_watch",
+        "Weather Watch",
+        "Daily weather and local forecasts.",
+    ),
+    (
+        "market_notes",
+        "Market Notes",
+        "Market prices and seasonal bargains.",
+    ),
+    (
+        "grassroots_fc",
+        "Grassroots FC",
+        "Grassroots football: results and fixtures.",
+    ),
     ("home_kitchen", "Home Kitchen", "Simple seasonal recipes."),
-    ("commute_updates", "Commute Updates", "Live tram and bus updates."),
+    (
+        "commute_updates",
+        "Commute Updates",
+        "Live tram and bus updates.",
+    ),
     ("local_digest", "Local Digest", "Local news in brief."),
     ("user", "User", "Into gardening, football and long walks."),
 ];
 const AR_KINDS: &[(&str, &str, &str)] = &[
-    ("akhbar_altaqs", "أخبار الطقس", "حالة الطقس والتوقعات المحلية يومياً."),
+    (
+        "akhbar_altaqs",
+        "أخبار الطقس",
+        "حالة الطقس والتوقعات المحلية يومياً.",
+    ),
     ("souq_alyawm", "سوق اليوم", "أسعار السوق وعروض الموسم."),
     ("kora_alhay", "كرة الحي", "نتائج ومواعيد مباريات الأحياء."),
-    ("matbakh_bayti", "مطبخ بيتي", "وصفات بسيطة من المطبخ البيتي."),
+    (
+        "matbakh_bayti",
+        "مطبخ بيتي",
+        "وصفات بسيطة من المطبخ البيتي.",
+    ),
     ("mowasalat", "مواصلات المدينة", "أخبار الحافلات والترام."),
     ("akhbar_alhay", "أخبار الحي", "أخبار الحي باختصار."),
     ("user", "مستخدم", "أحب القراءة والطبخ وكرة القدم."),

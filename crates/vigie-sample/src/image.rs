@@ -133,7 +133,13 @@ fn stripes(px: &mut [u8], w: usize, h: usize, rng: &mut Rng) {
                 1 => y,
                 _ => x + y,
             };
-            put(px, w, x, y, if (k / period) % 2 == 0 { a } else { b });
+            put(
+                px,
+                w,
+                x,
+                y,
+                if (k / period).is_multiple_of(2) { a } else { b },
+            );
         }
     }
 }

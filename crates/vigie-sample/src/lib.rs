@@ -6,14 +6,25 @@
 //! counts. A seed fixes every byte; no `rand` crate is involved.
 
 mod accounts;
+mod corpus;
 mod dates;
 mod error;
+mod generic;
 mod image;
+mod media;
+mod output;
 mod phrases;
 mod rng;
+mod summary;
+mod telegram;
 mod text;
 mod x_v2;
 
+pub use corpus::{SampleConfig, generate};
 pub use error::SampleError;
 pub use image::{draw_image, encode_jpeg, encode_png};
+pub use summary::{
+    GenericSummary, LangCounts, MalformedKind, MalformedRecord, MediaSummary, SampleSummary,
+    TelegramSummary, XSummary,
+};
 pub use x_v2::write_x_v2_jsonl;

@@ -8,106 +8,271 @@ use crate::rng::Rng;
 use crate::text::{Lang, Topic};
 
 const FR_CITIES: &[&str] = &[
-    "Lyon", "Nantes", "Lille", "Rennes", "Dijon", "Brest", "Nancy", "Tours", "Annecy", "Pau", "Amiens",
-    "Limoges",
+    "Lyon", "Nantes", "Lille", "Rennes", "Dijon", "Brest", "Nancy", "Tours", "Annecy", "Pau",
+    "Amiens", "Limoges",
 ];
 const EN_CITIES: &[&str] = &[
     "Leeds", "Bristol", "Cardiff", "York", "Bath", "Dundee", "Norwich", "Exeter", "Derby", "Galway",
 ];
 const AR_CITIES: &[&str] = &[
-    "الرباط", "تونس", "عمّان", "الدوحة", "مسقط", "بيروت", "وهران", "صفاقس", "فاس", "الشارقة",
+    "الرباط",
+    "تونس",
+    "عمّان",
+    "الدوحة",
+    "مسقط",
+    "بيروت",
+    "وهران",
+    "صفاقس",
+    "فاس",
+    "الشارقة",
 ];
 
-const FR_DAYS: &[&str] = &["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
-const EN_DAYS: &[&str] = &[
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+const FR_DAYS: &[&str] = &[
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
 ];
-const AR_DAYS: &[&str] = &["الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"];
+const EN_DAYS: &[&str] = &[
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+const AR_DAYS: &[&str] = &[
+    "الاثنين",
+    "الثلاثاء",
+    "الأربعاء",
+    "الخميس",
+    "الجمعة",
+    "السبت",
+    "الأحد",
+];
 
 const FR_SKY: &[&str] = &[
-    "grand soleil", "ciel couvert", "pluie fine", "belles éclaircies", "brouillard matinal", "averses",
+    "grand soleil",
+    "ciel couvert",
+    "pluie fine",
+    "belles éclaircies",
+    "brouillard matinal",
+    "averses",
     "vent frais",
 ];
 const EN_SKY: &[&str] = &[
-    "clear skies", "light rain", "overcast", "sunny spells", "morning fog", "scattered showers",
+    "clear skies",
+    "light rain",
+    "overcast",
+    "sunny spells",
+    "morning fog",
+    "scattered showers",
     "a cool breeze",
 ];
-const AR_SKY: &[&str] = &["سماء صافية", "غيوم متفرقة", "أمطار خفيفة", "رياح معتدلة", "ضباب صباحي"];
+const AR_SKY: &[&str] = &[
+    "سماء صافية",
+    "غيوم متفرقة",
+    "أمطار خفيفة",
+    "رياح معتدلة",
+    "ضباب صباحي",
+];
 
 const FR_PRODUCE: &[&str] = &[
-    "tomates", "pommes", "clémentines", "courgettes", "poireaux", "carottes", "fraises", "poires",
+    "tomates",
+    "pommes",
+    "clémentines",
+    "courgettes",
+    "poireaux",
+    "carottes",
+    "fraises",
+    "poires",
 ];
 const EN_PRODUCE: &[&str] = &[
-    "tomatoes", "apples", "pears", "courgettes", "leeks", "carrots", "strawberries", "potatoes",
+    "tomatoes",
+    "apples",
+    "pears",
+    "courgettes",
+    "leeks",
+    "carrots",
+    "strawberries",
+    "potatoes",
 ];
-const AR_PRODUCE: &[&str] = &["الطماطم", "البرتقال", "التمر", "البطاطس", "الليمون", "الخيار"];
+const AR_PRODUCE: &[&str] = &[
+    "الطماطم",
+    "البرتقال",
+    "التمر",
+    "البطاطس",
+    "الليمون",
+    "الخيار",
+];
 
 const FR_TEAMS: &[&str] = &[
-    "FC Rivière", "US Colline", "AS Plateau", "Olympique du Port", "Stade des Pins", "Union des Prés",
+    "FC Rivière",
+    "US Colline",
+    "AS Plateau",
+    "Olympique du Port",
+    "Stade des Pins",
+    "Union des Prés",
 ];
 const EN_TEAMS: &[&str] = &[
-    "Riverside FC", "Hillview United", "Harbour Town", "Oakfield Rovers", "Meadow Athletic",
+    "Riverside FC",
+    "Hillview United",
+    "Harbour Town",
+    "Oakfield Rovers",
+    "Meadow Athletic",
     "Lakeside Wanderers",
 ];
-const AR_TEAMS: &[&str] = &["نادي النخيل", "نادي الساحل", "فريق الوادي", "نادي الجبل", "فريق المدينة"];
+const AR_TEAMS: &[&str] = &[
+    "نادي النخيل",
+    "نادي الساحل",
+    "فريق الوادي",
+    "نادي الجبل",
+    "فريق المدينة",
+];
 
 const FR_MATCH: &[&str] = &[
-    "beau match", "quelle deuxième mi-temps", "le gardien a été décisif", "un nul mérité",
+    "beau match",
+    "quelle deuxième mi-temps",
+    "le gardien a été décisif",
+    "un nul mérité",
     "ambiance au top dans les tribunes",
 ];
 const EN_MATCH: &[&str] = &[
-    "great game", "what a second half", "the keeper was outstanding", "a fair draw",
+    "great game",
+    "what a second half",
+    "the keeper was outstanding",
+    "a fair draw",
     "brilliant atmosphere in the stands",
 ];
-const AR_MATCH: &[&str] = &["مباراة ممتعة", "أداء رائع من الحارس", "تعادل مستحق", "شوط ثان مثير"];
+const AR_MATCH: &[&str] = &[
+    "مباراة ممتعة",
+    "أداء رائع من الحارس",
+    "تعادل مستحق",
+    "شوط ثان مثير",
+];
 
 const FR_DISHES: &[&str] = &[
-    "soupe de potiron", "gratin de courgettes", "tarte aux pommes", "quiche aux poireaux", "crêpes",
-    "ratatouille", "salade de lentilles",
+    "soupe de potiron",
+    "gratin de courgettes",
+    "tarte aux pommes",
+    "quiche aux poireaux",
+    "crêpes",
+    "ratatouille",
+    "salade de lentilles",
 ];
 const EN_DISHES: &[&str] = &[
-    "pumpkin soup", "vegetable gratin", "apple crumble", "leek pie", "pancakes", "lentil salad",
+    "pumpkin soup",
+    "vegetable gratin",
+    "apple crumble",
+    "leek pie",
+    "pancakes",
+    "lentil salad",
     "tomato risotto",
 ];
-const AR_DISHES: &[&str] = &["شوربة العدس", "سلطة الخضار", "الأرز بالخضار", "الفلافل", "كعك بالتمر"];
+const AR_DISHES: &[&str] = &[
+    "شوربة العدس",
+    "سلطة الخضار",
+    "الأرز بالخضار",
+    "الفلافل",
+    "كعك بالتمر",
+];
 
-const FR_INGREDIENTS: &[&str] = &["thym", "citron", "miel", "cumin", "basilic", "crème fraîche"];
+const FR_INGREDIENTS: &[&str] = &[
+    "thym",
+    "citron",
+    "miel",
+    "cumin",
+    "basilic",
+    "crème fraîche",
+];
 const EN_INGREDIENTS: &[&str] = &["thyme", "lemon", "honey", "cumin", "basil", "black pepper"];
 const AR_INGREDIENTS: &[&str] = &["الكمون", "الليمون", "زيت الزيتون", "النعناع", "السمسم"];
 
 const FR_STOPS: &[&str] = &[
-    "Gare", "Mairie", "Université", "Hôpital", "Les Halles", "Parc des Expositions", "Pont Neuf",
+    "Gare",
+    "Mairie",
+    "Université",
+    "Hôpital",
+    "Les Halles",
+    "Parc des Expositions",
+    "Pont Neuf",
 ];
 const EN_STOPS: &[&str] = &[
-    "Central Station", "Town Hall", "University", "Hospital", "Market Square", "Riverside", "Old Bridge",
+    "Central Station",
+    "Town Hall",
+    "University",
+    "Hospital",
+    "Market Square",
+    "Riverside",
+    "Old Bridge",
 ];
 const AR_STOPS: &[&str] = &["المحطة", "الجامعة", "المستشفى", "السوق المركزي", "البلدية"];
 
 const FR_TRAFFIC: &[&str] = &[
-    "trafic perturbé", "retards d'une dizaine de minutes", "service normal", "fréquence renforcée",
+    "trafic perturbé",
+    "retards d'une dizaine de minutes",
+    "service normal",
+    "fréquence renforcée",
 ];
 const EN_TRAFFIC: &[&str] = &[
-    "minor delays", "delays of about ten minutes", "a normal service", "extra trams at peak times",
+    "minor delays",
+    "delays of about ten minutes",
+    "a normal service",
+    "extra trams at peak times",
 ];
 const FR_WORKS: &[&str] = &[
-    "de travaux de voirie", "d'un marché de plein air", "d'une course à pied", "d'un vide-grenier",
+    "de travaux de voirie",
+    "d'un marché de plein air",
+    "d'une course à pied",
+    "d'un vide-grenier",
 ];
-const EN_WORKS: &[&str] = &["roadworks", "an open-air market", "a fun run", "a car boot sale"];
+const EN_WORKS: &[&str] = &[
+    "roadworks",
+    "an open-air market",
+    "a fun run",
+    "a car boot sale",
+];
 const AR_REASONS: &[&str] = &["أعمال الطرق", "الازدحام", "الصيانة الدورية", "سوق أسبوعي"];
 
 const FR_DISTRICTS: &[&str] = &[
-    "Saint-Michel", "Les Tilleuls", "Bellevue", "Centre-Ville", "Les Coteaux", "Port-Neuf",
+    "Saint-Michel",
+    "Les Tilleuls",
+    "Bellevue",
+    "Centre-Ville",
+    "Les Coteaux",
+    "Port-Neuf",
 ];
-const EN_DISTRICTS: &[&str] = &["Northgate", "Elm Park", "Hillside", "Old Town", "Westbrook", "Marina"];
+const EN_DISTRICTS: &[&str] = &[
+    "Northgate",
+    "Elm Park",
+    "Hillside",
+    "Old Town",
+    "Westbrook",
+    "Marina",
+];
 const AR_DISTRICTS: &[&str] = &["النخيل", "الزهور", "الياسمين", "المركز", "الروضة"];
 
-const FR_STREETS: &[&str] = &["des Lilas", "du Moulin", "de la Gare", "des Écoles", "du Marché"];
+const FR_STREETS: &[&str] = &[
+    "des Lilas",
+    "du Moulin",
+    "de la Gare",
+    "des Écoles",
+    "du Marché",
+];
 const EN_STREETS: &[&str] = &["Mill", "Station", "School", "Church", "Market"];
 
 const FR_ACTIVITIES: &[&str] = &[
-    "concerts", "jeux", "ateliers de jardinage", "brocante", "contes pour enfants",
+    "concerts",
+    "jeux",
+    "ateliers de jardinage",
+    "brocante",
+    "contes pour enfants",
 ];
-const EN_ACTIVITIES: &[&str] = &["live music", "games", "gardening workshops", "a book swap", "face painting"];
+const EN_ACTIVITIES: &[&str] = &[
+    "live music",
+    "games",
+    "gardening workshops",
+    "a book swap",
+    "face painting",
+];
 const AR_ACTIVITIES: &[&str] = &["ألعاب", "حفلات موسيقية", "ورش رسم", "معرض كتب"];
 
 /// Hashtags (without `#`) by language and topic, in [`Topic::ALL`] order.
@@ -148,7 +313,14 @@ const EMOJI: [&[&str]; 6] = [
 ];
 
 /// Path stems of the example links, by topic.
-const LINK_PATHS: [&str; 6] = ["meteo", "marche", "sport", "recettes", "transport", "quartier"];
+const LINK_PATHS: [&str; 6] = [
+    "meteo",
+    "marche",
+    "sport",
+    "recettes",
+    "transport",
+    "quartier",
+];
 const LINK_HOSTS: &[&str] = &["example.com", "example.org", "example.net"];
 
 /// Western digits to Arabic-Indic digits, as many Arabic-language posts write them.
@@ -184,7 +356,11 @@ fn french(rng: &mut Rng, topic: Topic) -> String {
     let city = rng.pick(FR_CITIES);
     let day = rng.pick(FR_DAYS);
     match (topic, rng.below(3)) {
-        (Topic::Weather, 0) => format!("Ce matin à {city}, {}°C et {}.", rng.range(0, 24), rng.pick(FR_SKY)),
+        (Topic::Weather, 0) => format!(
+            "Ce matin à {city}, {}°C et {}.",
+            rng.range(0, 24),
+            rng.pick(FR_SKY)
+        ),
         (Topic::Weather, 1) => format!(
             "Prévisions pour {day} à {city} : {}, jusqu'à {}°C.",
             rng.pick(FR_SKY),
@@ -199,33 +375,36 @@ fn french(rng: &mut Rng, topic: Topic) -> String {
             rng.pick(FR_PRODUCE),
             price(rng, ',')
         ),
-        (Topic::Market, 1) => format!(
-            "Bonne nouvelle au marché de {day} : {} de saison à {} €, et des {} à {} €.",
-            rng.pick(FR_PRODUCE),
-            price(rng, ','),
-            rng.pick(FR_PRODUCE),
-            price(rng, ',')
-        ),
+        (Topic::Market, 1) => {
+            let (a, b) = rng.pick_two(FR_PRODUCE);
+            format!(
+                "Bonne nouvelle au marché de {day} : {a} de saison à {} €, et des {b} à {} €.",
+                price(rng, ','),
+                price(rng, ',')
+            )
+        }
         (Topic::Market, _) => format!(
             "L'indice des commerçants de {city} termine la semaine en {} de {},{} %.",
             rng.pick(&["hausse", "baisse"]),
             rng.below(3),
             rng.below(10)
         ),
-        (Topic::Football, 0) => format!(
-            "Score final : {} {}-{} {}, {}.",
-            rng.pick(FR_TEAMS),
-            rng.below(5),
-            rng.below(5),
-            rng.pick(FR_TEAMS),
-            rng.pick(FR_MATCH)
-        ),
-        (Topic::Football, 1) => format!(
-            "{} reçoit {} {day} à {}h, venez nombreux au stade de {city} !",
-            rng.pick(FR_TEAMS),
-            rng.pick(FR_TEAMS),
-            rng.range(14, 20)
-        ),
+        (Topic::Football, 0) => {
+            let (a, b) = rng.pick_two(FR_TEAMS);
+            format!(
+                "Score final : {a} {}-{} {b}, {}.",
+                rng.below(5),
+                rng.below(5),
+                rng.pick(FR_MATCH)
+            )
+        }
+        (Topic::Football, 1) => {
+            let (a, b) = rng.pick_two(FR_TEAMS);
+            format!(
+                "{a} reçoit {b} {day} à {}h, venez nombreux au stade de {city} !",
+                rng.range(14, 20)
+            )
+        }
         (Topic::Football, _) => format!(
             "Entraînement des U{} {day} soir, rendez-vous au terrain de {city} à {}h{}.",
             rng.range(9, 17),
@@ -248,20 +427,21 @@ fn french(rng: &mut Rng, topic: Topic) -> String {
             rng.pick(FR_DISHES),
             rng.range(8, 20)
         ),
-        (Topic::Transport, 0) => format!(
-            "Ligne {} du tram : {} entre {} et {}.",
-            rng.range(1, 9),
-            rng.pick(FR_TRAFFIC),
-            rng.pick(FR_STOPS),
-            rng.pick(FR_STOPS)
-        ),
+        (Topic::Transport, 0) => {
+            let (a, b) = rng.pick_two(FR_STOPS);
+            format!(
+                "Ligne {} du tram : {} entre {a} et {b}.",
+                rng.range(1, 9),
+                rng.pick(FR_TRAFFIC)
+            )
+        }
         (Topic::Transport, 1) => format!(
             "Le bus {} est dévié {day} à cause {}.",
             rng.range(2, 40),
             rng.pick(FR_WORKS)
         ),
         (Topic::Transport, _) => format!(
-            "Trafic fluide sur la rocade de {city} ce matin, {} minutes de {} au centre.",
+            "Trafic fluide ce matin à {city} : {} minutes entre l'arrêt {} et le centre.",
             rng.range(8, 35),
             rng.pick(FR_STOPS)
         ),
@@ -274,12 +454,13 @@ fn french(rng: &mut Rng, topic: Topic) -> String {
             "Travaux rue {} à {city} : circulation alternée jusqu'à {day}.",
             rng.pick(FR_STREETS)
         ),
-        (Topic::Local, _) => format!(
-            "Fête de quartier aux {} {day}, {} et {} pour toute la famille.",
-            rng.pick(FR_DISTRICTS),
-            rng.pick(FR_ACTIVITIES),
-            rng.pick(FR_ACTIVITIES)
-        ),
+        (Topic::Local, _) => {
+            let (a, b) = rng.pick_two(FR_ACTIVITIES);
+            format!(
+                "Fête de quartier à {} {day} : {a} et {b} pour toute la famille.",
+                rng.pick(FR_DISTRICTS)
+            )
+        }
     }
 }
 
@@ -306,33 +487,36 @@ fn english(rng: &mut Rng, topic: Topic) -> String {
             rng.pick(EN_PRODUCE),
             price(rng, '.')
         ),
-        (Topic::Market, 1) => format!(
-            "Fresh {} at the farmers' market on {day}, £{} a bag, and {} at £{}.",
-            rng.pick(EN_PRODUCE),
-            price(rng, '.'),
-            rng.pick(EN_PRODUCE),
-            price(rng, '.')
-        ),
+        (Topic::Market, 1) => {
+            let (a, b) = rng.pick_two(EN_PRODUCE);
+            format!(
+                "Fresh {a} at the farmers' market on {day}, £{} a bag, and {b} at £{}.",
+                price(rng, '.'),
+                price(rng, '.')
+            )
+        }
         (Topic::Market, _) => format!(
             "The {city} traders' index closed the week {} {}.{}%.",
             rng.pick(&["up", "down"]),
             rng.below(3),
             rng.below(10)
         ),
-        (Topic::Football, 0) => format!(
-            "Full time: {} {}-{} {}, {}.",
-            rng.pick(EN_TEAMS),
-            rng.below(5),
-            rng.below(5),
-            rng.pick(EN_TEAMS),
-            rng.pick(EN_MATCH)
-        ),
-        (Topic::Football, 1) => format!(
-            "{} host {} on {day} at {}:00, come along to the {city} ground!",
-            rng.pick(EN_TEAMS),
-            rng.pick(EN_TEAMS),
-            rng.range(12, 19)
-        ),
+        (Topic::Football, 0) => {
+            let (a, b) = rng.pick_two(EN_TEAMS);
+            format!(
+                "Full time: {a} {}-{} {b}, {}.",
+                rng.below(5),
+                rng.below(5),
+                rng.pick(EN_MATCH)
+            )
+        }
+        (Topic::Football, 1) => {
+            let (a, b) = rng.pick_two(EN_TEAMS);
+            format!(
+                "{a} host {b} on {day} at {}:00, come along to the {city} ground!",
+                rng.range(12, 19)
+            )
+        }
         (Topic::Football, _) => format!(
             "Under-{}s training moves to {day} evening, {}:{} at the {city} pitches.",
             rng.range(9, 16),
@@ -355,13 +539,14 @@ fn english(rng: &mut Rng, topic: Topic) -> String {
             rng.pick(EN_DISHES),
             rng.range(2, 12)
         ),
-        (Topic::Transport, 0) => format!(
-            "Line {} tram: {} between {} and {}.",
-            rng.range(1, 9),
-            rng.pick(EN_TRAFFIC),
-            rng.pick(EN_STOPS),
-            rng.pick(EN_STOPS)
-        ),
+        (Topic::Transport, 0) => {
+            let (a, b) = rng.pick_two(EN_STOPS);
+            format!(
+                "Line {} tram: {} between {a} and {b}.",
+                rng.range(1, 9),
+                rng.pick(EN_TRAFFIC)
+            )
+        }
         (Topic::Transport, 1) => format!(
             "Bus {} diverted on {day} because of {}.",
             rng.range(2, 40),
@@ -381,12 +566,13 @@ fn english(rng: &mut Rng, topic: Topic) -> String {
             "Roadworks on {} Street in {city}: single-lane traffic until {day}.",
             rng.pick(EN_STREETS)
         ),
-        (Topic::Local, _) => format!(
-            "Street party in {} on {day}: {} and {} for all ages.",
-            rng.pick(EN_DISTRICTS),
-            rng.pick(EN_ACTIVITIES),
-            rng.pick(EN_ACTIVITIES)
-        ),
+        (Topic::Local, _) => {
+            let (a, b) = rng.pick_two(EN_ACTIVITIES);
+            format!(
+                "Street party in {} on {day}: {a} and {b} for all ages.",
+                rng.pick(EN_DISTRICTS)
+            )
+        }
     }
 }
 
@@ -413,20 +599,22 @@ fn arabic(rng: &mut Rng, topic: Topic) -> String {
             "{} طازجة في السوق الأسبوعي يوم {day} في {city}.",
             rng.pick(AR_PRODUCE)
         ),
-        (Topic::Football, 0) => format!(
-            "النتيجة النهائية: {} {} - {} {}، {}.",
-            rng.pick(AR_TEAMS),
-            rng.below(5),
-            rng.below(5),
-            rng.pick(AR_TEAMS),
-            rng.pick(AR_MATCH)
-        ),
-        (Topic::Football, _) => format!(
-            "مباراة {} و{} يوم {day} الساعة {} في ملعب {city}.",
-            rng.pick(AR_TEAMS),
-            rng.pick(AR_TEAMS),
-            rng.range(15, 21)
-        ),
+        (Topic::Football, 0) => {
+            let (a, b) = rng.pick_two(AR_TEAMS);
+            format!(
+                "النتيجة النهائية: {a} {} - {} {b}، {}.",
+                rng.below(5),
+                rng.below(5),
+                rng.pick(AR_MATCH)
+            )
+        }
+        (Topic::Football, _) => {
+            let (a, b) = rng.pick_two(AR_TEAMS);
+            format!(
+                "مباراة {a} و{b} يوم {day} الساعة {} في ملعب {city}.",
+                rng.range(15, 21)
+            )
+        }
         (Topic::Cooking, 0) => format!(
             "وصفة اليوم: {} مع {}، جاهزة في {} دقيقة.",
             rng.pick(AR_DISHES),
@@ -443,22 +631,24 @@ fn arabic(rng: &mut Rng, topic: Topic) -> String {
             rng.range(2, 40),
             rng.pick(AR_REASONS)
         ),
-        (Topic::Transport, _) => format!(
-            "الترام رقم {} يعمل بشكل طبيعي بين {} و{}.",
-            rng.range(1, 9),
-            rng.pick(AR_STOPS),
-            rng.pick(AR_STOPS)
-        ),
+        (Topic::Transport, _) => {
+            let (a, b) = rng.pick_two(AR_STOPS);
+            format!(
+                "الترام رقم {} يعمل بشكل طبيعي بين {a} و{b}.",
+                rng.range(1, 9)
+            )
+        }
         (Topic::Local, 0) => format!(
             "افتتاح مكتبة جديدة في حي {} يوم {day}.",
             rng.pick(AR_DISTRICTS)
         ),
-        (Topic::Local, _) => format!(
-            "مهرجان حي {} يوم {day} مع {} و{} للعائلة.",
-            rng.pick(AR_DISTRICTS),
-            rng.pick(AR_ACTIVITIES),
-            rng.pick(AR_ACTIVITIES)
-        ),
+        (Topic::Local, _) => {
+            let (a, b) = rng.pick_two(AR_ACTIVITIES);
+            format!(
+                "مهرجان حي {} يوم {day} مع {a} و{b} للعائلة.",
+                rng.pick(AR_DISTRICTS)
+            )
+        }
     }
 }
 
@@ -474,7 +664,7 @@ pub(crate) fn hashtags(lang: Lang, topic: Topic) -> &'static [&'static str] {
 
 /// An emoji that suits `topic`.
 pub(crate) fn emoji(rng: &mut Rng, topic: Topic) -> &'static str {
-    *rng.pick(EMOJI[topic.ordinal()])
+    rng.word(EMOJI[topic.ordinal()])
 }
 
 /// A link on one of the reserved example domains, sometimes with a tracking query string.
@@ -496,9 +686,9 @@ pub(crate) fn link(rng: &mut Rng, topic: Topic) -> String {
 /// A word for a hyperlink's visible text (Telegram `text_link`).
 pub(crate) fn link_label(rng: &mut Rng, lang: Lang) -> &'static str {
     match lang {
-        Lang::Fr => *rng.pick(&["ici", "sur cette page", "dans ce lien"]),
-        Lang::En => *rng.pick(&["here", "on this page", "in this link"]),
-        Lang::Ar => *rng.pick(&["هنا", "في هذه الصفحة"]),
+        Lang::Fr => rng.word(&["ici", "sur cette page", "dans ce lien"]),
+        Lang::En => rng.word(&["here", "on this page", "in this link"]),
+        Lang::Ar => rng.word(&["هنا", "في هذه الصفحة"]),
     }
 }
 
@@ -514,17 +704,23 @@ pub(crate) fn link_lead(lang: Lang) -> &'static str {
 /// A short emphasised lead (Telegram `bold`).
 pub(crate) fn bold_lead(rng: &mut Rng, lang: Lang) -> &'static str {
     match lang {
-        Lang::Fr => *rng.pick(&["À noter :", "Rappel :", "Info pratique :"]),
-        Lang::En => *rng.pick(&["Note:", "Reminder:", "Good to know:"]),
-        Lang::Ar => *rng.pick(&["ملاحظة:", "تذكير:"]),
+        Lang::Fr => rng.word(&["À noter :", "Rappel :", "Info pratique :"]),
+        Lang::En => rng.word(&["Note:", "Reminder:", "Good to know:"]),
+        Lang::Ar => rng.word(&["ملاحظة:", "تذكير:"]),
     }
 }
 
 /// The words around a thanked mention: `(before, after)`.
 pub(crate) fn thanks(rng: &mut Rng, lang: Lang) -> (&'static str, &'static str) {
     match lang {
-        Lang::Fr => *rng.pick(&[(" Merci à ", " pour l'info."), (" Photo envoyée par ", ", merci !")]),
-        Lang::En => *rng.pick(&[(" Thanks ", " for the tip."), (" Photo sent in by ", ", cheers!")]),
+        Lang::Fr => *rng.pick(&[
+            (" Merci à ", " pour l'info."),
+            (" Photo envoyée par ", ", merci !"),
+        ]),
+        Lang::En => *rng.pick(&[
+            (" Thanks ", " for the tip."),
+            (" Photo sent in by ", ", cheers!"),
+        ]),
         Lang::Ar => *rng.pick(&[(" شكراً ", " على المعلومة."), (" الصورة من ", "، شكراً!")]),
     }
 }

@@ -76,6 +76,19 @@ impl Rng {
     pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.index(items.len())]
     }
+
+    /// One word of a non-empty constant word list.
+    pub(crate) fn word(&mut self, words: &[&'static str]) -> &'static str {
+        words[self.index(words.len())]
+    }
+
+    /// Two different items of a slice of at least two (the same item twice for a slice of one).
+    pub(crate) fn pick_two<'a, T>(&mut self, items: &'a [T]) -> (&'a T, &'a T) {
+        let len = items.len();
+        let a = self.index(len);
+        let b = (a + 1 + self.index(len.saturating_sub(1))) % len.max(1);
+        (&items[a], &items[b])
+    }
 }
 
 #[cfg(test)]
@@ -108,6 +121,10 @@ mod tests {
             }
         }
         assert_eq!(r.below(0), 0);
+        for _ in 0..100 {
+            let (a, b) = r.pick_two(&[1, 2, 3]);
+            assert_ne!(a, b);
+        }
         assert_eq!(r.range(5, 4), 5);
     }
 }

@@ -314,6 +314,10 @@ mod tests {
             }
             seen.insert(flat);
         }
-        assert!(seen.len() > 480, "only {} distinct texts of 500", seen.len());
+        assert!(
+            seen.len() > 480,
+            "only {} distinct texts of 500",
+            seen.len()
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! can be produced on its own from the seed. That is what lets [`write_x_v2_jsonl`] stream a million posts
 //! in constant memory, and lets the corpus generator add the malformed lines it documents.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 
 use serde::Serialize;
@@ -10,8 +10,15 @@ use serde::Serialize;
 use crate::accounts::{self, POOL_X};
 use crate::dates::{self, CORPUS_END, CORPUS_START};
 use crate::error::SampleError;
+use crate::output::Output;
 use crate::rng::{Rng, fnv1a, mix};
+use crate::summary::{LangCounts, MalformedKind, MalformedRecord, XSummary};
 use crate::text::{self, Body, Lang, Seg, Style};
+
+/// The search responses file, relative to the corpus root.
+pub(crate) const RESPONSES_FILE: &str = "x/search_responses.jsonl";
+/// The single lookup response file, relative to the corpus root.
+pub(crate) const SINGLE_FILE: &str = "x/single_response.json";
 
 /// Tweets per response, the maximum `max_results` of the search endpoints.
 pub(crate) const PAGE: usize = 100;
@@ -26,7 +33,6 @@ const S_MILLIS: u64 = 0x1002;
 const S_AUTHOR: u64 = 0x1003;
 const S_KIND: u64 = 0x1004;
 const S_BODY: u64 = 0x1005;
-const S_LANG: u64 = 0x1006;
 const S_MEDIA: u64 = 0x1007;
 const S_METRICS: u64 = 0x1008;
 const S_EXT_TIME: u64 = 0x1009;
@@ -48,6 +54,10 @@ pub(crate) struct Response {
 /// An item of `data`: a well-formed tweet, or one of the deliberately broken ones.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "broken tweets are two in a corpus; boxing every valid tweet would cost more"
+)]
 pub(crate) enum DataTweet {
     Valid(Tweet),
     Broken(BrokenTweet),
@@ -300,7 +310,10 @@ impl XPlan {
 
     fn ext_id(&self, k: usize) -> u64 {
         let mut rng = Rng::derive(self.seed, S_EXT_TIME ^ 1, k as u64);
-        snowflake(self.ext_secs(k) as u64 * 1000 + 500 + rng.below(500), k as u64)
+        snowflake(
+            self.ext_secs(k) as u64 * 1000 + 500 + rng.below(500),
+            k as u64,
+        )
     }
 
     fn ext_author(&self, k: usize) -> usize {
@@ -310,7 +323,7 @@ impl XPlan {
     /// The author of data tweet `i`: every third tweet walks through all accounts so that each posts,
     /// the others favour low account indices, so a few accounts post a lot.
     pub(crate) fn author(&self, i: usize) -> usize {
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             return (i / 3) % self.accounts.max(1);
         }
         let mut rng = Rng::derive(self.seed, S_AUTHOR, i as u64);
@@ -568,7 +581,10 @@ impl XPlan {
                     Media {
                         media_key: format!("3_{media_id}"),
                         kind: "photo",
-                        url: Some(format!("https://example.org/media/{}.jpg", base36(media_id, 12))),
+                        url: Some(format!(
+                            "https://example.org/media/{}.jpg",
+                            base36(media_id, 12)
+                        )),
                         preview_image_url: None,
                         width,
                         height,
@@ -702,10 +718,10 @@ impl XPlan {
             if seen_authors.insert(self.author(i)) {
                 authors.push(self.author(i));
             }
-            if let Some(t) = target {
-                if seen_targets.insert(t) {
-                    targets.push(t);
-                }
+            if let Some(t) = target
+                && seen_targets.insert(t)
+            {
+                targets.push(t);
             }
             media.extend(m);
             data.push(DataTweet::Valid(tweet));
@@ -834,6 +850,176 @@ pub fn write_x_v2_jsonl<W: Write>(
     }
     w.flush().map_err(stream_err)?;
     Ok(bytes)
+}
+
+/// What the X files hold, observed response by response.
+#[derive(Debug, Default)]
+struct Observed {
+    data_ids: HashSet<String>,
+    included: BTreeMap<String, &'static str>,
+    langs: LangCounts,
+    users: HashMap<String, String>,
+    changed: HashSet<String>,
+    media: HashSet<String>,
+}
+
+impl Observed {
+    fn observe(&mut self, response: &Response) -> Result<(), SampleError> {
+        for item in &response.data {
+            if let DataTweet::Valid(t) = item
+                && self.data_ids.insert(t.id.clone())
+            {
+                self.langs.add(t.lang);
+            }
+        }
+        for t in &response.includes.tweets {
+            self.included.entry(t.id.clone()).or_insert(t.lang);
+        }
+        for u in &response.includes.users {
+            let json = serde_json::to_string(u).map_err(|source| SampleError::Json {
+                what: format!("X user {}", u.id),
+                source,
+            })?;
+            match self.users.get(&u.id) {
+                Some(first) if *first != json => {
+                    self.changed.insert(u.id.clone());
+                }
+                Some(_) => {}
+                None => {
+                    self.users.insert(u.id.clone(), json);
+                }
+            }
+        }
+        for m in &response.includes.media {
+            self.media.insert(m.media_key.clone());
+        }
+        Ok(())
+    }
+}
+
+/// The byte length of the first `fraction` of `line`, moved back to a character boundary.
+fn cut_point(line: &[u8], numerator: usize, denominator: usize) -> usize {
+    let mut cut = line.len() * numerator / denominator.max(1);
+    while cut > 0 && line.get(cut).is_some_and(|b| b & 0xC0 == 0x80) {
+        cut -= 1;
+    }
+    cut
+}
+
+/// Writes `x/search_responses.jsonl` (with a truncated line and a page holding two broken tweets) and
+/// `x/single_response.json`, and returns what they hold.
+pub(crate) fn write_corpus(
+    out: &mut Output,
+    plan: &XPlan,
+) -> Result<(XSummary, Vec<MalformedRecord>), SampleError> {
+    let pages = plan.responses();
+    // The truncated copy precedes page 3 (as if a first write of it was cut off and retried); the
+    // broken tweets sit at the end of page 6. Small corpora fold both onto their last page.
+    let truncated_before = 2.min(pages.saturating_sub(1));
+    let broken_in = 5.min(pages.saturating_sub(1));
+    let mut observed = Observed::default();
+    let mut malformed = Vec::new();
+    let mut bytes = Vec::new();
+    let mut buf = Vec::new();
+    let mut lines = 0;
+    let mut data_tweets = 0;
+    let mut broken_tweets = 0;
+    for r in 0..pages {
+        let mut response = plan.response(r);
+        if r == broken_in {
+            let [a, b] = plan.broken(r);
+            response.data.push(DataTweet::Broken(a));
+            response.data.push(DataTweet::Broken(b));
+        }
+        response_line(&mut buf, &response)?;
+        if r == truncated_before {
+            let cut = cut_point(&buf, 2, 5);
+            bytes.extend_from_slice(buf.get(..cut).unwrap_or(&[]));
+            bytes.push(b'\n');
+            lines += 1;
+            malformed.push(MalformedRecord {
+                file: RESPONSES_FILE.to_owned(),
+                line: Some(lines),
+                position: format!("line {lines}"),
+                kind: MalformedKind::TruncatedJson,
+                detail: format!(
+                    "the first {cut} bytes of the next line's response, cut off mid-object; the \
+                     complete response follows on line {}",
+                    lines + 1
+                ),
+            });
+        }
+        bytes.extend_from_slice(&buf);
+        lines += 1;
+        let valid = response
+            .data
+            .iter()
+            .filter(|d| matches!(d, DataTweet::Valid(_)))
+            .count();
+        data_tweets += valid;
+        if r == broken_in {
+            broken_tweets += 2;
+            malformed.push(MalformedRecord {
+                file: RESPONSES_FILE.to_owned(),
+                line: Some(lines),
+                position: format!("line {lines}, data[{valid}]"),
+                kind: MalformedKind::WrongIdType,
+                detail: "a tweet whose \"id\" is an array of one string instead of a string; \
+                         quarantine the tweet, keep the rest of the response"
+                    .to_owned(),
+            });
+            malformed.push(MalformedRecord {
+                file: RESPONSES_FILE.to_owned(),
+                line: Some(lines),
+                position: format!("line {lines}, data[{}]", valid + 1),
+                kind: MalformedKind::MissingId,
+                detail:
+                    "a tweet with no \"id\"; quarantine the tweet, keep the rest of the response"
+                        .to_owned(),
+            });
+        }
+        observed.observe(&response)?;
+    }
+    out.write(RESPONSES_FILE, &bytes)?;
+
+    // A later lookup of five tweets already in the search pages.
+    let mut picks: Vec<usize> = (0..5)
+        .map(|k| k * plan.posts / 5 + plan.posts / 10)
+        .filter(|&i| i < plan.posts)
+        .collect();
+    picks.dedup();
+    let single = plan.lookup(&picks);
+    observed.observe(&single)?;
+    let pretty = serde_json::to_vec_pretty(&single).map_err(|source| SampleError::Json {
+        what: "the X single response".to_owned(),
+        source,
+    })?;
+    out.write(SINGLE_FILE, &pretty)?;
+
+    let mut langs = observed.langs.clone();
+    let mut included_only = 0;
+    for (id, lang) in &observed.included {
+        if !observed.data_ids.contains(id) {
+            included_only += 1;
+            langs.add(lang);
+        }
+    }
+    let summary = XSummary {
+        responses_file: RESPONSES_FILE.to_owned(),
+        single_response_file: SINGLE_FILE.to_owned(),
+        lines,
+        responses: pages,
+        data_tweets,
+        included_only_tweets: included_only,
+        posts: observed.data_ids.len() + included_only,
+        broken_tweets,
+        single_response_tweets: single.data.len(),
+        accounts: observed.users.len(),
+        accounts_with_changes: observed.changed.len(),
+        media: observed.media.len(),
+        langs,
+    };
+    Ok((summary, malformed))
 }
 
 #[cfg(test)]

@@ -42,9 +42,16 @@ pub struct Batch {
 
 impl Batch {
     /// Adds an account state, merging it with the same state already in the batch.
-    pub fn push_account(&mut self, account: Account) {
-        let fingerprint = account.has_profile().then(|| observation_fingerprint(&account));
-        let key = (account.platform.as_str().to_owned(), account.platform_id.clone(), fingerprint);
+    pub fn push_account(&mut self, mut account: Account) {
+        strip_nul_account(&mut account);
+        let fingerprint = account
+            .has_profile()
+            .then(|| observation_fingerprint(&account));
+        let key = (
+            account.platform.as_str().to_owned(),
+            account.platform_id.clone(),
+            fingerprint,
+        );
         let seen = account.observed_at;
         match self.index.get(&key) {
             Some(&i) => {
@@ -54,22 +61,40 @@ impl Batch {
             }
             None => {
                 self.index.insert(key, self.accounts.len());
-                self.accounts.push(AccountSighting { account, fingerprint, first_seen: seen, last_seen: seen });
+                self.accounts.push(AccountSighting {
+                    account,
+                    fingerprint,
+                    first_seen: seen,
+                    last_seen: seen,
+                });
             }
         }
     }
 
     /// Adds a post. Its author, if not pushed as an account, is created as an id-only account.
-    pub fn push_post(&mut self, post: Post) {
+    pub fn push_post(&mut self, mut post: Post) {
+        strip_nul_post(&mut post);
         if let Some(author) = &post.account_id {
             let key = (post.platform.as_str().to_owned(), author.clone(), None);
             if !self.index.contains_key(&key) {
                 self.index.insert(key, self.accounts.len());
                 let account = Account::with_id(post.platform.clone(), author.clone());
-                self.accounts.push(AccountSighting { account, fingerprint: None, first_seen: None, last_seen: None });
+                self.accounts.push(AccountSighting {
+                    account,
+                    fingerprint: None,
+                    first_seen: None,
+                    last_seen: None,
+                });
             }
         }
         self.posts.push(post);
+    }
+
+    /// Adds a quarantined record.
+    pub fn push_quarantine(&mut self, mut record: QuarantinedRecord) {
+        strip_nul(&mut record.file);
+        strip_nul(&mut record.reason);
+        self.quarantine.push(record);
     }
 
     /// The number of records in the batch.
@@ -103,5 +128,53 @@ fn max_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
+    }
+}
+
+/// PostgreSQL cannot store NUL characters in text; they carry no meaning in posts, so both backends drop
+/// them, which keeps the two stores identical.
+fn strip_nul(s: &mut String) {
+    if s.contains('\0') {
+        s.retain(|c| c != '\0');
+    }
+}
+
+fn strip_nul_opt(s: &mut Option<String>) {
+    if let Some(s) = s {
+        strip_nul(s);
+    }
+}
+
+fn strip_nul_account(a: &mut Account) {
+    strip_nul(&mut a.platform_id);
+    for field in [
+        &mut a.handle,
+        &mut a.display_name,
+        &mut a.bio,
+        &mut a.avatar_url,
+    ] {
+        strip_nul_opt(field);
+    }
+}
+
+fn strip_nul_post(p: &mut Post) {
+    strip_nul(&mut p.platform_id);
+    strip_nul_opt(&mut p.account_id);
+    strip_nul_opt(&mut p.text);
+    strip_nul_opt(&mut p.lang);
+    for list in [&mut p.hashtags, &mut p.urls, &mut p.mentions] {
+        list.iter_mut().for_each(strip_nul);
+    }
+    for r in &mut p.references {
+        strip_nul_opt(&mut r.target_post_id);
+        strip_nul_opt(&mut r.target_account);
+    }
+    for a in &mut p.attachments {
+        strip_nul_opt(&mut a.media_key);
+        strip_nul_opt(&mut a.url);
+        strip_nul_opt(&mut a.source_path);
+    }
+    if let Some(src) = &mut p.source {
+        strip_nul(&mut src.file);
     }
 }

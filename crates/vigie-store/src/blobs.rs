@@ -13,12 +13,17 @@ pub struct Blobs {
 impl Blobs {
     /// Opens (creating) the folder, and removes temporary files left by a killed write.
     pub fn open(dir: &Path) -> Result<Blobs, StoreError> {
-        let err = |source| StoreError::Blobs { path: dir.to_owned(), source };
+        let err = |source| StoreError::Blobs {
+            path: dir.to_owned(),
+            source,
+        };
         std::fs::create_dir_all(dir.join("tmp")).map_err(err)?;
         for entry in std::fs::read_dir(dir.join("tmp")).map_err(err)?.flatten() {
             let _ = std::fs::remove_file(entry.path());
         }
-        Ok(Blobs { dir: dir.to_owned() })
+        Ok(Blobs {
+            dir: dir.to_owned(),
+        })
     }
 
     /// The folder.
@@ -28,7 +33,10 @@ impl Blobs {
 
     /// Where the bytes with this SHA-256 live.
     pub fn path_of(&self, sha256: &str) -> PathBuf {
-        let (a, b) = (sha256.get(0..2).unwrap_or("xx"), sha256.get(2..4).unwrap_or("xx"));
+        let (a, b) = (
+            sha256.get(0..2).unwrap_or("xx"),
+            sha256.get(2..4).unwrap_or("xx"),
+        );
         self.dir.join(a).join(b).join(sha256)
     }
 
@@ -49,9 +57,13 @@ impl Blobs {
         };
         let parent = path.parent().unwrap_or(&self.dir);
         std::fs::create_dir_all(parent).map_err(err(parent))?;
-        let mut tmp = tempfile::NamedTempFile::new_in(self.dir.join("tmp")).map_err(err(&self.dir))?;
+        let mut tmp =
+            tempfile::NamedTempFile::new_in(self.dir.join("tmp")).map_err(err(&self.dir))?;
         tmp.write_all(bytes).map_err(err(tmp.path()))?;
-        tmp.persist(&path).map_err(|e| StoreError::Blobs { path: path.clone(), source: e.error })?;
+        tmp.persist(&path).map_err(|e| StoreError::Blobs {
+            path: path.clone(),
+            source: e.error,
+        })?;
         Ok(true)
     }
 }

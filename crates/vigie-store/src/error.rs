@@ -14,9 +14,10 @@ pub enum StoreError {
         /// The cause.
         source: rusqlite::Error,
     },
-    /// PostgreSQL failed.
-    #[error("PostgreSQL store: {0}")]
-    Postgres(#[from] ::postgres::Error),
+    /// PostgreSQL failed. The message carries the server's own (`db error` alone says nothing), so the
+    /// error is not also given as a `source`, which would print it twice in a chain.
+    #[error("PostgreSQL store: {}", postgres_message(.0))]
+    Postgres(::postgres::Error),
     /// The media folder failed.
     #[error("media folder {path}: {source}")]
     Blobs {
@@ -26,7 +27,9 @@ pub enum StoreError {
         source: std::io::Error,
     },
     /// The database was written by a newer Vigie.
-    #[error("database schema version {found} is newer than this Vigie understands ({supported}); upgrade Vigie")]
+    #[error(
+        "database schema version {found} is newer than this Vigie understands ({supported}); upgrade Vigie"
+    )]
     TooNew {
         /// The version in the database.
         found: i64,
@@ -36,4 +39,29 @@ pub enum StoreError {
     /// A value in the database is not what this version wrote.
     #[error("corrupt row: {0}")]
     Corrupt(String),
+}
+
+impl From<::postgres::Error> for StoreError {
+    fn from(e: ::postgres::Error) -> Self {
+        StoreError::Postgres(e)
+    }
+}
+
+/// A PostgreSQL error on one line: the server's message, detail, hint and SQLSTATE for errors the server
+/// reported, and the cause (an I/O error, a refused connection) for the others.
+fn postgres_message(e: &::postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        let mut m = format!("{} (SQLSTATE {})", db.message(), db.code().code());
+        if let Some(detail) = db.detail() {
+            m.push_str(&format!("; {detail}"));
+        }
+        if let Some(hint) = db.hint() {
+            m.push_str(&format!("; hint: {hint}"));
+        }
+        return m;
+    }
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    }
 }

@@ -39,7 +39,12 @@ pub trait Store: Send {
     /// Records the start of an import and returns its id.
     fn begin_import(&mut self, path: &str, format: Format) -> Result<i64, StoreError>;
     /// Writes a batch in one transaction, with the running counts of its import.
-    fn write_batch(&mut self, import_id: i64, batch: &Batch, counts: &ImportCounts) -> Result<(), StoreError>;
+    fn write_batch(
+        &mut self,
+        import_id: i64,
+        batch: &Batch,
+        counts: &ImportCounts,
+    ) -> Result<(), StoreError>;
     /// Records the end of an import.
     fn finish_import(
         &mut self,
@@ -53,7 +58,11 @@ pub trait Store: Send {
     /// Accounts, newest observation first.
     fn accounts(&mut self, query: &AccountQuery) -> Result<Vec<AccountView>, StoreError>;
     /// Every observed state of one account, oldest first.
-    fn observations(&mut self, platform: &str, platform_id: &str) -> Result<Vec<vigie_model::Account>, StoreError>;
+    fn observations(
+        &mut self,
+        platform: &str,
+        platform_id: &str,
+    ) -> Result<Vec<vigie_model::Account>, StoreError>;
     /// Posts matching a query, newest first.
     fn posts(&mut self, query: &PostQuery) -> Result<Vec<PostView>, StoreError>;
     /// Quarantined records, in the order they were stored.
@@ -74,17 +83,32 @@ pub trait Store: Send {
 /// `./vigie-media/` for PostgreSQL.
 pub fn open(url: &str, media_dir: Option<&Path>) -> Result<Box<dyn Store>, StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let dir = media_dir.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("vigie-media"));
-        Ok(Box::new(postgres::PostgresStore::open(url, Blobs::open(&dir)?)?))
+        let dir = media_dir
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("vigie-media"));
+        Ok(Box::new(postgres::PostgresStore::open(
+            url,
+            Blobs::open(&dir)?,
+        )?))
     } else {
-        let path = Path::new(url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url));
+        let path = Path::new(
+            url.strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url),
+        );
         let dir = match media_dir {
             Some(d) => d.to_path_buf(),
             None => {
-                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "vigie".into());
+                let stem = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "vigie".into());
                 path.with_file_name(format!("{stem}-media"))
             }
         };
-        Ok(Box::new(sqlite::SqliteStore::open(path, Blobs::open(&dir)?)?))
+        Ok(Box::new(sqlite::SqliteStore::open(
+            path,
+            Blobs::open(&dir)?,
+        )?))
     }
 }

@@ -11,15 +11,15 @@ use crate::batch::AccountSighting;
 use crate::migrations::{MIGRATIONS, latest};
 use crate::query::{SNAPSHOT_SQL, parse_position, parse_ref_kind};
 use crate::{
-    AccountQuery, AccountView, Backend, Batch, Blobs, Count, PostQuery, PostView, Snapshot, Stats, Store, StoreError,
+    AccountQuery, AccountView, Backend, Batch, Blobs, Count, PostQuery, PostView, Snapshot, Stats,
+    Store, StoreError,
 };
-use postgres::types::ToSql;
 use postgres::{Client, GenericClient, NoTls, Row, Transaction};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use vigie_model::{
-    Account, Attachment, Format, ImportCounts, ImportStatus, ImportSummary, MediaKind, Platform, Post, PostRef,
-    QuarantinedRecord, Source, Timestamp,
+    Account, Attachment, Format, ImportCounts, ImportStatus, ImportSummary, MediaKind, Platform,
+    Post, PostRef, QuarantinedRecord, Source, Timestamp,
 };
 
 /// The advisory lock key that serializes migrations between processes ("VIGIE" and the digit 1).
@@ -50,9 +50,17 @@ fn migrate(client: &mut Client) -> Result<(), StoreError> {
         tx.batch_execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
         )?;
-        let current: i64 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?.try_get(0)?;
+        let current: i64 = tx
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                &[],
+            )?
+            .try_get(0)?;
         if current > latest() {
-            return Err(StoreError::TooNew { found: current, supported: latest() });
+            return Err(StoreError::TooNew {
+                found: current,
+                supported: latest(),
+            });
         }
         let Some(m) = MIGRATIONS.iter().find(|m| m.version > current) else {
             tx.commit()?;
@@ -73,7 +81,8 @@ fn ts(t: Option<Timestamp>) -> Option<i64> {
 
 /// A count or size for a BIGINT column.
 fn to_i64(n: u64, what: &str) -> Result<i64, StoreError> {
-    i64::try_from(n).map_err(|_| StoreError::Corrupt(format!("{what} {n} does not fit in a BIGINT column")))
+    i64::try_from(n)
+        .map_err(|_| StoreError::Corrupt(format!("{what} {n} does not fit in a BIGINT column")))
 }
 
 /// A count read back from a BIGINT column, which this crate only ever writes non-negative.
@@ -83,8 +92,11 @@ fn to_u64(n: i64, what: &str) -> Result<u64, StoreError> {
 
 /// A pixel dimension read back from a BIGINT column.
 fn to_u32(n: Option<i64>, what: &str) -> Result<Option<u32>, StoreError> {
-    n.map(|n| u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("{what} is {n}, expected a pixel count"))))
-        .transpose()
+    n.map(|n| {
+        u32::try_from(n)
+            .map_err(|_| StoreError::Corrupt(format!("{what} is {n}, expected a pixel count")))
+    })
+    .transpose()
 }
 
 /// A limit for `LIMIT $n`, which PostgreSQL refuses when negative.
@@ -97,10 +109,14 @@ type Key<'a> = (&'a str, &'a str);
 /// Whether sighting `s` replaces `cur` as an account's current state: the `WHERE` rule of the accounts upsert
 /// (a profile beats an id-only record, then the newest `last_seen`, then the larger fingerprint).
 fn replaces(s: &AccountSighting, cur: &AccountSighting) -> bool {
-    let Some(fp) = s.fingerprint else { return false };
+    let Some(fp) = s.fingerprint else {
+        return false;
+    };
     match cur.fingerprint {
         None => true,
-        Some(cur_fp) => (s.last_seen.map_or(-1, |t| t.0), fp) > (cur.last_seen.map_or(-1, |t| t.0), cur_fp),
+        Some(cur_fp) => {
+            (s.last_seen.map_or(-1, |t| t.0), fp) > (cur.last_seen.map_or(-1, |t| t.0), cur_fp)
+        }
     }
 }
 
@@ -108,6 +124,7 @@ fn replaces(s: &AccountSighting, cur: &AccountSighting) -> bool {
 /// later sightings of the same state.
 struct Observation<'a> {
     sighting: &'a AccountSighting,
+    fingerprint: i64,
     first_seen: Option<i64>,
     last_seen: Option<i64>,
 }
@@ -126,15 +143,24 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     }
 }
 
-/// Writes the batch's accounts and observations; returns the row id of every account in the batch.
-fn write_accounts<'r>(
+/// Rows of `(id, platform, platform_id)` as a map from the natural key to the row id.
+fn id_map(rows: &[Row]) -> Result<HashMap<Key<'_>, i64>, StoreError> {
+    let mut ids = HashMap::with_capacity(rows.len());
+    for r in rows {
+        ids.insert((r.try_get(1)?, r.try_get(2)?), r.try_get(0)?);
+    }
+    Ok(ids)
+}
+
+/// Writes the batch's accounts and observations; returns `(id, platform, platform_id)` of every account in
+/// the batch.
+fn write_accounts(
     tx: &mut Transaction<'_>,
     import_id: i64,
     sightings: &[AccountSighting],
-    rows: &'r mut Vec<Row>,
-) -> Result<HashMap<Key<'r>, i64>, StoreError> {
+) -> Result<Vec<Row>, StoreError> {
     if sightings.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(Vec::new());
     }
     // Row by row, the first sighting of an account inserts it and each later one replaces it when
     // `replaces` says so: the result is the first sighting folded with `replaces`, upserted once.
@@ -161,7 +187,12 @@ fn write_accounts<'r>(
             match observation_index.entry((key, fp)) {
                 Entry::Vacant(e) => {
                     e.insert(observations.len());
-                    observations.push(Observation { sighting: s, first_seen: first, last_seen: last });
+                    observations.push(Observation {
+                        sighting: s,
+                        fingerprint: fp,
+                        first_seen: first,
+                        last_seen: last,
+                    });
                 }
                 Entry::Occupied(e) => {
                     let o = &mut observations[*e.get()];
@@ -171,8 +202,11 @@ fn write_accounts<'r>(
             }
         }
     }
-    let winners: Vec<&AccountSighting> =
-        order.iter().filter_map(|i| current.get(&key_of(&sightings[*i]))).map(|&i| &sightings[i]).collect();
+    let winners: Vec<&AccountSighting> = order
+        .iter()
+        .filter_map(|i| current.get(&key_of(&sightings[*i])))
+        .map(|&i| &sightings[i])
+        .collect();
 
     let accounts: Vec<&Account> = winners.iter().map(|s| &s.account).collect();
     let platforms: Vec<&str> = accounts.iter().map(|a| a.platform.as_str()).collect();
@@ -220,7 +254,7 @@ fn write_accounts<'r>(
         ],
     )?;
     // The upsert returns only the rows it changed; the ids of all of them come from a lookup.
-    *rows = tx.query(
+    let rows = tx.query(
         "SELECT a.id, a.platform, a.platform_id FROM accounts a \
          JOIN UNNEST($1::text[], $2::text[]) AS k(platform, platform_id) \
          ON a.platform = k.platform AND a.platform_id = k.platform_id",
@@ -228,20 +262,20 @@ fn write_accounts<'r>(
     )?;
 
     if !observations.is_empty() {
-        let mut map: HashMap<Key<'_>, i64> = HashMap::with_capacity(rows.len());
-        for r in rows.iter() {
-            map.insert((r.try_get(1)?, r.try_get(2)?), r.try_get(0)?);
-        }
+        let map = id_map(&rows)?;
         let mut account_ids = Vec::with_capacity(observations.len());
         for o in &observations {
             let key = key_of(o.sighting);
             let id = map.get(&key).copied().ok_or_else(|| {
-                StoreError::Corrupt(format!("account {}/{} vanished while being written", key.0, key.1))
+                StoreError::Corrupt(format!(
+                    "account {}/{} vanished while being written",
+                    key.0, key.1
+                ))
             })?;
             account_ids.push(id);
         }
         let accounts: Vec<&Account> = observations.iter().map(|o| &o.sighting.account).collect();
-        let fps: Vec<i64> = observations.iter().filter_map(|o| o.sighting.fingerprint).collect();
+        let fps: Vec<i64> = observations.iter().map(|o| o.fingerprint).collect();
         let handles: Vec<Option<&str>> = accounts.iter().map(|a| a.handle.as_deref()).collect();
         let names: Vec<Option<&str>> = accounts.iter().map(|a| a.display_name.as_deref()).collect();
         let bios: Vec<Option<&str>> = accounts.iter().map(|a| a.bio.as_deref()).collect();
@@ -277,11 +311,7 @@ fn write_accounts<'r>(
         )?;
     }
 
-    let mut ids = HashMap::with_capacity(rows.len());
-    for r in rows.iter() {
-        ids.insert((r.try_get(1)?, r.try_get(2)?), r.try_get(0)?);
-    }
-    Ok(ids)
+    Ok(rows)
 }
 
 fn key_of(s: &AccountSighting) -> Key<'_> {
@@ -296,7 +326,10 @@ fn write_media(tx: &mut Transaction<'_>, import_id: i64, batch: &Batch) -> Resul
     let sha: Vec<&str> = media.iter().map(|m| m.sha256.as_str()).collect();
     let md5: Vec<&str> = media.iter().map(|m| m.md5.as_str()).collect();
     let mime: Vec<&str> = media.iter().map(|m| m.mime.as_str()).collect();
-    let sizes = media.iter().map(|m| to_i64(m.byte_size, "media size")).collect::<Result<Vec<i64>, _>>()?;
+    let sizes = media
+        .iter()
+        .map(|m| to_i64(m.byte_size, "media size"))
+        .collect::<Result<Vec<i64>, _>>()?;
     let widths: Vec<Option<i64>> = media.iter().map(|m| m.width.map(i64::from)).collect();
     let heights: Vec<Option<i64>> = media.iter().map(|m| m.height.map(i64::from)).collect();
     tx.execute(
@@ -310,7 +343,11 @@ fn write_media(tx: &mut Transaction<'_>, import_id: i64, batch: &Batch) -> Resul
     let (source_sha, source_path): (Vec<&str>, Vec<&str>) = batch
         .media
         .iter()
-        .filter_map(|m| m.source_path.as_deref().map(|p| (m.media.sha256.as_str(), p)))
+        .filter_map(|m| {
+            m.source_path
+                .as_deref()
+                .map(|p| (m.media.sha256.as_str(), p))
+        })
         .unzip();
     if !source_sha.is_empty() {
         tx.execute(
@@ -349,7 +386,11 @@ impl<'a> MergedPost<'a> {
             hashtags: p.hashtags.iter().map(String::as_str).collect(),
             urls: p.urls.iter().map(String::as_str).collect(),
             mentions: p.mentions.iter().map(String::as_str).collect(),
-            attachments: p.attachments.iter().map(|a| (a, a.sha256.as_deref())).collect(),
+            attachments: p
+                .attachments
+                .iter()
+                .map(|a| (a, a.sha256.as_deref()))
+                .collect(),
         }
     }
 
@@ -394,7 +435,11 @@ fn write_posts(
     let mut merged: Vec<MergedPost<'_>> = Vec::with_capacity(posts.len());
     let mut index: HashMap<Key<'_>, usize> = HashMap::with_capacity(posts.len());
     for p in posts {
-        let author = p.account_id.as_deref().and_then(|a| account_ids.get(&(p.platform.as_str(), a))).copied();
+        let author = p
+            .account_id
+            .as_deref()
+            .and_then(|a| account_ids.get(&(p.platform.as_str(), a)))
+            .copied();
         match index.entry((p.platform.as_str(), p.platform_id.as_str())) {
             Entry::Vacant(e) => {
                 e.insert(merged.len());
@@ -405,14 +450,22 @@ fn write_posts(
     }
 
     let platforms: Vec<&str> = merged.iter().map(|m| m.first.platform.as_str()).collect();
-    let ids: Vec<&str> = merged.iter().map(|m| m.first.platform_id.as_str()).collect();
+    let ids: Vec<&str> = merged
+        .iter()
+        .map(|m| m.first.platform_id.as_str())
+        .collect();
     let authors: Vec<Option<i64>> = merged.iter().map(|m| m.author).collect();
     let texts: Vec<Option<&str>> = merged.iter().map(|m| m.text).collect();
     let langs: Vec<Option<&str>> = merged.iter().map(|m| m.lang).collect();
     let created: Vec<Option<i64>> = merged.iter().map(|m| m.created_at).collect();
-    let files: Vec<Option<&str>> = merged.iter().map(|m| m.first.source.as_ref().map(|s| s.file.as_str())).collect();
-    let positions_text: Vec<Option<String>> =
-        merged.iter().map(|m| m.first.source.as_ref().map(|s| s.position.to_string())).collect();
+    let files: Vec<Option<&str>> = merged
+        .iter()
+        .map(|m| m.first.source.as_ref().map(|s| s.file.as_str()))
+        .collect();
+    let positions_text: Vec<Option<String>> = merged
+        .iter()
+        .map(|m| m.first.source.as_ref().map(|s| s.position.to_string()))
+        .collect();
     let rows = tx.query(
         "INSERT INTO posts (platform, platform_id, account_id, text, lang, created_at, source_file, source_position, \
          first_import) \
@@ -426,10 +479,7 @@ fn write_posts(
          RETURNING id, platform, platform_id",
         &[&platforms, &ids, &authors, &texts, &langs, &created, &files, &positions_text, &import_id],
     )?;
-    let mut post_ids: HashMap<Key<'_>, i64> = HashMap::with_capacity(rows.len());
-    for r in &rows {
-        post_ids.insert((r.try_get(1)?, r.try_get(2)?), r.try_get(0)?);
-    }
+    let post_ids = id_map(&rows)?;
 
     // Child rows, one array per column, each row keyed by (post row id, position).
     let mut refs = ChildRows::default();
@@ -438,12 +488,22 @@ fn write_posts(
     let (mut urls, mut url) = (ChildRows::default(), Vec::new());
     let (mut mentions, mut mention) = (ChildRows::default(), Vec::new());
     let mut media = ChildRows::default();
-    let (mut m_kind, mut m_key, mut m_url, mut m_path, mut m_width, mut m_height, mut m_sha) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut m_kind, mut m_key, mut m_url, mut m_path, mut m_width, mut m_height, mut m_sha) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
     for m in &merged {
         let key = (m.first.platform.as_str(), m.first.platform_id.as_str());
         let id = post_ids.get(&key).copied().ok_or_else(|| {
-            StoreError::Corrupt(format!("post {}/{} was not returned by its upsert", key.0, key.1))
+            StoreError::Corrupt(format!(
+                "post {}/{} was not returned by its upsert",
+                key.0, key.1
+            ))
         })?;
         for (pos, r) in positions(&m.refs).zip(&m.refs) {
             refs.push(id, pos);
@@ -545,7 +605,11 @@ impl ChildRows {
     }
 }
 
-fn write_quarantine(tx: &mut Transaction<'_>, import_id: i64, records: &[QuarantinedRecord]) -> Result<(), StoreError> {
+fn write_quarantine(
+    tx: &mut Transaction<'_>,
+    import_id: i64,
+    records: &[QuarantinedRecord],
+) -> Result<(), StoreError> {
     if records.is_empty() {
         return Ok(());
     }
@@ -564,7 +628,7 @@ fn write_quarantine(tx: &mut Transaction<'_>, import_id: i64, records: &[Quarant
     Ok(())
 }
 
-/// An account from columns `from..from + 11` in the order platform, platform_id, handle, display_name, bio,
+/// An account from the first eleven columns of a row, in the order platform, platform_id, handle, display_name, bio,
 /// avatar_url, created_at, followers, following, post_count, observed_at.
 fn account_from_row(r: &Row) -> Result<Account, StoreError> {
     let mut a = Account::with_id(Platform::new(r.try_get(0)?), r.try_get::<_, String>(1)?);
@@ -581,7 +645,15 @@ fn account_from_row(r: &Row) -> Result<Account, StoreError> {
 }
 
 fn counts(c: &mut impl GenericClient, sql: &str) -> Result<Vec<Count>, StoreError> {
-    c.query(sql, &[])?.iter().map(|r| Ok(Count { key: r.try_get(0)?, count: r.try_get(1)? })).collect()
+    c.query(sql, &[])?
+        .iter()
+        .map(|r| {
+            Ok(Count {
+                key: r.try_get(0)?,
+                count: r.try_get(1)?,
+            })
+        })
+        .collect()
 }
 
 fn one(c: &mut impl GenericClient, sql: &str) -> Result<i64, StoreError> {
@@ -594,7 +666,10 @@ impl Store for PostgresStore {
     }
 
     fn schema_version(&mut self) -> Result<i64, StoreError> {
-        let v: Option<i64> = self.client.query_one("SELECT MAX(version) FROM schema_migrations", &[])?.try_get(0)?;
+        let v: Option<i64> = self
+            .client
+            .query_one("SELECT MAX(version) FROM schema_migrations", &[])?
+            .try_get(0)?;
         Ok(v.unwrap_or(0))
     }
 
@@ -606,7 +681,12 @@ impl Store for PostgresStore {
         Ok(row.try_get(0)?)
     }
 
-    fn write_batch(&mut self, import_id: i64, batch: &Batch, c: &ImportCounts) -> Result<(), StoreError> {
+    fn write_batch(
+        &mut self,
+        import_id: i64,
+        batch: &Batch,
+        c: &ImportCounts,
+    ) -> Result<(), StoreError> {
         let counts = [
             to_i64(c.accounts, "account count")?,
             to_i64(c.posts, "post count")?,
@@ -614,8 +694,8 @@ impl Store for PostgresStore {
             to_i64(c.quarantined, "quarantine count")?,
         ];
         let mut tx = self.client.transaction()?;
-        let mut account_rows = Vec::new();
-        let account_ids = write_accounts(&mut tx, import_id, &batch.accounts, &mut account_rows)?;
+        let account_rows = write_accounts(&mut tx, import_id, &batch.accounts)?;
+        let account_ids = id_map(&account_rows)?;
         write_media(&mut tx, import_id, batch)?;
         write_posts(&mut tx, import_id, &batch.posts, &account_ids)?;
         write_quarantine(&mut tx, import_id, &batch.quarantine)?;
@@ -659,7 +739,10 @@ impl Store for PostgresStore {
             posts: one(c, "SELECT COUNT(*) FROM posts")?,
             attachments: one(c, "SELECT COUNT(*) FROM post_media")?,
             media: one(c, "SELECT COUNT(*) FROM media")?,
-            media_bytes: one(c, "SELECT CAST(COALESCE(SUM(byte_size), 0) AS BIGINT) FROM media")?,
+            media_bytes: one(
+                c,
+                "SELECT CAST(COALESCE(SUM(byte_size), 0) AS BIGINT) FROM media",
+            )?,
             quarantined: one(c, "SELECT COUNT(*) FROM quarantine")?,
             imports: one(c, "SELECT COUNT(*) FROM imports")?,
             posts_per_platform: counts(
@@ -681,25 +764,40 @@ impl Store for PostgresStore {
     }
 
     fn accounts(&mut self, q: &AccountQuery) -> Result<Vec<AccountView>, StoreError> {
-        let search = q.search.as_ref().map(|s| format!("%{}%", s.trim_start_matches('@').to_lowercase()));
-        // `ESCAPE ''` makes `\` an ordinary character, as in SQLite's LIKE.
+        let search = q
+            .search
+            .as_ref()
+            .map(|s| format!("%{}%", s.trim_start_matches('@').to_ascii_lowercase()));
+        // SQLite's `lower()` folds ASCII letters only; `lower(x COLLATE "C")` does the same here, whatever the
+        // database's locale. `ESCAPE ''` makes `\` an ordinary character, as in SQLite's LIKE.
         let rows = self.client.query(
             "SELECT a.platform, a.platform_id, a.handle, a.display_name, a.bio, a.avatar_url, a.created_at, a.followers, \
              a.following, a.post_count, a.last_seen, \
              (SELECT COUNT(*) FROM posts p WHERE p.account_id = a.id), \
              (SELECT COUNT(*) FROM account_observations o WHERE o.account_id = a.id) \
              FROM accounts a WHERE ($1::text IS NULL OR a.platform = $1) \
-             AND ($2::text IS NULL OR lower(COALESCE(a.handle, '')) LIKE $2 ESCAPE '' \
-                  OR lower(a.platform_id) LIKE $2 ESCAPE '' OR lower(COALESCE(a.display_name, '')) LIKE $2 ESCAPE '') \
+             AND ($2::text IS NULL OR lower(COALESCE(a.handle, '') COLLATE \"C\") LIKE $2 ESCAPE '' \
+                  OR lower(a.platform_id COLLATE \"C\") LIKE $2 ESCAPE '' \
+                  OR lower(COALESCE(a.display_name, '') COLLATE \"C\") LIKE $2 ESCAPE '') \
              ORDER BY 12 DESC, a.platform COLLATE \"C\", a.platform_id COLLATE \"C\" LIMIT $3",
             &[&q.platform, &search, &limit(q.limit)],
         )?;
         rows.iter()
-            .map(|r| Ok(AccountView { account: account_from_row(r)?, posts: r.try_get(11)?, observations: r.try_get(12)? }))
+            .map(|r| {
+                Ok(AccountView {
+                    account: account_from_row(r)?,
+                    posts: r.try_get(11)?,
+                    observations: r.try_get(12)?,
+                })
+            })
             .collect()
     }
 
-    fn observations(&mut self, platform: &str, platform_id: &str) -> Result<Vec<Account>, StoreError> {
+    fn observations(
+        &mut self,
+        platform: &str,
+        platform_id: &str,
+    ) -> Result<Vec<Account>, StoreError> {
         // SQLite sorts NULL first in ascending order; PostgreSQL must be told.
         let rows = self.client.query(
             "SELECT a.platform, a.platform_id, o.handle, o.display_name, o.bio, o.avatar_url, o.created_at, o.followers, \
@@ -711,13 +809,17 @@ impl Store for PostgresStore {
     }
 
     fn posts(&mut self, q: &PostQuery) -> Result<Vec<PostView>, StoreError> {
-        let account = q.account.as_ref().map(|a| a.trim_start_matches('@').to_lowercase());
+        let account = q
+            .account
+            .as_ref()
+            .map(|a| a.trim_start_matches('@').to_ascii_lowercase());
         let mut tx = self.client.build_transaction().read_only(true).start()?;
-        // SQLite sorts NULL last in descending order; PostgreSQL must be told.
+        // SQLite sorts NULL last in descending order, and its `lower()` folds ASCII only: PostgreSQL must be
+        // told both.
         let rows = tx.query(
             "SELECT p.id, p.platform, p.platform_id, a.platform_id, p.text, p.lang, p.created_at, p.source_file, \
              p.source_position, a.handle, a.display_name FROM posts p LEFT JOIN accounts a ON a.id = p.account_id \
-             WHERE ($1::text IS NULL OR lower(a.handle) = $1 OR lower(a.platform_id) = $1) \
+             WHERE ($1::text IS NULL OR lower(a.handle COLLATE \"C\") = $1 OR lower(a.platform_id COLLATE \"C\") = $1) \
              AND ($2::text IS NULL OR p.platform = $2) \
              ORDER BY p.created_at DESC NULLS LAST, p.id DESC LIMIT $3",
             &[&account, &q.platform, &limit(q.limit)],
@@ -731,10 +833,20 @@ impl Store for PostgresStore {
             post.text = r.try_get(4)?;
             post.lang = r.try_get(5)?;
             post.created_at = r.try_get::<_, Option<i64>>(6)?.map(Timestamp);
-            if let (Some(file), Some(pos)) = (r.try_get::<_, Option<String>>(7)?, r.try_get::<_, Option<&str>>(8)?) {
-                post.source = Some(Source { file, position: parse_position(pos) });
+            if let (Some(file), Some(pos)) = (
+                r.try_get::<_, Option<String>>(7)?,
+                r.try_get::<_, Option<&str>>(8)?,
+            ) {
+                post.source = Some(Source {
+                    file,
+                    position: parse_position(pos),
+                });
             }
-            views.push(PostView { post, handle: r.try_get(9)?, display_name: r.try_get(10)? });
+            views.push(PostView {
+                post,
+                handle: r.try_get(9)?,
+                display_name: r.try_get(10)?,
+            });
         }
         fill_children(&mut tx, &ids, &mut views)?;
         tx.commit()?;
@@ -742,9 +854,10 @@ impl Store for PostgresStore {
     }
 
     fn quarantined(&mut self, limit_: usize) -> Result<Vec<QuarantinedRecord>, StoreError> {
-        let rows = self
-            .client
-            .query("SELECT file, position, reason, raw FROM quarantine ORDER BY id LIMIT $1", &[&limit(limit_)])?;
+        let rows = self.client.query(
+            "SELECT file, position, reason, raw FROM quarantine ORDER BY id LIMIT $1",
+            &[&limit(limit_)],
+        )?;
         rows.iter()
             .map(|r| {
                 Ok(QuarantinedRecord {
@@ -789,7 +902,11 @@ impl Store for PostgresStore {
         let mut snapshot = Snapshot::default();
         for (table, sql) in SNAPSHOT_SQL {
             // Sorted here rather than in SQL, so the order is bytewise on both backends.
-            let mut rows = tx.query(*sql, &[])?.iter().map(|r| r.try_get(0)).collect::<Result<Vec<String>, _>>()?;
+            let mut rows = tx
+                .query(*sql, &[])?
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<Result<Vec<String>, _>>()?;
             rows.sort();
             snapshot.tables.push(((*table).to_owned(), rows));
         }
@@ -804,13 +921,19 @@ impl Store for PostgresStore {
 
 /// Fills the references, entities and attachments of `views` (whose row ids are `ids`), with one query per
 /// child table for all of them.
-fn fill_children(tx: &mut Transaction<'_>, ids: &[i64], views: &mut [PostView]) -> Result<(), StoreError> {
+fn fill_children(
+    tx: &mut Transaction<'_>,
+    ids: &[i64],
+    views: &mut [PostView],
+) -> Result<(), StoreError> {
     if ids.is_empty() {
         return Ok(());
     }
     let at: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     let slot = |id: i64| -> Result<usize, StoreError> {
-        at.get(&id).copied().ok_or_else(|| StoreError::Corrupt(format!("child row of unknown post row {id}")))
+        at.get(&id)
+            .copied()
+            .ok_or_else(|| StoreError::Corrupt(format!("child row of unknown post row {id}")))
     };
     for r in tx.query(
         "SELECT post_id, kind, target_post_id, target_account FROM post_refs WHERE post_id = ANY($1) \
@@ -826,11 +949,18 @@ fn fill_children(tx: &mut Transaction<'_>, ids: &[i64], views: &mut [PostView]) 
     }
     type Field = fn(&mut Post) -> &mut Vec<String>;
     let lists: [(&str, Field); 3] = [
-        ("SELECT post_id, tag FROM post_hashtags WHERE post_id = ANY($1) ORDER BY post_id, position", |p| &mut p.hashtags),
-        ("SELECT post_id, url FROM post_urls WHERE post_id = ANY($1) ORDER BY post_id, position", |p| &mut p.urls),
-        ("SELECT post_id, handle FROM post_mentions WHERE post_id = ANY($1) ORDER BY post_id, position", |p| {
-            &mut p.mentions
-        }),
+        (
+            "SELECT post_id, tag FROM post_hashtags WHERE post_id = ANY($1) ORDER BY post_id, position",
+            |p| &mut p.hashtags,
+        ),
+        (
+            "SELECT post_id, url FROM post_urls WHERE post_id = ANY($1) ORDER BY post_id, position",
+            |p| &mut p.urls,
+        ),
+        (
+            "SELECT post_id, handle FROM post_mentions WHERE post_id = ANY($1) ORDER BY post_id, position",
+            |p| &mut p.mentions,
+        ),
     ];
     for (sql, field) in lists {
         for r in tx.query(sql, &[&ids])? {

@@ -94,7 +94,11 @@ pub struct Snapshot {
 impl Snapshot {
     /// The number of rows in a table.
     pub fn rows(&self, table: &str) -> usize {
-        self.tables.iter().find(|(t, _)| t == table).map(|(_, r)| r.len()).unwrap_or(0)
+        self.tables
+            .iter()
+            .find(|(t, _)| t == table)
+            .map(|(_, r)| r.len())
+            .unwrap_or(0)
     }
 }
 
@@ -108,10 +112,10 @@ pub(crate) fn parse_position(s: &str) -> Position {
         if let Ok(n) = rest.parse() {
             return Position::Line(n);
         }
-        if let Some((n, path)) = rest.split_once(", ") {
-            if let Ok(n) = n.parse() {
-                return Position::LinePath(n, path.to_owned());
-            }
+        if let Some((n, path)) = rest.split_once(", ")
+            && let Ok(n) = n.parse()
+        {
+            return Position::LinePath(n, path.to_owned());
         }
     }
     Position::JsonPath(s.to_owned())
@@ -181,6 +185,12 @@ pub(crate) const SNAPSHOT_SQL: &[(&str, &str)] = &[
         "SELECT sha256 || '|' || md5 || '|' || mime || '|' || CAST(byte_size AS TEXT) || '|' || COALESCE(CAST(width AS TEXT),'~') \
          || '|' || COALESCE(CAST(height AS TEXT),'~') FROM media",
     ),
-    ("media_sources", "SELECT sha256 || '|' || path FROM media_sources"),
-    ("quarantine", "SELECT file || '|' || position || '|' || reason FROM quarantine"),
+    (
+        "media_sources",
+        "SELECT sha256 || '|' || path FROM media_sources",
+    ),
+    (
+        "quarantine",
+        "SELECT file || '|' || position || '|' || reason FROM quarantine",
+    ),
 ];

@@ -4,14 +4,15 @@
 use crate::migrations::{MIGRATIONS, latest};
 use crate::query::{SNAPSHOT_SQL, parse_position, parse_ref_kind};
 use crate::{
-    AccountQuery, AccountView, Backend, Batch, Blobs, Count, PostQuery, PostView, Snapshot, Stats, Store, StoreError,
+    AccountQuery, AccountView, Backend, Batch, Blobs, Count, PostQuery, PostView, Snapshot, Stats,
+    Store, StoreError,
 };
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use vigie_model::{
-    Account, Attachment, Format, ImportCounts, ImportStatus, ImportSummary, MediaKind, Platform, Post, PostRef,
-    QuarantinedRecord, Timestamp,
+    Account, Attachment, Format, ImportCounts, ImportStatus, ImportSummary, MediaKind, Platform,
+    Post, PostRef, QuarantinedRecord, Timestamp,
 };
 
 /// A store in an SQLite file.
@@ -23,42 +24,91 @@ pub(crate) struct SqliteStore {
 
 impl SqliteStore {
     pub(crate) fn open(path: &Path, blobs: Blobs) -> Result<SqliteStore, StoreError> {
-        let err = |source| StoreError::Sqlite { path: path.to_owned(), source };
+        let err = |source| StoreError::Sqlite {
+            path: path.to_owned(),
+            source,
+        };
         let mut conn = Connection::open(path).map_err(err)?;
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-             PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+            "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+             PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
         )
         .map_err(err)?;
         migrate(&mut conn).map_err(|e| match e {
             StoreError::Sqlite { source, .. } => err(source),
             other => other,
         })?;
-        Ok(SqliteStore { conn, path: path.to_owned(), blobs })
+        Ok(SqliteStore {
+            conn,
+            path: path.to_owned(),
+            blobs,
+        })
     }
 
     fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        |source| StoreError::Sqlite { path: self.path.clone(), source }
+        |source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
     }
 }
 
+/// Applies pending migrations, each in its own transaction.
+///
+/// The usual case, a store already up to date, is one read. Otherwise each migration runs in an `IMMEDIATE`
+/// transaction that re-reads the version under the write lock, so processes opening a new file at once
+/// apply each migration exactly once (a deferred transaction read outside the lock let two of them both
+/// apply version 1, and the second failed with "table imports already exists" or "database is locked").
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let e = |source| StoreError::Sqlite { path: PathBuf::new(), source };
-    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
-        .map_err(e)?;
-    let current: i64 =
-        conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0)).map_err(e)?;
-    if current > latest() {
-        return Err(StoreError::TooNew { found: current, supported: latest() });
+    let e = |source| StoreError::Sqlite {
+        path: PathBuf::new(),
+        source,
+    };
+    let version = |c: &Connection| {
+        c.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+    };
+    // A missing table (a new file) or any other failure takes the slow path, which reports real errors.
+    if let Ok(current) = version(conn) {
+        if current > latest() {
+            return Err(StoreError::TooNew {
+                found: current,
+                supported: latest(),
+            });
+        }
+        if current == latest() {
+            return Ok(());
+        }
     }
-    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
-        let tx = conn.transaction().map_err(e)?;
-        tx.execute_batch(m.sqlite).map_err(e)?;
-        tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)", params![m.version, Timestamp::now().0])
+    loop {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(e)?;
+        tx.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+        )
+        .map_err(e)?;
+        let current = version(&tx).map_err(e)?;
+        if current > latest() {
+            return Err(StoreError::TooNew {
+                found: current,
+                supported: latest(),
+            });
+        }
+        let Some(m) = MIGRATIONS.iter().find(|m| m.version > current) else {
+            return tx.commit().map_err(e);
+        };
+        tx.execute_batch(m.sqlite).map_err(e)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+            params![m.version, Timestamp::now().0],
+        )
+        .map_err(e)?;
         tx.commit().map_err(e)?;
     }
-    Ok(())
 }
 
 fn ts(t: Option<Timestamp>) -> Option<i64> {
@@ -79,7 +129,8 @@ fn write_batch(tx: &Transaction<'_>, import_id: i64, batch: &Batch) -> rusqlite:
                OR COALESCE(excluded.last_seen, -1) > COALESCE(accounts.last_seen, -1) \
                OR (COALESCE(excluded.last_seen, -1) = COALESCE(accounts.last_seen, -1) AND excluded.state_fp > accounts.state_fp))",
         )?;
-        let mut lookup = tx.prepare_cached("SELECT id FROM accounts WHERE platform = ?1 AND platform_id = ?2")?;
+        let mut lookup =
+            tx.prepare_cached("SELECT id FROM accounts WHERE platform = ?1 AND platform_id = ?2")?;
         let mut observe = tx.prepare_cached(
             "INSERT INTO account_observations (account_id, fingerprint, handle, display_name, bio, avatar_url, created_at, \
              followers, following, post_count, first_seen, last_seen) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) \
@@ -104,7 +155,8 @@ fn write_batch(tx: &Transaction<'_>, import_id: i64, batch: &Batch) -> rusqlite:
                 ts(s.last_seen),
                 import_id
             ])?;
-            let id: i64 = lookup.query_row(params![a.platform.as_str(), a.platform_id], |r| r.get(0))?;
+            let id: i64 =
+                lookup.query_row(params![a.platform.as_str(), a.platform_id], |r| r.get(0))?;
             account_ids.insert((a.platform.as_str(), a.platform_id.as_str()), id);
             if let Some(fp) = s.fingerprint {
                 observe.execute(params![
@@ -129,11 +181,20 @@ fn write_batch(tx: &Transaction<'_>, import_id: i64, batch: &Batch) -> rusqlite:
             "INSERT INTO media (sha256, md5, mime, byte_size, width, height, first_import) VALUES (?1,?2,?3,?4,?5,?6,?7) \
              ON CONFLICT (sha256) DO NOTHING",
         )?;
-        let mut source =
-            tx.prepare_cached("INSERT INTO media_sources (sha256, path) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?;
+        let mut source = tx.prepare_cached(
+            "INSERT INTO media_sources (sha256, path) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        )?;
         for m in &batch.media {
             let x = &m.media;
-            media.execute(params![x.sha256, x.md5, x.mime, x.byte_size as i64, x.width, x.height, import_id])?;
+            media.execute(params![
+                x.sha256,
+                x.md5,
+                x.mime,
+                x.byte_size as i64,
+                x.width,
+                x.height,
+                import_id
+            ])?;
             if let Some(path) = &m.source_path {
                 source.execute(params![x.sha256, path])?;
             }
@@ -161,17 +222,37 @@ fn write_batch(tx: &Transaction<'_>, import_id: i64, batch: &Batch) -> rusqlite:
              sha256 = COALESCE(post_media.sha256, excluded.sha256)",
         )?;
         for p in &batch.posts {
-            let author = p.account_id.as_deref().and_then(|a| account_ids.get(&(p.platform.as_str(), a))).copied();
+            let author = p
+                .account_id
+                .as_deref()
+                .and_then(|a| account_ids.get(&(p.platform.as_str(), a)))
+                .copied();
             let (file, position) = match &p.source {
                 Some(s) => (Some(s.file.as_str()), Some(s.position.to_string())),
                 None => (None, None),
             };
             let id: i64 = post_stmt.query_row(
-                params![p.platform.as_str(), p.platform_id, author, p.text, p.lang, ts(p.created_at), file, position, import_id],
+                params![
+                    p.platform.as_str(),
+                    p.platform_id,
+                    author,
+                    p.text,
+                    p.lang,
+                    ts(p.created_at),
+                    file,
+                    position,
+                    import_id
+                ],
                 |r| r.get(0),
             )?;
             for (i, r) in p.references.iter().enumerate() {
-                refs.execute(params![id, i as i64, r.kind.as_str(), r.target_post_id, r.target_account])?;
+                refs.execute(params![
+                    id,
+                    i as i64,
+                    r.kind.as_str(),
+                    r.target_post_id,
+                    r.target_account
+                ])?;
             }
             for (i, t) in p.hashtags.iter().enumerate() {
                 tags.execute(params![id, i as i64, t])?;
@@ -202,7 +283,13 @@ fn write_batch(tx: &Transaction<'_>, import_id: i64, batch: &Batch) -> rusqlite:
             "INSERT INTO quarantine (file, position, reason, raw, import_id) VALUES (?1,?2,?3,?4,?5) ON CONFLICT DO NOTHING",
         )?;
         for r in &batch.quarantine {
-            q.execute(params![r.file, r.position.to_string(), r.reason, r.raw, import_id])?;
+            q.execute(params![
+                r.file,
+                r.position.to_string(),
+                r.reason,
+                r.raw,
+                import_id
+            ])?;
         }
     }
     Ok(())
@@ -219,12 +306,20 @@ fn counts_of(r: &rusqlite::Row<'_>, from: usize) -> rusqlite::Result<ImportCount
 
 fn counts(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<Count>> {
     let mut stmt = conn.prepare(sql)?;
-    let rows = stmt.query_map([], |r| Ok(Count { key: r.get(0)?, count: r.get(1)? }))?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Count {
+            key: r.get(0)?,
+            count: r.get(1)?,
+        })
+    })?;
     rows.collect()
 }
 
 fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
-    let mut a = Account::with_id(Platform::new(&r.get::<_, String>(0)?), r.get::<_, String>(1)?);
+    let mut a = Account::with_id(
+        Platform::new(&r.get::<_, String>(0)?),
+        r.get::<_, String>(1)?,
+    );
     a.handle = r.get(2)?;
     a.display_name = r.get(3)?;
     a.bio = r.get(4)?;
@@ -243,7 +338,11 @@ impl Store for SqliteStore {
     }
 
     fn schema_version(&mut self) -> Result<i64, StoreError> {
-        self.conn.query_row("SELECT MAX(version) FROM schema_migrations", [], |r| r.get(0)).map_err(self.err())
+        self.conn
+            .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+                r.get(0)
+            })
+            .map_err(self.err())
     }
 
     fn begin_import(&mut self, path: &str, format: Format) -> Result<i64, StoreError> {
@@ -256,9 +355,17 @@ impl Store for SqliteStore {
             .map_err(self.err())
     }
 
-    fn write_batch(&mut self, import_id: i64, batch: &Batch, c: &ImportCounts) -> Result<(), StoreError> {
+    fn write_batch(
+        &mut self,
+        import_id: i64,
+        batch: &Batch,
+        c: &ImportCounts,
+    ) -> Result<(), StoreError> {
         let path = self.path.clone();
-        let err = |source| StoreError::Sqlite { path: path.clone(), source };
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
         let tx = self.conn.transaction().map_err(err)?;
         write_batch(&tx, import_id, batch).map_err(err)?;
         tx.execute(
@@ -308,7 +415,10 @@ impl Store for SqliteStore {
                 media_bytes: one("SELECT COALESCE(SUM(byte_size), 0) FROM media")?,
                 quarantined: one("SELECT COUNT(*) FROM quarantine")?,
                 imports: one("SELECT COUNT(*) FROM imports")?,
-                posts_per_platform: counts(c, "SELECT platform, COUNT(*) AS n FROM posts GROUP BY platform ORDER BY n DESC, platform")?,
+                posts_per_platform: counts(
+                    c,
+                    "SELECT platform, COUNT(*) AS n FROM posts GROUP BY platform ORDER BY n DESC, platform",
+                )?,
                 accounts_per_platform: counts(
                     c,
                     "SELECT platform, COUNT(*) AS n FROM accounts GROUP BY platform ORDER BY n DESC, platform",
@@ -323,7 +433,10 @@ impl Store for SqliteStore {
     }
 
     fn accounts(&mut self, q: &AccountQuery) -> Result<Vec<AccountView>, StoreError> {
-        let search = q.search.as_ref().map(|s| format!("%{}%", s.trim_start_matches('@').to_lowercase()));
+        let search = q
+            .search
+            .as_ref()
+            .map(|s| format!("%{}%", s.trim_start_matches('@').to_ascii_lowercase()));
         let mut stmt = self
             .conn
             .prepare(
@@ -339,14 +452,22 @@ impl Store for SqliteStore {
             .map_err(self.err())?;
         let rows = stmt
             .query_map(params![q.platform, search, q.limit as i64], |r| {
-                Ok(AccountView { account: account_from_row(r)?, posts: r.get(11)?, observations: r.get(12)? })
+                Ok(AccountView {
+                    account: account_from_row(r)?,
+                    posts: r.get(11)?,
+                    observations: r.get(12)?,
+                })
             })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
         drop(stmt);
         rows.map_err(self.err())
     }
 
-    fn observations(&mut self, platform: &str, platform_id: &str) -> Result<Vec<Account>, StoreError> {
+    fn observations(
+        &mut self,
+        platform: &str,
+        platform_id: &str,
+    ) -> Result<Vec<Account>, StoreError> {
         let mut stmt = self
             .conn
             .prepare(
@@ -363,7 +484,10 @@ impl Store for SqliteStore {
     }
 
     fn posts(&mut self, q: &PostQuery) -> Result<Vec<PostView>, StoreError> {
-        let account = q.account.as_ref().map(|a| a.trim_start_matches('@').to_lowercase());
+        let account = q
+            .account
+            .as_ref()
+            .map(|a| a.trim_start_matches('@').to_ascii_lowercase());
         let run = |c: &Connection| -> rusqlite::Result<Vec<PostView>> {
             let mut stmt = c.prepare(
                 "SELECT p.id, p.platform, p.platform_id, a.platform_id, p.text, p.lang, p.created_at, p.source_file, \
@@ -376,15 +500,28 @@ impl Store for SqliteStore {
             let mut rows = stmt.query(params![account, q.platform, q.limit as i64])?;
             while let Some(r) = rows.next()? {
                 ids.push(r.get::<_, i64>(0)?);
-                let mut post = Post::with_id(Platform::new(&r.get::<_, String>(1)?), r.get::<_, String>(2)?);
+                let mut post = Post::with_id(
+                    Platform::new(&r.get::<_, String>(1)?),
+                    r.get::<_, String>(2)?,
+                );
                 post.account_id = r.get(3)?;
                 post.text = r.get(4)?;
                 post.lang = r.get(5)?;
                 post.created_at = r.get::<_, Option<i64>>(6)?.map(Timestamp);
-                if let (Some(file), Some(pos)) = (r.get::<_, Option<String>>(7)?, r.get::<_, Option<String>>(8)?) {
-                    post.source = Some(vigie_model::Source { file, position: parse_position(&pos) });
+                if let (Some(file), Some(pos)) = (
+                    r.get::<_, Option<String>>(7)?,
+                    r.get::<_, Option<String>>(8)?,
+                ) {
+                    post.source = Some(vigie_model::Source {
+                        file,
+                        position: parse_position(&pos),
+                    });
                 }
-                views.push(PostView { post, handle: r.get(9)?, display_name: r.get(10)? });
+                views.push(PostView {
+                    post,
+                    handle: r.get(9)?,
+                    display_name: r.get(10)?,
+                });
             }
             for (id, view) in ids.iter().zip(views.iter_mut()) {
                 fill_children(c, *id, &mut view.post)?;
@@ -395,8 +532,10 @@ impl Store for SqliteStore {
     }
 
     fn quarantined(&mut self, limit: usize) -> Result<Vec<QuarantinedRecord>, StoreError> {
-        let mut stmt =
-            self.conn.prepare("SELECT file, position, reason, raw FROM quarantine ORDER BY id LIMIT ?1").map_err(self.err())?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT file, position, reason, raw FROM quarantine ORDER BY id LIMIT ?1")
+            .map_err(self.err())?;
         let rows = stmt
             .query_map(params![limit as i64], |r| {
                 Ok(QuarantinedRecord {
@@ -465,7 +604,10 @@ fn fill_children(c: &Connection, id: i64, post: &mut Post) -> rusqlite::Result<(
     post.references = refs
         .query_map([id], |r| {
             Ok(PostRef {
-                kind: parse_ref_kind(&r.get::<_, String>(0)?), target_post_id: r.get(1)?, target_account: r.get(2)? })
+                kind: parse_ref_kind(&r.get::<_, String>(0)?),
+                target_post_id: r.get(1)?,
+                target_account: r.get(2)?,
+            })
         })?
         .collect::<rusqlite::Result<_>>()?;
     let strings = |sql: &str| -> rusqlite::Result<Vec<String>> {
@@ -475,7 +617,8 @@ fn fill_children(c: &Connection, id: i64, post: &mut Post) -> rusqlite::Result<(
     };
     post.hashtags = strings("SELECT tag FROM post_hashtags WHERE post_id = ?1 ORDER BY position")?;
     post.urls = strings("SELECT url FROM post_urls WHERE post_id = ?1 ORDER BY position")?;
-    post.mentions = strings("SELECT handle FROM post_mentions WHERE post_id = ?1 ORDER BY position")?;
+    post.mentions =
+        strings("SELECT handle FROM post_mentions WHERE post_id = ?1 ORDER BY position")?;
     let mut media = c.prepare_cached(
         "SELECT kind, media_key, url, source_path, width, height, sha256 FROM post_media WHERE post_id = ?1 ORDER BY position",
     )?;

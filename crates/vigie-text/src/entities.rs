@@ -7,10 +7,15 @@
 
 /// Hashtags in `text`, without `#`, in order of appearance.
 pub fn extract_hashtags(text: &str) -> Vec<String> {
-    extract_prefixed(text, '#', |c| c.is_alphanumeric() || c == '_' || is_mark(c), usize::MAX)
-        .into_iter()
-        .filter(|t| t.chars().any(|c| !c.is_ascii_digit()))
-        .collect()
+    extract_prefixed(
+        text,
+        '#',
+        |c| c.is_alphanumeric() || c == '_' || is_mark(c),
+        usize::MAX,
+    )
+    .into_iter()
+    .filter(|t| t.chars().any(|c| !c.is_ascii_digit()))
+    .collect()
 }
 
 /// Mentioned handles in `text`, without `@`.
@@ -24,11 +29,18 @@ pub fn extract_urls(text: &str) -> Vec<String> {
     let mut rest = text;
     while let Some(i) = find_scheme(rest) {
         let tail = &rest[i..];
-        let end = tail.find(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"').unwrap_or(tail.len());
+        let end = tail
+            .find(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"')
+            .unwrap_or(tail.len());
         let mut url = &tail[..end];
         while let Some(last) = url.chars().last() {
-            let unbalanced_paren = last == ')' && url.matches('(').count() < url.matches(')').count();
-            if matches!(last, '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '»' | '،' | '؛' | '…') || unbalanced_paren {
+            let unbalanced_paren =
+                last == ')' && url.matches('(').count() < url.matches(')').count();
+            if matches!(
+                last,
+                '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '»' | '،' | '؛' | '…'
+            ) || unbalanced_paren
+            {
                 url = &url[..url.len() - last.len_utf8()];
             } else {
                 break;
@@ -45,9 +57,13 @@ pub fn extract_urls(text: &str) -> Vec<String> {
 fn find_scheme(s: &str) -> Option<usize> {
     let lower_match = |i: usize| {
         let t = &s.as_bytes()[i..];
-        t.len() >= 7 && (t[..7].eq_ignore_ascii_case(b"http://") || (t.len() >= 8 && t[..8].eq_ignore_ascii_case(b"https://")))
+        t.len() >= 7
+            && (t[..7].eq_ignore_ascii_case(b"http://")
+                || (t.len() >= 8 && t[..8].eq_ignore_ascii_case(b"https://")))
     };
-    s.char_indices().map(|(i, _)| i).find(|&i| (s.as_bytes()[i] | 0x20) == b'h' && lower_match(i))
+    s.char_indices()
+        .map(|(i, _)| i)
+        .find(|&i| (s.as_bytes()[i] | 0x20) == b'h' && lower_match(i))
 }
 
 fn is_mark(c: char) -> bool {
@@ -55,7 +71,12 @@ fn is_mark(c: char) -> bool {
     matches!(c as u32, 0x0300..=0x036F | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06ED | 0x200D)
 }
 
-fn extract_prefixed(text: &str, sigil: char, body: impl Fn(char) -> bool, max_len: usize) -> Vec<String> {
+fn extract_prefixed(
+    text: &str,
+    sigil: char,
+    body: impl Fn(char) -> bool,
+    max_len: usize,
+) -> Vec<String> {
     let mut out = Vec::new();
     let mut prev: Option<char> = None;
     let mut chars = text.char_indices().peekable();
@@ -91,12 +112,18 @@ mod tests {
 
     #[test]
     fn hashtags_in_any_script() {
-        assert_eq!(extract_hashtags("#météo à Lyon, #foot_ball! a#b #123 #الطقس"), ["météo", "foot_ball", "الطقس"]);
+        assert_eq!(
+            extract_hashtags("#météo à Lyon, #foot_ball! a#b #123 #الطقس"),
+            ["météo", "foot_ball", "الطقس"]
+        );
     }
 
     #[test]
     fn mentions_not_emails() {
-        assert_eq!(extract_mentions("hi @user_1, mail me@example.com @x"), ["user_1", "x"]);
+        assert_eq!(
+            extract_mentions("hi @user_1, mail me@example.com @x"),
+            ["user_1", "x"]
+        );
     }
 
     #[test]
@@ -105,6 +132,9 @@ mod tests {
             extract_urls("see https://example.com/a?b=1. and (HTTP://example.org/x) end https://"),
             ["https://example.com/a?b=1", "HTTP://example.org/x"]
         );
-        assert_eq!(extract_urls("https://en.example.org/wiki/A_(b)"), ["https://en.example.org/wiki/A_(b)"]);
+        assert_eq!(
+            extract_urls("https://en.example.org/wiki/A_(b)"),
+            ["https://en.example.org/wiki/A_(b)"]
+        );
     }
 }

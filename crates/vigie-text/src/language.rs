@@ -6,7 +6,6 @@
 
 use whatlang::{Detector, Lang};
 
-
 /// A language as Vigie reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Language {
@@ -65,10 +64,11 @@ pub fn detect_language(text: &str) -> Language {
     }
     // A confident verdict for another language wins; otherwise decide between the working languages, which
     // is reliable even on the short texts where a free choice among 69 languages is not.
-    if let Some(info) = whatlang::detect(&words) {
-        if info.is_reliable() && !matches!(info.lang(), Lang::Eng | Lang::Fra) {
-            return Language::Other;
-        }
+    if let Some(info) = whatlang::detect(&words)
+        && info.is_reliable()
+        && !matches!(info.lang(), Lang::Eng | Lang::Fra)
+    {
+        return Language::Other;
     }
     match Detector::with_allowlist(vec![Lang::Eng, Lang::Fra]).detect(&words) {
         Some(info) if info.confidence() >= 0.1 && info.lang() == Lang::Fra => Language::French,
@@ -83,18 +83,39 @@ mod tests {
 
     #[test]
     fn working_languages() {
-        assert_eq!(detect_language("Le marché ouvre demain matin sur la place de la mairie"), Language::French);
-        assert_eq!(detect_language("The market opens tomorrow morning on the town hall square"), Language::English);
-        assert_eq!(detect_language("يفتح السوق صباح الغد في ساحة البلدية"), Language::Arabic);
-        assert_eq!(detect_language("Bulletin météo du matin #meteo"), Language::French);
-        assert_eq!(detect_language("Weather is fine today https://example.com/x"), Language::English);
+        assert_eq!(
+            detect_language("Le marché ouvre demain matin sur la place de la mairie"),
+            Language::French
+        );
+        assert_eq!(
+            detect_language("The market opens tomorrow morning on the town hall square"),
+            Language::English
+        );
+        assert_eq!(
+            detect_language("يفتح السوق صباح الغد في ساحة البلدية"),
+            Language::Arabic
+        );
+        assert_eq!(
+            detect_language("Bulletin météo du matin #meteo"),
+            Language::French
+        );
+        assert_eq!(
+            detect_language("Weather is fine today https://example.com/x"),
+            Language::English
+        );
     }
 
     #[test]
     fn others_are_not_guessed() {
         assert_eq!(detect_language(""), Language::Other);
         assert_eq!(detect_language("12345 !!! ..."), Language::Other);
-        assert_eq!(detect_language("https://t.co/xyz @someone"), Language::Other);
-        assert_eq!(detect_language("Der Markt öffnet morgen früh auf dem Rathausplatz"), Language::Other);
+        assert_eq!(
+            detect_language("https://t.co/xyz @someone"),
+            Language::Other
+        );
+        assert_eq!(
+            detect_language("Der Markt öffnet morgen früh auf dem Rathausplatz"),
+            Language::Other
+        );
     }
 }

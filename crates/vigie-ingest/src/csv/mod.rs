@@ -35,24 +35,43 @@ pub(crate) fn read(
     sink: &mut dyn FnMut(Record) -> Result<(), Stop>,
 ) -> Result<(), IngestError> {
     let file = std::fs::File::open(&input.path).map_err(|e| IngestError::io(&input.path, e))?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(file);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(file);
     let header = match reader.byte_headers() {
         Ok(h) => h.clone(),
         Err(e) => {
             let reason = format!("unreadable CSV header: {e}");
-            sink(Record::Quarantine(QuarantinedRecord::new(&input.display, Position::Line(1), reason, b"")))?;
+            sink(Record::Quarantine(QuarantinedRecord::new(
+                &input.display,
+                Position::Line(1),
+                reason,
+                b"",
+            )))?;
             return Ok(());
         }
     };
-    let names: Vec<String> = header.iter().map(|h| String::from_utf8_lossy(h).trim().to_owned()).collect();
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_owned())
+        .collect();
     let mut columns: Vec<Option<usize>> = Vec::with_capacity(FIELDS.len());
     for field in FIELDS {
-        let wanted = options.csv_columns.0.get(*field).map(String::as_str).unwrap_or(field);
+        let wanted = options
+            .csv_columns
+            .0
+            .get(*field)
+            .map(String::as_str)
+            .unwrap_or(field);
         let index = names.iter().position(|n| n.eq_ignore_ascii_case(wanted));
         if index.is_none() && options.csv_columns.0.contains_key(*field) {
             return Err(IngestError::BadMapping {
                 path: input.path.clone(),
-                reason: format!("mapped column {wanted:?} for field `{field}` is not in the header ({})", names.join(", ")),
+                reason: format!(
+                    "mapped column {wanted:?} for field `{field}` is not in the header ({})",
+                    names.join(", ")
+                ),
             });
         }
         columns.push(index);
@@ -66,7 +85,11 @@ pub(crate) fn read(
             ),
         });
     }
-    let default_platform = options.default_platform.as_deref().map(Platform::new).unwrap_or_else(Platform::generic);
+    let default_platform = options
+        .default_platform
+        .as_deref()
+        .map(Platform::new)
+        .unwrap_or_else(Platform::generic);
     let mut row = csv::ByteRecord::new();
     loop {
         let line = reader.position().line() + 1;
@@ -75,7 +98,12 @@ pub(crate) fn read(
             Ok(true) => {}
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(line);
-                let quarantined = QuarantinedRecord::new(&input.display, Position::Line(line), format!("invalid CSV row: {e}"), b"");
+                let quarantined = QuarantinedRecord::new(
+                    &input.display,
+                    Position::Line(line),
+                    format!("invalid CSV row: {e}"),
+                    b"",
+                );
                 sink(Record::Quarantine(quarantined))?;
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                     return Ok(());
@@ -85,9 +113,19 @@ pub(crate) fn read(
         }
         let line = row.position().map(|p| p.line()).unwrap_or(line);
         let raw = row.iter().collect::<Vec<_>>().join(&b","[..]);
-        let quarantine = |reason: String| Record::Quarantine(QuarantinedRecord::new(&input.display, Position::Line(line), reason, &raw));
+        let quarantine = |reason: String| {
+            Record::Quarantine(QuarantinedRecord::new(
+                &input.display,
+                Position::Line(line),
+                reason,
+                &raw,
+            ))
+        };
         if raw.len() > options.max_record_bytes {
-            sink(quarantine(format!("record longer than the {}-byte limit", options.max_record_bytes)))?;
+            sink(quarantine(format!(
+                "record longer than the {}-byte limit",
+                options.max_record_bytes
+            )))?;
             continue;
         }
         match to_record(&row, &columns) {
@@ -97,13 +135,21 @@ pub(crate) fn read(
                 Ok(converted) => {
                     for (i, reason) in converted.refused_media {
                         let pos = Position::LinePath(line, format!("media[{i}]"));
-                        sink(Record::Quarantine(QuarantinedRecord::new(&input.display, pos, reason, &raw)))?;
+                        sink(Record::Quarantine(QuarantinedRecord::new(
+                            &input.display,
+                            pos,
+                            reason,
+                            &raw,
+                        )))?;
                     }
                     if let Some(a) = converted.account {
                         sink(Record::Account(a))?;
                     }
                     if let Some(mut p) = converted.post {
-                        p.source = Some(Source { file: input.display.clone(), position: Position::Line(line) });
+                        p.source = Some(Source {
+                            file: input.display.clone(),
+                            position: Position::Line(line),
+                        });
                         sink(Record::Post(p))?;
                     }
                 }
@@ -119,8 +165,12 @@ fn to_record(row: &csv::ByteRecord, columns: &[Option<usize>]) -> Result<Generic
         let value = match column.and_then(|c| row.get(c)) {
             None => None,
             Some(bytes) => {
-                let s = std::str::from_utf8(bytes)
-                    .map_err(|e| format!("column `{field}`: invalid UTF-8 at byte {}", e.valid_up_to()))?;
+                let s = std::str::from_utf8(bytes).map_err(|e| {
+                    format!(
+                        "column `{field}`: invalid UTF-8 at byte {}",
+                        e.valid_up_to()
+                    )
+                })?;
                 let s = s.trim();
                 (!s.is_empty()).then(|| s.to_owned())
             }
@@ -130,7 +180,13 @@ fn to_record(row: &csv::ByteRecord, columns: &[Option<usize>]) -> Result<Generic
     let mut v = values.into_iter();
     let mut next = || v.next().flatten();
     let list = |s: Option<String>| {
-        s.map(|s| s.split('|').map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect::<Vec<_>>())
+        s.map(|s| {
+            s.split('|')
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
     };
     let platform = next();
     let id = next().map(Id::Text);
@@ -152,9 +208,15 @@ fn to_record(row: &csv::ByteRecord, columns: &[Option<usize>]) -> Result<Generic
             .into_iter()
             .map(|p| {
                 if p.starts_with("http://") || p.starts_with("https://") {
-                    GenericMedia { url: Some(p), ..GenericMedia::default() }
+                    GenericMedia {
+                        url: Some(p),
+                        ..GenericMedia::default()
+                    }
                 } else {
-                    GenericMedia { path: Some(p), ..GenericMedia::default() }
+                    GenericMedia {
+                        path: Some(p),
+                        ..GenericMedia::default()
+                    }
                 }
             })
             .collect()

@@ -16,15 +16,33 @@ pub(crate) fn read(
     sink: &mut dyn FnMut(Record) -> Result<(), Stop>,
 ) -> Result<(), IngestError> {
     let file = std::fs::File::open(&input.path).map_err(|e| IngestError::io(&input.path, e))?;
-    let default_platform = options.default_platform.as_deref().map(Platform::new).unwrap_or_else(Platform::generic);
+    let default_platform = options
+        .default_platform
+        .as_deref()
+        .map(Platform::new)
+        .unwrap_or_else(Platform::generic);
     let mut lines = CappedLines::new(file, options.max_record_bytes);
-    while let Some((line_no, line)) = lines.next_line().map_err(|e| IngestError::io(&input.path, e))? {
+    while let Some((line_no, line)) = lines
+        .next_line()
+        .map_err(|e| IngestError::io(&input.path, e))?
+    {
         let quarantine = |reason: String, raw: &[u8]| {
-            Record::Quarantine(QuarantinedRecord::new(&input.display, Position::Line(line_no), reason, raw))
+            Record::Quarantine(QuarantinedRecord::new(
+                &input.display,
+                Position::Line(line_no),
+                reason,
+                raw,
+            ))
         };
         let bytes = match line {
             Line::TooLong(head) => {
-                sink(quarantine(format!("record longer than the {}-byte limit", options.max_record_bytes), head))?;
+                sink(quarantine(
+                    format!(
+                        "record longer than the {}-byte limit",
+                        options.max_record_bytes
+                    ),
+                    head,
+                ))?;
                 continue;
             }
             Line::Text(t) => t,
@@ -48,13 +66,21 @@ pub(crate) fn read(
             Ok(converted) => {
                 for (i, reason) in converted.refused_media {
                     let pos = Position::LinePath(line_no, format!("$.media[{i}].path"));
-                    sink(Record::Quarantine(QuarantinedRecord::new(&input.display, pos, reason, bytes)))?;
+                    sink(Record::Quarantine(QuarantinedRecord::new(
+                        &input.display,
+                        pos,
+                        reason,
+                        bytes,
+                    )))?;
                 }
                 if let Some(a) = converted.account {
                     sink(Record::Account(a))?;
                 }
                 if let Some(mut p) = converted.post {
-                    p.source = Some(Source { file: input.display.clone(), position: Position::Line(line_no) });
+                    p.source = Some(Source {
+                        file: input.display.clone(),
+                        position: Position::Line(line_no),
+                    });
                     sink(Record::Post(p))?;
                 }
             }

@@ -13,15 +13,15 @@ use crate::error::{IngestError, Stop};
 use crate::finish::finish_post;
 use crate::options::IngestOptions;
 use crate::paths::safe_join;
-use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::fmt;
 use std::io::BufReader;
 use std::path::Path;
 use vigie_model::{
-    Account, Attachment, MediaKind, Platform, Position, Post, PostRef, QuarantinedRecord, Record, RefKind, Source,
-    Timestamp,
+    Account, Attachment, MediaKind, Platform, Position, Post, PostRef, QuarantinedRecord, Record,
+    RefKind, Source, Timestamp,
 };
 
 /// What Telegram writes in place of a path when media was not exported.
@@ -118,18 +118,32 @@ pub(crate) fn read(
         messages: 0,
     };
     let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(256 * 1024, file));
-    let result = ChatSeed { reader: &mut reader, path: "$".to_owned() }.deserialize(&mut de).and_then(|()| de.end());
+    let result = ChatSeed {
+        reader: &mut reader,
+        path: "$".to_owned(),
+    }
+    .deserialize(&mut de)
+    .and_then(|()| de.end());
     if reader.stopped {
         return Err(IngestError::Stopped);
     }
     if let Err(e) = result {
         if e.is_io() {
-            return Err(IngestError::io(&input.path, std::io::Error::other(e.to_string())));
+            return Err(IngestError::io(
+                &input.path,
+                std::io::Error::other(e.to_string()),
+            ));
         }
         let reason = if e.is_eof() {
-            format!("truncated export: {e}; the {} messages before it were read", reader.messages)
+            format!(
+                "truncated export: {e}; the {} messages before it were read",
+                reader.messages
+            )
         } else {
-            format!("invalid export: {e}; the {} messages before it were read", reader.messages)
+            format!(
+                "invalid export: {e}; the {} messages before it were read",
+                reader.messages
+            )
         };
         let record = QuarantinedRecord::new(&input.display, Position::File, reason, b"");
         (reader.sink)(Record::Quarantine(record))?;
@@ -159,16 +173,27 @@ impl<'de> Visitor<'de> for ChatSeed<'_, '_> {
         let mut chat = Chat::default();
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
-                "id" => chat.id = map.next_value::<Option<IdValue>>()?.map(IdValue::into_string),
+                "id" => {
+                    chat.id = map
+                        .next_value::<Option<IdValue>>()?
+                        .map(IdValue::into_string)
+                }
                 "name" => chat.name = map.next_value()?,
                 "type" => chat.kind = map.next_value()?,
                 "messages" => {
                     let path = format!("{}.messages", self.path);
-                    map.next_value_seed(MessagesSeed { reader: self.reader, chat: &chat, path })?;
+                    map.next_value_seed(MessagesSeed {
+                        reader: self.reader,
+                        chat: &chat,
+                        path,
+                    })?;
                 }
                 "chats" | "left_chats" => {
                     let path = format!("{}.{key}", self.path);
-                    map.next_value_seed(ChatListSeed { reader: self.reader, path })?;
+                    map.next_value_seed(ChatListSeed {
+                        reader: self.reader,
+                        path,
+                    })?;
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -201,7 +226,10 @@ impl<'de> Visitor<'de> for ChatListSeed<'_, '_> {
         while let Some(key) = map.next_key::<String>()? {
             if key == "list" {
                 let path = format!("{}.list", self.path);
-                map.next_value_seed(ChatsSeed { reader: self.reader, path })?;
+                map.next_value_seed(ChatsSeed {
+                    reader: self.reader,
+                    path,
+                })?;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -231,7 +259,13 @@ impl<'de> Visitor<'de> for ChatsSeed<'_, '_> {
         let mut i = 0usize;
         loop {
             let path = format!("{}[{i}]", self.path);
-            if seq.next_element_seed(ChatSeed { reader: &mut *self.reader, path })?.is_none() {
+            if seq
+                .next_element_seed(ChatSeed {
+                    reader: &mut *self.reader,
+                    path,
+                })?
+                .is_none()
+            {
                 return Ok(());
             }
             i += 1;
@@ -273,7 +307,8 @@ impl<'de> Visitor<'de> for MessagesSeed<'_, '_, '_> {
 
 impl Reader<'_> {
     fn quarantine(&mut self, path: &str, reason: String, raw: &[u8]) -> Result<(), Stop> {
-        let record = QuarantinedRecord::new(self.file, Position::JsonPath(path.to_owned()), reason, raw);
+        let record =
+            QuarantinedRecord::new(self.file, Position::JsonPath(path.to_owned()), reason, raw);
         (self.sink)(Record::Quarantine(record))
     }
 
@@ -281,7 +316,10 @@ impl Reader<'_> {
         self.messages += 1;
         let bytes = raw.get().as_bytes();
         if bytes.len() > self.max_record_bytes {
-            let reason = format!("message longer than the {}-byte limit", self.max_record_bytes);
+            let reason = format!(
+                "message longer than the {}-byte limit",
+                self.max_record_bytes
+            );
             return self.quarantine(path, reason, bytes);
         }
         let message: Message = match serde_json::from_str(raw.get()) {
@@ -292,7 +330,11 @@ impl Reader<'_> {
             return Ok(()); // Service messages (joins, pins, title changes) are not posts.
         }
         let Some(chat_id) = chat.id.clone() else {
-            return self.quarantine(path, "message outside a chat with an `id`".to_owned(), bytes);
+            return self.quarantine(
+                path,
+                "message outside a chat with an `id`".to_owned(),
+                bytes,
+            );
         };
         let created_at = match (&message.date_unixtime, &message.date) {
             (Some(IdValue::Int(n)), _) => Some(Timestamp::from_unix_seconds(*n)),
@@ -322,7 +364,10 @@ impl Reader<'_> {
         let mut post = Post::with_id(Platform::telegram(), format!("{chat_id}/{}", message.id));
         post.account_id = Some(account.platform_id.clone());
         post.created_at = created_at;
-        post.source = Some(Source { file: self.file.to_owned(), position: Position::JsonPath(path.to_owned()) });
+        post.source = Some(Source {
+            file: self.file.to_owned(),
+            position: Position::JsonPath(path.to_owned()),
+        });
         let mut listed = false;
         let mut text = String::new();
         match message.text {
@@ -356,8 +401,15 @@ impl Reader<'_> {
             });
         }
         if message.forwarded_from.is_some() || message.forwarded_from_id.is_some() {
-            let target = message.forwarded_from_id.map(IdValue::into_string).or(message.forwarded_from);
-            post.references.push(PostRef { kind: RefKind::Forward, target_post_id: None, target_account: target });
+            let target = message
+                .forwarded_from_id
+                .map(IdValue::into_string)
+                .or(message.forwarded_from);
+            post.references.push(PostRef {
+                kind: RefKind::Forward,
+                target_post_id: None,
+                target_account: target,
+            });
         }
         let mut refused = Vec::new();
         if let Some(photo) = message.photo {
@@ -368,7 +420,11 @@ impl Reader<'_> {
             post.attachments.push(att);
         }
         if let Some(file) = message.file {
-            let kind = message.media_type.as_deref().map(MediaKind::parse).unwrap_or(MediaKind::File);
+            let kind = message
+                .media_type
+                .as_deref()
+                .map(MediaKind::parse)
+                .unwrap_or(MediaKind::File);
             let mut att = Attachment::new(kind);
             if post.attachments.is_empty() {
                 att.width = message.width;
@@ -387,7 +443,13 @@ impl Reader<'_> {
 
     /// Resolves a media path written in the export; a refused path is recorded for quarantine and the
     /// attachment keeps the path as written, with no bytes.
-    fn attach(&self, att: &mut Attachment, written: String, path: &str, refused: &mut Vec<(String, String)>) {
+    fn attach(
+        &self,
+        att: &mut Attachment,
+        written: String,
+        path: &str,
+        refused: &mut Vec<(String, String)>,
+    ) {
         if written.starts_with(NOT_INCLUDED) {
             return;
         }
@@ -410,8 +472,12 @@ fn chat_account_id(chat: &Chat, chat_id: &str) -> String {
 
 fn add_entity(post: &mut Post, e: Entity) {
     match e.kind.as_str() {
-        "hashtag" => post.hashtags.push(e.text.trim_start_matches('#').to_owned()),
-        "mention" => post.mentions.push(e.text.trim_start_matches('@').to_owned()),
+        "hashtag" => post
+            .hashtags
+            .push(e.text.trim_start_matches('#').to_owned()),
+        "mention" => post
+            .mentions
+            .push(e.text.trim_start_matches('@').to_owned()),
         "link" => post.urls.push(e.text),
         "text_link" => {
             if let Some(href) = e.href {

@@ -16,8 +16,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use vigie_model::{
-    Account, Attachment, MediaKind, Platform, Position, Post, PostRef, QuarantinedRecord, Record, RefKind, Source,
-    Timestamp,
+    Account, Attachment, MediaKind, Platform, Position, Post, PostRef, QuarantinedRecord, Record,
+    RefKind, Source, Timestamp,
 };
 
 #[derive(Deserialize)]
@@ -159,11 +159,20 @@ pub(crate) fn read(
     let file = std::fs::File::open(&input.path).map_err(|e| IngestError::io(&input.path, e))?;
     if input.lines {
         let mut lines = CappedLines::new(file, options.max_record_bytes);
-        while let Some((line_no, line)) = lines.next_line().map_err(|e| IngestError::io(&input.path, e))? {
-            let at = Where { file: &input.display, line: Some(line_no) };
+        while let Some((line_no, line)) = lines
+            .next_line()
+            .map_err(|e| IngestError::io(&input.path, e))?
+        {
+            let at = Where {
+                file: &input.display,
+                line: Some(line_no),
+            };
             match line {
                 Line::TooLong(head) => {
-                    let reason = format!("response longer than the {}-byte limit", options.max_record_bytes);
+                    let reason = format!(
+                        "response longer than the {}-byte limit",
+                        options.max_record_bytes
+                    );
                     sink(at.quarantine("$", reason, head))?;
                 }
                 Line::Text(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {}
@@ -171,10 +180,19 @@ pub(crate) fn read(
             }
         }
     } else {
-        let len = file.metadata().map_err(|e| IngestError::io(&input.path, e))?.len();
-        let at = Where { file: &input.display, line: None };
+        let len = file
+            .metadata()
+            .map_err(|e| IngestError::io(&input.path, e))?
+            .len();
+        let at = Where {
+            file: &input.display,
+            line: None,
+        };
         if len > options.max_record_bytes as u64 {
-            let reason = format!("response file larger than the {}-byte limit", options.max_record_bytes);
+            let reason = format!(
+                "response file larger than the {}-byte limit",
+                options.max_record_bytes
+            );
             sink(at.quarantine("$", reason, b""))?;
             return Ok(());
         }
@@ -199,7 +217,12 @@ impl Where<'_> {
         }
     }
     fn quarantine(&self, path: &str, reason: String, raw: &[u8]) -> Record {
-        Record::Quarantine(QuarantinedRecord::new(self.file, self.position(path), reason, raw))
+        Record::Quarantine(QuarantinedRecord::new(
+            self.file,
+            self.position(path),
+            reason,
+            raw,
+        ))
     }
 }
 
@@ -210,10 +233,19 @@ fn read_response(
 ) -> Result<(), Stop> {
     if let Ok(response) = serde_json::from_slice::<Response>(bytes) {
         let tweets = response.data.map(OneOrMany::into_vec).unwrap_or_default();
-        let tweets = tweets.into_iter().enumerate().map(|(i, t)| (format!("$.data[{i}]"), t));
+        let tweets = tweets
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| (format!("$.data[{i}]"), t));
         let included = response.includes.tweets.into_iter().enumerate();
         let included = included.map(|(i, t)| (format!("$.includes.tweets[{i}]"), t));
-        return emit(tweets.chain(included).collect(), response.includes.users, response.includes.media, at, sink);
+        return emit(
+            tweets.chain(included).collect(),
+            response.includes.users,
+            response.includes.media,
+            at,
+            sink,
+        );
     }
     // Slow path: find out what is wrong, element by element.
     let value: serde_json::Value = match serde_json::from_slice(bytes) {
@@ -228,7 +260,11 @@ fn read_response(
         }
     };
     if !value.is_object() {
-        return sink(at.quarantine("$", "not an X API v2 response: expected a JSON object".to_owned(), bytes));
+        return sink(at.quarantine(
+            "$",
+            "not an X API v2 response: expected a JSON object".to_owned(),
+            bytes,
+        ));
     }
     let loose: LooseResponse = match LooseResponse::deserialize(&value) {
         Ok(l) => l,
@@ -242,13 +278,37 @@ fn read_response(
     let mut tweets = Vec::new();
     take_each(data, "$.data", at, sink, &mut tweets)?;
     let mut included = Vec::new();
-    take_each(loose.includes.tweets, "$.includes.tweets", at, sink, &mut included)?;
+    take_each(
+        loose.includes.tweets,
+        "$.includes.tweets",
+        at,
+        sink,
+        &mut included,
+    )?;
     tweets.extend(included);
     let mut users = Vec::new();
-    take_each(loose.includes.users, "$.includes.users", at, sink, &mut users)?;
+    take_each(
+        loose.includes.users,
+        "$.includes.users",
+        at,
+        sink,
+        &mut users,
+    )?;
     let mut media = Vec::new();
-    take_each(loose.includes.media, "$.includes.media", at, sink, &mut media)?;
-    emit(tweets, users.into_iter().map(|(_, u)| u).collect(), media.into_iter().map(|(_, m)| m).collect(), at, sink)
+    take_each(
+        loose.includes.media,
+        "$.includes.media",
+        at,
+        sink,
+        &mut media,
+    )?;
+    emit(
+        tweets,
+        users.into_iter().map(|(_, u)| u).collect(),
+        media.into_iter().map(|(_, m)| m).collect(),
+        at,
+        sink,
+    )
 }
 
 fn take_each<T: DeserializeOwned>(
@@ -288,7 +348,10 @@ fn emit(
                     let newest = newest_by_author.entry(author.clone()).or_insert(t);
                     *newest = (*newest).max(t);
                 }
-                post.source = Some(Source { file: at.file.to_owned(), position: at.position(&path) });
+                post.source = Some(Source {
+                    file: at.file.to_owned(),
+                    position: at.position(&path),
+                });
                 posts.push(post);
             }
             Err(reason) => sink(at.quarantine(&path, reason, b""))?,
@@ -307,7 +370,9 @@ fn emit(
 }
 
 fn time(field: &str, value: Option<String>) -> Result<Option<Timestamp>, String> {
-    value.map(|v| Timestamp::parse(&v).map_err(|e| format!("{field}: {e}"))).transpose()
+    value
+        .map(|v| Timestamp::parse(&v).map_err(|e| format!("{field}: {e}")))
+        .transpose()
 }
 
 fn to_post(t: Tweet, media: &HashMap<&str, &Media>) -> Result<Post, String> {
@@ -326,16 +391,29 @@ fn to_post(t: Tweet, media: &HashMap<&str, &Media>) -> Result<Post, String> {
             "retweeted" => RefKind::Repost,
             other => return Err(format!("referenced_tweets: unknown type {other:?}")),
         };
-        post.references.push(PostRef { kind, target_post_id: Some(r.id), target_account: None });
+        post.references.push(PostRef {
+            kind,
+            target_post_id: Some(r.id),
+            target_account: None,
+        });
     }
     if let Some(e) = t.entities {
         post.hashtags = e.hashtags.into_iter().map(|h| h.tag).collect();
-        post.urls = e.urls.into_iter().filter_map(|u| u.unwound_url.or(u.expanded_url).or(u.url)).collect();
+        post.urls = e
+            .urls
+            .into_iter()
+            .filter_map(|u| u.unwound_url.or(u.expanded_url).or(u.url))
+            .collect();
         post.mentions = e.mentions.into_iter().map(|m| m.username).collect();
     }
     for key in t.attachments.map(|a| a.media_keys).unwrap_or_default() {
         let found = media.get(key.as_str());
-        let mut att = Attachment::new(found.and_then(|m| m.kind.as_deref()).map(MediaKind::parse).unwrap_or(MediaKind::Photo));
+        let mut att = Attachment::new(
+            found
+                .and_then(|m| m.kind.as_deref())
+                .map(MediaKind::parse)
+                .unwrap_or(MediaKind::Photo),
+        );
         if let Some(m) = found {
             att.url = m.url.clone().or_else(|| m.preview_image_url.clone());
             att.width = m.width;

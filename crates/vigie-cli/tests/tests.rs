@@ -1,0 +1,354 @@
+//! End-to-end tests of the `vigie` binary on generated corpora.
+
+mod util;
+
+use std::io::BufWriter;
+use std::time::Duration;
+use util::{Dir, fresh_postgres_db, postgres_admin_url, show};
+
+/// Writes the sample corpus into `dir/corpus` and returns what the generator says it planted.
+fn sample(d: &Dir) -> serde_json::Value {
+    d.json(&["sample", "--out", "corpus"])
+}
+
+fn digest(d: &Dir, db: &str) -> String {
+    let v = d.json(&["--db", db, "stats", "--digest"]);
+    v["digest"]["sha256"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no digest in {v}"))
+        .to_owned()
+}
+
+fn count(v: &serde_json::Value, list: &str, key: &str) -> i64 {
+    v[list]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["key"] == key)
+        .and_then(|c| c["count"].as_i64())
+        .unwrap_or(0)
+}
+
+#[test]
+fn scan_of_the_sample_corpus_stores_every_format() {
+    let d = Dir::new();
+    sample(&d);
+    let out = d.json(&["scan", "corpus"]);
+    let scan = &out["scan"];
+    let store = &out["store"];
+    let formats: Vec<&str> = scan["inputs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["format"].as_str())
+        .collect();
+    for f in ["x-v2", "telegram", "jsonl", "csv", "media"] {
+        assert!(
+            formats.contains(&f),
+            "format {f} not detected in {formats:?}"
+        );
+    }
+    assert!(store["accounts"].as_i64().unwrap_or(0) >= 100, "{store}");
+    assert!(store["posts"].as_i64().unwrap_or(0) >= 1000, "{store}");
+    assert!(store["media"].as_i64().unwrap_or(0) >= 10, "{store}");
+    for lang in ["fr", "en", "ar"] {
+        assert!(
+            count(store, "posts_per_language", lang) > 50,
+            "too few {lang} posts: {store}"
+        );
+    }
+    for platform in ["x", "telegram"] {
+        assert!(
+            count(store, "posts_per_platform", platform) > 0,
+            "no {platform} posts: {store}"
+        );
+    }
+    // The planted malformed records are quarantined, and the run still succeeds.
+    let quarantined = scan["totals"]["quarantined"].as_i64().unwrap_or(0);
+    assert!(
+        quarantined >= 8,
+        "expected the planted bad records in quarantine, got {quarantined}"
+    );
+    assert_eq!(store["quarantined"].as_i64(), Some(quarantined));
+    // Reposted images are stored once: fewer media than attachments with bytes.
+    let text = d.ok(&["quarantine", "--limit", "100"]);
+    assert!(
+        text.contains("outside.jpg"),
+        "path escape not quarantined:\n{text}"
+    );
+}
+
+#[test]
+fn text_summary_names_the_counts_and_first_reasons() {
+    let d = Dir::new();
+    sample(&d);
+    let out = d.ok(&["scan", "corpus"]);
+    for needle in [
+        "posts per platform:",
+        "posts per language:",
+        "Quarantined",
+        "telegram",
+        "x-v2",
+    ] {
+        assert!(out.contains(needle), "summary lacks {needle:?}:\n{out}");
+    }
+    let stats = d.ok(&["stats"]);
+    assert!(stats.contains("posts per language:"), "{stats}");
+}
+
+#[test]
+fn rescanning_the_same_files_adds_nothing() {
+    let d = Dir::new();
+    sample(&d);
+    d.ok(&["scan", "corpus"]);
+    let first = digest(&d, "vigie.db");
+    let stats1 = d.json(&["stats"]);
+    d.ok(&["scan", "corpus"]);
+    assert_eq!(
+        digest(&d, "vigie.db"),
+        first,
+        "a second scan changed the content"
+    );
+    let stats2 = d.json(&["stats"]);
+    for k in [
+        "accounts",
+        "observations",
+        "posts",
+        "attachments",
+        "media",
+        "quarantined",
+    ] {
+        assert_eq!(stats1[k], stats2[k], "{k} changed on re-import");
+    }
+    assert_eq!(
+        stats2["imports"].as_i64(),
+        Some(2 * stats1["imports"].as_i64().unwrap_or(0))
+    );
+}
+
+/// Issue 2: a scan killed with SIGKILL at any moment and run again ends with the same content as a scan that
+/// was never interrupted.
+#[test]
+fn regression_2_killed_scan_converges_on_rescan() {
+    let d = Dir::new();
+    sample(&d);
+    std::fs::create_dir_all(d.join("corpus/big")).unwrap_or_else(|e| panic!("{e}"));
+    let file = std::fs::File::create(d.join("corpus/big/responses.jsonl"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    vigie_sample::write_x_v2_jsonl(BufWriter::new(file), 40_000, 3_000, 11)
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    d.ok(&["--db", "reference.db", "scan", "corpus"]);
+    let reference = digest(&d, "reference.db");
+
+    let mut interrupted = 0;
+    for delay_ms in [40, 150, 400, 800, 1500, 2500] {
+        let mut child = d
+            .vigie(&["--db", "killed.db", "scan", "corpus"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        if child.try_wait().ok().flatten().is_none() {
+            interrupted += 1;
+        }
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+    }
+    assert!(
+        interrupted >= 3,
+        "only {interrupted} scans were still running when killed: the test proved nothing"
+    );
+    let imports = d.json(&["--db", "killed.db", "imports", "--limit", "1000"]);
+    let running = imports
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|i| i["status"] == "running")
+        .count();
+    assert!(running >= 1, "no import was left running by the kills");
+
+    d.ok(&["--db", "killed.db", "scan", "corpus"]);
+    assert_eq!(
+        digest(&d, "killed.db"),
+        reference,
+        "content after kill + rescan differs from an uninterrupted scan"
+    );
+
+    // Every stored media file is whole: its name is the SHA-256 of its bytes.
+    let mut checked = 0;
+    for dir in ["killed-media", "reference-media"] {
+        let mut stack = vec![d.join(dir)];
+        while let Some(p) = stack.pop() {
+            for e in std::fs::read_dir(&p)
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+                .flatten()
+            {
+                let path = e.path();
+                if path.is_dir() {
+                    if path.file_name().is_some_and(|n| n != "tmp") {
+                        stack.push(path);
+                    }
+                    continue;
+                }
+                let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                assert_eq!(
+                    vigie_media::digests(&bytes).sha256,
+                    name,
+                    "partial or wrong media file {}",
+                    path.display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 0, "no media files were stored");
+}
+
+#[test]
+fn a_path_that_does_not_exist_is_a_clear_error() {
+    let d = Dir::new();
+    let out = d.run(&["scan", "no/such/export.json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no/such/export.json"),
+        "error does not name the path: {err}"
+    );
+}
+
+#[test]
+fn an_unknown_file_given_directly_is_a_clear_error() {
+    let d = Dir::new();
+    std::fs::write(d.join("notes.txt"), "hello").unwrap_or_else(|e| panic!("{e}"));
+    let out = d.run(&["scan", "notes.txt"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("notes.txt"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let d = Dir::new();
+    assert_eq!(d.run(&["scan"]).status.code(), Some(2));
+    assert_eq!(d.run(&["no-such-command"]).status.code(), Some(2));
+    let bad_map = d.run(&["scan", ".", "--map", "nonsense"]);
+    assert_ne!(bad_map.status.code(), Some(0), "{}", show(&bad_map));
+}
+
+#[test]
+fn csv_with_other_column_names_is_read_through_a_mapping() {
+    let d = Dir::new();
+    std::fs::write(
+        d.join("export.csv"),
+        "tweet_id,content,user\nt1,Bonjour à tous,alice\nt2,Hello all,bob\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let unmapped = d.run(&["scan", "export.csv"]);
+    assert!(
+        String::from_utf8_lossy(&unmapped.stdout).contains("no `id` column"),
+        "{}",
+        show(&unmapped)
+    );
+    d.ok(&[
+        "scan",
+        "export.csv",
+        "--map",
+        "id=tweet_id",
+        "--map",
+        "text=content",
+        "--map",
+        "account_handle=user",
+        "--platform",
+        "x",
+    ]);
+    let posts = d.json(&["posts", "--account", "@alice"]);
+    let list = posts.as_array().cloned().unwrap_or_default();
+    assert_eq!(list.len(), 1, "{posts}");
+    assert_eq!(list[0]["post"]["text"], "Bonjour à tous");
+    assert_eq!(list[0]["post"]["platform"], "x");
+}
+
+#[test]
+fn posts_and_accounts_listings() {
+    let d = Dir::new();
+    sample(&d);
+    d.ok(&["scan", "corpus"]);
+    let accounts = d.json(&["accounts", "--platform", "x", "--limit", "5", "--history"]);
+    let list = accounts.as_array().cloned().unwrap_or_default();
+    assert_eq!(list.len(), 5, "{accounts}");
+    let handle = list[0]["account"]["handle"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no handle: {}", list[0]))
+        .to_owned();
+    assert!(list[0]["posts"].as_i64().unwrap_or(0) > 0);
+    let posts = d.json(&["posts", "--account", &handle, "--limit", "1000"]);
+    let posts = posts.as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        posts.len() as i64,
+        list[0]["posts"].as_i64().unwrap_or(-1),
+        "posts --account {handle}"
+    );
+    assert!(posts.iter().all(|p| p["handle"] == handle.as_str()));
+    // Some X accounts changed their profile between responses: their history has several states.
+    let many = d.json(&[
+        "accounts",
+        "--platform",
+        "x",
+        "--limit",
+        "1000",
+        "--history",
+    ]);
+    let changed = many
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["observations"].as_i64().unwrap_or(0) >= 2)
+        .count();
+    assert!(changed >= 1, "no account with more than one observed state");
+    let text = d.ok(&["posts", "--account", &format!("@{handle}"), "--limit", "3"]);
+    assert!(text.contains(&format!("@{handle}")), "{text}");
+}
+
+#[test]
+fn symbolic_links_in_a_media_folder_are_not_followed() {
+    let d = Dir::new();
+    std::fs::create_dir_all(d.join("media")).unwrap_or_else(|e| panic!("{e}"));
+    let rgb = vigie_sample::draw_image(3, 32, 24);
+    let png = vigie_sample::encode_png(&rgb, 32, 24).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(d.join("media/a.png"), &png).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(d.join("outside.png"), &png[..png.len() - 1]).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(d.join("outside.png"), d.join("media/link.png"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = d.json(&["scan", "media"]);
+    assert_eq!(out["store"]["media"].as_i64(), Some(1), "{out}");
+    let skipped = out["scan"]["skipped"].to_string();
+    assert!(
+        skipped.contains("link.png") && skipped.contains("symbolic link"),
+        "{skipped}"
+    );
+}
+
+#[test]
+fn postgres_store_holds_the_same_content_as_sqlite() {
+    let Some(admin) = postgres_admin_url() else {
+        return;
+    };
+    let d = Dir::new();
+    sample(&d);
+    let url = fresh_postgres_db(&admin, "same_content");
+    d.ok(&["--db", "lite.db", "scan", "corpus"]);
+    d.ok(&["--db", &url, "--media-dir", "pg-media", "scan", "corpus"]);
+    assert_eq!(
+        digest(&d, &url),
+        digest(&d, "lite.db"),
+        "PostgreSQL and SQLite stores differ"
+    );
+    d.ok(&["--db", &url, "--media-dir", "pg-media", "scan", "corpus"]);
+    assert_eq!(
+        digest(&d, &url),
+        digest(&d, "lite.db"),
+        "re-import changed the PostgreSQL store"
+    );
+}

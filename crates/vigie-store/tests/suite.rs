@@ -1,0 +1,1519 @@
+//! The store suite: one set of tests, run against SQLite (always, in a temporary folder) and against
+//! PostgreSQL (a fresh database per test on the server named by `VIGIE_TEST_POSTGRES`).
+//!
+//! Both backends must give the same answers to the same writes; the last test writes the same batches to both
+//! and compares everything they return. Without `VIGIE_TEST_POSTGRES` the PostgreSQL tests fail, pointing at
+//! `scripts/test` (which starts a server with `scripts/test-env.sh`), unless `VIGIE_SKIP_POSTGRES=1`.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+use vigie_model::{
+    Account, Attachment, Format, ImportCounts, ImportStatus, Media, MediaKind, Platform, Position,
+    Post, PostRef, QuarantinedRecord, RefKind, Source, Timestamp,
+};
+use vigie_store::{
+    AccountQuery, Backend, Batch, PostQuery, Snapshot, Stats, Store, StoreError, StoredMedia,
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// The harness: a factory of fresh stores for one backend.
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// Makes fresh, empty stores of one backend for one test, and removes them when dropped.
+struct Env {
+    backend: Backend,
+    dir: tempfile::TempDir,
+    /// For PostgreSQL: the server URL given by the environment, and the databases this test created.
+    server: Option<String>,
+    databases: Vec<String>,
+}
+
+impl Env {
+    fn sqlite() -> Env {
+        Env {
+            backend: Backend::Sqlite,
+            dir: temp_dir(),
+            server: None,
+            databases: Vec::new(),
+        }
+    }
+
+    /// The PostgreSQL environment, or `None` (after saying so) when `VIGIE_SKIP_POSTGRES=1` and no server is
+    /// given. Panics, failing the test, when neither is set: a suite that silently skips half of itself is
+    /// how a backend rots.
+    fn postgres() -> Option<Env> {
+        match std::env::var("VIGIE_TEST_POSTGRES") {
+            Ok(url) if !url.trim().is_empty() => Some(Env {
+                backend: Backend::Postgres,
+                dir: temp_dir(),
+                server: Some(url.trim().to_owned()),
+                databases: Vec::new(),
+            }),
+            _ if std::env::var("VIGIE_SKIP_POSTGRES").is_ok_and(|v| v == "1") => {
+                eprintln!("VIGIE_SKIP_POSTGRES=1: skipping a PostgreSQL store test");
+                None
+            }
+            _ => panic!(
+                "VIGIE_TEST_POSTGRES is not set, so the PostgreSQL half of the store suite has no server. Run the \
+                 tests through `scripts/test`, which starts a throwaway server; or start one yourself with \
+                 `eval \"$(scripts/test-env.sh start)\"` (stop it with `scripts/test-env.sh stop \
+                 \"$VIGIE_TEST_PG_DIR\"`); or set VIGIE_SKIP_POSTGRES=1 to skip these tests."
+            ),
+        }
+    }
+
+    /// The URL of a fresh, empty database (nothing is created for SQLite until it is opened).
+    fn fresh_url(&mut self) -> String {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        match &self.server {
+            None => self
+                .dir
+                .path()
+                .join(format!("store{n}.db"))
+                .to_string_lossy()
+                .into_owned(),
+            Some(server) => {
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.subsec_nanos())
+                    .unwrap_or(0);
+                let name = format!("vigie_test_{}_{n}_{nanos}", std::process::id());
+                let mut admin = ::postgres::Client::connect(server, ::postgres::NoTls)
+                    .unwrap_or_else(|e| {
+                        panic!("cannot connect to VIGIE_TEST_POSTGRES={server}: {e}")
+                    });
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .unwrap_or_else(|e| panic!("cannot create database {name} on {server}: {e}"));
+                self.databases.push(name.clone());
+                with_database(server, &name)
+            }
+        }
+    }
+
+    /// Opens the store at `url`, with its media in a folder of its own.
+    fn open(&self, url: &str) -> Box<dyn Store> {
+        let name = url
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or("store")
+            .split('?')
+            .next()
+            .unwrap_or("store");
+        let media = self.dir.path().join(format!("media-{name}"));
+        match vigie_store::open(url, Some(&media)) {
+            Ok(store) => store,
+            Err(e) => panic!("cannot open {url}: {e}"),
+        }
+    }
+
+    /// Runs SQL on the database at `url` behind the store's back (to fake a newer schema).
+    fn execute_raw(&self, url: &str, sql: &str) {
+        match &self.server {
+            None => {
+                let conn = rusqlite::Connection::open(url)
+                    .unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
+                conn.execute_batch(sql)
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            }
+            Some(_) => {
+                let mut client = ::postgres::Client::connect(url, ::postgres::NoTls)
+                    .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"));
+                client
+                    .batch_execute(sql)
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            }
+        }
+    }
+
+    /// A fresh store.
+    fn fresh(&mut self) -> Box<dyn Store> {
+        let url = self.fresh_url();
+        self.open(&url)
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let Some(server) = &self.server else { return };
+        if self.databases.is_empty() {
+            return;
+        }
+        // Best effort: a failed drop leaves a database named vigie_test_* behind, nothing worse.
+        if let Ok(mut admin) = ::postgres::Client::connect(server, ::postgres::NoTls) {
+            for db in &self.databases {
+                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+fn temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("cannot create a temporary folder: {e}"))
+}
+
+/// `url` with its database name replaced by `db`.
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let host_start = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let head = match base[host_start..].find('/') {
+        Some(i) => &base[..host_start + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{head}/{db}?{q}"),
+        None => format!("{head}/{db}"),
+    }
+}
+
+/// Unwraps a store result, failing the test with the error's message.
+fn ok<T>(r: Result<T, StoreError>) -> T {
+    r.unwrap_or_else(|e| panic!("store error: {e}"))
+}
+
+/// Declares each test once per backend: `sqlite::NAME` and `postgres::NAME`.
+macro_rules! suite {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { super::$name(&mut super::Env::sqlite()); })*
+        }
+        mod postgres {
+            $(#[test] fn $name() { if let Some(mut env) = super::Env::postgres() { super::$name(&mut env); } })*
+        }
+    };
+}
+
+suite!(
+    migrations_run_once,
+    concurrent_opens_migrate_once,
+    errors_say_what_went_wrong,
+    batch_round_trips,
+    stats_count_per_platform_and_language,
+    writing_twice_changes_nothing,
+    account_states_become_observations,
+    newest_state_wins_whatever_the_write_order,
+    equal_times_break_ties_the_same_way,
+    id_only_records_never_erase_a_profile,
+    posts_by_account,
+    later_sightings_fill_missing_fields,
+    duplicates_within_one_batch,
+    attachments_gain_their_digest,
+    media_and_loose_sources,
+    imports_are_logged,
+    quarantine_round_trips,
+    blobs_are_content_addressed,
+    account_search,
+    large_batch,
+);
+
+// ---------------------------------------------------------------------------------------------------------
+// Test data.
+
+const T0: i64 = 1_700_000_000_000;
+const SHA_A: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
+const SHA_B: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+fn account(platform: Platform, id: &str, handle: &str, name: &str, seen: Option<i64>) -> Account {
+    let mut a = Account::with_id(platform, id);
+    a.handle = Some(handle.to_owned());
+    a.display_name = Some(name.to_owned());
+    a.bio = Some(format!("bio of {handle}"));
+    a.avatar_url = Some(format!("https://img.example/{id}.jpg"));
+    a.created_at = Some(Timestamp(T0 - 86_400_000 * 365));
+    a.followers = Some(100);
+    a.following = Some(10);
+    a.post_count = Some(1000);
+    a.observed_at = seen.map(Timestamp);
+    a
+}
+
+fn post(
+    platform: Platform,
+    id: &str,
+    author: Option<&str>,
+    text: Option<&str>,
+    created: Option<i64>,
+) -> Post {
+    let mut p = Post::with_id(platform, id);
+    p.account_id = author.map(str::to_owned);
+    p.text = text.map(str::to_owned);
+    p.created_at = created.map(Timestamp);
+    p
+}
+
+fn media(sha256: &str, size: u64, dims: Option<(u32, u32)>) -> Media {
+    Media {
+        sha256: sha256.to_owned(),
+        md5: sha256[..32].to_owned(),
+        mime: if dims.is_some() {
+            "image/png"
+        } else {
+            "video/mp4"
+        }
+        .to_owned(),
+        byte_size: size,
+        width: dims.map(|d| d.0),
+        height: dims.map(|d| d.1),
+    }
+}
+
+fn attachment(kind: MediaKind, key: Option<&str>, sha256: Option<&str>) -> Attachment {
+    let mut a = Attachment::new(kind);
+    a.media_key = key.map(str::to_owned);
+    a.url = key.map(|k| format!("https://pbs.example/{k}.jpg"));
+    a.width = key.map(|_| 1200);
+    a.height = key.map(|_| 675);
+    a.sha256 = sha256.map(str::to_owned);
+    a
+}
+
+/// The four kinds of quarantine position, each with raw bytes that are not text.
+fn quarantine_records() -> Vec<QuarantinedRecord> {
+    vec![
+        QuarantinedRecord::new(
+            "export/tweets.jsonl",
+            Position::Line(3),
+            "not JSON: expected value at column 1",
+            b"{oops",
+        ),
+        QuarantinedRecord::new(
+            "export/tweets.jsonl",
+            Position::LinePath(7, "$.data[2]".into()),
+            "missing field `id`",
+            &[0, 159, 146, 150, b'\n', 0xff],
+        ),
+        QuarantinedRecord::new(
+            "tg/result.json",
+            Position::JsonPath("$.chats.list[0].messages[17]".into()),
+            "date is not a timestamp",
+            b"{\"date\": \"yesterday\"}",
+        ),
+        QuarantinedRecord::new("export/empty.csv", Position::File, "no header row", b""),
+    ]
+}
+
+/// A batch exercising every table: profiles and id-only accounts, posts with every kind of child row,
+/// attachments with and without a digest, media with and without a loose source, and quarantine.
+fn sample_batch() -> Batch {
+    let mut b = Batch::default();
+    b.push_account(account(Platform::x(), "1", "Alpha", "Alpha One", Some(T0)));
+    b.push_account(account(
+        Platform::x(),
+        "2",
+        "beta",
+        "Beta Two",
+        Some(T0 + 5),
+    ));
+    b.push_account(account(
+        Platform::telegram(),
+        "-1001",
+        "chan",
+        "Le Canal",
+        Some(T0 + 9),
+    ));
+
+    let mut p = post(
+        Platform::x(),
+        "10",
+        Some("1"),
+        Some("hello #a #b https://t.co/x @beta"),
+        Some(T0 + 1000),
+    );
+    p.lang = Some("en".into());
+    p.references = vec![
+        PostRef {
+            kind: RefKind::ReplyTo,
+            target_post_id: Some("9".into()),
+            target_account: Some("2".into()),
+        },
+        PostRef {
+            kind: RefKind::Quote,
+            target_post_id: Some("8".into()),
+            target_account: None,
+        },
+    ];
+    p.hashtags = vec!["a".into(), "b".into()];
+    p.urls = vec!["https://example.org/long".into()];
+    p.mentions = vec!["beta".into()];
+    p.attachments = vec![
+        attachment(MediaKind::Photo, Some("3_100"), None),
+        attachment(MediaKind::Photo, Some("3_101"), Some(SHA_A)),
+    ];
+    p.source = Some(Source {
+        file: "export/tweets.jsonl".into(),
+        position: Position::LinePath(1, "$.data[0]".into()),
+    });
+    b.push_post(p);
+
+    let mut p = post(Platform::x(), "11", Some("2"), Some("bonjour"), None);
+    p.lang = Some("fr".into());
+    p.references = vec![PostRef {
+        kind: RefKind::Repost,
+        target_post_id: Some("10".into()),
+        target_account: None,
+    }];
+    p.source = Some(Source {
+        file: "export/tweets.jsonl".into(),
+        position: Position::Line(2),
+    });
+    b.push_post(p);
+
+    let mut p = post(Platform::x(), "12", Some("3"), None, Some(T0 + 500));
+    p.source = Some(Source {
+        file: "export/tweets.jsonl".into(),
+        position: Position::File,
+    });
+    b.push_post(p);
+
+    let mut p = post(
+        Platform::telegram(),
+        "-1001/5",
+        Some("-1001"),
+        Some("message"),
+        Some(T0 + 2000),
+    );
+    p.lang = Some("fr".into());
+    p.references = vec![PostRef {
+        kind: RefKind::Forward,
+        target_post_id: None,
+        target_account: Some("Some Channel".into()),
+    }];
+    let mut video = attachment(MediaKind::Video, None, Some(SHA_B));
+    video.source_path = Some("video_files/clip.mp4".into());
+    p.attachments = vec![video];
+    p.source = Some(Source {
+        file: "tg/result.json".into(),
+        position: Position::JsonPath("$.messages[4]".into()),
+    });
+    b.push_post(p);
+
+    b.media.push(StoredMedia {
+        media: media(SHA_A, 2048, Some((1200, 675))),
+        source_path: None,
+    });
+    b.media.push(StoredMedia {
+        media: media(SHA_B, 1 << 33, None),
+        source_path: Some("loose/clip.mp4".into()),
+    });
+    b.quarantine = quarantine_records();
+    b
+}
+
+fn counts_of(b: &Batch) -> ImportCounts {
+    ImportCounts {
+        accounts: b.accounts.len() as u64,
+        posts: b.posts.len() as u64,
+        media: b.media.len() as u64,
+        quarantined: b.quarantine.len() as u64,
+    }
+}
+
+/// Writes batches as one import, as the engine does.
+fn import(store: &mut dyn Store, batches: &[Batch]) -> i64 {
+    let id = ok(store.begin_import("export/tweets.jsonl", Format::XV2));
+    let mut total = ImportCounts::default();
+    for b in batches {
+        total.add(&counts_of(b));
+        ok(store.write_batch(id, b, &total));
+    }
+    ok(store.finish_import(id, ImportStatus::Complete, &total, None));
+    id
+}
+
+fn all_posts(store: &mut dyn Store) -> Vec<Post> {
+    ok(store.posts(&PostQuery {
+        limit: 1000,
+        ..PostQuery::default()
+    }))
+    .into_iter()
+    .map(|v| v.post)
+    .collect()
+}
+
+fn find_post(store: &mut dyn Store, platform: &str, id: &str) -> Post {
+    let posts = ok(store.posts(&PostQuery {
+        platform: Some(platform.into()),
+        limit: 1000,
+        ..PostQuery::default()
+    }));
+    posts
+        .into_iter()
+        .map(|v| v.post)
+        .find(|p| p.platform_id == id)
+        .unwrap_or_else(|| panic!("post {platform}/{id} not found"))
+}
+
+fn accounts_of(store: &mut dyn Store, platform: &str) -> Vec<Account> {
+    let q = AccountQuery {
+        platform: Some(platform.into()),
+        limit: 1000,
+        ..AccountQuery::default()
+    };
+    ok(store.accounts(&q))
+        .into_iter()
+        .map(|v| v.account)
+        .collect()
+}
+
+fn account_of(store: &mut dyn Store, platform: &str, id: &str) -> Account {
+    accounts_of(store, platform)
+        .into_iter()
+        .find(|a| a.platform_id == id)
+        .unwrap_or_else(|| panic!("account {platform}/{id} not found"))
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The tests, each written once for both backends.
+
+fn migrations_run_once(env: &mut Env) {
+    let url = env.fresh_url();
+    let mut store = env.open(&url);
+    assert_eq!(store.backend(), env.backend);
+    assert_eq!(ok(store.schema_version()), 1);
+    assert_eq!(
+        ok(store.snapshot())
+            .tables
+            .iter()
+            .map(|(_, rows)| rows.len())
+            .sum::<usize>(),
+        0
+    );
+    import(&mut *store, &[sample_batch()]);
+    let before = ok(store.snapshot());
+    drop(store);
+
+    // Reopening a migrated store applies nothing and keeps the content.
+    let mut again = env.open(&url);
+    assert_eq!(ok(again.schema_version()), 1);
+    assert_eq!(ok(again.snapshot()), before);
+    assert_eq!(ok(again.imports(10)).len(), 1);
+    drop(again);
+
+    // A database written by a newer Vigie is refused, not half-understood.
+    env.execute_raw(
+        &url,
+        "INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)",
+    );
+    let media = env.dir.path().join("media-newer");
+    match vigie_store::open(&url, Some(&media)) {
+        Err(StoreError::TooNew {
+            found: 99,
+            supported: 1,
+        }) => {}
+        Err(e) => panic!("expected TooNew, got {e}"),
+        Ok(_) => panic!("a schema newer than this build was accepted"),
+    }
+}
+
+fn errors_say_what_went_wrong(env: &mut Env) {
+    // A foreign key the batch breaks (an attachment naming bytes that were never stored) fails the whole
+    // batch, and the message carries the database's own words.
+    let mut store = env.fresh();
+    let mut p = post(Platform::x(), "1", None, Some("t"), None);
+    p.attachments = vec![attachment(MediaKind::Photo, None, Some(SHA_A))];
+    let mut b = Batch::default();
+    b.push_post(p);
+    let id = ok(store.begin_import("f", Format::Jsonl));
+    let err = match store.write_batch(id, &b, &counts_of(&b)) {
+        Err(e) => e.to_string(),
+        Ok(()) => panic!("an attachment of unknown bytes was stored"),
+    };
+    assert!(err.to_lowercase().contains("foreign key"), "{err}");
+    assert_eq!(
+        ok(store.stats()).posts,
+        0,
+        "the failed batch left nothing behind"
+    );
+
+    if env.backend == Backend::Postgres {
+        let url = with_database(
+            env.server.as_deref().unwrap_or_default(),
+            "vigie_test_no_such_database",
+        );
+        match vigie_store::open(&url, Some(&env.dir.path().join("media-none"))) {
+            Err(e) => assert!(e.to_string().contains("vigie_test_no_such_database"), "{e}"),
+            Ok(_) => panic!("opened a database that does not exist"),
+        }
+    }
+}
+
+fn concurrent_opens_migrate_once(env: &mut Env) {
+    // Several processes (here threads) opening one new database at once must all succeed and migrate it once.
+    let url = env.fresh_url();
+    let results: Vec<Result<i64, String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    let media = env.dir.path().join("media-concurrent");
+                    let mut store =
+                        vigie_store::open(&url, Some(&media)).map_err(|e| e.to_string())?;
+                    store.schema_version().map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err("thread panicked".into())))
+            .collect()
+    });
+    for r in results {
+        assert_eq!(r, Ok(1));
+    }
+}
+
+fn batch_round_trips(env: &mut Env) {
+    let mut store = env.fresh();
+    let batch = sample_batch();
+    import(&mut *store, std::slice::from_ref(&batch));
+
+    // Every post comes back as written, with its entities, references, attachments and source.
+    let mut got = all_posts(&mut *store);
+    let mut want = batch.posts.clone();
+    got.sort_by(|a, b| {
+        (a.platform.as_str(), &a.platform_id).cmp(&(b.platform.as_str(), &b.platform_id))
+    });
+    want.sort_by(|a, b| {
+        (a.platform.as_str(), &a.platform_id).cmp(&(b.platform.as_str(), &b.platform_id))
+    });
+    assert_eq!(got, want);
+
+    // Accounts: the profiles as written (observed when last seen), and the author that was known by id only.
+    for s in batch.accounts.iter().filter(|s| s.fingerprint.is_some()) {
+        let got = account_of(
+            &mut *store,
+            s.account.platform.as_str(),
+            &s.account.platform_id,
+        );
+        assert_eq!(got, s.account);
+    }
+    assert_eq!(
+        account_of(&mut *store, "x", "3"),
+        Account::with_id(Platform::x(), "3")
+    );
+
+    let views = ok(store.posts(&PostQuery {
+        account: Some("alpha".into()),
+        limit: 10,
+        ..PostQuery::default()
+    }));
+    assert_eq!(views.len(), 1);
+    assert_eq!(views[0].handle.as_deref(), Some("Alpha"));
+    assert_eq!(views[0].display_name.as_deref(), Some("Alpha One"));
+
+    let snapshot = ok(store.snapshot());
+    for (table, rows) in [
+        ("accounts", 4),
+        ("account_observations", 3),
+        ("posts", 4),
+        ("post_refs", 4),
+        ("post_hashtags", 2),
+        ("post_urls", 1),
+        ("post_mentions", 1),
+        ("post_media", 3),
+        ("media", 2),
+        ("media_sources", 1),
+        ("quarantine", 4),
+    ] {
+        assert_eq!(snapshot.rows(table), rows, "{table}: {snapshot:#?}");
+    }
+}
+
+fn stats_count_per_platform_and_language(env: &mut Env) {
+    let mut store = env.fresh();
+    assert_eq!(ok(store.stats()), Stats::default());
+    import(&mut *store, &[sample_batch()]);
+    let stats = ok(store.stats());
+    let pairs = |c: &[vigie_store::Count]| {
+        c.iter()
+            .map(|c| (c.key.clone(), c.count))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        (
+            stats.accounts,
+            stats.observations,
+            stats.posts,
+            stats.attachments,
+            stats.media
+        ),
+        (4, 3, 4, 3, 2)
+    );
+    assert_eq!(stats.media_bytes, 2048 + (1 << 33));
+    assert_eq!((stats.quarantined, stats.imports), (4, 1));
+    assert_eq!(
+        pairs(&stats.posts_per_platform),
+        [("x".to_owned(), 3), ("telegram".to_owned(), 1)]
+    );
+    assert_eq!(
+        pairs(&stats.accounts_per_platform),
+        [("x".to_owned(), 3), ("telegram".to_owned(), 1)]
+    );
+    // Ties sort by key, bytewise.
+    assert_eq!(
+        pairs(&stats.posts_per_language),
+        [
+            ("fr".to_owned(), 2),
+            ("en".to_owned(), 1),
+            ("unknown".to_owned(), 1)
+        ]
+    );
+}
+
+fn writing_twice_changes_nothing(env: &mut Env) {
+    let mut store = env.fresh();
+    import(&mut *store, &[sample_batch()]);
+    let once = ok(store.snapshot());
+    let stats_once = ok(store.stats());
+    import(&mut *store, &[sample_batch(), sample_batch()]);
+    assert_eq!(ok(store.snapshot()), once);
+    let stats_twice = ok(store.stats());
+    assert_eq!(
+        stats_twice,
+        Stats {
+            imports: 2,
+            ..stats_once
+        }
+    );
+}
+
+fn account_states_become_observations(env: &mut Env) {
+    let mut store = env.fresh();
+    let old = account(Platform::x(), "1", "alpha", "Alpha", Some(T0));
+    let mut new = account(
+        Platform::x(),
+        "1",
+        "alpha_renamed",
+        "Alpha",
+        Some(T0 + 60_000),
+    );
+    new.followers = Some(250);
+    let mut b = Batch::default();
+    b.push_account(old.clone());
+    b.push_account(new.clone());
+    // The same state seen again later widens its observation rather than adding one.
+    let mut old_again = old.clone();
+    old_again.observed_at = Some(Timestamp(T0 + 30_000));
+    b.push_account(old_again);
+    import(&mut *store, &[b]);
+
+    let observations = ok(store.observations("x", "1"));
+    assert_eq!(observations.len(), 2, "{observations:#?}");
+    assert_eq!(
+        observations[0], old,
+        "oldest first, observed when first seen"
+    );
+    assert_eq!(observations[1], new);
+    let view = ok(store.accounts(&AccountQuery {
+        limit: 10,
+        ..AccountQuery::default()
+    }));
+    assert_eq!(view.len(), 1);
+    assert_eq!(view[0].account, new);
+    assert_eq!(view[0].observations, 2);
+    assert!(ok(store.observations("x", "404")).is_empty());
+
+    // In a later import, the old state seen even earlier stretches its first sighting back.
+    let mut b = Batch::default();
+    let mut older = old.clone();
+    older.observed_at = Some(Timestamp(T0 - 1000));
+    b.push_account(older.clone());
+    import(&mut *store, &[b]);
+    let observations = ok(store.observations("x", "1"));
+    assert_eq!(observations.len(), 2);
+    assert_eq!(observations[0], older);
+    assert_eq!(
+        account_of(&mut *store, "x", "1"),
+        new,
+        "an older sighting never replaces the newest state"
+    );
+    let snapshot = ok(store.snapshot());
+    let row = snapshot
+        .tables
+        .iter()
+        .find(|(t, _)| t == "account_observations")
+        .map(|(_, r)| r.clone());
+    let old_fp = vigie_model::observation_fingerprint(&old);
+    let expected = format!(
+        "x|1|{old_fp}|alpha|Alpha|bio of alpha|100|{}|{}",
+        T0 - 1000,
+        T0 + 30_000
+    );
+    assert!(
+        row.is_some_and(|rows| rows.contains(&expected)),
+        "{snapshot:#?}\nexpected {expected}"
+    );
+}
+
+fn newest_state_wins_whatever_the_write_order(env: &mut Env) {
+    let old = account(Platform::x(), "7", "seven", "Seven", Some(T0));
+    let new = account(Platform::x(), "7", "seven_v2", "Seven (new)", Some(T0 + 1));
+    let batch_of = |a: &Account| {
+        let mut b = Batch::default();
+        b.push_account(a.clone());
+        b.push_post(post(Platform::x(), "70", Some("7"), Some("text"), Some(T0)));
+        b
+    };
+    let mut forward = env.fresh();
+    import(&mut *forward, &[batch_of(&old), batch_of(&new)]);
+    let mut backward = env.fresh();
+    import(&mut *backward, &[batch_of(&new), batch_of(&old)]);
+    let mut together = env.fresh();
+    let mut b = batch_of(&new);
+    b.push_account(old.clone());
+    import(&mut *together, &[b]);
+
+    for store in [&mut forward, &mut backward, &mut together] {
+        assert_eq!(account_of(&mut **store, "x", "7"), new);
+        assert_eq!(ok(store.observations("x", "7")), [old.clone(), new.clone()]);
+    }
+    let a = ok(forward.snapshot());
+    assert_eq!(a, ok(backward.snapshot()));
+    assert_eq!(a, ok(together.snapshot()));
+}
+
+fn equal_times_break_ties_the_same_way(env: &mut Env) {
+    // Two states seen at the same instant (or both at no known time): the larger fingerprint wins, in any order.
+    for seen in [Some(T0), None] {
+        let a = account(Platform::x(), "5", "five_a", "Five", seen);
+        let b = account(Platform::x(), "5", "five_b", "Five", seen);
+        let winner = if vigie_model::observation_fingerprint(&a)
+            > vigie_model::observation_fingerprint(&b)
+        {
+            &a
+        } else {
+            &b
+        };
+        for order in [[&a, &b], [&b, &a]] {
+            let mut store = env.fresh();
+            for acc in order {
+                let mut batch = Batch::default();
+                batch.push_account(acc.clone());
+                import(&mut *store, &[batch]);
+            }
+            assert_eq!(&account_of(&mut *store, "x", "5"), winner);
+        }
+    }
+}
+
+fn id_only_records_never_erase_a_profile(env: &mut Env) {
+    let mut store = env.fresh();
+    let profile = account(Platform::x(), "1", "alpha", "Alpha", Some(T0));
+    let mut b = Batch::default();
+    b.push_account(profile.clone());
+    import(&mut *store, &[b]);
+    // A later post names its author by id only (as X's `author_id` does): the profile stays.
+    let mut b = Batch::default();
+    b.push_post(post(
+        Platform::x(),
+        "99",
+        Some("1"),
+        Some("later"),
+        Some(T0 + 10_000),
+    ));
+    let mut bare = Account::with_id(Platform::x(), "1");
+    bare.observed_at = Some(Timestamp(T0 + 10_000));
+    b.push_account(bare);
+    import(&mut *store, &[b]);
+    assert_eq!(account_of(&mut *store, "x", "1"), profile);
+    assert_eq!(ok(store.observations("x", "1")), [profile]);
+
+    // An account first known by id only gains its profile when one arrives.
+    let mut b = Batch::default();
+    b.push_post(post(Platform::x(), "98", Some("2"), None, None));
+    import(&mut *store, &[b]);
+    assert_eq!(
+        account_of(&mut *store, "x", "2"),
+        Account::with_id(Platform::x(), "2")
+    );
+    let beta = account(Platform::x(), "2", "beta", "Beta", None);
+    let mut b = Batch::default();
+    b.push_account(beta.clone());
+    import(&mut *store, &[b]);
+    assert_eq!(account_of(&mut *store, "x", "2"), beta);
+}
+
+fn posts_by_account(env: &mut Env) {
+    let mut store = env.fresh();
+    let mut b = sample_batch();
+    b.push_account(account(Platform::x(), "@gamma", "gamma", "Gamma", Some(T0)));
+    b.push_post(post(
+        Platform::x(),
+        "20",
+        Some("1"),
+        Some("newest"),
+        Some(T0 + 9000),
+    ));
+    b.push_post(post(Platform::x(), "21", Some("1"), Some("undated"), None));
+    b.push_post(post(
+        Platform::x(),
+        "22",
+        Some("1"),
+        Some("same time, later row"),
+        Some(T0 + 1000),
+    ));
+    b.push_post(post(
+        Platform::x(),
+        "30",
+        Some("@gamma"),
+        Some("by handle"),
+        Some(T0),
+    ));
+    import(&mut *store, &[b]);
+
+    let ids = |store: &mut dyn Store, account: &str, limit: usize| -> Vec<String> {
+        let q = PostQuery {
+            account: Some(account.into()),
+            limit,
+            ..PostQuery::default()
+        };
+        ok(store.posts(&q))
+            .into_iter()
+            .map(|v| v.post.platform_id)
+            .collect()
+    };
+    // Newest first; equal times by storage order, newest row first; undated last.
+    let alpha = ["20", "22", "10", "21"];
+    for name in ["alpha", "Alpha", "@alpha", "@ALPHA", "1"] {
+        assert_eq!(ids(&mut *store, name, 100), alpha, "account {name:?}");
+    }
+    assert_eq!(ids(&mut *store, "alpha", 2), ["20", "22"]);
+    assert_eq!(ids(&mut *store, "alpha", 0), Vec::<String>::new());
+    assert_eq!(ids(&mut *store, "@gamma", 10), ["30"]);
+    assert_eq!(ids(&mut *store, "gamma", 10), ["30"]);
+    assert_eq!(ids(&mut *store, "nobody", 10), Vec::<String>::new());
+    assert_eq!(ids(&mut *store, "-1001", 10), ["-1001/5"]);
+
+    let all = ok(store.posts(&PostQuery {
+        limit: 100,
+        ..PostQuery::default()
+    }));
+    let order: Vec<&str> = all.iter().map(|v| v.post.platform_id.as_str()).collect();
+    assert_eq!(order, ["20", "-1001/5", "22", "10", "12", "30", "21", "11"]);
+    let telegram = ok(store.posts(&PostQuery {
+        platform: Some("telegram".into()),
+        limit: 100,
+        ..PostQuery::default()
+    }));
+    assert_eq!(telegram.len(), 1);
+    assert_eq!(telegram[0].handle.as_deref(), Some("chan"));
+    let none = ok(store.posts(&PostQuery {
+        account: Some("1".into()),
+        platform: Some("telegram".into()),
+        limit: 10,
+    }));
+    assert!(none.is_empty());
+}
+
+fn later_sightings_fill_missing_fields(env: &mut Env) {
+    let mut store = env.fresh();
+    let write = |store: &mut dyn Store, p: Post| {
+        let mut b = Batch::default();
+        b.push_post(p);
+        import(store, &[b]);
+    };
+    // First seen as a bare reference (no text, author or time), as a quoted tweet often is.
+    write(&mut *store, post(Platform::x(), "40", None, None, None));
+    let bare = find_post(&mut *store, "x", "40");
+    assert_eq!(
+        (bare.text, bare.account_id, bare.created_at),
+        (None, None, None)
+    );
+
+    let mut full = post(Platform::x(), "40", Some("4"), Some("the text"), Some(T0));
+    full.lang = Some("en".into());
+    full.source = Some(Source {
+        file: "second.jsonl".into(),
+        position: Position::Line(9),
+    });
+    write(&mut *store, full);
+    let got = find_post(&mut *store, "x", "40");
+    assert_eq!(got.text.as_deref(), Some("the text"));
+    assert_eq!(got.account_id.as_deref(), Some("4"));
+    assert_eq!(got.lang.as_deref(), Some("en"));
+    assert_eq!(got.created_at, Some(Timestamp(T0)));
+    assert_eq!(
+        got.source, None,
+        "the source is where the post was first stored"
+    );
+
+    // Once known, a field keeps its first value.
+    let mut other = post(
+        Platform::x(),
+        "40",
+        Some("5"),
+        Some("edited text"),
+        Some(T0 + 1),
+    );
+    other.lang = Some("de".into());
+    write(&mut *store, other);
+    let again = find_post(&mut *store, "x", "40");
+    assert_eq!(again, got);
+}
+
+fn duplicates_within_one_batch(env: &mut Env) {
+    // The same post twice in one batch, the second richer: the batch must merge as row-by-row upserts do.
+    let mut first = post(Platform::x(), "50", None, None, None);
+    first.hashtags = vec!["one".into()];
+    first.attachments = vec![attachment(MediaKind::Photo, Some("k1"), None)];
+    first.source = Some(Source {
+        file: "a.jsonl".into(),
+        position: Position::Line(1),
+    });
+    let mut second = post(Platform::x(), "50", Some("1"), Some("text"), Some(T0));
+    second.hashtags = vec!["uno".into(), "two".into()];
+    second.attachments = vec![
+        attachment(MediaKind::Photo, Some("k1"), Some(SHA_A)),
+        attachment(MediaKind::Video, Some("k2"), None),
+    ];
+    second.source = Some(Source {
+        file: "b.jsonl".into(),
+        position: Position::Line(2),
+    });
+    let mut b = Batch::default();
+    b.media.push(StoredMedia {
+        media: media(SHA_A, 10, Some((1, 1))),
+        source_path: None,
+    });
+    b.push_post(first.clone());
+    b.push_account(account(Platform::x(), "1", "alpha", "Alpha", Some(T0)));
+    b.push_post(second.clone());
+    b.push_post(first);
+    let mut store = env.fresh();
+    import(&mut *store, &[b]);
+
+    let got = find_post(&mut *store, "x", "50");
+    assert_eq!(got.text.as_deref(), Some("text"));
+    assert_eq!(got.account_id.as_deref(), Some("1"));
+    assert_eq!(got.hashtags, ["one", "two"]);
+    assert_eq!(got.attachments.len(), 2);
+    assert_eq!(got.attachments[0].sha256.as_deref(), Some(SHA_A));
+    assert_eq!(got.attachments[1].kind, MediaKind::Video);
+    assert_eq!(got.source.map(|s| s.file), Some("a.jsonl".to_owned()));
+}
+
+fn attachments_gain_their_digest(env: &mut Env) {
+    let mut store = env.fresh();
+    let mut p = post(Platform::telegram(), "-1/1", None, Some("photo"), Some(T0));
+    p.attachments = vec![attachment(MediaKind::Photo, None, None)];
+    let mut b = Batch::default();
+    b.push_post(p.clone());
+    import(&mut *store, &[b]);
+    assert_eq!(
+        find_post(&mut *store, "telegram", "-1/1").attachments[0].sha256,
+        None
+    );
+
+    // The bytes are hashed and stored later (a scan of the export's files): the attachment gains its digest.
+    p.attachments[0].sha256 = Some(SHA_B.into());
+    let mut b = Batch::default();
+    b.media.push(StoredMedia {
+        media: media(SHA_B, 5, None),
+        source_path: None,
+    });
+    b.push_post(p.clone());
+    import(&mut *store, &[b]);
+    assert_eq!(find_post(&mut *store, "telegram", "-1/1"), p);
+
+    // A digest, once known, is not replaced.
+    p.attachments[0].sha256 = Some(SHA_A.into());
+    let mut b = Batch::default();
+    b.media.push(StoredMedia {
+        media: media(SHA_A, 5, None),
+        source_path: None,
+    });
+    b.push_post(p);
+    import(&mut *store, &[b]);
+    assert_eq!(
+        find_post(&mut *store, "telegram", "-1/1").attachments[0]
+            .sha256
+            .as_deref(),
+        Some(SHA_B)
+    );
+}
+
+fn media_and_loose_sources(env: &mut Env) {
+    let mut store = env.fresh();
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n not really a picture";
+    assert!(ok(store.blobs().put(SHA_A, png)));
+    let mut b = Batch::default();
+    b.media.push(StoredMedia {
+        media: media(SHA_A, png.len() as u64, Some((64, 48))),
+        source_path: Some("loose/a.png".into()),
+    });
+    // The same bytes found again under another name: one medium, two sources.
+    b.media.push(StoredMedia {
+        media: media(SHA_A, png.len() as u64, Some((64, 48))),
+        source_path: Some("loose/copy.png".into()),
+    });
+    import(&mut *store, &[b]);
+    let mut b = Batch::default();
+    b.media.push(StoredMedia {
+        media: media(SHA_A, png.len() as u64, Some((64, 48))),
+        source_path: Some("loose/a.png".into()),
+    });
+    import(&mut *store, &[b]);
+
+    let stats = ok(store.stats());
+    assert_eq!(
+        (
+            stats.media,
+            stats.media_bytes,
+            stats.posts,
+            stats.attachments
+        ),
+        (1, png.len() as i64, 0, 0)
+    );
+    let snapshot = ok(store.snapshot());
+    let rows = |t: &str| {
+        snapshot
+            .tables
+            .iter()
+            .find(|(n, _)| n == t)
+            .map(|(_, r)| r.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        rows("media"),
+        [format!(
+            "{SHA_A}|{}|image/png|{}|64|48",
+            &SHA_A[..32],
+            png.len()
+        )]
+    );
+    assert_eq!(
+        rows("media_sources"),
+        [
+            format!("{SHA_A}|loose/a.png"),
+            format!("{SHA_A}|loose/copy.png")
+        ]
+    );
+    let stored = std::fs::read(store.blobs().path_of(SHA_A)).unwrap_or_default();
+    assert_eq!(stored, png);
+}
+
+fn imports_are_logged(env: &mut Env) {
+    let mut store = env.fresh();
+    assert!(ok(store.imports(10)).is_empty());
+    let batch = sample_batch();
+    let first = ok(store.begin_import("export/tweets.jsonl", Format::XV2));
+    let running = ok(store.imports(10));
+    assert_eq!(running.len(), 1);
+    assert_eq!(running[0].status, ImportStatus::Running);
+    assert_eq!(running[0].finished_at, None);
+    assert_eq!(running[0].counts, ImportCounts::default());
+    let counts = counts_of(&batch);
+    ok(store.write_batch(first, &batch, &counts));
+    assert_eq!(
+        ok(store.imports(10))[0].counts,
+        counts,
+        "each batch records the running counts"
+    );
+    ok(store.finish_import(first, ImportStatus::Complete, &counts, None));
+
+    let second = ok(store.begin_import("tg/result.json", Format::Telegram));
+    let failed = ImportCounts {
+        accounts: 0,
+        posts: 0,
+        media: 0,
+        quarantined: 1,
+    };
+    ok(store.finish_import(
+        second,
+        ImportStatus::Failed,
+        &failed,
+        Some("unexpected end of file at byte 1024"),
+    ));
+    let third = ok(store.begin_import("media/", Format::Media));
+
+    let imports = ok(store.imports(10));
+    assert_eq!(
+        imports.iter().map(|i| i.id).collect::<Vec<_>>(),
+        [third, second, first],
+        "newest first"
+    );
+    let [i3, i2, i1] = &imports[..] else {
+        panic!("three imports expected, got {imports:#?}")
+    };
+    assert_eq!(
+        (i1.path.as_str(), i1.format, i1.status, i1.counts),
+        (
+            "export/tweets.jsonl",
+            Format::XV2,
+            ImportStatus::Complete,
+            counts
+        )
+    );
+    assert!(i1.finished_at.is_some_and(|f| f >= i1.started_at));
+    assert_eq!(i1.error, None);
+    assert_eq!(
+        (i2.path.as_str(), i2.format, i2.status, i2.counts),
+        (
+            "tg/result.json",
+            Format::Telegram,
+            ImportStatus::Failed,
+            failed
+        )
+    );
+    assert_eq!(
+        i2.error.as_deref(),
+        Some("unexpected end of file at byte 1024")
+    );
+    assert_eq!(
+        (i3.format, i3.status, i3.finished_at),
+        (Format::Media, ImportStatus::Running, None)
+    );
+    assert_eq!(ok(store.imports(2)).len(), 2);
+    assert_eq!(ok(store.imports(usize::MAX)).len(), 3);
+    assert_eq!(ok(store.stats()).imports, 3);
+}
+
+fn quarantine_round_trips(env: &mut Env) {
+    let mut store = env.fresh();
+    let records = quarantine_records();
+    let mut b = Batch::default();
+    b.quarantine = records.clone();
+    import(&mut *store, &[b]);
+    assert_eq!(
+        ok(store.quarantined(100)),
+        records,
+        "in the order stored, positions parsed back"
+    );
+    assert_eq!(ok(store.quarantined(2)), records[..2]);
+
+    // Written again (a re-import), with one new record: nothing doubles, and the new one comes last.
+    let extra = QuarantinedRecord::new(
+        "export/tweets.jsonl",
+        Position::Line(40),
+        "too large",
+        b"...",
+    );
+    let mut b = Batch::default();
+    b.quarantine = records.clone();
+    b.quarantine.insert(1, extra.clone());
+    import(&mut *store, &[b]);
+    let mut want = records;
+    want.push(extra);
+    assert_eq!(ok(store.quarantined(100)), want);
+    assert_eq!(ok(store.stats()).quarantined, 5);
+}
+
+fn blobs_are_content_addressed(env: &mut Env) {
+    let store = env.fresh();
+    let blobs = store.blobs();
+    let path = blobs.path_of(SHA_B);
+    assert_eq!(path, blobs.dir().join("0f").join("1e").join(SHA_B));
+    assert!(!path.exists());
+    assert!(ok(blobs.put(SHA_B, b"bytes")), "new bytes");
+    assert!(!ok(blobs.put(SHA_B, b"bytes")), "stored once");
+    assert_eq!(std::fs::read(&path).unwrap_or_default(), b"bytes");
+    for bad in ["", "abc", "../../../../etc/passwd", "g".repeat(64).as_str()] {
+        assert!(
+            matches!(blobs.put(bad, b"x"), Err(StoreError::Corrupt(_))),
+            "{bad:?}"
+        );
+    }
+    // No temporary files are left behind.
+    let tmp: Vec<PathBuf> = std::fs::read_dir(blobs.dir().join("tmp"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(tmp.is_empty(), "{tmp:?}");
+    // Reopening the folder keeps the bytes.
+    let reopened = ok(vigie_store::Blobs::open(blobs.dir()));
+    assert!(!ok(reopened.put(SHA_B, b"bytes")));
+    assert!(Path::new(&reopened.path_of(SHA_B)).is_file());
+}
+
+fn account_search(env: &mut Env) {
+    let mut store = env.fresh();
+    let mut b = sample_batch();
+    b.push_account(account(
+        Platform::x(),
+        "@under_score",
+        "under_score",
+        "Back\\slash",
+        None,
+    ));
+    import(&mut *store, &[b]);
+    let search = |store: &mut dyn Store,
+                  platform: Option<&str>,
+                  s: Option<&str>,
+                  limit: usize|
+     -> Vec<String> {
+        let q = AccountQuery {
+            platform: platform.map(str::to_owned),
+            search: s.map(str::to_owned),
+            limit,
+        };
+        ok(store.accounts(&q))
+            .into_iter()
+            .map(|v| format!("{}/{}", v.account.platform, v.account.platform_id))
+            .collect()
+    };
+    // Most posts first, then platform and id.
+    assert_eq!(
+        search(&mut *store, None, None, 100),
+        ["telegram/-1001", "x/1", "x/2", "x/3", "x/@under_score"]
+    );
+    assert_eq!(
+        search(&mut *store, None, None, 2),
+        ["telegram/-1001", "x/1"]
+    );
+    assert_eq!(
+        search(&mut *store, Some("telegram"), None, 100),
+        ["telegram/-1001"]
+    );
+    assert_eq!(search(&mut *store, None, Some("ALPH"), 100), ["x/1"]);
+    assert_eq!(search(&mut *store, None, Some("@beta"), 100), ["x/2"]);
+    assert_eq!(
+        search(&mut *store, None, Some("canal"), 100),
+        ["telegram/-1001"]
+    );
+    assert_eq!(
+        search(&mut *store, Some("x"), Some("canal"), 100),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        search(&mut *store, None, Some("-100"), 100),
+        ["telegram/-1001"]
+    );
+    assert_eq!(
+        search(&mut *store, None, Some("k\\s"), 100),
+        ["x/@under_score"],
+        "a backslash is literal"
+    );
+    let views = ok(store.accounts(&AccountQuery {
+        search: Some("alpha".into()),
+        limit: 1,
+        ..AccountQuery::default()
+    }));
+    assert_eq!((views[0].posts, views[0].observations), (1, 1));
+}
+
+fn large_batch(env: &mut Env) {
+    // A batch of the size the engine writes (no timing assertion: the time is printed for a human).
+    let mut b = Batch::default();
+    for i in 0..3000i64 {
+        let author = format!("{}", i % 100);
+        b.push_account(account(
+            Platform::x(),
+            &author,
+            &format!("user{author}"),
+            "User",
+            Some(T0 + i),
+        ));
+        let mut p = post(
+            Platform::x(),
+            &format!("{}", 1_000_000 + i),
+            Some(&author),
+            Some("some text #tag"),
+            Some(T0 + i),
+        );
+        p.lang = Some(if i % 3 == 0 { "ar" } else { "en" }.into());
+        p.hashtags = vec!["tag".into(), format!("t{}", i % 7)];
+        p.urls = vec![format!("https://example.org/{i}")];
+        p.mentions = vec![format!("user{}", (i + 1) % 100)];
+        p.references = vec![PostRef {
+            kind: RefKind::ReplyTo,
+            target_post_id: Some(format!("{}", i)),
+            target_account: None,
+        }];
+        p.attachments = vec![attachment(MediaKind::Photo, Some(&format!("3_{i}")), None)];
+        p.source = Some(Source {
+            file: "big.jsonl".into(),
+            position: Position::Line(i as u64 + 1),
+        });
+        b.push_post(p);
+    }
+    let mut store = env.fresh();
+    let id = ok(store.begin_import("big.jsonl", Format::XV2));
+    let started = Instant::now();
+    ok(store.write_batch(id, &b, &counts_of(&b)));
+    let first = started.elapsed();
+    let started = Instant::now();
+    ok(store.write_batch(id, &b, &counts_of(&b)));
+    let again = started.elapsed();
+    eprintln!(
+        "{:?}: 3,000-post batch written in {first:?}, rewritten in {again:?}",
+        env.backend
+    );
+    let stats = ok(store.stats());
+    assert_eq!(
+        (
+            stats.posts,
+            stats.accounts,
+            stats.observations,
+            stats.attachments
+        ),
+        (3000, 100, 100, 3000)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Both backends, side by side.
+
+/// Batches that exercise every merge rule: profiles in both orders, duplicates within a batch, ties.
+fn cross_backend_batches() -> Vec<Vec<Batch>> {
+    let mut imports = vec![vec![sample_batch()]];
+    let a = account(Platform::x(), "1", "alpha_v2", "Alpha Two", Some(T0 + 100));
+    let b = account(
+        Platform::x(),
+        "1",
+        "alpha_v3",
+        "Alpha Three",
+        Some(T0 + 100),
+    );
+    let c = account(Platform::x(), "1", "alpha_v0", "Alpha Zero", None);
+    let mut batch = Batch::default();
+    for acc in [&a, &c, &b] {
+        batch.push_account(acc.clone());
+    }
+    let mut p = post(Platform::x(), "10", Some("1"), Some("another text"), None);
+    p.hashtags = vec!["x".into(), "y".into(), "z".into()];
+    batch.push_post(p);
+    let mut p = post(Platform::x(), "60", None, None, Some(T0 + 7));
+    p.mentions = vec!["m".into()];
+    batch.push_post(p);
+    let mut p = post(Platform::x(), "60", Some("2"), Some("filled"), None);
+    p.mentions = vec!["n".into(), "o".into()];
+    p.lang = Some("es".into());
+    batch.push_post(p);
+    batch.quarantine = vec![QuarantinedRecord::new(
+        "f",
+        Position::Line(1),
+        "bad",
+        b"\x00\x01",
+    )];
+    batch.quarantine.extend(quarantine_records());
+    imports.push(vec![batch]);
+    // Names beyond ASCII: both backends must fold case the same way (SQLite's `lower()` folds ASCII only).
+    let mut batch = Batch::default();
+    batch.push_account(account(
+        Platform::telegram(),
+        "-2002",
+        "Ärger",
+        "Élan VITAL",
+        Some(T0),
+    ));
+    batch.push_account(account(
+        Platform::new("generic"),
+        &Account::id_from_handle("Ünal"),
+        "Ünal",
+        "ünal",
+        Some(T0),
+    ));
+    batch.push_post(post(
+        Platform::telegram(),
+        "-2002/1",
+        Some("-2002"),
+        Some("ü"),
+        Some(T0),
+    ));
+    batch.push_post(post(
+        Platform::new("generic"),
+        "g1",
+        Some(&Account::id_from_handle("Ünal")),
+        Some("x"),
+        Some(T0),
+    ));
+    imports.push(vec![batch]);
+    let mut batch = Batch::default();
+    batch.push_account(account(
+        Platform::telegram(),
+        "-1001",
+        "chan",
+        "Le Canal",
+        Some(T0 - 50),
+    ));
+    batch.push_account(account(
+        Platform::telegram(),
+        "-1001",
+        "chan2",
+        "Le Canal 2",
+        Some(T0 + 50),
+    ));
+    imports.push(vec![batch, sample_batch()]);
+    imports
+}
+
+#[test]
+fn postgres_matches_sqlite() {
+    let Some(mut pg_env) = Env::postgres() else {
+        return;
+    };
+    let mut sqlite_env = Env::sqlite();
+    let mut sqlite = sqlite_env.fresh();
+    let mut pg = pg_env.fresh();
+    for batches in cross_backend_batches() {
+        import(&mut *sqlite, &batches);
+        import(&mut *pg, &batches);
+    }
+    let snapshot: Snapshot = ok(sqlite.snapshot());
+    assert_eq!(ok(pg.snapshot()), snapshot);
+    assert_eq!(ok(pg.stats()), ok(sqlite.stats()));
+    assert_eq!(ok(pg.quarantined(100)), ok(sqlite.quarantined(100)));
+    let everything = PostQuery {
+        limit: 100,
+        ..PostQuery::default()
+    };
+    assert_eq!(ok(pg.posts(&everything)), ok(sqlite.posts(&everything)));
+    for account in [
+        "@Alpha_V3",
+        "alpha_v2",
+        "1",
+        "-1001",
+        "Ärger",
+        "ärger",
+        "ÄRGER",
+        "@Ünal",
+        "ünal",
+        "@ünal",
+    ] {
+        let q = PostQuery {
+            account: Some(account.into()),
+            limit: 100,
+            ..PostQuery::default()
+        };
+        let want = ok(sqlite.posts(&q));
+        assert_eq!(ok(pg.posts(&q)), want, "posts of {account}");
+    }
+    for search in [
+        None,
+        Some("élan"),
+        Some("Élan"),
+        Some("VITAL"),
+        Some("ärg"),
+        Some("@Ün"),
+        Some("ün"),
+        Some("chan"),
+    ] {
+        let q = AccountQuery {
+            search: search.map(str::to_owned),
+            limit: 100,
+            ..AccountQuery::default()
+        };
+        let want = ok(sqlite.accounts(&q));
+        assert_eq!(ok(pg.accounts(&q)), want, "accounts matching {search:?}");
+    }
+    for (platform, id) in [("x", "1"), ("x", "2"), ("telegram", "-1001")] {
+        assert_eq!(
+            ok(pg.observations(platform, id)),
+            ok(sqlite.observations(platform, id))
+        );
+    }
+    // The import log differs only in its wall-clock times.
+    let strip = |mut v: Vec<vigie_model::ImportSummary>| {
+        for i in &mut v {
+            i.started_at = Timestamp(0);
+            i.finished_at = i.finished_at.map(|_| Timestamp(0));
+            i.id = 0;
+        }
+        v
+    };
+    assert_eq!(strip(ok(pg.imports(10))), strip(ok(sqlite.imports(10))));
+    assert!(snapshot.rows("posts") > 0 && snapshot.rows("quarantine") == 5);
+}
