@@ -17,6 +17,9 @@ struct IngestBench {
     accounts_stored: i64,
     seconds: f64,
     posts_per_second: f64,
+    store_seconds: f64,
+    parse_only_seconds: f64,
+    parse_only_posts_per_second: f64,
     peak_rss_mib: f64,
     rss_before_scan_mib: f64,
     database_bytes: u64,
@@ -68,6 +71,24 @@ pub fn ingest(
         .with_context(|| format!("cannot create {}", input.display()))?;
     let input_bytes = vigie_sample::write_x_v2_jsonl(BufWriter::new(file), posts, accounts, 42)?;
     let rss_before = peak_rss_mib();
+    // The parsing stage alone (adapters, language, entities; no store), to show where the time goes.
+    let parse_started = Instant::now();
+    let discovered = vigie_ingest::discover(std::slice::from_ref(&input))?;
+    let mut parsed = 0u64;
+    for one in &discovered.inputs {
+        vigie_ingest::read(one, &vigie_ingest::IngestOptions::default(), &mut |r| {
+            if matches!(r, vigie_model::Record::Post(_)) {
+                parsed += 1;
+            }
+            Ok(())
+        })?;
+    }
+    let parse_seconds = parse_started.elapsed().as_secs_f64();
+    // Referenced tweets repeat under `includes.tweets`, so more post records are read than posts stored.
+    anyhow::ensure!(
+        parsed as usize >= posts,
+        "parsed {parsed} posts, generated {posts}"
+    );
     eprintln!("ingesting into {} ...", db.display());
     let mut store = vigie_store::open(&db.to_string_lossy(), None)?;
     let started = Instant::now();
@@ -96,6 +117,9 @@ pub fn ingest(
         accounts_stored: stats.accounts,
         seconds,
         posts_per_second: posts as f64 / seconds,
+        store_seconds: report.store_time.as_secs_f64(),
+        parse_only_seconds: parse_seconds,
+        parse_only_posts_per_second: posts as f64 / parse_seconds,
         peak_rss_mib: peak_rss_mib(),
         rss_before_scan_mib: rss_before,
         database_bytes: std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0),
@@ -104,12 +128,15 @@ pub fn ingest(
         println!("{}", serde_json::to_string_pretty(&result)?);
     } else {
         println!(
-            "ingest: {} posts ({:.0} MB of X API v2 JSONL) in {:.2} s = {:.0} posts/s on one thread; peak RSS {:.0} MiB; \
-             database {:.0} MB; {} accounts",
+            "ingest: {} posts ({:.0} MB of X API v2 JSONL) in {:.2} s = {:.0} posts/s on one thread \
+             (of which {:.2} s writing to the store; parsing alone: {:.2} s = {:.0} posts/s); peak RSS {:.0} MiB; database {:.0} MB; {} accounts",
             result.posts_stored,
             input_bytes as f64 / 1e6,
             seconds,
             result.posts_per_second,
+            result.store_seconds,
+            parse_seconds,
+            result.parse_only_posts_per_second,
             result.peak_rss_mib,
             result.database_bytes as f64 / 1e6,
             result.accounts_stored

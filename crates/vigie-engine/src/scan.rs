@@ -88,6 +88,9 @@ pub struct ScanReport {
     /// Wall time.
     #[serde(serialize_with = "secs")]
     pub elapsed: Duration,
+    /// Of which writing to the store (transactions), to tell reading from writing in benchmarks.
+    #[serde(serialize_with = "secs")]
+    pub store_time: Duration,
 }
 
 fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -123,11 +126,19 @@ pub fn scan(
         totals: ImportCounts::default(),
         quarantined: Vec::new(),
         elapsed: Duration::ZERO,
+        store_time: Duration::ZERO,
     };
     let total = discovery.inputs.len();
     for (index, input) in discovery.inputs.iter().enumerate() {
         progress.input(index, total, input);
-        let one = scan_input(store, input, config, progress, &mut report.quarantined)?;
+        let one = scan_input(
+            store,
+            input,
+            config,
+            progress,
+            &mut report.quarantined,
+            &mut report.store_time,
+        )?;
         report.totals.add(&one.counts);
         report.inputs.push(one);
     }
@@ -141,6 +152,7 @@ struct Importer<'a> {
     config: &'a ScanConfig,
     progress: &'a dyn Progress,
     quoted: &'a mut Vec<QuarantinedRecord>,
+    store_time: &'a mut Duration,
     import_id: i64,
     batch: Batch,
     counts: ImportCounts,
@@ -154,6 +166,7 @@ fn scan_input(
     config: &ScanConfig,
     progress: &dyn Progress,
     quoted: &mut Vec<QuarantinedRecord>,
+    store_time: &mut Duration,
 ) -> Result<InputReport, EngineError> {
     let import_id = store.begin_import(&input.display, input.format)?;
     let mut importer = Importer {
@@ -161,6 +174,7 @@ fn scan_input(
         config,
         progress,
         quoted,
+        store_time,
         import_id,
         batch: Batch::default(),
         counts: ImportCounts::default(),
@@ -296,8 +310,10 @@ impl Importer<'_> {
         if self.batch.is_empty() {
             return Ok(());
         }
+        let started = Instant::now();
         self.store
             .write_batch(self.import_id, &self.batch, &self.counts)?;
+        *self.store_time += started.elapsed();
         self.batch.clear();
         Ok(())
     }

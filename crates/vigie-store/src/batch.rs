@@ -1,6 +1,6 @@
 //! Batches: what one transaction writes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use vigie_model::{Account, Media, Post, QuarantinedRecord, Timestamp, observation_fingerprint};
 
 /// One observed state of an account, with the span of times it was seen in this batch.
@@ -37,7 +37,10 @@ pub struct Batch {
     pub media: Vec<StoredMedia>,
     /// Quarantined records.
     pub quarantine: Vec<QuarantinedRecord>,
-    index: HashMap<(String, String, Option<i64>), usize>,
+    /// Sightings by (account identity, fingerprint).
+    index: HashMap<(u128, Option<i64>), usize>,
+    /// Accounts with at least one sighting in the batch.
+    present: HashSet<u128>,
 }
 
 impl Batch {
@@ -47,11 +50,9 @@ impl Batch {
         let fingerprint = account
             .has_profile()
             .then(|| observation_fingerprint(&account));
-        let key = (
-            account.platform.as_str().to_owned(),
-            account.platform_id.clone(),
-            fingerprint,
-        );
+        let identity = identity_key(account.platform.as_str(), &account.platform_id);
+        self.present.insert(identity);
+        let key = (identity, fingerprint);
         let seen = account.observed_at;
         match self.index.get(&key) {
             Some(&i) => {
@@ -75,9 +76,9 @@ impl Batch {
     pub fn push_post(&mut self, mut post: Post) {
         strip_nul_post(&mut post);
         if let Some(author) = &post.account_id {
-            let key = (post.platform.as_str().to_owned(), author.clone(), None);
-            if !self.index.contains_key(&key) {
-                self.index.insert(key, self.accounts.len());
+            let identity = identity_key(post.platform.as_str(), author);
+            if self.present.insert(identity) {
+                self.index.insert((identity, None), self.accounts.len());
                 let account = Account::with_id(post.platform.clone(), author.clone());
                 self.accounts.push(AccountSighting {
                     account,
@@ -114,6 +115,7 @@ impl Batch {
         self.media.clear();
         self.quarantine.clear();
         self.index.clear();
+        self.present.clear();
     }
 }
 
@@ -176,5 +178,59 @@ fn strip_nul_post(p: &mut Post) {
     }
     if let Some(src) = &mut p.source {
         strip_nul(&mut src.file);
+    }
+}
+
+/// A 128-bit key for an identity scoped by platform (an account or a post): two independent 64-bit FNV-1a
+/// variants over `platform NUL id`. Used for in-memory lookups only; a collision is about as likely as one
+/// of SHA-256 on billions of records.
+pub(crate) fn identity_key(platform: &str, id: &str) -> u128 {
+    let mut a: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut b: u64 = 0x6c62_272e_07bb_0142;
+    for &byte in platform
+        .as_bytes()
+        .iter()
+        .chain(&[0u8])
+        .chain(id.as_bytes())
+    {
+        a = (a ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        b = (b ^ u64::from(byte))
+            .wrapping_mul(0x0000_0100_0000_01b3)
+            .rotate_left(29);
+    }
+    (u128::from(a) << 64) | u128::from(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vigie_model::Platform;
+
+    #[test]
+    fn identity_keys_separate_platform_and_id() {
+        assert_ne!(identity_key("x", "1"), identity_key("x1", ""));
+        assert_ne!(identity_key("x", "12"), identity_key("x", "21"));
+        assert_eq!(identity_key("x", "12"), identity_key("x", "12"));
+    }
+
+    #[test]
+    fn authors_get_one_sighting_per_state() {
+        let mut batch = Batch::default();
+        let mut a = Account::with_id(Platform::x(), "1");
+        a.handle = Some("one".into());
+        a.observed_at = Some(Timestamp(10));
+        batch.push_account(a.clone());
+        a.observed_at = Some(Timestamp(5));
+        batch.push_account(a.clone());
+        let mut p = Post::with_id(Platform::x(), "p1");
+        p.account_id = Some("1".into());
+        batch.push_post(p.clone());
+        p.account_id = Some("2".into());
+        batch.push_post(p);
+        // Account 1: one merged state; account 2: one id-only sighting.
+        assert_eq!(batch.accounts.len(), 2);
+        assert_eq!(batch.accounts[0].first_seen, Some(Timestamp(5)));
+        assert_eq!(batch.accounts[0].last_seen, Some(Timestamp(10)));
+        assert_eq!(batch.accounts[1].fingerprint, None);
     }
 }

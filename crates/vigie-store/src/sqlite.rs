@@ -1,13 +1,14 @@
 //! The SQLite backend: one file, no server. Writes use cached prepared statements inside one transaction
 //! per batch (the fastest way to load SQLite measured on these machines).
 
+use crate::batch::identity_key;
 use crate::migrations::{MIGRATIONS, latest};
 use crate::query::{SNAPSHOT_SQL, parse_position, parse_ref_kind};
 use crate::{
     AccountQuery, AccountView, Backend, Batch, Blobs, Count, PostQuery, PostView, Snapshot, Stats,
     Store, StoreError,
 };
-use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, ToSql, TransactionBehavior, params};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use vigie_model::{
@@ -20,7 +21,17 @@ pub(crate) struct SqliteStore {
     conn: Connection,
     path: PathBuf,
     blobs: Blobs,
+    cache: WriteCache,
+    /// Posts written in the open write transaction, if one is open. Batches bound memory; transactions
+    /// span several batches (up to [`COMMIT_POSTS`] posts), because every page a transaction dirties is
+    /// written to the WAL once per commit, and index pages touched at random (posts by account) would
+    /// otherwise be rewritten for every small batch.
+    open_posts: Option<usize>,
 }
+
+/// Posts per transaction. A scan killed mid-transaction loses at most this many posts' writes, which the
+/// next scan of the same files redoes.
+const COMMIT_POSTS: usize = 50_000;
 
 impl SqliteStore {
     pub(crate) fn open(path: &Path, blobs: Blobs) -> Result<SqliteStore, StoreError> {
@@ -29,9 +40,12 @@ impl SqliteStore {
             source,
         };
         let mut conn = Connection::open(path).map_err(err)?;
+        // Room for the multi-row insert statements of every child table, in both conflict variants.
+        conn.set_prepared_statement_cache_capacity(64);
         conn.execute_batch(
             "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-             PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+             PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; \
+             PRAGMA wal_autocheckpoint = 30000;",
         )
         .map_err(err)?;
         migrate(&mut conn).map_err(|e| match e {
@@ -42,7 +56,47 @@ impl SqliteStore {
             conn,
             path: path.to_owned(),
             blobs,
+            cache: WriteCache::default(),
+            open_posts: None,
         })
+    }
+
+    /// Writes deferred observation ranges and commits the open write transaction, if any.
+    fn flush_pending(&mut self) -> Result<(), StoreError> {
+        if self.cache.dirty_observations == 0 && self.open_posts.is_none() {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        if self.open_posts.is_none() {
+            self.conn.execute_batch("BEGIN IMMEDIATE").map_err(err)?;
+            self.open_posts = Some(0);
+        }
+        if let Err(e) = flush_observations(&self.conn, &mut self.cache) {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.open_posts = None;
+            self.cache = WriteCache::default();
+            return Err(err(e));
+        }
+        self.commit()
+    }
+
+    /// Commits the open write transaction.
+    fn commit(&mut self) -> Result<(), StoreError> {
+        if self.open_posts.take().is_some()
+            && let Err(e) = self.conn.execute_batch("COMMIT")
+        {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.cache = WriteCache::default();
+            return Err(StoreError::Sqlite {
+                path: self.path.clone(),
+                source: e,
+            });
+        }
+        Ok(())
     }
 
     fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
@@ -115,22 +169,171 @@ fn ts(t: Option<Timestamp>) -> Option<i64> {
     t.map(|t| t.0)
 }
 
-fn write_batch(tx: &Transaction<'_>, import_id: i64, batch: &Batch) -> rusqlite::Result<()> {
-    let mut account_ids: HashMap<(&str, &str), i64> = HashMap::with_capacity(batch.accounts.len());
+/// What this connection knows is already stored for an account, so that a repeated sighting costs no SQL.
+#[derive(Debug, Clone, Copy)]
+struct KnownAccount {
+    id: i64,
+    state_fp: Option<i64>,
+    last_seen: Option<i64>,
+}
+
+/// Write-side caches. They only skip statements that would change nothing; they are dropped whenever a
+/// transaction fails, and cleared when they grow past [`CACHE_LIMIT`] entries, so memory stays bounded.
+#[derive(Default)]
+pub(crate) struct WriteCache {
+    accounts: HashMap<u128, KnownAccount>,
+    /// Per (account, fingerprint): the seen range, and whether it is wider than what is written.
+    observations: HashMap<(i64, i64), ObservedRange>,
+    dirty_observations: usize,
+    /// Keyed by a 128-bit hash of (platform, id): a collision, which would make a post's update be skipped, is
+    /// about as likely as a SHA-256 collision on a set of billions.
+    posts: HashMap<u128, PostShape>,
+}
+
+/// What a stored post already holds: which fields are set and how many child rows of each kind. A sighting
+/// whose shape fits inside the stored one can add nothing (fields are only ever filled, child rows are keyed by
+/// position), so it is skipped. Reposted and quoted tweets repeat under `includes.tweets` all the time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct PostShape {
+    fields: u8,
+    counts: [u16; 6],
+}
+
+impl PostShape {
+    fn of(p: &vigie_model::Post) -> PostShape {
+        let fields = u8::from(p.account_id.is_some())
+            | u8::from(p.text.is_some()) << 1
+            | u8::from(p.lang.is_some()) << 2
+            | u8::from(p.created_at.is_some()) << 3;
+        let n = |len: usize| u16::try_from(len).unwrap_or(u16::MAX);
+        let hashed = p.attachments.iter().filter(|a| a.sha256.is_some()).count();
+        PostShape {
+            fields,
+            counts: [
+                n(p.references.len()),
+                n(p.hashtags.len()),
+                n(p.urls.len()),
+                n(p.mentions.len()),
+                n(p.attachments.len()),
+                n(hashed),
+            ],
+        }
+    }
+
+    fn within(&self, stored: &PostShape) -> bool {
+        self.fields & !stored.fields == 0
+            && self.counts.iter().zip(stored.counts).all(|(a, b)| *a <= b)
+    }
+
+    fn union(&self, other: &PostShape) -> PostShape {
+        let mut counts = self.counts;
+        for (c, o) in counts.iter_mut().zip(other.counts) {
+            *c = (*c).max(o);
+        }
+        PostShape {
+            fields: self.fields | other.fields,
+            counts,
+        }
+    }
+}
+
+/// The span of times an account state was seen. Widening an existing observation is deferred: the
+/// widened range is kept here and written by [`flush_observations`] (at the end of an import, or when many
+/// are pending), since in a large import almost every batch widens the range of almost every account.
+/// A scan killed before the flush leaves ranges narrower than the posts stored; scanning again restores them.
+#[derive(Debug, Clone, Copy)]
+struct ObservedRange {
+    first: Option<i64>,
+    last: Option<i64>,
+    dirty: bool,
+}
+
+const CACHE_LIMIT: usize = 500_000;
+/// About 48 MB of post shapes.
+const POST_CACHE_LIMIT: usize = 1_000_000;
+const DIRTY_LIMIT: usize = 100_000;
+
+/// Writes the deferred observation ranges.
+fn flush_observations(tx: &Connection, cache: &mut WriteCache) -> rusqlite::Result<()> {
+    if cache.dirty_observations == 0 {
+        return Ok(());
+    }
+    let mut widen_stmt = tx.prepare_cached(
+        "UPDATE account_observations SET \
+         first_seen = COALESCE(min(first_seen, ?3), first_seen, ?3), \
+         last_seen = COALESCE(max(last_seen, ?4), last_seen, ?4) \
+         WHERE account_id = ?1 AND fingerprint = ?2",
+    )?;
+    for ((id, fp), range) in cache.observations.iter_mut() {
+        if range.dirty {
+            widen_stmt.execute(params![id, fp, range.first, range.last])?;
+            range.dirty = false;
+        }
+    }
+    cache.dirty_observations = 0;
+    Ok(())
+}
+
+impl WriteCache {
+    /// Bounds the caches; call only when no observation is dirty.
+    fn trim(&mut self) {
+        if self.accounts.len() > CACHE_LIMIT {
+            self.accounts.clear();
+        }
+        if self.observations.len() > CACHE_LIMIT {
+            self.observations.clear();
+        }
+        if self.posts.len() > POST_CACHE_LIMIT {
+            self.posts.clear();
+        }
+    }
+}
+
+/// Whether a sighting seen at `new` with fingerprint `new_fp` replaces the shown state `(old, old_fp)`:
+/// the newest sighting wins, ties broken by the larger fingerprint, and an id-only sighting never wins.
+fn newer(new_fp: Option<i64>, new: Option<i64>, old_fp: Option<i64>, old: Option<i64>) -> bool {
+    match (new_fp, old_fp) {
+        (None, _) => false,
+        (Some(_), None) => true,
+        (Some(nf), Some(of)) => {
+            let (n, o) = (new.unwrap_or(-1), old.unwrap_or(-1));
+            n > o || (n == o && nf > of)
+        }
+    }
+}
+
+fn widen(a: Option<i64>, b: Option<i64>, pick: fn(i64, i64) -> i64) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(pick(a, b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn write_batch(
+    tx: &Connection,
+    import_id: i64,
+    batch: &Batch,
+    cache: &mut WriteCache,
+) -> rusqlite::Result<()> {
+    if cache.dirty_observations >= DIRTY_LIMIT || cache.observations.len() > CACHE_LIMIT {
+        flush_observations(tx, cache)?;
+    }
+    cache.trim();
     {
-        let mut upsert = tx.prepare_cached(
+        let mut insert = tx.prepare_cached(
             "INSERT INTO accounts (platform, platform_id, handle, display_name, bio, avatar_url, created_at, followers, \
              following, post_count, state_fp, last_seen, first_import) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) \
-             ON CONFLICT (platform, platform_id) DO UPDATE SET handle = excluded.handle, display_name = excluded.display_name, \
-             bio = excluded.bio, avatar_url = excluded.avatar_url, created_at = excluded.created_at, \
-             followers = excluded.followers, following = excluded.following, post_count = excluded.post_count, \
-             state_fp = excluded.state_fp, last_seen = excluded.last_seen \
-             WHERE excluded.state_fp IS NOT NULL AND (accounts.state_fp IS NULL \
-               OR COALESCE(excluded.last_seen, -1) > COALESCE(accounts.last_seen, -1) \
-               OR (COALESCE(excluded.last_seen, -1) = COALESCE(accounts.last_seen, -1) AND excluded.state_fp > accounts.state_fp))",
+             ON CONFLICT (platform, platform_id) DO NOTHING",
         )?;
-        let mut lookup =
-            tx.prepare_cached("SELECT id FROM accounts WHERE platform = ?1 AND platform_id = ?2")?;
+        let mut lookup = tx.prepare_cached(
+            "SELECT id, state_fp, last_seen FROM accounts WHERE platform = ?1 AND platform_id = ?2",
+        )?;
+        let mut update = tx.prepare_cached(
+            "UPDATE accounts SET handle = ?2, display_name = ?3, bio = ?4, avatar_url = ?5, created_at = ?6, \
+             followers = ?7, following = ?8, post_count = ?9, state_fp = ?10, last_seen = ?11 WHERE id = ?1 \
+             AND (state_fp IS NULL OR COALESCE(?11, -1) > COALESCE(last_seen, -1) \
+                  OR (COALESCE(?11, -1) = COALESCE(last_seen, -1) AND ?10 > state_fp))",
+        )?;
         let mut observe = tx.prepare_cached(
             "INSERT INTO account_observations (account_id, fingerprint, handle, display_name, bio, avatar_url, created_at, \
              followers, following, post_count, first_seen, last_seen) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) \
@@ -140,39 +343,126 @@ fn write_batch(tx: &Transaction<'_>, import_id: i64, batch: &Batch) -> rusqlite:
         )?;
         for s in &batch.accounts {
             let a = &s.account;
-            upsert.execute(params![
-                a.platform.as_str(),
-                a.platform_id,
-                a.handle,
-                a.display_name,
-                a.bio,
-                a.avatar_url,
-                ts(a.created_at),
-                a.followers,
-                a.following,
-                a.post_count,
-                s.fingerprint,
-                ts(s.last_seen),
-                import_id
-            ])?;
-            let id: i64 =
-                lookup.query_row(params![a.platform.as_str(), a.platform_id], |r| r.get(0))?;
-            account_ids.insert((a.platform.as_str(), a.platform_id.as_str()), id);
+            let last_seen = ts(s.last_seen);
+            let key = identity_key(a.platform.as_str(), &a.platform_id);
+            let known = match cache.accounts.get(&key) {
+                Some(k) => Some(*k),
+                None => lookup
+                    .query_row(params![a.platform.as_str(), a.platform_id], |r| {
+                        Ok(KnownAccount {
+                            id: r.get(0)?,
+                            state_fp: r.get(1)?,
+                            last_seen: r.get(2)?,
+                        })
+                    })
+                    .optional()?,
+            };
+            let id = match known {
+                None => {
+                    let inserted = insert.execute(params![
+                        a.platform.as_str(),
+                        a.platform_id,
+                        a.handle,
+                        a.display_name,
+                        a.bio,
+                        a.avatar_url,
+                        ts(a.created_at),
+                        a.followers,
+                        a.following,
+                        a.post_count,
+                        s.fingerprint,
+                        last_seen,
+                        import_id
+                    ])?;
+                    if inserted == 1 {
+                        let id = tx.last_insert_rowid();
+                        cache.accounts.insert(
+                            key,
+                            KnownAccount {
+                                id,
+                                state_fp: s.fingerprint,
+                                last_seen,
+                            },
+                        );
+                        id
+                    } else {
+                        // Another writer created it since the lookup: take its id, let the next batch update it.
+                        lookup
+                            .query_row(params![a.platform.as_str(), a.platform_id], |r| r.get(0))?
+                    }
+                }
+                Some(k) => {
+                    if newer(s.fingerprint, last_seen, k.state_fp, k.last_seen) {
+                        update.execute(params![
+                            k.id,
+                            a.handle,
+                            a.display_name,
+                            a.bio,
+                            a.avatar_url,
+                            ts(a.created_at),
+                            a.followers,
+                            a.following,
+                            a.post_count,
+                            s.fingerprint,
+                            last_seen
+                        ])?;
+                        cache.accounts.insert(
+                            key,
+                            KnownAccount {
+                                id: k.id,
+                                state_fp: s.fingerprint,
+                                last_seen,
+                            },
+                        );
+                    } else {
+                        cache.accounts.insert(key, k);
+                    }
+                    k.id
+                }
+            };
             if let Some(fp) = s.fingerprint {
-                observe.execute(params![
-                    id,
-                    fp,
-                    a.handle,
-                    a.display_name,
-                    a.bio,
-                    a.avatar_url,
-                    ts(a.created_at),
-                    a.followers,
-                    a.following,
-                    a.post_count,
-                    ts(s.first_seen),
-                    ts(s.last_seen)
-                ])?;
+                let (first, last) = (ts(s.first_seen), ts(s.last_seen));
+                match cache.observations.get_mut(&(id, fp)) {
+                    Some(range) => {
+                        let (f, l) = (
+                            widen(range.first, first, i64::min),
+                            widen(range.last, last, i64::max),
+                        );
+                        if (f, l) != (range.first, range.last) {
+                            (range.first, range.last) = (f, l);
+                            if !range.dirty {
+                                range.dirty = true;
+                                cache.dirty_observations += 1;
+                            }
+                        }
+                    }
+                    None => {
+                        observe.execute(params![
+                            id,
+                            fp,
+                            a.handle,
+                            a.display_name,
+                            a.bio,
+                            a.avatar_url,
+                            ts(a.created_at),
+                            a.followers,
+                            a.following,
+                            a.post_count,
+                            first,
+                            last
+                        ])?;
+                        // What this connection wrote is known; a row written elsewhere may be wider, which
+                        // only makes a later widening unnecessary, never wrong.
+                        cache.observations.insert(
+                            (id, fp),
+                            ObservedRange {
+                                first,
+                                last,
+                                dirty: false,
+                            },
+                        );
+                    }
+                }
             }
         }
     }
@@ -200,84 +490,7 @@ fn write_batch(tx: &Transaction<'_>, import_id: i64, batch: &Batch) -> rusqlite:
             }
         }
     }
-    {
-        let mut post_stmt = tx.prepare_cached(
-            "INSERT INTO posts (platform, platform_id, account_id, text, lang, created_at, source_file, source_position, first_import) \
-             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT (platform, platform_id) DO UPDATE SET \
-             account_id = COALESCE(posts.account_id, excluded.account_id), text = COALESCE(posts.text, excluded.text), \
-             lang = COALESCE(posts.lang, excluded.lang), created_at = COALESCE(posts.created_at, excluded.created_at) \
-             RETURNING id",
-        )?;
-        let mut refs = tx.prepare_cached(
-            "INSERT INTO post_refs (post_id, position, kind, target_post_id, target_account) VALUES (?1,?2,?3,?4,?5) ON CONFLICT DO NOTHING",
-        )?;
-        let mut tags =
-            tx.prepare_cached("INSERT INTO post_hashtags (post_id, position, tag) VALUES (?1,?2,?3) ON CONFLICT DO NOTHING")?;
-        let mut urls = tx.prepare_cached("INSERT INTO post_urls (post_id, position, url) VALUES (?1,?2,?3) ON CONFLICT DO NOTHING")?;
-        let mut mentions =
-            tx.prepare_cached("INSERT INTO post_mentions (post_id, position, handle) VALUES (?1,?2,?3) ON CONFLICT DO NOTHING")?;
-        let mut attachments = tx.prepare_cached(
-            "INSERT INTO post_media (post_id, position, kind, media_key, url, source_path, width, height, sha256) \
-             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT (post_id, position) DO UPDATE SET \
-             sha256 = COALESCE(post_media.sha256, excluded.sha256)",
-        )?;
-        for p in &batch.posts {
-            let author = p
-                .account_id
-                .as_deref()
-                .and_then(|a| account_ids.get(&(p.platform.as_str(), a)))
-                .copied();
-            let (file, position) = match &p.source {
-                Some(s) => (Some(s.file.as_str()), Some(s.position.to_string())),
-                None => (None, None),
-            };
-            let id: i64 = post_stmt.query_row(
-                params![
-                    p.platform.as_str(),
-                    p.platform_id,
-                    author,
-                    p.text,
-                    p.lang,
-                    ts(p.created_at),
-                    file,
-                    position,
-                    import_id
-                ],
-                |r| r.get(0),
-            )?;
-            for (i, r) in p.references.iter().enumerate() {
-                refs.execute(params![
-                    id,
-                    i as i64,
-                    r.kind.as_str(),
-                    r.target_post_id,
-                    r.target_account
-                ])?;
-            }
-            for (i, t) in p.hashtags.iter().enumerate() {
-                tags.execute(params![id, i as i64, t])?;
-            }
-            for (i, u) in p.urls.iter().enumerate() {
-                urls.execute(params![id, i as i64, u])?;
-            }
-            for (i, m) in p.mentions.iter().enumerate() {
-                mentions.execute(params![id, i as i64, m])?;
-            }
-            for (i, a) in p.attachments.iter().enumerate() {
-                attachments.execute(params![
-                    id,
-                    i as i64,
-                    a.kind.as_str(),
-                    a.media_key,
-                    a.url,
-                    a.source_path,
-                    a.width,
-                    a.height,
-                    a.sha256
-                ])?;
-            }
-        }
-    }
+    write_posts(tx, import_id, batch, cache)?;
     {
         let mut q = tx.prepare_cached(
             "INSERT INTO quarantine (file, position, reason, raw, import_id) VALUES (?1,?2,?3,?4,?5) ON CONFLICT DO NOTHING",
@@ -293,6 +506,224 @@ fn write_batch(tx: &Transaction<'_>, import_id: i64, batch: &Batch) -> rusqlite:
         }
     }
     Ok(())
+}
+
+/// How many rows one multi-row `INSERT` carries. Fewer statements per row is what loads SQLite fastest,
+/// and 64 rows of at most 9 columns stays far below SQLite's limit on bound parameters.
+const ROWS_PER_INSERT: usize = 64;
+
+/// Child rows of posts, collected for a whole batch and inserted many rows per statement.
+struct ChildRows<'b, const N: usize> {
+    /// `table (columns)`.
+    target: &'static str,
+    /// What to do on a key conflict, for posts seen before (`""` for posts inserted in this batch, whose
+    /// children cannot exist yet).
+    on_conflict: &'static str,
+    rows: Vec<[&'b dyn ToSql; N]>,
+}
+
+impl<'b, const N: usize> ChildRows<'b, N> {
+    fn new(target: &'static str, on_conflict: &'static str) -> Self {
+        ChildRows {
+            target,
+            on_conflict,
+            rows: Vec::new(),
+        }
+    }
+
+    fn write(&self, tx: &Connection) -> rusqlite::Result<()> {
+        let one = format!("({})", vec!["?"; N].join(","));
+        for chunk in self.rows.chunks(ROWS_PER_INSERT) {
+            let values = vec![one.as_str(); chunk.len()].join(",");
+            let sql = format!(
+                "INSERT INTO {} VALUES {values} {}",
+                self.target, self.on_conflict
+            );
+            let mut stmt = tx.prepare_cached(&sql)?;
+            stmt.execute(rusqlite::params_from_iter(chunk.iter().flatten()))?;
+        }
+        Ok(())
+    }
+}
+
+/// The child tables of one kind of post (new in this batch, or seen before).
+struct Children<'b> {
+    refs: ChildRows<'b, 5>,
+    tags: ChildRows<'b, 3>,
+    urls: ChildRows<'b, 3>,
+    mentions: ChildRows<'b, 3>,
+    media: ChildRows<'b, 9>,
+}
+
+impl<'b> Children<'b> {
+    fn new(fresh: bool) -> Self {
+        let skip = if fresh { "" } else { "ON CONFLICT DO NOTHING" };
+        let media = if fresh {
+            ""
+        } else {
+            "ON CONFLICT (post_id, position) DO UPDATE SET sha256 = COALESCE(post_media.sha256, excluded.sha256)"
+        };
+        Children {
+            refs: ChildRows::new(
+                "post_refs (post_id, position, kind, target_post_id, target_account)",
+                skip,
+            ),
+            tags: ChildRows::new("post_hashtags (post_id, position, tag)", skip),
+            urls: ChildRows::new("post_urls (post_id, position, url)", skip),
+            mentions: ChildRows::new("post_mentions (post_id, position, handle)", skip),
+            media: ChildRows::new(
+                "post_media (post_id, position, kind, media_key, url, source_path, width, height, sha256)",
+                media,
+            ),
+        }
+    }
+
+    fn add(
+        &mut self,
+        id: &'b i64,
+        p: &'b vigie_model::Post,
+        kinds: &'b [&'static str],
+        positions: &'b [i64],
+    ) {
+        let ref_kinds = &kinds[..p.references.len()];
+        for ((r, pos), kind) in p.references.iter().zip(positions).zip(ref_kinds) {
+            self.refs
+                .rows
+                .push([id, pos, kind, &r.target_post_id, &r.target_account]);
+        }
+        for (t, pos) in p.hashtags.iter().zip(positions) {
+            self.tags.rows.push([id, pos, t]);
+        }
+        for (u, pos) in p.urls.iter().zip(positions) {
+            self.urls.rows.push([id, pos, u]);
+        }
+        for (m, pos) in p.mentions.iter().zip(positions) {
+            self.mentions.rows.push([id, pos, m]);
+        }
+        let media_kinds = &kinds[p.references.len()..];
+        for ((a, pos), kind) in p.attachments.iter().zip(positions).zip(media_kinds) {
+            self.media.rows.push([
+                id,
+                pos,
+                kind,
+                &a.media_key,
+                &a.url,
+                &a.source_path,
+                &a.width,
+                &a.height,
+                &a.sha256,
+            ]);
+        }
+    }
+
+    fn write(&self, tx: &Connection) -> rusqlite::Result<()> {
+        self.refs.write(tx)?;
+        self.tags.write(tx)?;
+        self.urls.write(tx)?;
+        self.mentions.write(tx)?;
+        self.media.write(tx)
+    }
+}
+
+fn write_posts(
+    tx: &Connection,
+    import_id: i64,
+    batch: &Batch,
+    cache: &mut WriteCache,
+) -> rusqlite::Result<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO posts (platform, platform_id, account_id, text, lang, created_at, source_file, source_position, first_import) \
+         VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT (platform, platform_id) DO NOTHING",
+    )?;
+    let mut fill = tx.prepare_cached(
+        "UPDATE posts SET account_id = COALESCE(account_id, ?3), text = COALESCE(text, ?4), lang = COALESCE(lang, ?5), \
+         created_at = COALESCE(created_at, ?6) WHERE platform = ?1 AND platform_id = ?2 RETURNING id",
+    )?;
+    let mut lookup =
+        tx.prepare_cached("SELECT id FROM accounts WHERE platform = ?1 AND platform_id = ?2")?;
+    // Pass 1: the post rows themselves, and which posts need their children written.
+    let mut written: Vec<(usize, i64, bool)> = Vec::with_capacity(batch.posts.len());
+    for (index, p) in batch.posts.iter().enumerate() {
+        let shape = PostShape::of(p);
+        let key = identity_key(p.platform.as_str(), &p.platform_id);
+        let stored = cache.posts.get(&key).copied();
+        if stored.is_some_and(|s| shape.within(&s)) {
+            continue;
+        }
+        cache
+            .posts
+            .insert(key, stored.map_or(shape, |s| s.union(&shape)));
+        let author = match p.account_id.as_deref() {
+            None => None,
+            Some(a) => match cache.accounts.get(&identity_key(p.platform.as_str(), a)) {
+                Some(k) => Some(k.id),
+                None => lookup
+                    .query_row(params![p.platform.as_str(), a], |r| r.get::<_, i64>(0))
+                    .optional()?,
+            },
+        };
+        let (file, position) = match &p.source {
+            Some(s) => (Some(s.file.as_str()), Some(s.position.to_string())),
+            None => (None, None),
+        };
+        let created = ts(p.created_at);
+        let inserted = insert.execute(params![
+            p.platform.as_str(),
+            p.platform_id,
+            author,
+            p.text,
+            p.lang,
+            created,
+            file,
+            position,
+            import_id
+        ])?;
+        if inserted == 1 {
+            written.push((index, tx.last_insert_rowid(), true));
+        } else {
+            let id: i64 = fill.query_row(
+                params![
+                    p.platform.as_str(),
+                    p.platform_id,
+                    author,
+                    p.text,
+                    p.lang,
+                    created
+                ],
+                |r| r.get(0),
+            )?;
+            written.push((index, id, false));
+        }
+    }
+    // Pass 2: child rows, many per statement.
+    let longest = batch.posts.iter().map(|p| {
+        p.references
+            .len()
+            .max(p.hashtags.len())
+            .max(p.urls.len())
+            .max(p.mentions.len())
+            .max(p.attachments.len())
+    });
+    let positions: Vec<i64> = (0..longest.max().unwrap_or(0) as i64).collect();
+    let kinds: Vec<Vec<&'static str>> = written
+        .iter()
+        .map(|&(index, _, _)| {
+            let p = &batch.posts[index];
+            p.references
+                .iter()
+                .map(|r| r.kind.as_str())
+                .chain(p.attachments.iter().map(|a| a.kind.as_str()))
+                .collect()
+        })
+        .collect();
+    let mut fresh = Children::new(true);
+    let mut seen = Children::new(false);
+    for ((index, id, is_new), kinds) in written.iter().zip(&kinds) {
+        let target = if *is_new { &mut fresh } else { &mut seen };
+        target.add(id, &batch.posts[*index], kinds, &positions);
+    }
+    fresh.write(tx)?;
+    seen.write(tx)
 }
 
 fn counts_of(r: &rusqlite::Row<'_>, from: usize) -> rusqlite::Result<ImportCounts> {
@@ -332,6 +763,14 @@ fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
     Ok(a)
 }
 
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        if let Err(e) = self.flush_pending() {
+            tracing::warn!("could not write deferred account observations: {e}");
+        }
+    }
+}
+
 impl Store for SqliteStore {
     fn backend(&self) -> Backend {
         Backend::Sqlite
@@ -346,6 +785,7 @@ impl Store for SqliteStore {
     }
 
     fn begin_import(&mut self, path: &str, format: Format) -> Result<i64, StoreError> {
+        self.flush_pending()?;
         self.conn
             .query_row(
                 "INSERT INTO imports (path, format, started_at, status) VALUES (?1, ?2, ?3, 'running') RETURNING id",
@@ -366,14 +806,34 @@ impl Store for SqliteStore {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(err)?;
-        write_batch(&tx, import_id, batch).map_err(err)?;
-        tx.execute(
-            "UPDATE imports SET accounts = ?2, posts = ?3, media = ?4, quarantined = ?5 WHERE id = ?1",
-            params![import_id, c.accounts as i64, c.posts as i64, c.media as i64, c.quarantined as i64],
-        )
-        .map_err(err)?;
-        tx.commit().map_err(err)
+        if self.open_posts.is_none() {
+            self.conn.execute_batch("BEGIN IMMEDIATE").map_err(err)?;
+            self.open_posts = Some(0);
+        }
+        let result = write_batch(&self.conn, import_id, batch, &mut self.cache).and_then(|()| {
+            self.conn.execute(
+                "UPDATE imports SET accounts = ?2, posts = ?3, media = ?4, quarantined = ?5 WHERE id = ?1",
+                params![import_id, c.accounts as i64, c.posts as i64, c.media as i64, c.quarantined as i64],
+            )
+        });
+        match result {
+            Ok(_) => {
+                let written = self.open_posts.unwrap_or(0) + batch.posts.len();
+                self.open_posts = Some(written);
+                if written >= COMMIT_POSTS {
+                    self.commit()?;
+                }
+                Ok(())
+            }
+            Err(e) => {
+                // Roll back everything since the last commit: ids cached meanwhile may name rows that no
+                // longer exist, so the caches go too.
+                let _ = self.conn.execute_batch("ROLLBACK");
+                self.open_posts = None;
+                self.cache = WriteCache::default();
+                Err(err(e))
+            }
+        }
     }
 
     fn finish_import(
@@ -383,6 +843,7 @@ impl Store for SqliteStore {
         c: &ImportCounts,
         error: Option<&str>,
     ) -> Result<(), StoreError> {
+        self.flush_pending()?;
         self.conn
             .execute(
                 "UPDATE imports SET finished_at = ?2, status = ?3, accounts = ?4, posts = ?5, media = ?6, quarantined = ?7, \
@@ -403,6 +864,7 @@ impl Store for SqliteStore {
     }
 
     fn stats(&mut self) -> Result<Stats, StoreError> {
+        self.flush_pending()?;
         let c = &self.conn;
         let one = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0));
         let run = || -> rusqlite::Result<Stats> {
@@ -433,6 +895,7 @@ impl Store for SqliteStore {
     }
 
     fn accounts(&mut self, q: &AccountQuery) -> Result<Vec<AccountView>, StoreError> {
+        self.flush_pending()?;
         let search = q
             .search
             .as_ref()
@@ -468,6 +931,7 @@ impl Store for SqliteStore {
         platform: &str,
         platform_id: &str,
     ) -> Result<Vec<Account>, StoreError> {
+        self.flush_pending()?;
         let mut stmt = self
             .conn
             .prepare(
@@ -484,6 +948,7 @@ impl Store for SqliteStore {
     }
 
     fn posts(&mut self, q: &PostQuery) -> Result<Vec<PostView>, StoreError> {
+        self.flush_pending()?;
         let account = q
             .account
             .as_ref()
@@ -532,6 +997,7 @@ impl Store for SqliteStore {
     }
 
     fn quarantined(&mut self, limit: usize) -> Result<Vec<QuarantinedRecord>, StoreError> {
+        self.flush_pending()?;
         let mut stmt = self
             .conn
             .prepare("SELECT file, position, reason, raw FROM quarantine ORDER BY id LIMIT ?1")
@@ -551,6 +1017,7 @@ impl Store for SqliteStore {
     }
 
     fn imports(&mut self, limit: usize) -> Result<Vec<ImportSummary>, StoreError> {
+        self.flush_pending()?;
         let mut stmt = self
             .conn
             .prepare(
@@ -578,6 +1045,7 @@ impl Store for SqliteStore {
     }
 
     fn snapshot(&mut self) -> Result<Snapshot, StoreError> {
+        self.flush_pending()?;
         let mut snapshot = Snapshot::default();
         for (table, sql) in SNAPSHOT_SQL {
             let mut stmt = self.conn.prepare(sql).map_err(self.err())?;

@@ -20,8 +20,8 @@ use vigie_model::{
     RefKind, Source, Timestamp,
 };
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// `data` holds an array of tweets (search, timelines) or one tweet (single lookup). Deserialized by peeking
+/// at the JSON type rather than with an untagged enum, which would buffer the whole array and parse it twice.
 enum OneOrMany<T> {
     Many(Vec<T>),
     One(T),
@@ -33,6 +33,36 @@ impl<T> OneOrMany<T> {
             OneOrMany::Many(v) => v,
             OneOrMany::One(t) => vec![t],
         }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+            type Value = OneOrMany<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a tweet object or an array of tweets")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(100).min(1000));
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(OneOrMany::Many(items))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(OneOrMany::One)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
@@ -231,7 +261,9 @@ fn read_response(
     at: &Where<'_>,
     sink: &mut dyn FnMut(Record) -> Result<(), Stop>,
 ) -> Result<(), Stop> {
-    if let Ok(response) = serde_json::from_slice::<Response>(bytes) {
+    // The fast path uses a SIMD JSON parser; anything it refuses goes through serde_json below, whose
+    // errors name the line and column, and which decides what is quarantined.
+    if let Ok(response) = sonic_rs::from_slice::<Response>(bytes) {
         let tweets = response.data.map(OneOrMany::into_vec).unwrap_or_default();
         let tweets = tweets
             .into_iter()
