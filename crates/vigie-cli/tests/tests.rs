@@ -352,3 +352,25 @@ fn postgres_store_holds_the_same_content_as_sqlite() {
         "re-import changed the PostgreSQL store"
     );
 }
+
+#[test]
+fn ingest_benchmark_runs_and_checks_its_counts() {
+    let d = Dir::new();
+    let out = d.json(&[
+        "bench",
+        "ingest",
+        "--posts",
+        "3000",
+        "--accounts",
+        "200",
+        "--dir",
+        "work",
+    ]);
+    assert_eq!(out["posts_stored"].as_i64(), Some(3000), "{out}");
+    assert_eq!(out["accounts_stored"].as_i64(), Some(200), "{out}");
+    assert!(
+        out["posts_per_second"].as_f64().unwrap_or(0.0) > 0.0,
+        "{out}"
+    );
+    assert!(out["peak_rss_mib"].as_f64().unwrap_or(0.0) > 0.0, "{out}");
+}
