@@ -29,6 +29,9 @@ impl Timestamp {
     /// (`2024-01-15T10:00:00`, Telegram's form, or with a space), or a decimal number of Unix seconds.
     pub fn parse(value: &str) -> Result<Self, TimestampError> {
         let v = value.trim();
+        if let Some(t) = Self::parse_utc_fast(v) {
+            return Ok(t);
+        }
         let err = || TimestampError {
             value: value.chars().take(64).collect(),
         };
