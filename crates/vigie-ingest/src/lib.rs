@@ -11,6 +11,7 @@ mod detect;
 mod error;
 mod finish;
 mod generic;
+mod json_depth;
 mod jsonl;
 mod lines;
 mod options;

@@ -16,9 +16,11 @@ use crate::paths::safe_join;
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
+use std::cell::Cell;
 use std::fmt;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::Path;
+use std::rc::Rc;
 use vigie_model::{
     Account, Attachment, MediaKind, Platform, Position, Post, PostRef, QuarantinedRecord, Record,
     RefKind, Source, Timestamp,
@@ -95,6 +97,8 @@ struct Chat {
 }
 
 struct Reader<'a> {
+    /// Bytes read from the file since the last message or key: the memory one record may take.
+    budget: Rc<Cell<usize>>,
     root: &'a Path,
     file: &'a str,
     max_record_bytes: usize,
@@ -109,7 +113,14 @@ pub(crate) fn read(
     sink: &mut dyn FnMut(Record) -> Result<(), Stop>,
 ) -> Result<(), IngestError> {
     let file = std::fs::File::open(&input.path).map_err(|e| IngestError::io(&input.path, e))?;
+    let budget = Rc::new(Cell::new(0usize));
+    let file = RecordBudget {
+        inner: file,
+        read: Rc::clone(&budget),
+        cap: options.max_record_bytes + BUFFER_SLACK,
+    };
     let mut reader = Reader {
+        budget,
         root: &input.root,
         file: &input.display,
         max_record_bytes: options.max_record_bytes,
@@ -128,6 +139,15 @@ pub(crate) fn read(
         return Err(IngestError::Stopped);
     }
     if let Err(e) = result {
+        if e.is_io() && e.to_string().contains(OVER_BUDGET) {
+            let reason = format!(
+                "a record longer than the {}-byte limit; the {} messages before it were read, the rest of the file is not",
+                options.max_record_bytes, reader.messages
+            );
+            let record = QuarantinedRecord::new(&input.display, Position::File, reason, b"");
+            (reader.sink)(Record::Quarantine(record))?;
+            return Ok(());
+        }
         if e.is_io() {
             return Err(IngestError::io(
                 &input.path,
@@ -172,6 +192,7 @@ impl<'de> Visitor<'de> for ChatSeed<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut chat = Chat::default();
         while let Some(key) = map.next_key::<String>()? {
+            self.reader.budget.set(0);
             match key.as_str() {
                 "id" => {
                     chat.id = map
@@ -294,6 +315,7 @@ impl<'de> Visitor<'de> for MessagesSeed<'_, '_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut i = 0usize;
         while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
+            self.reader.budget.set(0);
             let path = format!("{}[{i}]", self.path);
             i += 1;
             if self.reader.message(self.chat, &path, &raw).is_err() {
@@ -458,6 +480,31 @@ impl Reader<'_> {
             Err(e) => refused.push((path.to_owned(), e.to_string())),
         }
         att.source_path = Some(written);
+    }
+}
+
+/// The parser reads ahead in chunks; this much beyond the record limit is tolerated before refusing.
+const BUFFER_SLACK: usize = 64 * 1024;
+
+/// The message that marks the budget error, so it is told apart from real I/O errors.
+const OVER_BUDGET: &str = "vigie: Telegram record over budget";
+
+/// A reader that fails once more than `cap` bytes are read since the last message or key, so one endless
+/// message or string cannot take unbounded memory.
+struct RecordBudget<R> {
+    inner: R,
+    read: Rc<Cell<usize>>,
+    cap: usize,
+}
+
+impl<R: Read> Read for RecordBudget<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.read.get() > self.cap {
+            return Err(std::io::Error::other(OVER_BUDGET));
+        }
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n);
+        Ok(n)
     }
 }
 

@@ -1,1 +1,81 @@
-//! Tests for the telegram adapter.
+//! Hostile inputs for the Telegram adapter; ordinary and malformed exports are covered by
+//! `tests/data/telegram`.
+
+use crate::{IngestOptions, Input, read};
+use vigie_model::{Format, Record};
+
+fn run(body: &str, options: &IngestOptions) -> Vec<Record> {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("result.json");
+    std::fs::write(&path, body).unwrap_or_else(|e| panic!("{e}"));
+    let input = Input {
+        format: Format::Telegram,
+        path,
+        root: dir.path().to_path_buf(),
+        display: "result.json".into(),
+        lines: false,
+        files: Vec::new(),
+    };
+    let mut records = Vec::new();
+    read(&input, options, &mut |r| {
+        records.push(r);
+        Ok(())
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    records
+}
+
+fn message(id: u32, text: &str) -> String {
+    format!(r#"{{"id":{id},"type":"message","date_unixtime":"1705312800","text":"{text}"}}"#)
+}
+
+#[test]
+fn an_endless_message_is_cut_off_with_bounded_memory() {
+    let options = IngestOptions {
+        max_record_bytes: 4096,
+        ..IngestOptions::default()
+    };
+    let huge = "x".repeat(1_000_000);
+    let body = format!(
+        r#"{{"name":"c","type":"public_channel","id":5,"messages":[{},{},{}]}}"#,
+        message(1, "first"),
+        message(2, &huge),
+        message(3, "never reached")
+    );
+    let records = run(&body, &options);
+    let posts = records
+        .iter()
+        .filter(|r| matches!(r, Record::Post(_)))
+        .count();
+    assert_eq!(posts, 1);
+    let reasons: Vec<String> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Quarantine(q) => Some(q.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(reasons[0].contains("4096-byte limit"), "{reasons:?}");
+}
+
+#[test]
+fn deep_nesting_in_a_message_is_quarantined_and_the_rest_read() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let body = format!(
+        r#"{{"name":"c","type":"public_channel","id":5,"messages":[{},{{"id":2,"text":{deep}}},{}]}}"#,
+        message(1, "first"),
+        message(3, "third")
+    );
+    let records = run(&body, &IngestOptions::default());
+    let posts = records
+        .iter()
+        .filter(|r| matches!(r, Record::Post(_)))
+        .count();
+    let quarantined = records
+        .iter()
+        .filter(|r| matches!(r, Record::Quarantine(_)))
+        .count();
+    assert!(posts >= 1, "the message before the deep one is kept");
+    assert_eq!(quarantined, 1);
+}

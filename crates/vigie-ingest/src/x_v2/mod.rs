@@ -10,6 +10,7 @@ mod tests;
 use crate::detect::Input;
 use crate::error::{IngestError, Stop};
 use crate::finish::finish_post;
+use crate::json_depth::{MAX_JSON_DEPTH, depth_at_most};
 use crate::lines::{CappedLines, Line};
 use crate::options::IngestOptions;
 use serde::Deserialize;
@@ -261,9 +262,15 @@ fn read_response(
     at: &Where<'_>,
     sink: &mut dyn FnMut(Record) -> Result<(), Stop>,
 ) -> Result<(), Stop> {
-    // The fast path uses a SIMD JSON parser; anything it refuses goes through serde_json below, whose
-    // errors name the line and column, and which decides what is quarantined.
-    if let Ok(response) = sonic_rs::from_slice::<Response>(bytes) {
+    // The fast path uses a SIMD JSON parser, which recurses without a depth limit, so only documents that
+    // pass the depth check take it; serde_json (limit 128) is the fallback, and the slow path below decides
+    // what is quarantined, with its line and column.
+    let fast = if depth_at_most(bytes, MAX_JSON_DEPTH) {
+        sonic_rs::from_slice::<Response>(bytes).ok()
+    } else {
+        None
+    };
+    if let Some(response) = fast.or_else(|| serde_json::from_slice::<Response>(bytes).ok()) {
         let tweets = response.data.map(OneOrMany::into_vec).unwrap_or_default();
         let tweets = tweets
             .into_iter()
