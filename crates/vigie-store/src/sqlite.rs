@@ -175,6 +175,8 @@ struct KnownAccount {
     id: i64,
     state_fp: Option<i64>,
     last_seen: Option<i64>,
+    /// `last_seen` moved later for the same shown state and is not yet written (see [`flush_observations`]).
+    dirty: bool,
 }
 
 /// Write-side caches. They only skip statements that would change nothing; they are dropped whenever a
@@ -270,6 +272,15 @@ fn flush_observations(tx: &Connection, cache: &mut WriteCache) -> rusqlite::Resu
             range.dirty = false;
         }
     }
+    let mut later_stmt = tx.prepare_cached(
+        "UPDATE accounts SET last_seen = ?2 WHERE id = ?1 AND state_fp IS ?3 AND COALESCE(last_seen, -1) < ?2",
+    )?;
+    for known in cache.accounts.values_mut() {
+        if known.dirty {
+            later_stmt.execute(params![known.id, known.last_seen, known.state_fp])?;
+            known.dirty = false;
+        }
+    }
     cache.dirty_observations = 0;
     Ok(())
 }
@@ -315,7 +326,10 @@ fn write_batch(
     batch: &Batch,
     cache: &mut WriteCache,
 ) -> rusqlite::Result<()> {
-    if cache.dirty_observations >= DIRTY_LIMIT || cache.observations.len() > CACHE_LIMIT {
+    if cache.dirty_observations >= DIRTY_LIMIT
+        || cache.observations.len() > CACHE_LIMIT
+        || cache.accounts.len() > CACHE_LIMIT
+    {
         flush_observations(tx, cache)?;
     }
     cache.trim();
@@ -353,6 +367,7 @@ fn write_batch(
                             id: r.get(0)?,
                             state_fp: r.get(1)?,
                             last_seen: r.get(2)?,
+                            dirty: false,
                         })
                     })
                     .optional()?,
@@ -382,6 +397,7 @@ fn write_batch(
                                 id,
                                 state_fp: s.fingerprint,
                                 last_seen,
+                                dirty: false,
                             },
                         );
                         id
@@ -392,7 +408,28 @@ fn write_batch(
                     }
                 }
                 Some(k) => {
-                    if newer(s.fingerprint, last_seen, k.state_fp, k.last_seen) {
+                    let same_state = s.fingerprint.is_some() && s.fingerprint == k.state_fp;
+                    if same_state {
+                        // The shown state seen again, maybe later: only `last_seen` can move, and that write
+                        // is deferred like the observation ranges (a large import sees every account in
+                        // almost every batch).
+                        let later = widen(k.last_seen, last_seen, i64::max);
+                        if later != k.last_seen {
+                            if !k.dirty {
+                                cache.dirty_observations += 1;
+                            }
+                            cache.accounts.insert(
+                                key,
+                                KnownAccount {
+                                    last_seen: later,
+                                    dirty: true,
+                                    ..k
+                                },
+                            );
+                        } else {
+                            cache.accounts.insert(key, k);
+                        }
+                    } else if newer(s.fingerprint, last_seen, k.state_fp, k.last_seen) {
                         update.execute(params![
                             k.id,
                             a.handle,
@@ -406,12 +443,16 @@ fn write_batch(
                             s.fingerprint,
                             last_seen
                         ])?;
+                        if k.dirty {
+                            cache.dirty_observations = cache.dirty_observations.saturating_sub(1);
+                        }
                         cache.accounts.insert(
                             key,
                             KnownAccount {
                                 id: k.id,
                                 state_fp: s.fingerprint,
                                 last_seen,
+                                dirty: false,
                             },
                         );
                     } else {
