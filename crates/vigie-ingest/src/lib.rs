@@ -6,6 +6,7 @@
 //! that cannot be read is pushed as a quarantine record with its file, position and reason, and reading
 //! goes on; only an input that cannot be opened at all is an error.
 
+mod budget;
 mod csv;
 mod detect;
 mod error;
@@ -17,6 +18,8 @@ mod lines;
 mod options;
 mod paths;
 mod telegram;
+#[cfg(test)]
+mod testutil;
 mod x_v2;
 
 pub use detect::{Discovery, Input, Skipped, discover};

@@ -3,13 +3,11 @@
 #[cfg(test)]
 mod tests;
 
+use crate::budget::{OVER_BUDGET, RecordBudget};
 use crate::detect::Input;
 use crate::error::{IngestError, Stop};
 use crate::generic::{GenericMedia, GenericRecord, Id, When, convert};
 use crate::options::IngestOptions;
-use std::cell::Cell;
-use std::io::Read;
-use std::rc::Rc;
 use vigie_model::{Platform, Position, QuarantinedRecord, Record, Source};
 
 /// The field names a CSV may carry, by Vigie's name.
@@ -38,12 +36,7 @@ pub(crate) fn read(
     sink: &mut dyn FnMut(Record) -> Result<(), Stop>,
 ) -> Result<(), IngestError> {
     let file = std::fs::File::open(&input.path).map_err(|e| IngestError::io(&input.path, e))?;
-    let budget = Rc::new(Cell::new(0usize));
-    let capped = RecordBudget {
-        inner: file,
-        read: Rc::clone(&budget),
-        cap: options.max_record_bytes + BUFFER_SLACK,
-    };
+    let (capped, budget) = RecordBudget::new(file, options.max_record_bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
@@ -179,31 +172,6 @@ pub(crate) fn read(
         }
     }
     Ok(())
-}
-
-/// The CSV reader reads ahead in chunks; this much beyond the record limit is tolerated before refusing.
-const BUFFER_SLACK: usize = 64 * 1024;
-
-/// The message that marks the budget error, so it is told apart from real I/O errors.
-const OVER_BUDGET: &str = "vigie: CSV record over budget";
-
-/// A reader that fails once more than `cap` bytes are read since the last completed record, so that one
-/// endless record (an unterminated quote) cannot take unbounded memory.
-struct RecordBudget<R> {
-    inner: R,
-    read: Rc<Cell<usize>>,
-    cap: usize,
-}
-
-impl<R: Read> Read for RecordBudget<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.read.get() > self.cap {
-            return Err(std::io::Error::other(OVER_BUDGET));
-        }
-        let n = self.inner.read(buf)?;
-        self.read.set(self.read.get() + n);
-        Ok(n)
-    }
 }
 
 fn is_over_budget(e: &csv::Error) -> bool {

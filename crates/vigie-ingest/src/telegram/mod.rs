@@ -8,6 +8,7 @@
 #[cfg(test)]
 mod tests;
 
+use crate::budget::{OVER_BUDGET, RecordBudget};
 use crate::detect::Input;
 use crate::error::{IngestError, Stop};
 use crate::finish::finish_post;
@@ -18,7 +19,7 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::cell::Cell;
 use std::fmt;
-use std::io::{BufReader, Read};
+use std::io::BufReader;
 use std::path::Path;
 use std::rc::Rc;
 use vigie_model::{
@@ -113,12 +114,7 @@ pub(crate) fn read(
     sink: &mut dyn FnMut(Record) -> Result<(), Stop>,
 ) -> Result<(), IngestError> {
     let file = std::fs::File::open(&input.path).map_err(|e| IngestError::io(&input.path, e))?;
-    let budget = Rc::new(Cell::new(0usize));
-    let file = RecordBudget {
-        inner: file,
-        read: Rc::clone(&budget),
-        cap: options.max_record_bytes + BUFFER_SLACK,
-    };
+    let (file, budget) = RecordBudget::new(file, options.max_record_bytes);
     let mut reader = Reader {
         budget,
         root: &input.root,
@@ -480,31 +476,6 @@ impl Reader<'_> {
             Err(e) => refused.push((path.to_owned(), e.to_string())),
         }
         att.source_path = Some(written);
-    }
-}
-
-/// The parser reads ahead in chunks; this much beyond the record limit is tolerated before refusing.
-const BUFFER_SLACK: usize = 64 * 1024;
-
-/// The message that marks the budget error, so it is told apart from real I/O errors.
-const OVER_BUDGET: &str = "vigie: Telegram record over budget";
-
-/// A reader that fails once more than `cap` bytes are read since the last message or key, so one endless
-/// message or string cannot take unbounded memory.
-struct RecordBudget<R> {
-    inner: R,
-    read: Rc<Cell<usize>>,
-    cap: usize,
-}
-
-impl<R: Read> Read for RecordBudget<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.read.get() > self.cap {
-            return Err(std::io::Error::other(OVER_BUDGET));
-        }
-        let n = self.inner.read(buf)?;
-        self.read.set(self.read.get() + n);
-        Ok(n)
     }
 }
 

@@ -1,28 +1,12 @@
 //! Hostile inputs for the Telegram adapter; ordinary and malformed exports are covered by
 //! `tests/data/telegram`.
 
-use crate::{IngestOptions, Input, read};
+use crate::IngestOptions;
+use crate::testutil::{quarantined, read_file};
 use vigie_model::{Format, Record};
 
 fn run(body: &str, options: &IngestOptions) -> Vec<Record> {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let path = dir.path().join("result.json");
-    std::fs::write(&path, body).unwrap_or_else(|e| panic!("{e}"));
-    let input = Input {
-        format: Format::Telegram,
-        path,
-        root: dir.path().to_path_buf(),
-        display: "result.json".into(),
-        lines: false,
-        files: Vec::new(),
-    };
-    let mut records = Vec::new();
-    read(&input, options, &mut |r| {
-        records.push(r);
-        Ok(())
-    })
-    .unwrap_or_else(|e| panic!("{e}"));
-    records
+    read_file(Format::Telegram, "result.json", body.as_bytes(), options)
 }
 
 fn message(id: u32, text: &str) -> String {
@@ -48,13 +32,7 @@ fn an_endless_message_is_cut_off_with_bounded_memory() {
         .filter(|r| matches!(r, Record::Post(_)))
         .count();
     assert_eq!(posts, 1);
-    let reasons: Vec<String> = records
-        .iter()
-        .filter_map(|r| match r {
-            Record::Quarantine(q) => Some(q.to_string()),
-            _ => None,
-        })
-        .collect();
+    let reasons = quarantined(&records);
     assert_eq!(reasons.len(), 1, "{reasons:?}");
     assert!(reasons[0].contains("4096-byte limit"), "{reasons:?}");
 }
