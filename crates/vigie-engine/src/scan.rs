@@ -277,32 +277,41 @@ impl Importer<'_> {
         position: Position,
     ) -> Option<Media> {
         let path = att.file.take()?;
-        let bytes = match vigie_media::read_capped(&path, &self.config.media) {
-            Ok(b) => b,
-            Err(e) => {
-                self.quarantine(QuarantinedRecord::new(shown, position, e.to_string(), b""));
+        // Streamed: hashed, sniffed and copied into the media folder in one pass with bounded memory.
+        let stored = self
+            .store
+            .blobs()
+            .writer()
+            .map_err(|e| e.to_string())
+            .and_then(|mut writer| {
+                let facts = vigie_media::copy_and_describe(&path, &self.config.media, &mut writer)
+                    .map_err(|e| e.to_string())?;
+                self.store
+                    .blobs()
+                    .commit(writer, &facts.digests.sha256)
+                    .map_err(|e| e.to_string())?;
+                Ok(facts)
+            });
+        let facts = match stored {
+            Ok(f) => f,
+            Err(reason) => {
+                self.quarantine(QuarantinedRecord::new(shown, position, reason, b""));
                 return None;
             }
         };
-        let digests = vigie_media::digests(&bytes);
-        let info = vigie_media::describe(&bytes);
-        if let Err(e) = self.store.blobs().put(&digests.sha256, &bytes) {
-            self.quarantine(QuarantinedRecord::new(shown, position, e.to_string(), b""));
-            return None;
-        }
         self.counts.media += 1;
-        att.sha256 = Some(digests.sha256.clone());
+        att.sha256 = Some(facts.digests.sha256.clone());
         if att.width.is_none() {
-            att.width = info.width;
-            att.height = info.height;
+            att.width = facts.info.width;
+            att.height = facts.info.height;
         }
         Some(Media {
-            sha256: digests.sha256,
-            md5: digests.md5,
-            mime: info.mime,
-            byte_size: bytes.len() as u64,
-            width: info.width,
-            height: info.height,
+            sha256: facts.digests.sha256,
+            md5: facts.digests.md5,
+            mime: facts.info.mime,
+            byte_size: facts.byte_size,
+            width: facts.info.width,
+            height: facts.info.height,
         })
     }
 

@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// Budgets for reading media. Every read goes through [`read_capped`].
+/// Budgets for reading media. Every read goes through [`read_capped`] or [`crate::copy_and_describe`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MediaLimits {
     /// The largest file read, in bytes. Default 256 MiB.

@@ -14,7 +14,7 @@ mod query;
 mod sqlite;
 
 pub use batch::{AccountSighting, Batch, StoredMedia};
-pub use blobs::Blobs;
+pub use blobs::{BlobWriter, Blobs};
 pub use error::StoreError;
 pub use query::{AccountQuery, AccountView, Count, PostQuery, PostView, Snapshot, Stats};
 
