@@ -92,6 +92,8 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Verify the store's integrity: references between rows and the database's structure. Exit 1 on any problem.
+    Check,
     /// List imports, newest first.
     Imports {
         /// At most this many.
@@ -254,6 +256,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             })?;
             output::posts(fmt, &posts)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Check => {
+            let problems = open(&r)?.check()?;
+            output::check(fmt, &problems, &r.db)?;
+            Ok(if problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Imports { limit } => {
             let imports = open(&r)?.imports(limit)?;

@@ -487,3 +487,28 @@ pub fn sample(
     writeln!(out, "Ingest it with: vigie scan {}", out_dir.display())?;
     Ok(())
 }
+
+/// Prints the result of an integrity check.
+pub fn check(format: OutputFormat, problems: &[String], db: &str) -> anyhow::Result<()> {
+    if format == OutputFormat::Json {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            ok: bool,
+            problems: &'a [String],
+        }
+        return json(&Out {
+            ok: problems.is_empty(),
+            problems,
+        });
+    }
+    let mut out = std::io::stdout().lock();
+    if problems.is_empty() {
+        writeln!(out, "{db}: ok")?;
+    } else {
+        writeln!(out, "{db}: {} problems", problems.len())?;
+        for p in problems {
+            writeln!(out, "  {p}")?;
+        }
+    }
+    Ok(())
+}

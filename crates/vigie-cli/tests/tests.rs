@@ -76,6 +76,8 @@ fn scan_of_the_sample_corpus_stores_every_format() {
         text.contains("outside.jpg"),
         "path escape not quarantined:\n{text}"
     );
+    let check = d.json(&["check"]);
+    assert_eq!(check["ok"], true, "{check}");
 }
 
 #[test]
@@ -175,6 +177,7 @@ fn regression_2_killed_scan_converges_on_rescan() {
         reference,
         "content after kill + rescan differs from an uninterrupted scan"
     );
+    assert_eq!(d.json(&["--db", "killed.db", "check"])["ok"], true);
 
     // Every stored media file is whole: its name is the SHA-256 of its bytes.
     let mut checked = 0;

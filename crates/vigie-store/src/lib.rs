@@ -72,6 +72,9 @@ pub trait Store: Send {
     /// The whole content (not the import log), in a canonical order: two stores with the same content give
     /// equal snapshots, whatever their row ids. For tests and `vigie stats --digest`.
     fn snapshot(&mut self) -> Result<Snapshot, StoreError>;
+    /// Verifies the store's integrity (references between rows, and the database's own structure); returns
+    /// the problems found, none when healthy.
+    fn check(&mut self) -> Result<Vec<String>, StoreError>;
     /// The folder of media bytes.
     fn blobs(&self) -> &Blobs;
 }
