@@ -11,7 +11,9 @@ use vigie_ingest::{IngestOptions, Input, read};
 use vigie_model::Format;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, body)) = data.split_first() else { return };
+    let Some((&pick, body)) = data.split_first() else {
+        return;
+    };
     let (format, name) = match pick % 5 {
         0 => (Format::XV2, "responses.jsonl"),
         1 => (Format::XV2, "response.json"),
@@ -32,9 +34,15 @@ fuzz_target!(|data: &[u8]| {
         lines: name.ends_with(".jsonl"),
         files: Vec::new(),
     };
-    let options = IngestOptions { max_record_bytes: 64 * 1024, ..IngestOptions::default() };
+    let options = IngestOptions {
+        max_record_bytes: 64 * 1024,
+        ..IngestOptions::default()
+    };
     let result = read(&input, &options, &mut |_| Ok(()));
     // The one whole-file refusal by design: a CSV whose header has no `id` column.
     let refused_header = matches!(result, Err(vigie_ingest::IngestError::BadMapping { .. }));
-    assert!(result.is_ok() || (format == Format::Csv && refused_header), "{format}: {result:?}");
+    assert!(
+        result.is_ok() || (format == Format::Csv && refused_header),
+        "{format}: {result:?}"
+    );
 });
