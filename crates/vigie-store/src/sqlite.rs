@@ -48,18 +48,47 @@ impl SqliteStore {
         let mut conn = Connection::open(path).map_err(err)?;
         // Room for the multi-row insert statements of every child table, in both conflict variants.
         conn.set_prepared_statement_cache_capacity(64);
+        conn.execute_batch("PRAGMA busy_timeout = 10000;")
+            .map_err(err)?;
+        // Switching a new file to WAL needs an exclusive lock and does not wait on the busy handler: when
+        // several processes open a new store at once, the losers retry for a while.
+        let mut tries = 0;
+        loop {
+            match conn.execute_batch("PRAGMA journal_mode = WAL;") {
+                Ok(()) => break,
+                Err(e)
+                    if tries < 200
+                        && e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) =>
+                {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(e) => return Err(err(e)),
+            }
+        }
         conn.execute_batch(
-            "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-             PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; \
-             PRAGMA wal_autocheckpoint = 30000;",
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; \
+             PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 30000;",
         )
         .map_err(err)?;
         migrate(&mut conn).map_err(|e| match e {
             StoreError::Sqlite { source, .. } => err(source),
             other => other,
         })?;
-        // A bulk import killed before its end leaves the deferred index missing; put it back.
-        conn.execute_batch(DEFERRED_INDEX).map_err(err)?;
+        // A bulk import killed before its end leaves the deferred index missing; put it back. Checked with a
+        // read first, and rebuilt under an immediate write lock, so that stores opened at the same moment by
+        // several processes wait for each other instead of failing to upgrade a read lock.
+        let present: bool = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'posts_account')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        if !present {
+            conn.execute_batch(&format!("BEGIN IMMEDIATE; {DEFERRED_INDEX}; COMMIT"))
+                .map_err(err)?;
+        }
         Ok(SqliteStore {
             conn,
             path: path.to_owned(),

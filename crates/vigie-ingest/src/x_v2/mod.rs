@@ -240,17 +240,17 @@ struct Where<'a> {
 }
 
 impl Where<'_> {
-    fn position(&self, path: &str) -> Position {
+    fn position(&self, path: String) -> Position {
         match self.line {
             Some(n) if path == "$" => Position::Line(n),
-            Some(n) => Position::LinePath(n, path.to_owned()),
-            None => Position::JsonPath(path.to_owned()),
+            Some(n) => Position::LinePath(n, path),
+            None => Position::JsonPath(path),
         }
     }
     fn quarantine(&self, path: &str, reason: String, raw: &[u8]) -> Record {
         Record::Quarantine(QuarantinedRecord::new(
             self.file,
-            self.position(path),
+            self.position(path.to_owned()),
             reason,
             raw,
         ))
@@ -389,7 +389,7 @@ fn emit(
                 }
                 post.source = Some(Source {
                     file: at.file.to_owned(),
-                    position: at.position(&path),
+                    position: at.position(path),
                 });
                 posts.push(post);
             }
