@@ -218,14 +218,16 @@ impl Importer<'_> {
             }
             Record::Post(mut p) => {
                 self.counts.posts += 1;
-                let (file, at) = match &p.source {
-                    Some(s) => (s.file.clone(), s.position.to_string()),
-                    None => (String::new(), format!("post {}", p.platform_id)),
-                };
-                for (i, att) in p.attachments.iter_mut().enumerate() {
-                    if att.file.is_some() {
-                        let position = Position::JsonPath(format!("{at}, attachment {i}"));
-                        self.store_attachment(att, &file, position);
+                if p.attachments.iter().any(|a| a.file.is_some()) {
+                    let (file, at) = match &p.source {
+                        Some(s) => (s.file.clone(), s.position.to_string()),
+                        None => (String::new(), format!("post {}", p.platform_id)),
+                    };
+                    for (i, att) in p.attachments.iter_mut().enumerate() {
+                        if att.file.is_some() {
+                            let position = Position::JsonPath(format!("{at}, attachment {i}"));
+                            self.store_attachment(att, &file, position);
+                        }
                     }
                 }
                 self.batch.push_post(p);

@@ -1,6 +1,6 @@
 //! Batches: what one transaction writes.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use vigie_model::{Account, Media, Post, QuarantinedRecord, Timestamp, observation_fingerprint};
 
 /// One observed state of an account, with the span of times it was seen in this batch.

@@ -202,6 +202,7 @@ suite!(
     posts_by_account,
     later_sightings_fill_missing_fields,
     duplicates_within_one_batch,
+    known_and_new_posts_in_one_statement,
     attachments_gain_their_digest,
     media_and_loose_sources,
     imports_are_logged,
@@ -1010,6 +1011,49 @@ fn duplicates_within_one_batch(env: &mut Env) {
     assert_eq!(got.attachments[0].sha256.as_deref(), Some(SHA_A));
     assert_eq!(got.attachments[1].kind, MediaKind::Video);
     assert_eq!(got.source.map(|s| s.file), Some("a.jsonl".to_owned()));
+}
+
+fn known_and_new_posts_in_one_statement(env: &mut Env) {
+    // Posts stored by an earlier connection (whose caches this one does not share) sit between new posts in
+    // one batch: each must keep its own row and gain the new fields and child rows, and no new post may take
+    // another's id.
+    let url = env.fresh_url();
+    {
+        let mut earlier = env.open(&url);
+        let mut b = Batch::default();
+        for i in (0..150).step_by(3) {
+            let mut p = post(Platform::x(), &format!("{}", 500 + i), None, None, None);
+            p.hashtags = vec![format!("old{i}")];
+            b.push_post(p);
+        }
+        import(&mut *earlier, &[b]);
+    }
+    let mut store = env.open(&url);
+    let mut b = Batch::default();
+    for i in 0..150i64 {
+        let text = format!("text {i}");
+        let mut p = post(
+            Platform::x(),
+            &format!("{}", 500 + i),
+            None,
+            Some(&text),
+            Some(T0 + i),
+        );
+        p.hashtags = vec![format!("old{i}"), format!("new{i}")];
+        b.push_post(p);
+    }
+    import(&mut *store, &[b]);
+    for i in 0..150i64 {
+        let got = find_post(&mut *store, "x", &format!("{}", 500 + i));
+        assert_eq!(got.text, Some(format!("text {i}")), "post {i}");
+        assert_eq!(got.created_at, Some(Timestamp(T0 + i)), "post {i}");
+        assert_eq!(
+            got.hashtags,
+            [format!("old{i}"), format!("new{i}")],
+            "post {i}"
+        );
+    }
+    assert_eq!(ok(store.stats()).posts, 150);
 }
 
 fn attachments_gain_their_digest(env: &mut Env) {
