@@ -100,6 +100,8 @@ pub fn ingest(
     )?;
     let seconds = started.elapsed().as_secs_f64();
     let stats = store.stats()?;
+    // Closing checkpoints the write-ahead log into the file, so that the size below is the database's.
+    drop(store);
     anyhow::ensure!(
         stats.posts as usize == posts,
         "stored {} posts, generated {posts}",

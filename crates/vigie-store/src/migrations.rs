@@ -9,11 +9,18 @@ pub(crate) struct Migration {
 }
 
 /// Every migration, oldest first. Never edit a released one: add the next version.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
-    postgres: include_str!("../migrations/postgres/0001_init.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
+        postgres: include_str!("../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        sqlite: include_str!("../migrations/sqlite/0002_post_lists.sql"),
+        postgres: include_str!("../migrations/postgres/0002_post_lists.sql"),
+    },
+];
 
 /// The newest schema version this build knows.
 pub(crate) fn latest() -> i64 {

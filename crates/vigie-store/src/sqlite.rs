@@ -593,10 +593,10 @@ fn write_batch(
 }
 
 /// How many rows one multi-row `INSERT` carries. Fewer statements per row is what loads SQLite fastest,
-/// and 64 rows of at most 9 columns stays far below SQLite's limit on bound parameters.
+/// and 64 rows of at most 14 columns stays far below SQLite's limit on bound parameters.
 const ROWS_PER_INSERT: usize = 64;
 
-/// Child rows of posts, collected for a whole batch and inserted many rows per statement.
+/// Child rows of posts (attachments), collected for a whole batch and inserted many rows per statement.
 struct ChildRows<'b, const N: usize> {
     /// `table (columns)`.
     target: &'static str,
@@ -630,84 +630,9 @@ impl<'b, const N: usize> ChildRows<'b, N> {
     }
 }
 
-/// The child tables of one kind of post (new in this batch, or seen before).
-struct Children<'b> {
-    refs: ChildRows<'b, 5>,
-    tags: ChildRows<'b, 3>,
-    urls: ChildRows<'b, 3>,
-    mentions: ChildRows<'b, 3>,
-    media: ChildRows<'b, 9>,
-}
-
-impl<'b> Children<'b> {
-    fn new(fresh: bool) -> Self {
-        let skip = if fresh { "" } else { "ON CONFLICT DO NOTHING" };
-        let media = if fresh {
-            ""
-        } else {
-            "ON CONFLICT (post_id, position) DO UPDATE SET sha256 = COALESCE(post_media.sha256, excluded.sha256)"
-        };
-        Children {
-            refs: ChildRows::new(
-                "post_refs (post_id, position, kind, target_post_id, target_account)",
-                skip,
-            ),
-            tags: ChildRows::new("post_hashtags (post_id, position, tag)", skip),
-            urls: ChildRows::new("post_urls (post_id, position, url)", skip),
-            mentions: ChildRows::new("post_mentions (post_id, position, handle)", skip),
-            media: ChildRows::new(
-                "post_media (post_id, position, kind, media_key, url, source_path, width, height, sha256)",
-                media,
-            ),
-        }
-    }
-
-    fn add(
-        &mut self,
-        id: &'b i64,
-        p: &'b vigie_model::Post,
-        kinds: &'b [&'static str],
-        positions: &'b [i64],
-    ) {
-        let ref_kinds = &kinds[..p.references.len()];
-        for ((r, pos), kind) in p.references.iter().zip(positions).zip(ref_kinds) {
-            self.refs
-                .rows
-                .push([id, pos, kind, &r.target_post_id, &r.target_account]);
-        }
-        for (t, pos) in p.hashtags.iter().zip(positions) {
-            self.tags.rows.push([id, pos, t]);
-        }
-        for (u, pos) in p.urls.iter().zip(positions) {
-            self.urls.rows.push([id, pos, u]);
-        }
-        for (m, pos) in p.mentions.iter().zip(positions) {
-            self.mentions.rows.push([id, pos, m]);
-        }
-        let media_kinds = &kinds[p.references.len()..];
-        for ((a, pos), kind) in p.attachments.iter().zip(positions).zip(media_kinds) {
-            self.media.rows.push([
-                id,
-                pos,
-                kind,
-                &a.media_key,
-                &a.url,
-                &a.source_path,
-                &a.width,
-                &a.height,
-                &a.sha256,
-            ]);
-        }
-    }
-
-    fn write(&self, tx: &Connection) -> rusqlite::Result<()> {
-        self.refs.write(tx)?;
-        self.tags.write(tx)?;
-        self.urls.write(tx)?;
-        self.mentions.write(tx)?;
-        self.media.write(tx)
-    }
-}
+/// Where attachment rows go.
+const POST_MEDIA: &str =
+    "post_media (post_id, position, kind, media_key, url, source_path, width, height, sha256)";
 
 /// One post row about to be inserted, with the values computed for it.
 struct PostRow<'b> {
@@ -721,6 +646,47 @@ struct PostRow<'b> {
     created: Option<i64>,
     file: Option<&'b str>,
     position: Option<String>,
+    /// References, hashtags, URLs and mentions as JSON arrays (see [`post_lists`]).
+    lists: [Option<String>; 4],
+}
+
+/// A post's references, hashtags, URLs and mentions as the JSON arrays stored in its row (`None` for an empty
+/// list). A reference is `[kind, target post id, target account id]`.
+fn post_lists(p: &vigie_model::Post) -> [Option<String>; 4] {
+    fn json<T: serde::Serialize>(items: &[T]) -> Option<String> {
+        // Strings and options of strings always serialize.
+        (!items.is_empty()).then(|| serde_json::to_string(items).unwrap_or_default())
+    }
+    let refs: Vec<(&str, &Option<String>, &Option<String>)> = p
+        .references
+        .iter()
+        .map(|r| (r.kind.as_str(), &r.target_post_id, &r.target_account))
+        .collect();
+    [
+        json(&refs),
+        json(&p.hashtags),
+        json(&p.urls),
+        json(&p.mentions),
+    ]
+}
+
+fn bad_json(e: serde_json::Error) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+}
+
+/// A stored list extended by a later sighting: items are kept by position, so the new list adds only what lies
+/// past the end of the stored one. `None` when it adds nothing.
+fn extend_list(stored: Option<&str>, new: Option<&str>) -> rusqlite::Result<Option<String>> {
+    let Some(new) = new else { return Ok(None) };
+    let parse = |s: &str| serde_json::from_str::<Vec<serde_json::Value>>(s).map_err(bad_json);
+    let mut items = stored.map(parse).transpose()?.unwrap_or_default();
+    let extra = parse(new)?;
+    if extra.len() <= items.len() {
+        return Ok(None);
+    }
+    let have = items.len();
+    items.extend(extra.into_iter().skip(have));
+    serde_json::to_string(&items).map(Some).map_err(bad_json)
 }
 
 /// Inserts a chunk of post rows in one statement and records, for each, its id and whether it is new. A row
@@ -737,8 +703,9 @@ fn insert_posts(
     }
     let sql = format!(
         "INSERT INTO posts (id, platform, platform_id, account_id, text, lang, created_at, source_file, \
-         source_position, first_import) VALUES {} ON CONFLICT (platform, platform_id) DO NOTHING",
-        vec!["(?,?,?,?,?,?,?,?,?,?)"; rows.len()].join(",")
+         source_position, first_import, refs, hashtags, urls, mentions) VALUES {} \
+         ON CONFLICT (platform, platform_id) DO NOTHING",
+        vec!["(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"; rows.len()].join(",")
     );
     let mut insert = tx.prepare_cached(&sql)?;
     let values = rows.iter().flat_map(|r| {
@@ -754,6 +721,10 @@ fn insert_posts(
             &r.file,
             &r.position,
             &import_id,
+            &r.lists[0],
+            &r.lists[1],
+            &r.lists[2],
+            &r.lists[3],
         ]
     });
     let inserted = insert.execute(rusqlite::params_from_iter(values))?;
@@ -761,19 +732,34 @@ fn insert_posts(
         written.extend(rows.iter().map(|r| (r.index, r.id, true)));
         return Ok(());
     }
-    let mut lookup =
-        tx.prepare_cached("SELECT id FROM posts WHERE platform = ?1 AND platform_id = ?2")?;
+    let mut lookup = tx.prepare_cached(
+        "SELECT id, refs, hashtags, urls, mentions FROM posts WHERE platform = ?1 AND platform_id = ?2",
+    )?;
     let mut fill = tx.prepare_cached(
         "UPDATE posts SET account_id = COALESCE(account_id, ?2), text = COALESCE(text, ?3), lang = COALESCE(lang, ?4), \
-         created_at = COALESCE(created_at, ?5) WHERE id = ?1",
+         created_at = COALESCE(created_at, ?5), refs = COALESCE(?6, refs), hashtags = COALESCE(?7, hashtags), \
+         urls = COALESCE(?8, urls), mentions = COALESCE(?9, mentions) WHERE id = ?1",
     )?;
     for r in rows {
         let p = r.post;
-        let id: i64 = lookup.query_row(params![r.platform, p.platform_id], |row| row.get(0))?;
+        let (id, stored): (i64, [Option<String>; 4]) =
+            lookup.query_row(params![r.platform, p.platform_id], |row| {
+                Ok((
+                    row.get(0)?,
+                    [row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?],
+                ))
+            })?;
         if id == r.id {
             written.push((r.index, id, true));
         } else {
-            fill.execute(params![id, r.author, p.text, p.lang, r.created])?;
+            let mut longer: [Option<String>; 4] = Default::default();
+            for ((l, old), new) in longer.iter_mut().zip(&stored).zip(&r.lists) {
+                *l = extend_list(old.as_deref(), new.as_deref())?;
+            }
+            let [refs, tags, urls, mentions] = longer;
+            fill.execute(params![
+                id, r.author, p.text, p.lang, r.created, refs, tags, urls, mentions
+            ])?;
             written.push((r.index, id, false));
         }
     }
@@ -823,6 +809,7 @@ fn write_posts(
             created: ts(p.created_at),
             file: p.source.as_ref().map(|s| s.file.as_str()),
             position: p.source.as_ref().map(|s| s.position.to_string()),
+            lists: post_lists(p),
         });
         next_id += 1;
         if pending.len() == ROWS_PER_INSERT {
@@ -831,32 +818,42 @@ fn write_posts(
         }
     }
     insert_posts(tx, import_id, &pending, &mut written)?;
-    // Pass 2: child rows, many per statement.
-    let longest = batch.posts.iter().map(|p| {
-        p.references
-            .len()
-            .max(p.hashtags.len())
-            .max(p.urls.len())
-            .max(p.mentions.len())
-            .max(p.attachments.len())
-    });
-    let positions: Vec<i64> = (0..longest.max().unwrap_or(0) as i64).collect();
+    // Pass 2: attachment rows, many per statement. A post inserted in this batch cannot have any yet; one
+    // seen before keeps those it has, and gains the digest of any that lacked one.
+    let longest = batch.posts.iter().map(|p| p.attachments.len()).max();
+    let positions: Vec<i64> = (0..longest.unwrap_or(0) as i64).collect();
     let kinds: Vec<Vec<&'static str>> = written
         .iter()
         .map(|&(index, _, _)| {
             let p = &batch.posts[index];
-            p.references
-                .iter()
-                .map(|r| r.kind.as_str())
-                .chain(p.attachments.iter().map(|a| a.kind.as_str()))
-                .collect()
+            p.attachments.iter().map(|a| a.kind.as_str()).collect()
         })
         .collect();
-    let mut fresh = Children::new(true);
-    let mut seen = Children::new(false);
+    let mut fresh = ChildRows::<9>::new(POST_MEDIA, "");
+    let mut seen = ChildRows::<9>::new(
+        POST_MEDIA,
+        "ON CONFLICT (post_id, position) DO UPDATE SET sha256 = COALESCE(post_media.sha256, excluded.sha256)",
+    );
     for ((index, id, is_new), kinds) in written.iter().zip(&kinds) {
-        let target = if *is_new { &mut fresh } else { &mut seen };
-        target.add(id, &batch.posts[*index], kinds, &positions);
+        let rows = if *is_new {
+            &mut fresh.rows
+        } else {
+            &mut seen.rows
+        };
+        let p = &batch.posts[*index];
+        for ((a, pos), kind) in p.attachments.iter().zip(&positions).zip(kinds) {
+            rows.push([
+                id,
+                pos,
+                kind,
+                &a.media_key,
+                &a.url,
+                &a.source_path,
+                &a.width,
+                &a.height,
+                &a.sha256,
+            ]);
+        }
     }
     fresh.write(tx)?;
     seen.write(tx)
@@ -1227,7 +1224,11 @@ impl Store for SqliteStore {
     fn snapshot(&mut self) -> Result<Snapshot, StoreError> {
         self.flush_pending()?;
         let mut snapshot = Snapshot::default();
-        for (table, sql) in SNAPSHOT_SQL {
+        for (table, shared) in SNAPSHOT_SQL {
+            let sql = LIST_SNAPSHOT_SQL
+                .iter()
+                .find(|(t, _)| t == table)
+                .map_or(*shared, |(_, own)| *own);
             let mut stmt = self.conn.prepare(sql).map_err(self.err())?;
             let rows = stmt
                 .query_map([], |r| r.get::<_, String>(0))
@@ -1245,28 +1246,52 @@ impl Store for SqliteStore {
     }
 }
 
+/// The snapshot renderings of the lists that SQLite keeps in the post row: the same rows as the child tables
+/// of PostgreSQL (see [`SNAPSHOT_SQL`]).
+const LIST_SNAPSHOT_SQL: &[(&str, &str)] = &[
+    (
+        "post_refs",
+        "SELECT p.platform || '|' || p.platform_id || '|' || CAST(j.key AS TEXT) || '|' || (j.value ->> 0) || '|' \
+         || COALESCE(j.value ->> 1,'~') || '|' || COALESCE(j.value ->> 2,'~') FROM posts p, json_each(p.refs) j",
+    ),
+    (
+        "post_hashtags",
+        "SELECT p.platform || '|' || p.platform_id || '|' || CAST(j.key AS TEXT) || '|' || j.value \
+         FROM posts p, json_each(p.hashtags) j",
+    ),
+    (
+        "post_urls",
+        "SELECT p.platform || '|' || p.platform_id || '|' || CAST(j.key AS TEXT) || '|' || j.value \
+         FROM posts p, json_each(p.urls) j",
+    ),
+    (
+        "post_mentions",
+        "SELECT p.platform || '|' || p.platform_id || '|' || CAST(j.key AS TEXT) || '|' || j.value \
+         FROM posts p, json_each(p.mentions) j",
+    ),
+];
+
 fn fill_children(c: &Connection, id: i64, post: &mut Post) -> rusqlite::Result<()> {
-    let mut refs = c.prepare_cached(
-        "SELECT kind, target_post_id, target_account FROM post_refs WHERE post_id = ?1 ORDER BY position",
-    )?;
-    post.references = refs
-        .query_map([id], |r| {
-            Ok(PostRef {
-                kind: parse_ref_kind(&r.get::<_, String>(0)?),
-                target_post_id: r.get(1)?,
-                target_account: r.get(2)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let strings = |sql: &str| -> rusqlite::Result<Vec<String>> {
-        let mut stmt = c.prepare_cached(sql)?;
-        let rows = stmt.query_map([id], |r| r.get(0))?;
-        rows.collect()
-    };
-    post.hashtags = strings("SELECT tag FROM post_hashtags WHERE post_id = ?1 ORDER BY position")?;
-    post.urls = strings("SELECT url FROM post_urls WHERE post_id = ?1 ORDER BY position")?;
-    post.mentions =
-        strings("SELECT handle FROM post_mentions WHERE post_id = ?1 ORDER BY position")?;
+    let mut lists =
+        c.prepare_cached("SELECT refs, hashtags, urls, mentions FROM posts WHERE id = ?1")?;
+    let [refs, tags, urls, mentions]: [Option<String>; 4] =
+        lists.query_row([id], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?]))?;
+    fn decode<T: serde::de::DeserializeOwned>(json: Option<String>) -> rusqlite::Result<Vec<T>> {
+        json.map_or(Ok(Vec::new()), |j| {
+            serde_json::from_str(&j).map_err(bad_json)
+        })
+    }
+    post.references = decode::<(String, Option<String>, Option<String>)>(refs)?
+        .into_iter()
+        .map(|(kind, target_post_id, target_account)| PostRef {
+            kind: parse_ref_kind(&kind),
+            target_post_id,
+            target_account,
+        })
+        .collect();
+    post.hashtags = decode(tags)?;
+    post.urls = decode(urls)?;
+    post.mentions = decode(mentions)?;
     let mut media = c.prepare_cached(
         "SELECT kind, media_key, url, source_path, width, height, sha256 FROM post_media WHERE post_id = ?1 ORDER BY position",
     )?;
@@ -1299,16 +1324,78 @@ mod tests {
         store
             .conn
             .execute(
-                "INSERT INTO post_hashtags (post_id, position, tag) VALUES (42, 0, 'orphan')",
+                "INSERT INTO post_media (post_id, position, kind) VALUES (42, 0, 'photo')",
                 [],
             )
             .unwrap_or_else(|e| panic!("{e}"));
         let problems = store.check().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(
-            problems[0].contains("post_hashtags") && problems[0].contains("posts"),
+            problems[0].contains("post_media") && problems[0].contains("posts"),
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn version_2_moves_child_rows_into_the_post_row_in_order() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("v1.db");
+        {
+            let c = Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
+            c.execute_batch(MIGRATIONS[0].sqlite)
+                .unwrap_or_else(|e| panic!("{e}"));
+            c.execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);
+                 INSERT INTO schema_migrations VALUES (1, 0);
+                 INSERT INTO posts (id, platform, platform_id, text) VALUES (1, 'x', '10', 'a'), (2, 'x', '11', 'b');
+                 INSERT INTO post_hashtags VALUES (1, 1, 'second'), (1, 0, 'first');
+                 INSERT INTO post_urls VALUES (1, 0, 'https://example.org/\"q');
+                 INSERT INTO post_mentions VALUES (2, 0, 'someone');
+                 INSERT INTO post_refs VALUES (1, 0, 'quoted', '9', NULL), (1, 1, 'replied_to', NULL, '7');",
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let blobs = Blobs::open(&dir.path().join("media")).unwrap_or_else(|e| panic!("{e}"));
+        let mut store = SqliteStore::open(&path, blobs).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(store.schema_version().ok(), Some(2));
+        let posts = store
+            .posts(&PostQuery {
+                limit: 10,
+                ..PostQuery::default()
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        let by_id = |id: &str| -> &Post {
+            &posts
+                .iter()
+                .find(|v| v.post.platform_id == id)
+                .unwrap_or_else(|| panic!("post {id} missing"))
+                .post
+        };
+        let first = by_id("10");
+        assert_eq!(first.hashtags, ["first", "second"]);
+        assert_eq!(first.urls, ["https://example.org/\"q"]);
+        assert!(first.mentions.is_empty());
+        assert_eq!(first.references.len(), 2);
+        assert_eq!(first.references[0].target_post_id.as_deref(), Some("9"));
+        assert_eq!(first.references[1].target_account.as_deref(), Some("7"));
+        assert_eq!(by_id("11").mentions, ["someone"]);
+        assert!(by_id("11").hashtags.is_empty());
+        // Empty lists are NULL, not "[]", and the child tables are gone.
+        let empty: i64 = store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM posts WHERE hashtags = '[]' OR urls IS NOT NULL AND id = 2",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(empty, 0);
+        let left: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name LIKE 'post\\_%' ESCAPE '\\' AND name <> 'post_media' AND name NOT LIKE 'post_media%'", [], |r| r.get(0))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(left, 0);
+        assert_eq!(store.check().ok(), Some(Vec::new()));
     }
 
     #[test]
