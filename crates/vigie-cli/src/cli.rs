@@ -58,6 +58,29 @@ pub enum Command {
         #[arg(long)]
         max_media_bytes: Option<u64>,
     },
+    /// MD5, SHA-256 and PDQ (images) of files and folders, on every core. One line per file, in order;
+    /// a file that cannot be read or decoded is named on stderr with the reason, and the exit status is 3.
+    /// Files that are not images (videos, documents) get MD5 and SHA-256 only.
+    Hash {
+        /// Files or folders (walked in name order).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output layout.
+        #[arg(long, value_enum, default_value_t = crate::hash::HashOutput::Csv)]
+        output: crate::hash::HashOutput,
+        /// Also print the eight dihedral hashes (rotations and mirror images), in the reference's order.
+        #[arg(long)]
+        dihedral: bool,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// The most pixels an image may have (width times height, checked before decoding).
+        #[arg(long)]
+        max_pixels: Option<u64>,
+        /// The largest file read, in bytes.
+        #[arg(long)]
+        max_media_bytes: Option<u64>,
+    },
     /// Totals of the store: accounts, posts, media, per platform and language.
     Stats {
         /// Also print a SHA-256 digest of the whole content (row ids and the import log left out): two stores
@@ -138,6 +161,22 @@ pub enum BenchCommand {
         /// Work folder (default: a temporary folder, removed afterwards).
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+    /// Generate JPEG images (1024x768 by default), then time, on one thread, PDQ from decoded pixels and
+    /// decoding plus PDQ; writes every hash to `DIR/pdq-ours.csv` for comparison with the reference.
+    Pdq {
+        /// Images to generate.
+        #[arg(long, default_value_t = 200)]
+        images: usize,
+        /// Width of each image.
+        #[arg(long, default_value_t = 1024)]
+        width: u32,
+        /// Height of each image.
+        #[arg(long, default_value_t = 768)]
+        height: u32,
+        /// Work folder: the images go in `DIR/pdq-images` (kept, and reused when already there).
+        #[arg(long)]
+        dir: PathBuf,
     },
 }
 
@@ -286,6 +325,32 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             output::sample(fmt, &out, &summary)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Hash {
+            paths,
+            output,
+            dihedral,
+            threads,
+            max_pixels,
+            max_media_bytes,
+        } => {
+            let mut limits = vigie_media::MediaLimits::default();
+            if let Some(n) = max_media_bytes.or(r.file.limits.max_media_bytes) {
+                limits.max_file_bytes = n;
+            }
+            if let Some(n) = max_pixels.or(r.file.limits.max_pixels) {
+                limits.max_pixels = n;
+            }
+            let threads = threads.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+            });
+            let opts = crate::hash::HashOptions {
+                output,
+                dihedral,
+                threads,
+                limits,
+            };
+            crate::hash::run(&paths, &opts)
+        }
         Command::Bench {
             which:
                 BenchCommand::Ingest {
@@ -295,6 +360,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 },
         } => {
             crate::bench::ingest(fmt, posts, accounts, dir)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            which:
+                BenchCommand::Pdq {
+                    images,
+                    width,
+                    height,
+                    dir,
+                },
+        } => {
+            crate::bench::pdq(fmt, images, width, height, &dir)?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -28,6 +28,8 @@ pub struct Limits {
     pub max_record_bytes: Option<usize>,
     /// The largest media file, bytes. Default 256 MiB.
     pub max_media_bytes: Option<u64>,
+    /// The most pixels an image may have to be decoded. Default 64 Mi.
+    pub max_pixels: Option<u64>,
 }
 
 /// Loads the file named by `--config`, else `./vigie.toml` if present, else the defaults.

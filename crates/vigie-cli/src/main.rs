@@ -5,6 +5,7 @@
 mod bench;
 mod cli;
 mod config;
+mod hash;
 mod output;
 
 use std::process::ExitCode;

@@ -377,3 +377,128 @@ fn ingest_benchmark_runs_and_checks_its_counts() {
     );
     assert!(out["peak_rss_mib"].as_f64().unwrap_or(0.0) > 0.0, "{out}");
 }
+
+/// A PNG file holding only its signature and header: enough for a decoder to read the size it claims.
+fn png_header_only(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend(width.to_be_bytes());
+    ihdr.extend(height.to_be_bytes());
+    ihdr.extend([8, 2, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(13u32.to_be_bytes());
+    png.extend(&ihdr);
+    png.extend(crc32(&ihdr).to_be_bytes());
+    png
+}
+
+#[test]
+fn hash_reports_each_bad_file_and_hashes_the_rest() {
+    let d = Dir::new();
+    std::fs::create_dir(d.join("media")).unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, bytes: &[u8]| {
+        std::fs::write(d.join("media").join(name), bytes).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let rgb = vigie_sample::draw_image(7, 320, 240);
+    let jpeg = vigie_sample::encode_jpeg(&rgb, 320, 240, 90).unwrap_or_else(|e| panic!("{e}"));
+    write(
+        "a-good.png",
+        &vigie_sample::encode_png(&rgb, 320, 240).unwrap_or_else(|e| panic!("{e}")),
+    );
+    write("b-good.jpg", &jpeg);
+    write("c-corrupt.jpg", &jpeg[..jpeg.len() / 2]);
+    write("d-bomb.png", &png_header_only(200_000, 200_000));
+    let one = vigie_sample::encode_png(&[10, 20, 30], 1, 1).unwrap_or_else(|e| panic!("{e}"));
+    write("e-one-pixel.png", &one);
+    write("f-notes.txt", b"not an image");
+
+    let out = d.run(&["hash", "--output", "jsonl", "media"]);
+    assert_eq!(out.status.code(), Some(3), "{}", show(&out));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let names: Vec<&str> = lines
+        .iter()
+        .map(|l| {
+            l["path"]
+                .as_str()
+                .unwrap_or_default()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "a-good.png",
+            "b-good.jpg",
+            "c-corrupt.jpg",
+            "d-bomb.png",
+            "e-one-pixel.png",
+            "f-notes.txt"
+        ]
+    );
+    // The two good images: the same picture, so PDQ hashes a few bits apart despite JPEG's losses.
+    let pdq = |i: usize| vigie_pdq::Hash256::from_hex(lines[i]["pdq"].as_str().unwrap_or_default());
+    let (png_hash, jpeg_hash) = match (pdq(0), pdq(1)) {
+        (Ok(a), Ok(b)) => (a, b),
+        other => panic!("good images lack a PDQ hash: {other:?}\n{}", show(&out)),
+    };
+    assert!(
+        png_hash.distance(&jpeg_hash) <= 16,
+        "distance {}",
+        png_hash.distance(&jpeg_hash)
+    );
+    assert!(lines[0]["quality"].as_u64().is_some(), "{}", lines[0]);
+    // Every file gets its exact digests; the bad ones an error and no PDQ.
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(line["sha256"].as_str().map(str::len), Some(64), "{line}");
+        assert_eq!(line["md5"].as_str().map(str::len), Some(32), "{line}");
+        assert_eq!(line.get("pdq").is_some(), i < 2, "{line}");
+        assert_eq!(line.get("error").is_some(), (2..5).contains(&i), "{line}");
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    let reported: Vec<&str> = err.lines().filter(|l| l.starts_with("vigie: ")).collect();
+    assert_eq!(reported.len(), 3, "{err}");
+    assert!(
+        reported[0].contains("c-corrupt.jpg") && reported[0].contains("truncated"),
+        "{err}"
+    );
+    assert!(
+        reported[1].contains("d-bomb.png") && reported[1].contains("200000x200000"),
+        "{err}"
+    );
+    assert!(
+        reported[2].contains("e-one-pixel.png") && reported[2].contains("1x1"),
+        "{err}"
+    );
+
+    // CSV: a header, then one row per file; a folder of good images exits 0.
+    std::fs::create_dir(d.join("good")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(d.join("good/x.jpg"), &jpeg).unwrap_or_else(|e| panic!("{e}"));
+    let out = d.run(&["hash", "--dihedral", "good"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows[0], "path,pdq,quality,md5,sha256,dihedral");
+    assert_eq!(rows.len(), 2);
+    let fields: Vec<&str> = rows[1].split(',').collect();
+    assert_eq!(fields[1], jpeg_hash.to_hex());
+    assert_eq!(fields[5].split(' ').count(), 8);
+    assert!(fields[5].starts_with(fields[1]));
+}

@@ -154,6 +154,8 @@ struct Importer<'a> {
     quoted: &'a mut Vec<QuarantinedRecord>,
     store_time: &'a mut Duration,
     import_id: i64,
+    /// Scratch buffers for PDQ, kept from one image to the next.
+    hasher: vigie_pdq::Hasher,
     batch: Batch,
     counts: ImportCounts,
     unreported: u64,
@@ -176,6 +178,7 @@ fn scan_input(
         quoted,
         store_time,
         import_id,
+        hasher: vigie_pdq::Hasher::new(),
         batch: Batch::default(),
         counts: ImportCounts::default(),
         unreported: 0,
@@ -307,6 +310,7 @@ impl Importer<'_> {
             att.width = facts.info.width;
             att.height = facts.info.height;
         }
+        let (pdq, pdq_quality) = self.perceptual_hash(&path, shown);
         Some(Media {
             sha256: facts.digests.sha256,
             md5: facts.digests.md5,
@@ -314,7 +318,34 @@ impl Importer<'_> {
             byte_size: facts.byte_size,
             width: facts.info.width,
             height: facts.info.height,
+            pdq,
+            pdq_quality,
         })
+    }
+
+    /// The PDQ hash of an image file and its quality; none for other files. An image that cannot be decoded
+    /// or is too small keeps its media record (its bytes and exact digests are still evidence) without a
+    /// perceptual hash, and the reason is logged.
+    fn perceptual_hash(
+        &mut self,
+        path: &std::path::Path,
+        shown: &str,
+    ) -> (Option<String>, Option<u8>) {
+        let bytes = match vigie_media::read_capped(path, &self.config.media) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!("{shown}: no perceptual hash: {e}");
+                return (None, None);
+            }
+        };
+        match crate::hashing::image_hash(&bytes, &self.config.media, &mut self.hasher) {
+            None => (None, None),
+            Some(Ok(h)) => (Some(h.pdq), Some(h.quality)),
+            Some(Err(e)) => {
+                tracing::warn!("{shown}: no perceptual hash: {e}");
+                (None, None)
+            }
+        }
     }
 
     fn flush(&mut self) -> Result<(), StoreError> {

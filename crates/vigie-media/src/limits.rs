@@ -9,12 +9,16 @@ use std::path::{Path, PathBuf};
 pub struct MediaLimits {
     /// The largest file read, in bytes. Default 256 MiB.
     pub max_file_bytes: u64,
+    /// The most pixels an image may have to be decoded (width times height, from its header, checked before
+    /// any pixel memory is allocated). Default 64 Mi pixels: 192 MiB of RGB.
+    pub max_pixels: u64,
 }
 
 impl Default for MediaLimits {
     fn default() -> Self {
         MediaLimits {
             max_file_bytes: 256 * 1024 * 1024,
+            max_pixels: 64 * 1024 * 1024,
         }
     }
 }
@@ -91,7 +95,10 @@ mod tests {
         let empty = dir.join("empty.bin");
         std::fs::write(&big, vec![7u8; 100]).ok();
         std::fs::write(&empty, b"").ok();
-        let limits = MediaLimits { max_file_bytes: 99 };
+        let limits = MediaLimits {
+            max_file_bytes: 99,
+            ..MediaLimits::default()
+        };
         assert!(matches!(
             read_capped(&big, &limits),
             Err(MediaError::TooLarge { .. })

@@ -108,6 +108,7 @@ mod tests {
         assert_eq!(copy, bytes);
         let small = MediaLimits {
             max_file_bytes: 1000,
+            ..MediaLimits::default()
         };
         assert!(matches!(
             copy_and_describe(&path, &small, &mut Vec::new()),

@@ -20,6 +20,11 @@ pub struct Media {
     pub width: Option<u32>,
     /// Height in pixels.
     pub height: Option<u32>,
+    /// PDQ perceptual hash of an image (64 hex digits), when it could be decoded and is at least 5 pixels
+    /// a side.
+    pub pdq: Option<String>,
+    /// The PDQ quality, 0..=100: hashes under 50 are not used for matching.
+    pub pdq_quality: Option<u8>,
 }
 
 /// What kind of medium an attachment is.

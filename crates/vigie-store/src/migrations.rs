@@ -20,6 +20,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_post_lists.sql"),
         postgres: include_str!("../migrations/postgres/0002_post_lists.sql"),
     },
+    Migration {
+        version: 3,
+        sqlite: include_str!("../migrations/sqlite/0003_media_pdq.sql"),
+        postgres: include_str!("../migrations/postgres/0003_media_pdq.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -322,7 +322,24 @@ fn write_media(tx: &mut Transaction<'_>, import_id: i64, batch: &Batch) -> Resul
     if batch.media.is_empty() {
         return Ok(());
     }
-    let media: Vec<&vigie_model::Media> = batch.media.iter().map(|m| &m.media).collect();
+    // One row per digest: `ON CONFLICT DO UPDATE` may not touch a row twice in one statement. The first
+    // sighting gives the row; a later one in the batch may only add the perceptual hash it lacked.
+    let mut media: Vec<vigie_model::Media> = Vec::with_capacity(batch.media.len());
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(batch.media.len());
+    for m in &batch.media {
+        match seen.get(m.media.sha256.as_str()) {
+            Some(&i) => {
+                if media[i].pdq.is_none() && m.media.pdq.is_some() {
+                    media[i].pdq = m.media.pdq.clone();
+                    media[i].pdq_quality = m.media.pdq_quality;
+                }
+            }
+            None => {
+                seen.insert(m.media.sha256.as_str(), media.len());
+                media.push(m.media.clone());
+            }
+        }
+    }
     let sha: Vec<&str> = media.iter().map(|m| m.sha256.as_str()).collect();
     let md5: Vec<&str> = media.iter().map(|m| m.md5.as_str()).collect();
     let mime: Vec<&str> = media.iter().map(|m| m.mime.as_str()).collect();
@@ -332,13 +349,16 @@ fn write_media(tx: &mut Transaction<'_>, import_id: i64, batch: &Batch) -> Resul
         .collect::<Result<Vec<i64>, _>>()?;
     let widths: Vec<Option<i64>> = media.iter().map(|m| m.width.map(i64::from)).collect();
     let heights: Vec<Option<i64>> = media.iter().map(|m| m.height.map(i64::from)).collect();
+    let pdq: Vec<Option<&str>> = media.iter().map(|m| m.pdq.as_deref()).collect();
+    let quality: Vec<Option<i32>> = media.iter().map(|m| m.pdq_quality.map(i32::from)).collect();
     tx.execute(
-        "INSERT INTO media (sha256, md5, mime, byte_size, width, height, first_import) \
-         SELECT t.sha256, t.md5, t.mime, t.byte_size, t.width, t.height, $7::int8 \
-         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[]) \
-         AS t(sha256, md5, mime, byte_size, width, height) \
-         ON CONFLICT (sha256) DO NOTHING",
-        &[&sha, &md5, &mime, &sizes, &widths, &heights, &import_id],
+        "INSERT INTO media (sha256, md5, mime, byte_size, width, height, first_import, pdq, pdq_quality) \
+         SELECT t.sha256, t.md5, t.mime, t.byte_size, t.width, t.height, $7::int8, t.pdq, t.pdq_quality \
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[], $8::text[], $9::int4[]) \
+         AS t(sha256, md5, mime, byte_size, width, height, pdq, pdq_quality) \
+         ON CONFLICT (sha256) DO UPDATE SET pdq = COALESCE(media.pdq, excluded.pdq), \
+         pdq_quality = COALESCE(media.pdq_quality, excluded.pdq_quality)",
+        &[&sha, &md5, &mime, &sizes, &widths, &heights, &import_id, &pdq, &quality],
     )?;
     let (source_sha, source_path): (Vec<&str>, Vec<&str>) = batch
         .media

@@ -552,8 +552,9 @@ fn write_batch(
     }
     {
         let mut media = tx.prepare_cached(
-            "INSERT INTO media (sha256, md5, mime, byte_size, width, height, first_import) VALUES (?1,?2,?3,?4,?5,?6,?7) \
-             ON CONFLICT (sha256) DO NOTHING",
+            "INSERT INTO media (sha256, md5, mime, byte_size, width, height, first_import, pdq, pdq_quality) \
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT (sha256) DO UPDATE SET \
+             pdq = COALESCE(media.pdq, excluded.pdq), pdq_quality = COALESCE(media.pdq_quality, excluded.pdq_quality)",
         )?;
         let mut source = tx.prepare_cached(
             "INSERT INTO media_sources (sha256, path) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
@@ -567,7 +568,9 @@ fn write_batch(
                 x.byte_size as i64,
                 x.width,
                 x.height,
-                import_id
+                import_id,
+                x.pdq,
+                x.pdq_quality
             ])?;
             if let Some(path) = &m.source_path {
                 source.execute(params![x.sha256, path])?;
@@ -1357,7 +1360,7 @@ mod tests {
         }
         let blobs = Blobs::open(&dir.path().join("media")).unwrap_or_else(|e| panic!("{e}"));
         let mut store = SqliteStore::open(&path, blobs).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(store.schema_version().ok(), Some(2));
+        assert_eq!(store.schema_version().ok(), Some(3));
         let posts = store
             .posts(&PostQuery {
                 limit: 10,

@@ -260,6 +260,9 @@ fn media(sha256: &str, size: u64, dims: Option<(u32, u32)>) -> Media {
         byte_size: size,
         width: dims.map(|d| d.0),
         height: dims.map(|d| d.1),
+        // A made-up hash for images, derived from the digest so that each medium has its own.
+        pdq: dims.map(|_| sha256.chars().rev().collect()),
+        pdq_quality: dims.map(|_| 87),
     }
 }
 
@@ -475,7 +478,7 @@ fn migrations_run_once(env: &mut Env) {
     let url = env.fresh_url();
     let mut store = env.open(&url);
     assert_eq!(store.backend(), env.backend);
-    assert_eq!(ok(store.schema_version()), 2);
+    assert_eq!(ok(store.schema_version()), 3);
     assert_eq!(
         ok(store.snapshot())
             .tables
@@ -490,7 +493,7 @@ fn migrations_run_once(env: &mut Env) {
 
     // Reopening a migrated store applies nothing and keeps the content.
     let mut again = env.open(&url);
-    assert_eq!(ok(again.schema_version()), 2);
+    assert_eq!(ok(again.schema_version()), 3);
     assert_eq!(ok(again.snapshot()), before);
     assert_eq!(ok(again.imports(10)).len(), 1);
     drop(again);
@@ -504,7 +507,7 @@ fn migrations_run_once(env: &mut Env) {
     match vigie_store::open(&url, Some(&media)) {
         Err(StoreError::TooNew {
             found: 99,
-            supported: 2,
+            supported: 3,
         }) => {}
         Err(e) => panic!("expected TooNew, got {e}"),
         Ok(_) => panic!("a schema newer than this build was accepted"),
@@ -579,7 +582,7 @@ fn concurrent_opens_migrate_once(env: &mut Env) {
             .collect()
     });
     for r in results {
-        assert_eq!(r, Ok(2));
+        assert_eq!(r, Ok(3));
     }
 }
 
@@ -1100,14 +1103,17 @@ fn media_and_loose_sources(env: &mut Env) {
     let mut store = env.fresh();
     let png: &[u8] = b"\x89PNG\r\n\x1a\n not really a picture";
     assert!(ok(store.blobs().put(SHA_A, png)));
+    // First stored without a perceptual hash (as an older version did, or a decode that failed).
+    let mut unhashed = media(SHA_A, png.len() as u64, Some((64, 48)));
+    (unhashed.pdq, unhashed.pdq_quality) = (None, None);
     let mut b = Batch::default();
     b.media.push(StoredMedia {
-        media: media(SHA_A, png.len() as u64, Some((64, 48))),
+        media: unhashed.clone(),
         source_path: Some("loose/a.png".into()),
     });
     // The same bytes found again under another name: one medium, two sources.
     b.media.push(StoredMedia {
-        media: media(SHA_A, png.len() as u64, Some((64, 48))),
+        media: unhashed,
         source_path: Some("loose/copy.png".into()),
     });
     import(&mut *store, &[b]);
@@ -1139,10 +1145,12 @@ fn media_and_loose_sources(env: &mut Env) {
     };
     assert_eq!(
         rows("media"),
+        // Seen again with its hash: the hash is filled in.
         [format!(
-            "{SHA_A}|{}|image/png|{}|64|48",
+            "{SHA_A}|{}|image/png|{}|64|48|{}|87",
             &SHA_A[..32],
-            png.len()
+            png.len(),
+            SHA_A.chars().rev().collect::<String>()
         )]
     );
     assert_eq!(

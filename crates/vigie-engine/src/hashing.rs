@@ -1,0 +1,141 @@
+//! The hashes of one file, as hash lists use them: MD5 and SHA-256 of the bytes, and PDQ of the pixels for
+//! images. Shared by `vigie hash` and by the scan, which stores them with each medium.
+
+use serde::Serialize;
+use std::path::Path;
+use vigie_media::{DecodeError, MediaError, MediaLimits};
+use vigie_pdq::{Hash256, Hasher, MIN_SIDE};
+
+/// The PDQ hash of an image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageHash {
+    /// The hash, 64 hex digits.
+    pub pdq: String,
+    /// Quality 0..=100; the reference does not match hashes under 50.
+    pub quality: u8,
+    /// Pixels per row.
+    pub width: usize,
+    /// Rows.
+    pub height: usize,
+    /// The hashes of the eight rotations and mirror images, in the reference's order (original, rotate 90,
+    /// 180, 270, flip X, flip Y, main diagonal, anti-diagonal), when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dihedral: Option<Vec<String>>,
+}
+
+/// Why an image has no PDQ hash.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImageHashError {
+    /// It could not be decoded.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// A side is shorter than PDQ can use: the reference gives such images the zero hash, which would
+    /// match other tiny images, not this one.
+    #[error(
+        "the image is {width}x{height}: PDQ needs at least {MIN_SIDE} pixels per side, so it has no usable hash"
+    )]
+    TooSmall {
+        /// Pixels per row.
+        width: usize,
+        /// Rows.
+        height: usize,
+    },
+}
+
+/// The hashes of one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileHashes {
+    /// MD5 of the bytes, hex.
+    pub md5: String,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+    /// Bytes.
+    pub byte_size: u64,
+    /// `None` for a file that is not an image (a video, a document); otherwise its PDQ hash or why it has
+    /// none.
+    pub image: Option<Result<ImageHash, ImageHashError>>,
+}
+
+/// Hashes bytes already read. `dihedral` adds the eight transformed hashes.
+pub fn hash_bytes(
+    bytes: &[u8],
+    limits: &MediaLimits,
+    hasher: &mut Hasher,
+    dihedral: bool,
+) -> FileHashes {
+    let digests = vigie_media::digests(bytes);
+    let image = vigie_media::is_decodable(bytes).then(|| pdq_of(bytes, limits, hasher, dihedral));
+    FileHashes {
+        md5: digests.md5,
+        sha256: digests.sha256,
+        byte_size: bytes.len() as u64,
+        image,
+    }
+}
+
+/// Reads a file (up to the size limit) and hashes it.
+pub fn hash_file(
+    path: &Path,
+    limits: &MediaLimits,
+    hasher: &mut Hasher,
+    dihedral: bool,
+) -> Result<FileHashes, MediaError> {
+    let bytes = vigie_media::read_capped(path, limits)?;
+    Ok(hash_bytes(&bytes, limits, hasher, dihedral))
+}
+
+/// The PDQ hash of bytes that may be an image: `None` when they are not one.
+pub(crate) fn image_hash(
+    bytes: &[u8],
+    limits: &MediaLimits,
+    hasher: &mut Hasher,
+) -> Option<Result<ImageHash, ImageHashError>> {
+    vigie_media::is_decodable(bytes).then(|| pdq_of(bytes, limits, hasher, false))
+}
+
+fn pdq_of(
+    bytes: &[u8],
+    limits: &MediaLimits,
+    hasher: &mut Hasher,
+    dihedral: bool,
+) -> Result<ImageHash, ImageHashError> {
+    let image = vigie_media::decode_rgb(bytes, limits)?;
+    let (width, height) = (image.width, image.height);
+    if width < MIN_SIDE || height < MIN_SIDE {
+        return Err(ImageHashError::TooSmall { width, height });
+    }
+    let failed = |e: vigie_pdq::Error| {
+        ImageHashError::Decode(DecodeError::Corrupt {
+            format: "image",
+            reason: e.to_string(),
+        })
+    };
+    if dihedral {
+        let all = hasher
+            .hash_rgb_dihedral(width, height, &image.pixels)
+            .map_err(failed)?;
+        // The plain hash is computed on its own: for a 64x64 image the reference skips the blur in its plain
+        // hash but not in its dihedral ones, so the first dihedral hash is not always the plain hash.
+        let one = hasher
+            .hash_rgb(width, height, &image.pixels)
+            .map_err(failed)?;
+        Ok(ImageHash {
+            pdq: one.hash.to_hex(),
+            quality: one.quality,
+            width,
+            height,
+            dihedral: Some(all.hashes.iter().map(Hash256::to_hex).collect()),
+        })
+    } else {
+        let one = hasher
+            .hash_rgb(width, height, &image.pixels)
+            .map_err(failed)?;
+        Ok(ImageHash {
+            pdq: one.hash.to_hex(),
+            quality: one.quality,
+            width,
+            height,
+            dihedral: None,
+        })
+    }
+}
