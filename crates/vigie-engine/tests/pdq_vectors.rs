@@ -1,5 +1,5 @@
 //! Files to hashes, end to end, against Meta's reference on the published vectors
-//! (`shared/testdata/pdq/expected.csv`): decoding (`vigie-media`) and hashing (`vigie-pdq`) together.
+//! (`testdata/pdq/expected.csv`, a copy of the team's `shared/testdata/pdq`): decoding (`vigie-media`) and hashing (`vigie-pdq`) together.
 //!
 //! The PNG rows hold the exact pixels the reference hashed. The JPEG rows were decoded by Pillow on
 //! libjpeg-turbo; our JPEG decoder is libjpeg-turbo's code, so they must be identical too, not merely within
@@ -10,10 +10,7 @@ use vigie_media::MediaLimits;
 use vigie_pdq::{Hash256, Hasher};
 
 fn testdata() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/testdata/pdq"
-    ))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/pdq"))
 }
 
 struct Row {

@@ -33,6 +33,43 @@ impl fmt::Display for Position {
 }
 
 impl Position {
+    /// The text form (the same as `Display`), built without the formatting machinery: the store writes
+    /// one for every post it reads.
+    pub fn text(&self) -> String {
+        fn number(out: &mut String, n: u64) {
+            let mut digits = [0u8; 20];
+            let mut at = digits.len();
+            let mut n = n;
+            loop {
+                at -= 1;
+                digits[at] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            out.extend(digits[at..].iter().map(|&d| char::from(d)));
+        }
+        match self {
+            Position::File => "file".to_owned(),
+            Position::JsonPath(p) => p.clone(),
+            Position::Line(n) => {
+                let mut out = String::with_capacity(25);
+                out.push_str("line ");
+                number(&mut out, *n);
+                out
+            }
+            Position::LinePath(n, p) => {
+                let mut out = String::with_capacity(27 + p.len());
+                out.push_str("line ");
+                number(&mut out, *n);
+                out.push_str(", ");
+                out.push_str(p);
+                out
+            }
+        }
+    }
+
     /// A stable text form, used as part of the quarantine's identity in the store.
     pub fn key(&self) -> String {
         match self {
@@ -86,5 +123,29 @@ impl QuarantinedRecord {
 impl fmt::Display for QuarantinedRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}: {}", self.file, self.position, self.reason)
+    }
+}
+
+#[cfg(test)]
+mod position_tests {
+    use super::Position;
+
+    #[test]
+    fn text_is_the_display_form() {
+        for p in [
+            Position::File,
+            Position::Line(0),
+            Position::Line(7),
+            Position::Line(u64::MAX),
+            Position::JsonPath("$.data[3]".into()),
+            Position::LinePath(1_234_567, "$.includes.tweets[12]".into()),
+            Position::LinePath(10, String::new()),
+        ] {
+            assert_eq!(p.text(), p.to_string());
+        }
+        assert_eq!(
+            Position::LinePath(42, "$.data[0]".into()).text(),
+            "line 42, $.data[0]"
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! Conformance with Meta's reference hasher on the published vectors (`shared/testdata/pdq/expected.csv`).
+//! Conformance with Meta's reference hasher on the published vectors (`testdata/pdq/expected.csv`, a copy of the team's `shared/testdata/pdq`).
 //!
 //! The PNG rows hold exactly the pixels the reference hashed, so hash, quality and all eight dihedral hashes
 //! must be identical. The JPEG rows depend on the JPEG decoder and are checked where decoding lives

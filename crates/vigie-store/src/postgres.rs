@@ -484,7 +484,7 @@ fn write_posts(
         .collect();
     let positions_text: Vec<Option<String>> = merged
         .iter()
-        .map(|m| m.first.source.as_ref().map(|s| s.position.to_string()))
+        .map(|m| m.first.source.as_ref().map(|s| s.position.text()))
         .collect();
     let rows = tx.query(
         "INSERT INTO posts (platform, platform_id, account_id, text, lang, created_at, source_file, source_position, \

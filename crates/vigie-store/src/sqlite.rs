@@ -811,7 +811,7 @@ fn write_posts(
             author,
             created: ts(p.created_at),
             file: p.source.as_ref().map(|s| s.file.as_str()),
-            position: p.source.as_ref().map(|s| s.position.to_string()),
+            position: p.source.as_ref().map(|s| s.position.text()),
             lists: post_lists(p),
         });
         next_id += 1;

@@ -1,4 +1,4 @@
-//! Shared by this crate's integration tests: the reference vectors in `shared/testdata/pdq` and a PNG reader.
+//! Shared by this crate's integration tests: the reference vectors in `testdata/pdq` (a copy of the team's `shared/testdata/pdq`) and a PNG reader.
 //!
 //! Other crates can reuse it for the JPEG rows (`check=decoder`) by including this file from their own tests,
 //! `#[path = "../../vigie-pdq/tests/support/mod.rs"] mod pdq_vectors;`, decoding each row's JPEG themselves and
@@ -9,12 +9,9 @@ use std::path::{Path, PathBuf};
 
 use vigie_pdq::{Hash256, Hasher};
 
-/// The folder of the reference vectors (`/work/shared/testdata/pdq` when this crate is `/work/main/crates/vigie-pdq`).
+/// The folder of the reference vectors: the repository's copy in `testdata/pdq`.
 pub fn testdata_dir() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/testdata/pdq"
-    ))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/pdq"))
 }
 
 /// How a row must be checked, from the `check` column.
