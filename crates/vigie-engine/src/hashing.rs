@@ -110,32 +110,24 @@ fn pdq_of(
             reason: e.to_string(),
         })
     };
-    if dihedral {
+    // The plain hash is computed on its own even with the dihedral ones: for a 64x64 image the reference skips
+    // the blur in its plain hash but not in its dihedral hashes, so the first dihedral hash is not always it.
+    let one = hasher
+        .hash_rgb(width, height, &image.pixels)
+        .map_err(failed)?;
+    let dihedral = if dihedral {
         let all = hasher
             .hash_rgb_dihedral(width, height, &image.pixels)
             .map_err(failed)?;
-        // The plain hash is computed on its own: for a 64x64 image the reference skips the blur in its plain
-        // hash but not in its dihedral ones, so the first dihedral hash is not always the plain hash.
-        let one = hasher
-            .hash_rgb(width, height, &image.pixels)
-            .map_err(failed)?;
-        Ok(ImageHash {
-            pdq: one.hash.to_hex(),
-            quality: one.quality,
-            width,
-            height,
-            dihedral: Some(all.hashes.iter().map(Hash256::to_hex).collect()),
-        })
+        Some(all.hashes.iter().map(Hash256::to_hex).collect())
     } else {
-        let one = hasher
-            .hash_rgb(width, height, &image.pixels)
-            .map_err(failed)?;
-        Ok(ImageHash {
-            pdq: one.hash.to_hex(),
-            quality: one.quality,
-            width,
-            height,
-            dihedral: None,
-        })
-    }
+        None
+    };
+    Ok(ImageHash {
+        pdq: one.hash.to_hex(),
+        quality: one.quality,
+        width,
+        height,
+        dihedral,
+    })
 }
