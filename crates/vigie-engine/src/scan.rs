@@ -310,7 +310,11 @@ impl Importer<'_> {
             att.width = facts.info.width;
             att.height = facts.info.height;
         }
-        let (pdq, pdq_quality) = self.perceptual_hash(&path, shown);
+        let (pdq, pdq_quality) = if facts.info.mime.starts_with("image/") {
+            self.perceptual_hash(&path, shown)
+        } else {
+            (None, None)
+        };
         Some(Media {
             sha256: facts.digests.sha256,
             md5: facts.digests.md5,
@@ -323,7 +327,8 @@ impl Importer<'_> {
         })
     }
 
-    /// The PDQ hash of an image file and its quality; none for other files. An image that cannot be decoded
+    /// The PDQ hash of an image file and its quality (the whole file is read again, so only images come
+    /// here; none for an image format PDQ does not decode). An image that cannot be decoded
     /// or is too small keeps its media record (its bytes and exact digests are still evidence) without a
     /// perceptual hash, and the reason is logged.
     fn perceptual_hash(

@@ -1104,15 +1104,16 @@ impl Store for SqliteStore {
         let run = |c: &Connection| -> rusqlite::Result<Vec<PostView>> {
             let mut stmt = c.prepare(
                 "SELECT p.id, p.platform, p.platform_id, a.platform_id, p.text, p.lang, p.created_at, p.source_file, \
-                 p.source_position, a.handle, a.display_name FROM posts p LEFT JOIN accounts a ON a.id = p.account_id \
+                 p.source_position, a.handle, a.display_name, p.refs, p.hashtags, p.urls, p.mentions \
+                 FROM posts p LEFT JOIN accounts a ON a.id = p.account_id \
                  WHERE (?1 IS NULL OR lower(a.handle) = ?1 OR lower(a.platform_id) = ?1) AND (?2 IS NULL OR p.platform = ?2) \
                  ORDER BY p.created_at DESC, p.id DESC LIMIT ?3",
             )?;
             let mut views = Vec::new();
-            let mut ids = Vec::new();
+            let mut ids: Vec<(i64, [Option<String>; 4])> = Vec::new();
             let mut rows = stmt.query(params![account, q.platform, q.limit as i64])?;
             while let Some(r) = rows.next()? {
-                ids.push(r.get::<_, i64>(0)?);
+                ids.push((r.get(0)?, [r.get(11)?, r.get(12)?, r.get(13)?, r.get(14)?]));
                 let mut post = Post::with_id(
                     Platform::new(&r.get::<_, String>(1)?),
                     r.get::<_, String>(2)?,
@@ -1136,8 +1137,8 @@ impl Store for SqliteStore {
                     display_name: r.get(10)?,
                 });
             }
-            for (id, view) in ids.iter().zip(views.iter_mut()) {
-                fill_children(c, *id, &mut view.post)?;
+            for ((id, lists), view) in ids.into_iter().zip(views.iter_mut()) {
+                fill_children(c, id, lists, &mut view.post)?;
             }
             Ok(views)
         };
@@ -1274,11 +1275,14 @@ const LIST_SNAPSHOT_SQL: &[(&str, &str)] = &[
     ),
 ];
 
-fn fill_children(c: &Connection, id: i64, post: &mut Post) -> rusqlite::Result<()> {
-    let mut lists =
-        c.prepare_cached("SELECT refs, hashtags, urls, mentions FROM posts WHERE id = ?1")?;
-    let [refs, tags, urls, mentions]: [Option<String>; 4] =
-        lists.query_row([id], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?]))?;
+/// Fills a post's lists from the JSON columns read with its row (`refs, hashtags, urls, mentions`), and its
+/// attachments from `post_media`.
+fn fill_children(
+    c: &Connection,
+    id: i64,
+    [refs, tags, urls, mentions]: [Option<String>; 4],
+    post: &mut Post,
+) -> rusqlite::Result<()> {
     fn decode<T: serde::de::DeserializeOwned>(json: Option<String>) -> rusqlite::Result<Vec<T>> {
         json.map_or(Ok(Vec::new()), |j| {
             serde_json::from_str(&j).map_err(bad_json)
