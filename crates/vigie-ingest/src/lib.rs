@@ -12,6 +12,7 @@ mod detect;
 mod error;
 mod finish;
 mod generic;
+pub mod hashlist;
 mod json_depth;
 mod jsonl;
 mod lines;

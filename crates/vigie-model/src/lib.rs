@@ -1,9 +1,10 @@
-//! The nouns of Vigie: platforms, accounts, posts, media, imports and quarantined records.
+//! The nouns of Vigie: platforms, accounts, posts, media, imports, quarantined records, hash banks and matches.
 //!
 //! Plain data with `serde`, no I/O. Every other crate speaks in these types; persisted and wire formats are
 //! defined by the crates that own them (`vigie-store`, later `vigie-server`), not by these structs' layout.
 
 mod account;
+mod bank;
 mod import;
 mod media;
 mod platform;
@@ -13,6 +14,10 @@ mod record;
 mod time;
 
 pub use account::{Account, observation_fingerprint};
+pub use bank::{
+    Bank, BankEntry, BankKind, DEFAULT_PDQ_DISTANCE, EntryRecord, Labels, MAX_PDQ_DISTANCE,
+    MatchStatus, MediaMatch, SignalError, SignalType,
+};
 pub use import::{Format, ImportCounts, ImportStatus, ImportSummary};
 pub use media::{Attachment, Media, MediaKind, MediaSource};
 pub use platform::Platform;

@@ -36,6 +36,15 @@ pub enum StoreError {
         /// The newest version known here.
         supported: i64,
     },
+    /// No bank has this name.
+    #[error("no bank named {0:?} (`vigie bank list` shows them)")]
+    NoSuchBank(String),
+    /// A bank with this name exists.
+    #[error("a bank named {0:?} already exists")]
+    BankExists(String),
+    /// A bank setting is out of range.
+    #[error("{0}")]
+    InvalidBank(String),
     /// A value in the database is not what this version wrote.
     #[error("corrupt row: {0}")]
     Corrupt(String),

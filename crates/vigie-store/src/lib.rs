@@ -5,14 +5,20 @@
 //! transaction with idempotent upserts: writing the same batch twice changes nothing, which is what makes
 //! re-imports and restarted scans converge to the same content.
 
+mod banks;
 mod batch;
 mod blobs;
 mod error;
 mod migrations;
 mod postgres;
+mod postgres_banks;
 mod query;
 mod sqlite;
+mod sqlite_banks;
 
+pub use banks::{
+    BankChange, Banks, EntryChange, EntryCounts, FeedPosition, MatchQuery, NewBank, NewMatch,
+};
 pub use batch::{AccountSighting, Batch, StoredMedia};
 pub use blobs::{BlobWriter, Blobs};
 pub use error::StoreError;
@@ -31,7 +37,7 @@ pub enum Backend {
 }
 
 /// The store's interface. Both backends implement it and pass the same test suite.
-pub trait Store: Send {
+pub trait Store: Banks + Send {
     /// Which backend this is.
     fn backend(&self) -> Backend;
     /// The schema version after migrations.

@@ -25,6 +25,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_media_pdq.sql"),
         postgres: include_str!("../migrations/postgres/0003_media_pdq.sql"),
     },
+    Migration {
+        version: 4,
+        sqlite: include_str!("../migrations/sqlite/0004_banks.sql"),
+        postgres: include_str!("../migrations/postgres/0004_banks.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

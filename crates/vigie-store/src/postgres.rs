@@ -27,7 +27,7 @@ const MIGRATION_LOCK: i64 = 0x5649_4749_4531;
 
 /// A store in a PostgreSQL database.
 pub(crate) struct PostgresStore {
-    client: Client,
+    pub(crate) client: Client,
     blobs: Blobs,
 }
 

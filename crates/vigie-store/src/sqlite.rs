@@ -18,8 +18,8 @@ use vigie_model::{
 
 /// A store in an SQLite file.
 pub(crate) struct SqliteStore {
-    conn: Connection,
-    path: PathBuf,
+    pub(crate) conn: Connection,
+    pub(crate) path: PathBuf,
     blobs: Blobs,
     cache: WriteCache,
     /// Posts written in the open write transaction, if one is open. Batches bound memory; transactions
@@ -101,7 +101,7 @@ impl SqliteStore {
     }
 
     /// Writes deferred observation ranges and commits the open write transaction, if any.
-    fn flush_pending(&mut self) -> Result<(), StoreError> {
+    pub(crate) fn flush_pending(&mut self) -> Result<(), StoreError> {
         if self.cache.dirty_observations == 0 && self.open_posts.is_none() {
             return Ok(());
         }
@@ -138,7 +138,7 @@ impl SqliteStore {
         Ok(())
     }
 
-    fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    pub(crate) fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
         |source| StoreError::Sqlite {
             path: self.path.clone(),
             source,
@@ -1364,7 +1364,10 @@ mod tests {
         }
         let blobs = Blobs::open(&dir.path().join("media")).unwrap_or_else(|e| panic!("{e}"));
         let mut store = SqliteStore::open(&path, blobs).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(store.schema_version().ok(), Some(3));
+        assert_eq!(
+            store.schema_version().ok(),
+            Some(crate::migrations::latest())
+        );
         let posts = store
             .posts(&PostQuery {
                 limit: 10,

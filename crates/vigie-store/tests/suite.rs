@@ -12,8 +12,10 @@ use vigie_model::{
     Account, Attachment, Format, ImportCounts, ImportStatus, Media, MediaKind, Platform, Position,
     Post, PostRef, QuarantinedRecord, RefKind, Source, Timestamp,
 };
+use vigie_model::{BankKind, EntryRecord, Labels, MatchStatus, SignalType};
 use vigie_store::{
-    AccountQuery, Backend, Batch, PostQuery, Snapshot, Stats, Store, StoreError, StoredMedia,
+    AccountQuery, Backend, BankChange, Batch, EntryCounts, FeedPosition, MatchQuery, NewBank,
+    NewMatch, PostQuery, Snapshot, Stats, Store, StoreError, StoredMedia,
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -210,6 +212,8 @@ suite!(
     blobs_are_content_addressed,
     account_search,
     large_batch,
+    banks_import_update_and_feed_the_index,
+    matches_are_recorded_held_and_released,
 );
 
 // ---------------------------------------------------------------------------------------------------------
@@ -478,7 +482,7 @@ fn migrations_run_once(env: &mut Env) {
     let url = env.fresh_url();
     let mut store = env.open(&url);
     assert_eq!(store.backend(), env.backend);
-    assert_eq!(ok(store.schema_version()), 3);
+    assert_eq!(ok(store.schema_version()), 4);
     assert_eq!(
         ok(store.snapshot())
             .tables
@@ -493,7 +497,7 @@ fn migrations_run_once(env: &mut Env) {
 
     // Reopening a migrated store applies nothing and keeps the content.
     let mut again = env.open(&url);
-    assert_eq!(ok(again.schema_version()), 3);
+    assert_eq!(ok(again.schema_version()), 4);
     assert_eq!(ok(again.snapshot()), before);
     assert_eq!(ok(again.imports(10)).len(), 1);
     drop(again);
@@ -507,7 +511,7 @@ fn migrations_run_once(env: &mut Env) {
     match vigie_store::open(&url, Some(&media)) {
         Err(StoreError::TooNew {
             found: 99,
-            supported: 3,
+            supported: 4,
         }) => {}
         Err(e) => panic!("expected TooNew, got {e}"),
         Ok(_) => panic!("a schema newer than this build was accepted"),
@@ -582,7 +586,7 @@ fn concurrent_opens_migrate_once(env: &mut Env) {
             .collect()
     });
     for r in results {
-        assert_eq!(r, Ok(3));
+        assert_eq!(r, Ok(4));
     }
 }
 
@@ -1584,4 +1588,251 @@ fn postgres_matches_sqlite() {
     };
     assert_eq!(strip(ok(pg.imports(10))), strip(ok(sqlite.imports(10))));
     assert!(snapshot.rows("posts") > 0 && snapshot.rows("quarantine") == 5);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Banks.
+
+const PDQ_1: &str = "f162eb9daab170c0567fe3632d9a5548c5612982dd5e374a7424ebbc8a835c95";
+const PDQ_2: &str = "b062eb9d2ab170c0567fcb672d9a5548c5612982dd5e374a7424ebbc8b135cb5";
+const MD5_1: &str = "0123456789abcdef0123456789abcdef";
+
+fn record(signal: SignalType, value: &str, labels: &[(&str, &str)], deleted: bool) -> EntryRecord {
+    EntryRecord {
+        signal,
+        value: value.to_owned(),
+        labels: labels
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<Labels>(),
+        provenance: None,
+        deleted,
+        updated_on: None,
+    }
+}
+
+/// Every change after `since`, as (id, value, live), and the new position.
+fn feed(
+    store: &mut dyn Store,
+    since: Option<FeedPosition>,
+) -> (Vec<(i64, String, bool)>, FeedPosition, bool) {
+    let mut seen = Vec::new();
+    let (at, fresh) = ok(store.entry_changes(since, &mut |c| {
+        seen.push((c.id, c.value.to_owned(), c.live))
+    }));
+    (seen, at, fresh)
+}
+
+fn banks_import_update_and_feed_the_index(env: &mut Env) {
+    let mut store = env.fresh();
+    let mut new = NewBank::named("tcap");
+    new.source = Some("a hash list".into());
+    new.labels.insert("group".into(), "g".into());
+    let bank = ok(store.create_bank(&new));
+    assert_eq!(
+        (
+            bank.kind,
+            bank.enabled,
+            bank.pdq_distance,
+            bank.live_entries
+        ),
+        (BankKind::Block, true, 31, 0)
+    );
+    assert!(matches!(
+        store.create_bank(&new),
+        Err(StoreError::BankExists(_))
+    ));
+    let mut allow = NewBank::named("logos");
+    allow.kind = BankKind::Allow;
+    ok(store.create_bank(&allow));
+    assert!(matches!(
+        store.apply_entries("nope", &[]),
+        Err(StoreError::NoSuchBank(_))
+    ));
+
+    let (_, start, fresh) = feed(&mut *store, None);
+    assert!(fresh);
+    let list = vec![
+        record(SignalType::Pdq, PDQ_1, &[("ideology", "x")], false),
+        record(SignalType::Pdq, PDQ_2, &[], false),
+        record(SignalType::Md5, MD5_1, &[("media_type", "video")], false),
+    ];
+    let counts = ok(store.apply_entries("tcap", &list));
+    assert_eq!(
+        counts,
+        EntryCounts {
+            added: 3,
+            ..EntryCounts::default()
+        }
+    );
+    let again = ok(store.apply_entries("tcap", &list));
+    assert_eq!(
+        again,
+        EntryCounts {
+            unchanged: 3,
+            ..EntryCounts::default()
+        },
+        "imports are idempotent"
+    );
+    let (changes, after_add, fresh) = feed(&mut *store, Some(start));
+    assert!(!fresh);
+    assert_eq!(changes.len(), 3);
+    assert!(changes.iter().all(|c| c.2));
+
+    // A label change, a deletion, and a deletion of a hash the bank never had.
+    let update = vec![
+        record(SignalType::Pdq, PDQ_1, &[("ideology", "y")], false),
+        record(SignalType::Pdq, PDQ_2, &[], true),
+        record(SignalType::Sha256, SHA_A, &[], true),
+    ];
+    let counts = ok(store.apply_entries("tcap", &update));
+    assert_eq!(
+        counts,
+        EntryCounts {
+            updated: 1,
+            removed: 1,
+            unchanged: 1,
+            added: 0
+        }
+    );
+    let (changes, after_remove, _) = feed(&mut *store, Some(after_add));
+    assert_eq!(
+        changes
+            .iter()
+            .map(|c| (c.1.as_str(), c.2))
+            .collect::<Vec<_>>(),
+        vec![(PDQ_2, false)]
+    );
+    let live = ok(store.bank_entries("tcap", false, 100));
+    assert_eq!(live.len(), 2);
+    assert_eq!(
+        live[0].labels.get("ideology").map(String::as_str),
+        Some("y")
+    );
+    assert_eq!(live[0].bank, "tcap");
+    let all = ok(store.bank_entries("tcap", true, 100));
+    assert_eq!(all.len(), 3);
+    assert!(all[1].removed_at.is_some());
+    // A removed hash listed again comes back.
+    let counts = ok(store.apply_entries("tcap", &[record(SignalType::Pdq, PDQ_2, &[], false)]));
+    assert_eq!(counts.added, 1);
+    let (changes, _, _) = feed(&mut *store, Some(after_remove));
+    assert_eq!(
+        changes
+            .iter()
+            .map(|c| (c.1.as_str(), c.2))
+            .collect::<Vec<_>>(),
+        vec![(PDQ_2, true)]
+    );
+
+    // Settings change in place; out-of-range distances are refused.
+    let mut change = BankChange {
+        enabled: Some(false),
+        pdq_distance: Some(40),
+        ..BankChange::default()
+    };
+    change.set_labels.insert("ideology".into(), "z".into());
+    change.unset_labels.push("group".into());
+    let bank = ok(store.update_bank("tcap", &change));
+    assert_eq!((bank.enabled, bank.pdq_distance), (false, 40));
+    assert_eq!(bank.labels.keys().collect::<Vec<_>>(), vec!["ideology"]);
+    assert_eq!(bank.live_entries, 3);
+    let too_far = BankChange {
+        pdq_distance: Some(64),
+        ..BankChange::default()
+    };
+    assert!(matches!(
+        store.update_bank("tcap", &too_far),
+        Err(StoreError::InvalidBank(_))
+    ));
+    let names: Vec<String> = ok(store.banks()).into_iter().map(|b| b.name).collect();
+    assert_eq!(names, vec!["logos", "tcap"]);
+    let by_id = ok(store.entries_by_id(&[all[2].id, 999_999, all[0].id]));
+    assert_eq!(
+        by_id.iter().map(|e| e.value.as_str()).collect::<Vec<_>>(),
+        vec![MD5_1, PDQ_1]
+    );
+
+    // Deleting a bank starts a new epoch: indexes rebuild from everything that is left.
+    assert_eq!(ok(store.delete_bank("tcap")), 3);
+    let (changes, now, fresh) = feed(&mut *store, Some(after_remove));
+    assert!(fresh, "a deleted bank forces a rebuild");
+    assert!(changes.is_empty());
+    assert_ne!(now.epoch, after_remove.epoch);
+    assert!(matches!(
+        store.delete_bank("tcap"),
+        Err(StoreError::NoSuchBank(_))
+    ));
+}
+
+fn matches_are_recorded_held_and_released(env: &mut Env) {
+    let mut store = env.fresh();
+    import(&mut *store, &[sample_batch()]);
+    ok(store.create_bank(&NewBank::named("b")));
+    ok(store.apply_entries(
+        "b",
+        &[
+            record(SignalType::Pdq, PDQ_1, &[], false),
+            record(SignalType::Md5, MD5_1, &[], false),
+        ],
+    ));
+    let entries = ok(store.bank_entries("b", false, 10));
+    let m = |sha: &str, entry: i64, distance: u32| NewMatch {
+        media_sha256: sha.to_owned(),
+        entry_id: entry,
+        distance,
+        variant: "original".into(),
+        status: MatchStatus::Active,
+        suppressed_by: None,
+    };
+    let new = ok(store.record_matches(&[m(SHA_A, entries[0].id, 12), m(SHA_B, entries[1].id, 0)]));
+    assert_eq!(new, vec![true, true]);
+    let again = ok(store.record_matches(&[m(SHA_A, entries[0].id, 10)]));
+    assert_eq!(again, vec![false], "a known pair is updated, not added");
+    let found = ok(store.matches(&MatchQuery {
+        media_sha256: Some(SHA_A.into()),
+        limit: 10,
+        ..MatchQuery::default()
+    }));
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        (
+            found[0].distance,
+            found[0].bank.as_str(),
+            found[0].value.as_str()
+        ),
+        (10, "b", PDQ_1)
+    );
+    assert_eq!(
+        ok(store.match_counts(&[entries[0].id, entries[1].id, 424_242])),
+        vec![1, 1, 0]
+    );
+
+    ok(store.quarantine_entry(entries[0].id, "matched 500 media in one scan"));
+    let held = ok(store.matches(&MatchQuery {
+        status: Some(MatchStatus::Held),
+        limit: 10,
+        ..MatchQuery::default()
+    }));
+    assert_eq!(held.len(), 1);
+    assert_eq!(ok(store.banks())[0].quarantined_entries, 1);
+    assert!(ok(store.release_entry("b", SignalType::Pdq, PDQ_1)));
+    assert!(
+        !ok(store.release_entry("b", SignalType::Pdq, PDQ_1)),
+        "nothing left to release"
+    );
+    let active = ok(store.matches(&MatchQuery {
+        status: Some(MatchStatus::Active),
+        limit: 10,
+        ..MatchQuery::default()
+    }));
+    assert_eq!(active.len(), 2);
+    assert_eq!(ok(store.delete_bank("b")), 2);
+    assert!(
+        ok(store.matches(&MatchQuery {
+            limit: 10,
+            ..MatchQuery::default()
+        }))
+        .is_empty()
+    );
 }

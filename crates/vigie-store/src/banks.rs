@@ -1,0 +1,185 @@
+//! The shapes of bank operations: what a caller asks the store to create, change, or report about hash
+//! banks, their entries and the matches of stored media.
+
+use crate::StoreError;
+use vigie_model::{
+    Bank, BankEntry, BankKind, DEFAULT_PDQ_DISTANCE, EntryRecord, Labels, MatchStatus, MediaMatch,
+    SignalType,
+};
+
+/// A bank to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBank {
+    /// Unique name.
+    pub name: String,
+    /// Block or allow.
+    pub kind: BankKind,
+    /// Where the list comes from.
+    pub source: Option<String>,
+    /// Labels every entry inherits.
+    pub labels: Labels,
+    /// Whether it is matched.
+    pub enabled: bool,
+    /// Its PDQ match distance, 0 to 63.
+    pub pdq_distance: u32,
+}
+
+impl NewBank {
+    /// An enabled block bank with the default distance, no source and no labels.
+    pub fn named(name: &str) -> NewBank {
+        NewBank {
+            name: name.to_owned(),
+            kind: BankKind::Block,
+            source: None,
+            labels: Labels::new(),
+            enabled: true,
+            pdq_distance: DEFAULT_PDQ_DISTANCE,
+        }
+    }
+}
+
+/// Changes to a bank's settings; `None` and empty fields leave things as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BankChange {
+    /// Enable or disable.
+    pub enabled: Option<bool>,
+    /// A new PDQ distance.
+    pub pdq_distance: Option<u32>,
+    /// A new source.
+    pub source: Option<String>,
+    /// Labels to add or overwrite.
+    pub set_labels: Labels,
+    /// Labels to remove, by name.
+    pub unset_labels: Vec<String>,
+}
+
+/// What an import did to a bank. Importing the same list twice gives zeros but for `unchanged`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EntryCounts {
+    /// New entries, and removed ones brought back.
+    pub added: u64,
+    /// Entries whose labels or provenance changed.
+    pub updated: u64,
+    /// Entries removed (a `deleted` record, or `vigie bank remove`).
+    pub removed: u64,
+    /// Entries already as the list says.
+    pub unchanged: u64,
+}
+
+impl std::ops::AddAssign for EntryCounts {
+    fn add_assign(&mut self, other: EntryCounts) {
+        self.added += other.added;
+        self.updated += other.updated;
+        self.removed += other.removed;
+        self.unchanged += other.unchanged;
+    }
+}
+
+/// One entry in the change feed that match indexes follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryChange<'a> {
+    /// Row id.
+    pub id: i64,
+    /// Type.
+    pub signal: SignalType,
+    /// Canonical value.
+    pub value: &'a str,
+    /// False when the entry is removed: it must not be matched.
+    pub live: bool,
+}
+
+/// Where the change feed stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedPosition {
+    /// Grows when entries vanish without a trace (a bank deleted): an index from another epoch is rebuilt.
+    pub epoch: i64,
+    /// Grows with every change to entries.
+    pub seq: i64,
+}
+
+/// A match to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMatch {
+    /// The medium's SHA-256.
+    pub media_sha256: String,
+    /// The bank entry.
+    pub entry_id: i64,
+    /// Bits that differ.
+    pub distance: u32,
+    /// The dihedral variant that matched.
+    pub variant: String,
+    /// Active, suppressed or held.
+    pub status: MatchStatus,
+    /// The allow-list entry that suppressed it.
+    pub suppressed_by: Option<i64>,
+}
+
+/// Which matches to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MatchQuery {
+    /// Only this bank's.
+    pub bank: Option<String>,
+    /// Only this medium's.
+    pub media_sha256: Option<String>,
+    /// Only those with this status.
+    pub status: Option<MatchStatus>,
+    /// At most this many (newest first).
+    pub limit: usize,
+}
+
+/// The bank operations of a store. Both backends implement them and pass the same suite.
+///
+/// Changes are transactional: an import chunk, a bank change or a recorded set of matches is all written
+/// or not at all.
+pub trait Banks {
+    /// Creates a bank.
+    ///
+    /// # Errors
+    /// [`StoreError::BankExists`] when the name is taken.
+    fn create_bank(&mut self, bank: &NewBank) -> Result<Bank, StoreError>;
+    /// Every bank, by name.
+    fn banks(&mut self) -> Result<Vec<Bank>, StoreError>;
+    /// Changes a bank's settings; takes effect for the next match, with no rebuild.
+    fn update_bank(&mut self, name: &str, change: &BankChange) -> Result<Bank, StoreError>;
+    /// Deletes a bank, its entries and their matches; returns how many entries it held.
+    fn delete_bank(&mut self, name: &str) -> Result<u64, StoreError>;
+    /// Applies list records to a bank in one transaction: new hashes are added, known ones updated, records
+    /// marked deleted remove their hash. Idempotent.
+    fn apply_entries(
+        &mut self,
+        bank: &str,
+        records: &[EntryRecord],
+    ) -> Result<EntryCounts, StoreError>;
+    /// A bank's entries in the order they were added, removed ones too when asked, at most `limit`.
+    fn bank_entries(
+        &mut self,
+        bank: &str,
+        include_removed: bool,
+        limit: usize,
+    ) -> Result<Vec<BankEntry>, StoreError>;
+    /// Entries by row id, in the order asked; unknown ids are skipped.
+    fn entries_by_id(&mut self, ids: &[i64]) -> Result<Vec<BankEntry>, StoreError>;
+    /// Calls `each` for every entry changed after `since` (every entry when `since` is `None` or from another
+    /// epoch) and returns the feed's current position. The second value is true when the caller must start
+    /// from empty (no `since`, or another epoch).
+    fn entry_changes(
+        &mut self,
+        since: Option<FeedPosition>,
+        each: &mut dyn FnMut(EntryChange<'_>),
+    ) -> Result<(FeedPosition, bool), StoreError>;
+    /// Records matches (a known medium and entry pair is updated); returns, for each, whether it is new.
+    fn record_matches(&mut self, matches: &[NewMatch]) -> Result<Vec<bool>, StoreError>;
+    /// Matches, newest first.
+    fn matches(&mut self, query: &MatchQuery) -> Result<Vec<MediaMatch>, StoreError>;
+    /// How many media each entry has matched, in the order asked.
+    fn match_counts(&mut self, entry_ids: &[i64]) -> Result<Vec<u64>, StoreError>;
+    /// Holds an entry (the flood guard): its active matches become held, and later ones are held too.
+    fn quarantine_entry(&mut self, entry_id: i64, reason: &str) -> Result<(), StoreError>;
+    /// Releases a held entry of a bank; its held matches become active. False when no such entry is held.
+    fn release_entry(
+        &mut self,
+        bank: &str,
+        signal: SignalType,
+        value: &str,
+    ) -> Result<bool, StoreError>;
+}

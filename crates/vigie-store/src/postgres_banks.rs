@@ -1,0 +1,452 @@
+//! Hash banks, entries and matches in the PostgreSQL backend: the same rows and semantics as SQLite's.
+
+use crate::StoreError;
+use crate::banks::{
+    BankChange, Banks, EntryChange, EntryCounts, FeedPosition, MatchQuery, NewBank, NewMatch,
+};
+use crate::postgres::PostgresStore;
+use crate::sqlite_banks::{
+    Effect, bank_of, check_distance, effect, entry_of, labels_json, match_of, parse_signal,
+};
+use postgres::{GenericClient, Row, Transaction};
+use vigie_model::{Bank, BankEntry, EntryRecord, MatchStatus, MediaMatch, SignalType, Timestamp};
+
+const BANK_SQL: &str = "SELECT b.id, b.name, b.kind, b.source, b.labels, b.enabled, b.pdq_distance, b.created_at, \
+     b.updated_at, \
+     (SELECT COUNT(*) FROM bank_entries e WHERE e.bank_id = b.id AND e.removed_at IS NULL), \
+     (SELECT COUNT(*) FROM bank_entries e WHERE e.bank_id = b.id AND e.removed_at IS NULL AND e.quarantine IS NOT NULL) \
+     FROM banks b";
+
+const ENTRY_SQL: &str = "SELECT e.id, b.name, e.signal, e.value, e.labels, e.provenance, e.added_at, e.updated_at, \
+     e.removed_at, e.quarantine FROM bank_entries e JOIN banks b ON b.id = e.bank_id";
+
+const MATCH_SQL: &str = "SELECT m.media_sha256, m.entry_id, b.name, e.signal, e.value, m.distance, m.variant, \
+     m.status, m.suppressed_by, m.matched_at FROM media_matches m JOIN bank_entries e ON e.id = m.entry_id \
+     JOIN banks b ON b.id = e.bank_id";
+
+fn bank_row(r: &Row) -> Result<Bank, StoreError> {
+    bank_of((
+        r.try_get(0)?,
+        r.try_get(1)?,
+        r.try_get(2)?,
+        r.try_get(3)?,
+        r.try_get(4)?,
+        r.try_get(5)?,
+        r.try_get(6)?,
+        r.try_get(7)?,
+        r.try_get(8)?,
+        r.try_get(9)?,
+        r.try_get(10)?,
+    ))
+}
+
+fn entry_row(r: &Row) -> Result<BankEntry, StoreError> {
+    entry_of((
+        r.try_get(0)?,
+        r.try_get(1)?,
+        r.try_get(2)?,
+        r.try_get(3)?,
+        r.try_get(4)?,
+        r.try_get(5)?,
+        r.try_get(6)?,
+        r.try_get(7)?,
+        r.try_get(8)?,
+        r.try_get(9)?,
+    ))
+}
+
+fn match_row(r: &Row) -> Result<MediaMatch, StoreError> {
+    match_of((
+        r.try_get(0)?,
+        r.try_get(1)?,
+        r.try_get(2)?,
+        r.try_get(3)?,
+        r.try_get(4)?,
+        r.try_get(5)?,
+        r.try_get(6)?,
+        r.try_get(7)?,
+        r.try_get(8)?,
+        r.try_get(9)?,
+    ))
+}
+
+fn bank_by_name(c: &mut impl GenericClient, name: &str) -> Result<Bank, StoreError> {
+    let row = c
+        .query_opt(&format!("{BANK_SQL} WHERE b.name = $1"), &[&name])?
+        .ok_or_else(|| StoreError::NoSuchBank(name.to_owned()))?;
+    bank_row(&row)
+}
+
+fn next_seq(tx: &mut Transaction<'_>) -> Result<i64, StoreError> {
+    Ok(tx
+        .query_one(
+            "UPDATE bank_state SET seq = seq + 1 WHERE id = 1 RETURNING seq",
+            &[],
+        )?
+        .try_get(0)?)
+}
+
+impl Banks for PostgresStore {
+    fn create_bank(&mut self, bank: &NewBank) -> Result<Bank, StoreError> {
+        check_distance(bank.pdq_distance)?;
+        let now = Timestamp::now().0;
+        let inserted = self.client.execute(
+            "INSERT INTO banks (name, kind, source, labels, enabled, pdq_distance, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (name) DO NOTHING",
+            &[
+                &bank.name,
+                &bank.kind.as_str(),
+                &bank.source,
+                &labels_json(&bank.labels),
+                &bank.enabled,
+                &i64::from(bank.pdq_distance),
+                &now,
+            ],
+        )?;
+        if inserted == 0 {
+            return Err(StoreError::BankExists(bank.name.clone()));
+        }
+        bank_by_name(&mut self.client, &bank.name)
+    }
+
+    fn banks(&mut self) -> Result<Vec<Bank>, StoreError> {
+        self.client
+            .query(&format!("{BANK_SQL} ORDER BY b.name"), &[])?
+            .iter()
+            .map(bank_row)
+            .collect()
+    }
+
+    fn update_bank(&mut self, name: &str, change: &BankChange) -> Result<Bank, StoreError> {
+        if let Some(d) = change.pdq_distance {
+            check_distance(d)?;
+        }
+        let mut tx = self.client.transaction()?;
+        let mut bank = bank_by_name(&mut tx, name)?;
+        if let Some(e) = change.enabled {
+            bank.enabled = e;
+        }
+        if let Some(d) = change.pdq_distance {
+            bank.pdq_distance = d;
+        }
+        if let Some(s) = &change.source {
+            bank.source = Some(s.clone());
+        }
+        for k in &change.unset_labels {
+            bank.labels.remove(k);
+        }
+        bank.labels.extend(change.set_labels.clone());
+        tx.execute(
+            "UPDATE banks SET enabled = $2, pdq_distance = $3, source = $4, labels = $5, updated_at = $6 WHERE id = $1",
+            &[
+                &bank.id,
+                &bank.enabled,
+                &i64::from(bank.pdq_distance),
+                &bank.source,
+                &labels_json(&bank.labels),
+                &Timestamp::now().0,
+            ],
+        )?;
+        tx.commit()?;
+        bank_by_name(&mut self.client, name)
+    }
+
+    fn delete_bank(&mut self, name: &str) -> Result<u64, StoreError> {
+        let mut tx = self.client.transaction()?;
+        let bank = bank_by_name(&mut tx, name)?;
+        let n: i64 = tx
+            .query_one(
+                "SELECT COUNT(*) FROM bank_entries WHERE bank_id = $1",
+                &[&bank.id],
+            )?
+            .try_get(0)?;
+        tx.execute(
+            "UPDATE media_matches SET suppressed_by = NULL, status = 'active' WHERE suppressed_by IN \
+             (SELECT id FROM bank_entries WHERE bank_id = $1)",
+            &[&bank.id],
+        )?;
+        tx.execute(
+            "DELETE FROM media_matches WHERE entry_id IN (SELECT id FROM bank_entries WHERE bank_id = $1)",
+            &[&bank.id],
+        )?;
+        tx.execute("DELETE FROM bank_entries WHERE bank_id = $1", &[&bank.id])?;
+        tx.execute("DELETE FROM banks WHERE id = $1", &[&bank.id])?;
+        tx.execute(
+            "UPDATE bank_state SET epoch = epoch + 1, seq = seq + 1 WHERE id = 1",
+            &[],
+        )?;
+        tx.commit()?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    fn apply_entries(
+        &mut self,
+        bank: &str,
+        records: &[EntryRecord],
+    ) -> Result<EntryCounts, StoreError> {
+        let mut tx = self.client.transaction()?;
+        let bank_id = bank_by_name(&mut tx, bank)?.id;
+        let seq = next_seq(&mut tx)?;
+        let now = Timestamp::now().0;
+        // The entries the records name, in one round trip.
+        let signals: Vec<&str> = records.iter().map(|r| r.signal.as_str()).collect();
+        let values: Vec<&str> = records.iter().map(|r| r.value.as_str()).collect();
+        let rows = tx.query(
+            "SELECT e.id, e.signal, e.value, e.labels, e.provenance, e.removed_at IS NOT NULL FROM bank_entries e \
+             JOIN UNNEST($2::text[], $3::text[]) AS k(signal, value) ON e.signal = k.signal AND e.value = k.value \
+             WHERE e.bank_id = $1",
+            &[&bank_id, &signals, &values],
+        )?;
+        let mut stored: std::collections::HashMap<
+            (String, String),
+            (i64, String, Option<String>, bool),
+        > = std::collections::HashMap::with_capacity(rows.len());
+        for r in &rows {
+            stored.insert(
+                (r.try_get(1)?, r.try_get(2)?),
+                (r.try_get(0)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?),
+            );
+        }
+        let mut counts = EntryCounts::default();
+        for r in records {
+            let labels = labels_json(&r.labels);
+            let key = (r.signal.as_str().to_owned(), r.value.clone());
+            let view = stored
+                .get(&key)
+                .map(|(_, l, p, removed)| (l.as_str(), p.as_deref(), *removed));
+            let id = stored.get(&key).map_or(0, |s| s.0);
+            let updated_on = r.updated_on.map(|t| t.0);
+            match effect(r, &labels, view) {
+                Effect::Insert => {
+                    let new_id: i64 = tx
+                        .query_one(
+                            "INSERT INTO bank_entries (bank_id, signal, value, labels, provenance, source_updated, \
+                             added_at, updated_at, change_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
+                            &[
+                                &bank_id,
+                                &r.signal.as_str(),
+                                &r.value,
+                                &labels,
+                                &r.provenance,
+                                &updated_on,
+                                &now,
+                                &seq,
+                            ],
+                        )?
+                        .try_get(0)?;
+                    stored.insert(key, (new_id, labels, r.provenance.clone(), false));
+                    counts.added += 1;
+                }
+                Effect::Revive => {
+                    tx.execute(
+                        "UPDATE bank_entries SET removed_at = NULL, labels = $2, provenance = COALESCE($3, provenance), \
+                         source_updated = $4, updated_at = $5, change_seq = $6 WHERE id = $1",
+                        &[&id, &labels, &r.provenance, &updated_on, &now, &seq],
+                    )?;
+                    stored.insert(key, (id, labels, r.provenance.clone(), false));
+                    counts.added += 1;
+                }
+                Effect::Update => {
+                    tx.execute(
+                        "UPDATE bank_entries SET labels = $2, provenance = COALESCE($3, provenance), source_updated = $4, \
+                         updated_at = $5 WHERE id = $1",
+                        &[&id, &labels, &r.provenance, &updated_on, &now],
+                    )?;
+                    let old = stored.get(&key).and_then(|s| s.2.clone());
+                    stored.insert(key, (id, labels, r.provenance.clone().or(old), false));
+                    counts.updated += 1;
+                }
+                Effect::Remove => {
+                    tx.execute(
+                        "UPDATE bank_entries SET removed_at = $2, updated_at = $2, change_seq = $3 WHERE id = $1",
+                        &[&id, &now, &seq],
+                    )?;
+                    if let Some(s) = stored.get_mut(&key) {
+                        s.3 = true;
+                    }
+                    counts.removed += 1;
+                }
+                Effect::Nothing => counts.unchanged += 1,
+            }
+        }
+        tx.commit()?;
+        Ok(counts)
+    }
+
+    fn bank_entries(
+        &mut self,
+        bank: &str,
+        include_removed: bool,
+        limit: usize,
+    ) -> Result<Vec<BankEntry>, StoreError> {
+        let id = bank_by_name(&mut self.client, bank)?.id;
+        let sql = format!(
+            "{ENTRY_SQL} WHERE e.bank_id = $1 {} ORDER BY e.id LIMIT $2",
+            if include_removed {
+                ""
+            } else {
+                "AND e.removed_at IS NULL"
+            }
+        );
+        self.client
+            .query(&sql, &[&id, &i64::try_from(limit).unwrap_or(i64::MAX)])?
+            .iter()
+            .map(entry_row)
+            .collect()
+    }
+
+    fn entries_by_id(&mut self, ids: &[i64]) -> Result<Vec<BankEntry>, StoreError> {
+        let rows = self
+            .client
+            .query(&format!("{ENTRY_SQL} WHERE e.id = ANY($1)"), &[&ids])?;
+        let mut found: std::collections::HashMap<i64, BankEntry> = rows
+            .iter()
+            .map(entry_row)
+            .map(|e| e.map(|e| (e.id, e)))
+            .collect::<Result<_, _>>()?;
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
+    fn entry_changes(
+        &mut self,
+        since: Option<FeedPosition>,
+        each: &mut dyn FnMut(EntryChange<'_>),
+    ) -> Result<(FeedPosition, bool), StoreError> {
+        // REPEATABLE READ: the position and the rows come from one snapshot.
+        let mut tx = self
+            .client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        let row = tx.query_one("SELECT epoch, seq FROM bank_state WHERE id = 1", &[])?;
+        let now = FeedPosition {
+            epoch: row.try_get(0)?,
+            seq: row.try_get(1)?,
+        };
+        let (from, fresh) = match since {
+            Some(p) if p.epoch == now.epoch => (p.seq, false),
+            _ => (-1, true),
+        };
+        let params: [&(dyn postgres::types::ToSql + Sync); 1] = [&from];
+        let mut rows = tx.query_raw(
+            "SELECT id, signal, value, removed_at IS NULL FROM bank_entries WHERE change_seq > $1 ORDER BY id",
+            params,
+        )?;
+        use postgres::fallible_iterator::FallibleIterator;
+        while let Some(r) = rows.next()? {
+            let signal: &str = r.try_get(1)?;
+            let value: &str = r.try_get(2)?;
+            each(EntryChange {
+                id: r.try_get(0)?,
+                signal: parse_signal(signal)?,
+                value,
+                live: r.try_get(3)?,
+            });
+        }
+        drop(rows);
+        tx.commit()?;
+        Ok((now, fresh))
+    }
+
+    fn record_matches(&mut self, matches: &[NewMatch]) -> Result<Vec<bool>, StoreError> {
+        let mut tx = self.client.transaction()?;
+        let now = Timestamp::now().0;
+        let mut out = Vec::with_capacity(matches.len());
+        for m in matches {
+            // `xmax = 0` holds for a row this statement inserted, not for one it updated.
+            let row = tx.query_one(
+                "INSERT INTO media_matches (media_sha256, entry_id, distance, variant, status, suppressed_by, matched_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (media_sha256, entry_id) DO UPDATE SET \
+                 distance = EXCLUDED.distance, variant = EXCLUDED.variant, status = EXCLUDED.status, \
+                 suppressed_by = EXCLUDED.suppressed_by RETURNING (xmax = 0)",
+                &[
+                    &m.media_sha256,
+                    &m.entry_id,
+                    &i64::from(m.distance),
+                    &m.variant,
+                    &m.status.as_str(),
+                    &m.suppressed_by,
+                    &now,
+                ],
+            )?;
+            out.push(row.try_get(0)?);
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn matches(&mut self, q: &MatchQuery) -> Result<Vec<MediaMatch>, StoreError> {
+        let sql = format!(
+            "{MATCH_SQL} WHERE ($1::text IS NULL OR b.name = $1) AND ($2::text IS NULL OR m.media_sha256 = $2) \
+             AND ($3::text IS NULL OR m.status = $3) ORDER BY m.matched_at DESC, m.media_sha256, m.entry_id LIMIT $4"
+        );
+        self.client
+            .query(
+                &sql,
+                &[
+                    &q.bank,
+                    &q.media_sha256,
+                    &q.status.map(MatchStatus::as_str),
+                    &i64::try_from(q.limit).unwrap_or(i64::MAX),
+                ],
+            )?
+            .iter()
+            .map(match_row)
+            .collect()
+    }
+
+    fn match_counts(&mut self, entry_ids: &[i64]) -> Result<Vec<u64>, StoreError> {
+        let rows = self.client.query(
+            "SELECT entry_id, COUNT(*) FROM media_matches WHERE entry_id = ANY($1) GROUP BY entry_id",
+            &[&entry_ids],
+        )?;
+        let mut counts = std::collections::HashMap::new();
+        for r in &rows {
+            counts.insert(r.try_get::<_, i64>(0)?, r.try_get::<_, i64>(1)?);
+        }
+        Ok(entry_ids
+            .iter()
+            .map(|id| u64::try_from(counts.get(id).copied().unwrap_or(0)).unwrap_or(0))
+            .collect())
+    }
+
+    fn quarantine_entry(&mut self, entry_id: i64, reason: &str) -> Result<(), StoreError> {
+        let mut tx = self.client.transaction()?;
+        tx.execute(
+            "UPDATE bank_entries SET quarantine = $2, updated_at = $3 WHERE id = $1",
+            &[&entry_id, &reason, &Timestamp::now().0],
+        )?;
+        tx.execute(
+            "UPDATE media_matches SET status = 'held' WHERE entry_id = $1 AND status = 'active'",
+            &[&entry_id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn release_entry(
+        &mut self,
+        bank: &str,
+        signal: SignalType,
+        value: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.client.transaction()?;
+        let bank_id = bank_by_name(&mut tx, bank)?.id;
+        let Some(row) = tx.query_opt(
+            "UPDATE bank_entries SET quarantine = NULL, updated_at = $4 WHERE bank_id = $1 AND signal = $2 \
+             AND value = $3 AND quarantine IS NOT NULL RETURNING id",
+            &[&bank_id, &signal.as_str(), &value, &Timestamp::now().0],
+        )?
+        else {
+            return Ok(false);
+        };
+        let id: i64 = row.try_get(0)?;
+        tx.execute(
+            "UPDATE media_matches SET status = 'active' WHERE entry_id = $1 AND status = 'held'",
+            &[&id],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+}

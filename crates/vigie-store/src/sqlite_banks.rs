@@ -1,0 +1,682 @@
+//! Hash banks, entries and matches in the SQLite backend.
+
+use crate::StoreError;
+use crate::banks::{
+    BankChange, Banks, EntryChange, EntryCounts, FeedPosition, MatchQuery, NewBank, NewMatch,
+};
+use crate::sqlite::SqliteStore;
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use vigie_model::{
+    Bank, BankEntry, BankKind, EntryRecord, Labels, MAX_PDQ_DISTANCE, MatchStatus, MediaMatch,
+    SignalType, Timestamp,
+};
+
+pub(crate) fn labels_json(labels: &Labels) -> String {
+    serde_json::to_string(labels).unwrap_or_else(|_| "{}".to_owned())
+}
+
+pub(crate) fn parse_labels(text: &str) -> Result<Labels, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("labels {text:?}: {e}")))
+}
+
+pub(crate) fn parse_signal(text: &str) -> Result<SignalType, StoreError> {
+    SignalType::parse(text).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub(crate) fn check_distance(d: u32) -> Result<(), StoreError> {
+    if d > MAX_PDQ_DISTANCE {
+        return Err(StoreError::InvalidBank(format!(
+            "a PDQ match distance is 0 to {MAX_PDQ_DISTANCE}, not {d}"
+        )));
+    }
+    Ok(())
+}
+
+const BANK_SQL: &str = "SELECT b.id, b.name, b.kind, b.source, b.labels, b.enabled, b.pdq_distance, b.created_at, \
+     b.updated_at, \
+     (SELECT COUNT(*) FROM bank_entries e WHERE e.bank_id = b.id AND e.removed_at IS NULL), \
+     (SELECT COUNT(*) FROM bank_entries e WHERE e.bank_id = b.id AND e.removed_at IS NULL AND e.quarantine IS NOT NULL) \
+     FROM banks b";
+
+/// A bank row as read, before its labels are parsed.
+type RawBank = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    String,
+    bool,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+);
+
+fn raw_bank(r: &Row<'_>) -> rusqlite::Result<RawBank> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+    ))
+}
+
+pub(crate) fn bank_of(raw: RawBank) -> Result<Bank, StoreError> {
+    let (id, name, kind, source, labels, enabled, distance, created, updated, live, held) = raw;
+    Ok(Bank {
+        id,
+        kind: BankKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("bank {name}: kind {kind:?}")))?,
+        name,
+        source,
+        labels: parse_labels(&labels)?,
+        enabled,
+        pdq_distance: u32::try_from(distance).unwrap_or(MAX_PDQ_DISTANCE),
+        created_at: Timestamp(created),
+        updated_at: Timestamp(updated),
+        live_entries: u64::try_from(live).unwrap_or(0),
+        quarantined_entries: u64::try_from(held).unwrap_or(0),
+    })
+}
+
+const ENTRY_SQL: &str = "SELECT e.id, b.name, e.signal, e.value, e.labels, e.provenance, e.added_at, e.updated_at, \
+     e.removed_at, e.quarantine FROM bank_entries e JOIN banks b ON b.id = e.bank_id";
+
+type RawEntry = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+    i64,
+    Option<i64>,
+    Option<String>,
+);
+
+fn raw_entry(r: &Row<'_>) -> rusqlite::Result<RawEntry> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+    ))
+}
+
+pub(crate) fn entry_of(raw: RawEntry) -> Result<BankEntry, StoreError> {
+    let (id, bank, signal, value, labels, provenance, added, updated, removed, quarantine) = raw;
+    Ok(BankEntry {
+        id,
+        bank,
+        signal: parse_signal(&signal)?,
+        value,
+        labels: parse_labels(&labels)?,
+        provenance,
+        added_at: Timestamp(added),
+        updated_at: Timestamp(updated),
+        removed_at: removed.map(Timestamp),
+        quarantine,
+    })
+}
+
+const MATCH_SQL: &str = "SELECT m.media_sha256, m.entry_id, b.name, e.signal, e.value, m.distance, m.variant, \
+     m.status, m.suppressed_by, m.matched_at FROM media_matches m JOIN bank_entries e ON e.id = m.entry_id \
+     JOIN banks b ON b.id = e.bank_id";
+
+type RawMatch = (
+    String,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    Option<i64>,
+    i64,
+);
+
+fn raw_match(r: &Row<'_>) -> rusqlite::Result<RawMatch> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+    ))
+}
+
+pub(crate) fn match_of(raw: RawMatch) -> Result<MediaMatch, StoreError> {
+    let (media, entry, bank, signal, value, distance, variant, status, by, at) = raw;
+    Ok(MediaMatch {
+        media_sha256: media,
+        entry_id: entry,
+        bank,
+        signal: parse_signal(&signal)?,
+        value,
+        distance: u32::try_from(distance).unwrap_or(u32::MAX),
+        variant,
+        status: MatchStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("match status {status:?}")))?,
+        suppressed_by: by,
+        matched_at: Timestamp(at),
+    })
+}
+
+fn bank_id(conn: &Connection, name: &str) -> Result<Option<i64>, rusqlite::Error> {
+    conn.query_row("SELECT id FROM banks WHERE name = ?1", [name], |r| r.get(0))
+        .optional()
+}
+
+fn next_seq(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "UPDATE bank_state SET seq = seq + 1 WHERE id = 1 RETURNING seq",
+        [],
+        |r| r.get(0),
+    )
+}
+
+impl SqliteStore {
+    fn bank_by_name(&self, name: &str) -> Result<Bank, StoreError> {
+        let raw = self
+            .conn
+            .query_row(&format!("{BANK_SQL} WHERE b.name = ?1"), [name], raw_bank)
+            .optional()
+            .map_err(self.err())?
+            .ok_or_else(|| StoreError::NoSuchBank(name.to_owned()))?;
+        bank_of(raw)
+    }
+
+    /// Runs `f` in an immediate write transaction, committed when it returns `Ok`.
+    fn write<T>(
+        &mut self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.flush_pending()?;
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(err)?;
+        Ok(out)
+    }
+}
+
+impl Banks for SqliteStore {
+    fn create_bank(&mut self, bank: &NewBank) -> Result<Bank, StoreError> {
+        check_distance(bank.pdq_distance)?;
+        let path = self.path.clone();
+        let err = move |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        self.write(|c| {
+            if bank_id(c, &bank.name).map_err(&err)?.is_some() {
+                return Err(StoreError::BankExists(bank.name.clone()));
+            }
+            let now = Timestamp::now().0;
+            c.execute(
+                "INSERT INTO banks (name, kind, source, labels, enabled, pdq_distance, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                params![
+                    bank.name,
+                    bank.kind.as_str(),
+                    bank.source,
+                    labels_json(&bank.labels),
+                    bank.enabled,
+                    bank.pdq_distance,
+                    now
+                ],
+            )
+            .map_err(&err)?;
+            Ok(())
+        })?;
+        self.bank_by_name(&bank.name)
+    }
+
+    fn banks(&mut self) -> Result<Vec<Bank>, StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("{BANK_SQL} ORDER BY b.name"))
+            .map_err(self.err())?;
+        let raws = stmt
+            .query_map([], raw_bank)
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(self.err())?;
+        raws.into_iter().map(bank_of).collect()
+    }
+
+    fn update_bank(&mut self, name: &str, change: &BankChange) -> Result<Bank, StoreError> {
+        if let Some(d) = change.pdq_distance {
+            check_distance(d)?;
+        }
+        let mut bank = self.bank_by_name(name)?;
+        if let Some(e) = change.enabled {
+            bank.enabled = e;
+        }
+        if let Some(d) = change.pdq_distance {
+            bank.pdq_distance = d;
+        }
+        if let Some(s) = &change.source {
+            bank.source = Some(s.clone());
+        }
+        for k in &change.unset_labels {
+            bank.labels.remove(k);
+        }
+        bank.labels.extend(change.set_labels.clone());
+        let path = self.path.clone();
+        self.write(|c| {
+            c.execute(
+                "UPDATE banks SET enabled = ?2, pdq_distance = ?3, source = ?4, labels = ?5, updated_at = ?6 \
+                 WHERE id = ?1",
+                params![
+                    bank.id,
+                    bank.enabled,
+                    bank.pdq_distance,
+                    bank.source,
+                    labels_json(&bank.labels),
+                    Timestamp::now().0
+                ],
+            )
+            .map_err(|source| StoreError::Sqlite { path, source })?;
+            Ok(())
+        })?;
+        self.bank_by_name(name)
+    }
+
+    fn delete_bank(&mut self, name: &str) -> Result<u64, StoreError> {
+        let bank = self.bank_by_name(name)?;
+        let path = self.path.clone();
+        self.write(|c| {
+            let run = || -> rusqlite::Result<u64> {
+                let n: i64 = c.query_row(
+                    "SELECT COUNT(*) FROM bank_entries WHERE bank_id = ?1",
+                    [bank.id],
+                    |r| r.get(0),
+                )?;
+                c.execute(
+                    "UPDATE media_matches SET suppressed_by = NULL, status = 'active' WHERE suppressed_by IN \
+                     (SELECT id FROM bank_entries WHERE bank_id = ?1)",
+                    [bank.id],
+                )?;
+                c.execute(
+                    "DELETE FROM media_matches WHERE entry_id IN (SELECT id FROM bank_entries WHERE bank_id = ?1)",
+                    [bank.id],
+                )?;
+                c.execute("DELETE FROM bank_entries WHERE bank_id = ?1", [bank.id])?;
+                c.execute("DELETE FROM banks WHERE id = ?1", [bank.id])?;
+                c.execute("UPDATE bank_state SET epoch = epoch + 1, seq = seq + 1 WHERE id = 1", [])?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            };
+            run().map_err(|source| StoreError::Sqlite { path, source })
+        })
+    }
+
+    fn apply_entries(
+        &mut self,
+        bank: &str,
+        records: &[EntryRecord],
+    ) -> Result<EntryCounts, StoreError> {
+        let id = self.bank_by_name(bank)?.id;
+        let path = self.path.clone();
+        self.write(|c| apply(c, id, records).map_err(|source| StoreError::Sqlite { path, source }))
+    }
+
+    fn bank_entries(
+        &mut self,
+        bank: &str,
+        include_removed: bool,
+        limit: usize,
+    ) -> Result<Vec<BankEntry>, StoreError> {
+        let id = self.bank_by_name(bank)?.id;
+        let sql = format!(
+            "{ENTRY_SQL} WHERE e.bank_id = ?1 {} ORDER BY e.id LIMIT ?2",
+            if include_removed {
+                ""
+            } else {
+                "AND e.removed_at IS NULL"
+            }
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
+        let raws = stmt
+            .query_map(
+                params![id, i64::try_from(limit).unwrap_or(i64::MAX)],
+                raw_entry,
+            )
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(self.err())?;
+        raws.into_iter().map(entry_of).collect()
+    }
+
+    fn entries_by_id(&mut self, ids: &[i64]) -> Result<Vec<BankEntry>, StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{ENTRY_SQL} WHERE e.id = ?1"))
+            .map_err(self.err())?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(raw) = stmt
+                .query_row([id], raw_entry)
+                .optional()
+                .map_err(self.err())?
+            {
+                out.push(entry_of(raw)?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn entry_changes(
+        &mut self,
+        since: Option<FeedPosition>,
+        each: &mut dyn FnMut(EntryChange<'_>),
+    ) -> Result<(FeedPosition, bool), StoreError> {
+        self.flush_pending()?;
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        // One read transaction, so that the position read matches the rows read.
+        let tx = self.conn.unchecked_transaction().map_err(err)?;
+        let now = tx
+            .query_row("SELECT epoch, seq FROM bank_state WHERE id = 1", [], |r| {
+                Ok(FeedPosition {
+                    epoch: r.get(0)?,
+                    seq: r.get(1)?,
+                })
+            })
+            .map_err(err)?;
+        let (from, fresh) = match since {
+            Some(p) if p.epoch == now.epoch => (p.seq, false),
+            _ => (-1, true),
+        };
+        {
+            let mut stmt = tx
+                .prepare(
+                    "SELECT id, signal, value, removed_at IS NULL FROM bank_entries WHERE change_seq > ?1 ORDER BY id",
+                )
+                .map_err(err)?;
+            let mut rows = stmt.query([from]).map_err(err)?;
+            while let Some(r) = rows.next().map_err(err)? {
+                let signal: String = r.get(1).map_err(err)?;
+                let value: String = r.get(2).map_err(err)?;
+                each(EntryChange {
+                    id: r.get(0).map_err(err)?,
+                    signal: parse_signal(&signal)?,
+                    value: &value,
+                    live: r.get(3).map_err(err)?,
+                });
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok((now, fresh))
+    }
+
+    fn record_matches(&mut self, matches: &[NewMatch]) -> Result<Vec<bool>, StoreError> {
+        let path = self.path.clone();
+        self.write(|c| {
+            let run = || -> rusqlite::Result<Vec<bool>> {
+                let now = Timestamp::now().0;
+                let mut insert = c.prepare_cached(
+                    "INSERT INTO media_matches (media_sha256, entry_id, distance, variant, status, suppressed_by, matched_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+                )?;
+                let mut update = c.prepare_cached(
+                    "UPDATE media_matches SET distance = ?3, variant = ?4, status = ?5, suppressed_by = ?6 \
+                     WHERE media_sha256 = ?1 AND entry_id = ?2",
+                )?;
+                let mut out = Vec::with_capacity(matches.len());
+                for m in matches {
+                    let row = params![
+                        m.media_sha256,
+                        m.entry_id,
+                        m.distance,
+                        m.variant,
+                        m.status.as_str(),
+                        m.suppressed_by,
+                    ];
+                    let new = insert.execute(params![
+                        m.media_sha256,
+                        m.entry_id,
+                        m.distance,
+                        m.variant,
+                        m.status.as_str(),
+                        m.suppressed_by,
+                        now
+                    ])? == 1;
+                    if !new {
+                        update.execute(row)?;
+                    }
+                    out.push(new);
+                }
+                Ok(out)
+            };
+            run().map_err(|source| StoreError::Sqlite { path, source })
+        })
+    }
+
+    fn matches(&mut self, q: &MatchQuery) -> Result<Vec<MediaMatch>, StoreError> {
+        self.flush_pending()?;
+        let sql = format!(
+            "{MATCH_SQL} WHERE (?1 IS NULL OR b.name = ?1) AND (?2 IS NULL OR m.media_sha256 = ?2) \
+             AND (?3 IS NULL OR m.status = ?3) ORDER BY m.matched_at DESC, m.media_sha256, m.entry_id LIMIT ?4"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
+        let raws = stmt
+            .query_map(
+                params![
+                    q.bank,
+                    q.media_sha256,
+                    q.status.map(MatchStatus::as_str),
+                    i64::try_from(q.limit).unwrap_or(i64::MAX)
+                ],
+                raw_match,
+            )
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(self.err())?;
+        raws.into_iter().map(match_of).collect()
+    }
+
+    fn match_counts(&mut self, entry_ids: &[i64]) -> Result<Vec<u64>, StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT COUNT(*) FROM media_matches WHERE entry_id = ?1")
+            .map_err(self.err())?;
+        entry_ids
+            .iter()
+            .map(|id| {
+                stmt.query_row([id], |r| r.get::<_, i64>(0))
+                    .map(|n| u64::try_from(n).unwrap_or(0))
+                    .map_err(self.err())
+            })
+            .collect()
+    }
+
+    fn quarantine_entry(&mut self, entry_id: i64, reason: &str) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        self.write(|c| {
+            let run = || -> rusqlite::Result<()> {
+                c.execute(
+                    "UPDATE bank_entries SET quarantine = ?2, updated_at = ?3 WHERE id = ?1",
+                    params![entry_id, reason, Timestamp::now().0],
+                )?;
+                c.execute(
+                    "UPDATE media_matches SET status = 'held' WHERE entry_id = ?1 AND status = 'active'",
+                    [entry_id],
+                )?;
+                Ok(())
+            };
+            run().map_err(|source| StoreError::Sqlite { path, source })
+        })
+    }
+
+    fn release_entry(
+        &mut self,
+        bank: &str,
+        signal: SignalType,
+        value: &str,
+    ) -> Result<bool, StoreError> {
+        let id = self.bank_by_name(bank)?.id;
+        let path = self.path.clone();
+        self.write(|c| {
+            let run = || -> rusqlite::Result<bool> {
+                let entry: Option<i64> = c
+                    .query_row(
+                        "SELECT id FROM bank_entries WHERE bank_id = ?1 AND signal = ?2 AND value = ?3 \
+                         AND quarantine IS NOT NULL",
+                        params![id, signal.as_str(), value],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                let Some(entry) = entry else {
+                    return Ok(false);
+                };
+                c.execute(
+                    "UPDATE bank_entries SET quarantine = NULL, updated_at = ?2 WHERE id = ?1",
+                    params![entry, Timestamp::now().0],
+                )?;
+                c.execute(
+                    "UPDATE media_matches SET status = 'active' WHERE entry_id = ?1 AND status = 'held'",
+                    [entry],
+                )?;
+                Ok(true)
+            };
+            run().map_err(|source| StoreError::Sqlite { path, source })
+        })
+    }
+}
+
+/// What an import record does to the entry as stored.
+pub(crate) enum Effect {
+    Insert,
+    Revive,
+    Update,
+    Remove,
+    Nothing,
+}
+
+/// Decides what `record` does to the stored entry `(labels, provenance, removed)`, if any.
+pub(crate) fn effect(
+    record: &EntryRecord,
+    labels: &str,
+    stored: Option<(&str, Option<&str>, bool)>,
+) -> Effect {
+    match (stored, record.deleted) {
+        (None, true) => Effect::Nothing,
+        (None, false) => Effect::Insert,
+        (Some((_, _, removed)), true) => {
+            if removed {
+                Effect::Nothing
+            } else {
+                Effect::Remove
+            }
+        }
+        (Some((_, _, true)), false) => Effect::Revive,
+        (Some((old_labels, old_provenance, false)), false) => {
+            let provenance_same =
+                record.provenance.is_none() || record.provenance.as_deref() == old_provenance;
+            if old_labels == labels && provenance_same {
+                Effect::Nothing
+            } else {
+                Effect::Update
+            }
+        }
+    }
+}
+
+fn apply(c: &Connection, bank_id: i64, records: &[EntryRecord]) -> rusqlite::Result<EntryCounts> {
+    let seq = next_seq(c)?;
+    let now = Timestamp::now().0;
+    let mut find = c.prepare_cached(
+        "SELECT id, labels, provenance, removed_at IS NOT NULL FROM bank_entries \
+         WHERE bank_id = ?1 AND signal = ?2 AND value = ?3",
+    )?;
+    let mut insert = c.prepare_cached(
+        "INSERT INTO bank_entries (bank_id, signal, value, labels, provenance, source_updated, added_at, updated_at, change_seq) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+    )?;
+    let mut revive = c.prepare_cached(
+        "UPDATE bank_entries SET removed_at = NULL, labels = ?2, provenance = COALESCE(?3, provenance), \
+         source_updated = ?4, updated_at = ?5, change_seq = ?6 WHERE id = ?1",
+    )?;
+    let mut update = c.prepare_cached(
+        "UPDATE bank_entries SET labels = ?2, provenance = COALESCE(?3, provenance), source_updated = ?4, \
+         updated_at = ?5 WHERE id = ?1",
+    )?;
+    let mut remove = c.prepare_cached(
+        "UPDATE bank_entries SET removed_at = ?2, updated_at = ?2, change_seq = ?3 WHERE id = ?1",
+    )?;
+    let mut counts = EntryCounts::default();
+    for r in records {
+        let labels = labels_json(&r.labels);
+        let stored: Option<(i64, String, Option<String>, bool)> = find
+            .query_row(params![bank_id, r.signal.as_str(), r.value], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .optional()?;
+        let view = stored
+            .as_ref()
+            .map(|(_, l, p, removed)| (l.as_str(), p.as_deref(), *removed));
+        let id = stored.as_ref().map_or(0, |s| s.0);
+        let updated_on = r.updated_on.map(|t| t.0);
+        match effect(r, &labels, view) {
+            Effect::Insert => {
+                insert.execute(params![
+                    bank_id,
+                    r.signal.as_str(),
+                    r.value,
+                    labels,
+                    r.provenance,
+                    updated_on,
+                    now,
+                    seq
+                ])?;
+                counts.added += 1;
+            }
+            Effect::Revive => {
+                revive.execute(params![id, labels, r.provenance, updated_on, now, seq])?;
+                counts.added += 1;
+            }
+            Effect::Update => {
+                update.execute(params![id, labels, r.provenance, updated_on, now])?;
+                counts.updated += 1;
+            }
+            Effect::Remove => {
+                remove.execute(params![id, now, seq])?;
+                counts.removed += 1;
+            }
+            Effect::Nothing => counts.unchanged += 1,
+        }
+    }
+    Ok(counts)
+}
