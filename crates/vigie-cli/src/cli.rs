@@ -57,6 +57,9 @@ pub enum Command {
         /// The largest media file read, in bytes.
         #[arg(long)]
         max_media_bytes: Option<u64>,
+        /// PDQ hashes below this quality are not matched against banks (default 50).
+        #[arg(long)]
+        min_quality: Option<u8>,
     },
     /// MD5, SHA-256 and PDQ (images) of files and folders, on every core. One line per file, in order;
     /// a file that cannot be read or decoded is named on stderr with the reason, and the exit status is 3.
@@ -80,6 +83,23 @@ pub enum Command {
         /// The largest file read, in bytes.
         #[arg(long)]
         max_media_bytes: Option<u64>,
+    },
+    /// Hash banks: lists of known media hashes (block) or of harmless ones (allow).
+    Bank {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::bank::BankCommand,
+    },
+    /// Match files or hashes against every enabled bank; print each hit with its bank, entry, labels, distance
+    /// and the dihedral variant that matched. Arguments: files, PDQ hashes (64 hex digits), MD5 (32), or
+    /// TYPE:HASH (pdq:, md5:, sha256:). Exit status 3 when some argument could not be read.
+    Match {
+        /// Files or hashes.
+        #[arg(required = true)]
+        inputs: Vec<String>,
+        /// PDQ hashes below this quality are not matched (default 50).
+        #[arg(long)]
+        min_quality: Option<u8>,
     },
     /// Totals of the store: accounts, posts, media, per platform and language.
     Stats {
@@ -149,6 +169,21 @@ pub enum Command {
 /// Benchmarks.
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// The PDQ match index on one thread: build rate, bytes per hash, open time of the saved index, queries
+    /// per second and latency at distances 31 and 52, recall of planted near-duplicates; a sample of queries
+    /// is checked against brute force. Writes the hashes and queries to DIR for the reference
+    /// (`bench/index-vs-reference.sh`).
+    Index {
+        /// Index sizes, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1000000,10000000")]
+        sizes: Vec<usize>,
+        /// Queries per size (nine in ten planted near-duplicates, one in ten random).
+        #[arg(long, default_value_t = 10_000)]
+        queries: usize,
+        /// Work folder.
+        #[arg(long)]
+        dir: PathBuf,
+    },
     /// Generate X API v2 posts, then ingest them into a fresh SQLite store on one thread; report posts/s and
     /// peak memory.
     Ingest {
@@ -206,6 +241,36 @@ fn resolve(args: &Args) -> anyhow::Result<Resolved> {
     })
 }
 
+/// Matching settings: the file's `[matching]`, overridden by a flag, and the index folder.
+fn match_config(r: &Resolved, min_quality: Option<u8>) -> vigie_engine::MatchConfig {
+    let m = &r.file.matching;
+    let defaults = vigie_engine::MatchConfig::default();
+    let index_dir = m.index_dir.clone().unwrap_or_else(|| {
+        if r.db.starts_with("postgres://") || r.db.starts_with("postgresql://") {
+            PathBuf::from("vigie-index")
+        } else {
+            let path = std::path::Path::new(
+                r.db.strip_prefix("sqlite://")
+                    .or_else(|| r.db.strip_prefix("sqlite:"))
+                    .unwrap_or(&r.db),
+            );
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "vigie".into());
+            path.with_file_name(format!("{stem}-index"))
+        }
+    });
+    vigie_engine::MatchConfig {
+        min_quality: min_quality
+            .or(m.min_quality)
+            .unwrap_or(defaults.min_quality),
+        flood_min_matches: m.flood_min_matches.unwrap_or(defaults.flood_min_matches),
+        flood_factor: m.flood_factor.unwrap_or(defaults.flood_factor),
+        index_dir: Some(index_dir),
+    }
+}
+
 fn open(r: &Resolved) -> anyhow::Result<Box<dyn vigie_store::Store>> {
     vigie_store::open(&r.db, r.media_dir.as_deref())
         .with_context(|| format!("cannot open store {}", r.db))
@@ -223,8 +288,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             batch_posts,
             max_record_bytes,
             max_media_bytes,
+            min_quality,
         } => {
-            let mut config = ScanConfig::default();
+            let mut config = ScanConfig {
+                matching: match_config(&r, min_quality),
+                ..ScanConfig::default()
+            };
             config.ingest.csv_columns =
                 ColumnMap::parse(map.iter().map(String::as_str)).map_err(anyhow::Error::msg)?;
             config.ingest.default_platform = platform;
@@ -248,6 +317,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Bank { command } => crate::bank::run(open(&r)?.as_mut(), fmt, command),
+        Command::Match {
+            inputs,
+            min_quality,
+        } => {
+            let mut limits = vigie_media::MediaLimits::default();
+            if let Some(n) = r.file.limits.max_media_bytes {
+                limits.max_file_bytes = n;
+            }
+            if let Some(n) = r.file.limits.max_pixels {
+                limits.max_pixels = n;
+            }
+            let config = match_config(&r, min_quality);
+            crate::bank::run_match(open(&r)?.as_mut(), fmt, config, &inputs, &limits)
         }
         Command::Stats { digest } => {
             let mut store = open(&r)?;
@@ -360,6 +444,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 },
         } => {
             crate::bench::ingest(fmt, posts, accounts, dir)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            which:
+                BenchCommand::Index {
+                    sizes,
+                    queries,
+                    dir,
+                },
+        } => {
+            crate::bench_index::run(fmt, &sizes, queries, &dir)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {

@@ -18,6 +18,24 @@ pub struct FileConfig {
     pub limits: Limits,
     /// Posts per transaction. Default 5000.
     pub batch_posts: Option<usize>,
+    /// Matching against hash banks.
+    #[serde(default)]
+    pub matching: Matching,
+}
+
+/// `[matching]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Matching {
+    /// PDQ hashes below this quality (0 to 100) are not matched. Default 50.
+    pub min_quality: Option<u8>,
+    /// The flood guard holds an entry that gains at least this many new matches in one scan... Default 50.
+    pub flood_min_matches: Option<u64>,
+    /// ...and more than this many times the matches it had before. Default 10.
+    pub flood_factor: Option<f64>,
+    /// Where the match index is saved. Default: `<db>-index/` beside an SQLite file, `./vigie-index` for
+    /// PostgreSQL.
+    pub index_dir: Option<PathBuf>,
 }
 
 /// `[limits]`.

@@ -2,7 +2,9 @@
 //!
 //! Errors are turned into exit codes in one place: 0 success, 1 failure, 2 usage (clap's own code).
 
+mod bank;
 mod bench;
+mod bench_index;
 mod cli;
 mod config;
 mod hash;

@@ -18,7 +18,7 @@ pub enum OutputFormat {
     Json,
 }
 
-fn json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
+pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
@@ -160,6 +160,35 @@ pub fn scan_report(
         "  posts per language: {}",
         counts_line(&stats.posts_per_language)
     )?;
+    if let Some(m) = &report.matching {
+        writeln!(
+            out,
+            "Matched {} media against the banks ({} PDQ hashes, {} digests): {} new matches ({} suppressed by \
+             allow-lists, {} held), {} PDQ hashes under the quality threshold",
+            m.media_checked,
+            m.index_pdq,
+            m.index_digests,
+            m.new_matches,
+            m.suppressed,
+            m.held,
+            m.below_quality
+        )?;
+        for f in &m.flooded {
+            writeln!(
+                out,
+                "  flood guard: held bank {} entry {} {} ({} new matches, {} before); release with \
+                 `vigie bank set {} --release {}:{}`",
+                f.bank,
+                f.signal,
+                f.value,
+                f.new_matches,
+                f.matches_before,
+                f.bank,
+                f.signal,
+                f.value
+            )?;
+        }
+    }
     if !report.skipped.is_empty() {
         writeln!(out, "Skipped {} paths:", report.skipped.len())?;
         for (path, reason) in report.skipped.iter().take(10) {

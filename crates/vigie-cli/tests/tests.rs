@@ -502,3 +502,249 @@ fn hash_reports_each_bad_file_and_hashes_the_rest() {
     assert_eq!(fields[5].split(' ').count(), 8);
     assert!(fields[5].starts_with(fields[1]));
 }
+
+/// Writes an image file, panicking on failure.
+fn write_png(path: &std::path::Path, rgb: &[u8], w: u32, h: u32) {
+    let png = vigie_sample::encode_png(rgb, w, h).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(path, png).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The picture turned a quarter turn (counter-clockwise).
+fn rotate90(rgb: &[u8], w: usize, h: usize) -> Vec<u8> {
+    let mut out = vec![0u8; rgb.len()];
+    for y in 0..h {
+        for x in 0..w {
+            let (nx, ny) = (y, w - 1 - x);
+            let (src, dst) = (3 * (y * w + x), 3 * (ny * h + nx));
+            out[dst..dst + 3].copy_from_slice(&rgb[src..src + 3]);
+        }
+    }
+    out
+}
+
+fn pdq_of_file(d: &Dir, path: &str) -> String {
+    let out = d.ok(&["hash", "--output", "jsonl", path]);
+    let line: serde_json::Value =
+        serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    line["pdq"].as_str().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn regression_4_banks_match_media_with_allow_lists_quality_and_the_flood_guard() {
+    bank_flow(&Dir::new(), "");
+}
+
+#[test]
+fn regression_4_banks_on_postgres() {
+    let Some(admin) = postgres_admin_url() else {
+        return;
+    };
+    let url = fresh_postgres_db(&admin, "banks");
+    bank_flow(
+        &Dir::new(),
+        &format!("db = \"{url}\"\nmedia_dir = \"pg-media\"\n"),
+    );
+}
+
+/// Banks from the command line, end to end; `config` starts `vigie.toml` (the store to use).
+fn bank_flow(d: &Dir, config: &str) {
+    std::fs::write(d.join("vigie.toml"), config).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir(d.join("media")).unwrap_or_else(|e| panic!("{e}"));
+    let (w, h) = (320u32, 240u32);
+    let known = vigie_sample::draw_image(11, w, h);
+    let logo = vigie_sample::draw_image(12, w, h);
+    let other = vigie_sample::draw_image(13, w, h);
+    write_png(&d.join("known.png"), &known, w, h);
+    write_png(&d.join("media/a-known.png"), &known, w, h);
+    write_png(
+        &d.join("media/b-turned.png"),
+        &rotate90(&known, w as usize, h as usize),
+        h,
+        w,
+    );
+    write_png(&d.join("media/c-logo.png"), &logo, w, h);
+    write_png(&d.join("media/d-other.png"), &other, w, h);
+    write_png(
+        &d.join("media/e-flat.png"),
+        &vec![128u8; (w * h * 3) as usize],
+        w,
+        h,
+    );
+    // The start of an MP4 file (an `ftyp` box), then filler: enough for a video to be stored and MD5-matched.
+    let mut clip = b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom".to_vec();
+    clip.extend_from_slice(&[7u8; 200]);
+    std::fs::write(d.join("media/f-clip.mp4"), clip).unwrap_or_else(|e| panic!("{e}"));
+    let known_pdq = pdq_of_file(&d, "known.png");
+    let logo_pdq = pdq_of_file(&d, "media/c-logo.png");
+    assert_eq!(known_pdq.len(), 64);
+    let clip_md5 = {
+        let out = d.ok(&["hash", "--output", "jsonl", "media/f-clip.mp4"]);
+        let v: serde_json::Value =
+            serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}"));
+        v["md5"].as_str().unwrap_or_default().to_owned()
+    };
+
+    // A block bank from a TCAP file (the logo's hash is in it too, by mistake) and an allow bank for the logo.
+    let tcap = format!(
+        r#"[{{"id": 1, "hash_digest": "{known_pdq}", "algorithm": "PDQ", "ideology": "example", "file_type": "image"}},
+{{"id": 2, "hash_digest": "{logo_pdq}", "algorithm": "PDQ", "file_type": "image"}},
+{{"id": 3, "hash_digest": "{clip_md5}", "algorithm": "MD5", "file_type": "video"}},
+{{"id": 4, "hash_digest": "12", "algorithm": "PDQ"}}]"#
+    );
+    std::fs::write(d.join("tcap.json"), tcap).unwrap_or_else(|e| panic!("{e}"));
+    d.ok(&[
+        "bank",
+        "create",
+        "tcap",
+        "--source",
+        "a test list",
+        "--label",
+        "origin=test",
+    ]);
+    let imported = d.json(&["bank", "import", "tcap", "tcap.json"]);
+    assert_eq!(imported[0]["added"], 3, "{imported}");
+    assert_eq!(imported[0]["invalid"], 1, "{imported}");
+    assert_eq!(imported[0]["problems"][0]["position"], "$[3]", "{imported}");
+    let quarantine = d.ok(&["quarantine"]);
+    assert!(
+        quarantine.contains("tcap.json") && quarantine.contains("$[3]"),
+        "{quarantine}"
+    );
+    std::fs::write(d.join("logos.txt"), format!("pdq {logo_pdq}\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    d.ok(&["bank", "create", "logos", "--kind", "allow"]);
+    d.ok(&["bank", "import", "logos", "logos.txt"]);
+
+    // `vigie match`: a rotated copy matches through its dihedral variant; the flat image is refused for quality.
+    let m = d.json(&[
+        "match",
+        "media/b-turned.png",
+        "media/e-flat.png",
+        "media/c-logo.png",
+        &known_pdq,
+    ]);
+    let turned = &m[0]["hits"][0];
+    assert_eq!(turned["bank"], "tcap", "{m}");
+    assert_ne!(turned["variant"], "original", "{m}");
+    assert!(turned["distance"].as_u64().unwrap_or(99) <= 31, "{m}");
+    assert_eq!(turned["labels"]["ideology"], "example", "{m}");
+    assert_eq!(
+        turned["labels"]["origin"], "test",
+        "bank labels are inherited: {m}"
+    );
+    assert!(
+        m[1]["below_quality"].as_u64().is_some_and(|q| q < 50),
+        "{m}"
+    );
+    assert!(m[1]["hits"].as_array().is_some_and(Vec::is_empty), "{m}");
+    let logo_hits = m[2]["hits"].as_array().cloned().unwrap_or_default();
+    assert_eq!(logo_hits.len(), 2, "{m}");
+    assert_eq!(logo_hits[0]["status"], "suppressed", "{m}");
+    assert_eq!(logo_hits[1]["bank"], "logos", "{m}");
+    assert_eq!(
+        m[3]["hits"][0]["distance"], 0,
+        "a bare PDQ hash matches too: {m}"
+    );
+
+    // `vigie scan` stores the matches, with a flood guard tight enough to trip on copies of one picture.
+    std::fs::write(
+        d.join("vigie.toml"),
+        format!("{config}[matching]\nflood_min_matches = 3\nflood_factor = 1.0\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let report = d.json(&["scan", "media"]);
+    let matching = &report["scan"]["matching"];
+    assert_eq!(matching["media_checked"], 6, "{report}");
+    assert_eq!(matching["below_quality"], 1, "{report}");
+    // known + turned (PDQ), the clip (MD5), the logo (suppressed).
+    assert_eq!(matching["new_matches"], 4, "{report}");
+    assert_eq!(matching["suppressed"], 1, "{report}");
+    assert!(
+        matching["flooded"].as_array().is_some_and(Vec::is_empty),
+        "{report}"
+    );
+
+    // Three more copies of the known picture, slightly different bytes each: the entry floods and is held.
+    std::fs::create_dir(d.join("more")).unwrap_or_else(|e| panic!("{e}"));
+    for (i, q) in [70u8, 80, 90].iter().enumerate() {
+        let jpeg = vigie_sample::encode_jpeg(&known, w, h, *q).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(d.join(&format!("more/copy{i}.jpg")), jpeg)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let report = d.json(&["scan", "more"]);
+    let matching = &report["scan"]["matching"];
+    assert_eq!(matching["new_matches"], 3, "{report}");
+    assert_eq!(
+        matching["flooded"][0]["value"],
+        known_pdq.as_str(),
+        "{report}"
+    );
+    assert_eq!(matching["flooded"][0]["matches_before"], 2, "{report}");
+    let show = d.json(&["bank", "show", "tcap"]);
+    assert_eq!(show["bank"]["quarantined_entries"], 1, "{show}");
+    let m = d.json(&["match", "known.png"]);
+    assert_eq!(m[0]["hits"][0]["status"], "held", "{m}");
+    d.ok(&[
+        "bank",
+        "set",
+        "tcap",
+        "--release",
+        &format!("pdq:{known_pdq}"),
+    ]);
+    let m = d.json(&["match", "known.png"]);
+    assert_eq!(m[0]["hits"][0]["status"], "active", "{m}");
+
+    // Settings apply at once: a distance of 0 drops the rotated copy (its variant is a few bits off), disabling
+    // drops everything; a TCAP deletion removes the entry from the saved index without a rebuild.
+    d.ok(&["bank", "set", "tcap", "--distance", "0"]);
+    let m = d.json(&["match", "media/b-turned.png", "known.png"]);
+    let near = m[0]["hits"].as_array().map_or(0, Vec::len);
+    assert!(near == 0 || m[0]["hits"][0]["distance"] == 0, "{m}");
+    assert_eq!(m[1]["hits"][0]["distance"], 0, "{m}");
+    d.ok(&["bank", "set", "tcap", "--disable"]);
+    let m = d.json(&["match", "known.png"]);
+    assert!(m[0]["hits"].as_array().is_some_and(Vec::is_empty), "{m}");
+    d.ok(&["bank", "set", "tcap", "--enable", "--distance", "31"]);
+    std::fs::write(
+        d.join("update.jsonl"),
+        format!(
+            "{{\"hash_digest\": \"{known_pdq}\", \"algorithm\": \"PDQ\", \"deleted\": true}}\n"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let imported = d.json(&["bank", "import", "tcap", "update.jsonl"]);
+    assert_eq!(imported[0]["removed"], 1, "{imported}");
+    let m = d.json(&["match", "known.png"]);
+    assert!(m[0]["hits"].as_array().is_some_and(Vec::is_empty), "{m}");
+
+    // Export writes the list back; TCAP carries the deletion.
+    let lines = d.ok(&["bank", "export", "tcap"]);
+    assert_eq!(lines.lines().count(), 2, "{lines}");
+    assert!(lines.contains(&format!("md5 {clip_md5}")), "{lines}");
+    let exported = d.ok(&[
+        "bank",
+        "export",
+        "tcap",
+        "--list-format",
+        "tcap",
+        "--include-removed",
+    ]);
+    let records: serde_json::Value =
+        serde_json::from_str(&exported).unwrap_or_else(|e| panic!("{e}: {exported}"));
+    let deleted: Vec<_> = records
+        .as_array()
+        .map(|a| a.iter().filter(|r| r["deleted"] == true).collect())
+        .unwrap_or_default();
+    assert_eq!(deleted.len(), 1, "{exported}");
+    assert_eq!(deleted[0]["hash_digest"], known_pdq.as_str());
+    let banks = d.json(&["bank", "list"]);
+    assert_eq!(banks.as_array().map(Vec::len), Some(2), "{banks}");
+    d.ok(&["bank", "remove", "logos"]);
+    let banks = d.json(&["bank", "list"]);
+    assert_eq!(banks.as_array().map(Vec::len), Some(1), "{banks}");
+    // With the allow-list gone (the saved index is rebuilt), the logo's block match is active again.
+    let m = d.json(&["match", "media/c-logo.png"]);
+    let hits = m[0]["hits"].as_array().cloned().unwrap_or_default();
+    assert_eq!(hits.len(), 1, "{m}");
+    assert_eq!(hits[0]["status"], "active", "{m}");
+}

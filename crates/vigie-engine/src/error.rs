@@ -10,4 +10,7 @@ pub enum EngineError {
     /// The store failed; what was committed before stays.
     #[error(transparent)]
     Store(#[from] vigie_store::StoreError),
+    /// The match index could not be saved or holds an impossible value.
+    #[error("match index: {0}")]
+    Index(String),
 }

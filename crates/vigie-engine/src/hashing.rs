@@ -89,8 +89,9 @@ pub(crate) fn image_hash(
     bytes: &[u8],
     limits: &MediaLimits,
     hasher: &mut Hasher,
+    dihedral: bool,
 ) -> Option<Result<ImageHash, ImageHashError>> {
-    vigie_media::is_decodable(bytes).then(|| pdq_of(bytes, limits, hasher, false))
+    vigie_media::is_decodable(bytes).then(|| pdq_of(bytes, limits, hasher, dihedral))
 }
 
 fn pdq_of(

@@ -1,12 +1,20 @@
-//! The pipeline: find inputs, read them with the ingest adapters, hash and store media, and write
-//! everything to the store in batched transactions.
+//! The pipeline: find inputs, read them with the ingest adapters, hash and store media, write everything to
+//! the store in batched transactions, and match media against the hash banks.
 //!
-//! Owns no format and no SQL: it wires `vigie-ingest`, `vigie-media`, `vigie-pdq` and `vigie-store`.
+//! Owns no format and no SQL: it wires `vigie-ingest`, `vigie-media`, `vigie-pdq`, `vigie-index` and
+//! `vigie-store`.
 
 mod error;
 mod hashing;
+mod matching;
 mod scan;
 
 pub use error::EngineError;
 pub use hashing::{FileHashes, ImageHash, ImageHashError, hash_bytes, hash_file};
-pub use scan::{InputReport, Progress, ScanConfig, ScanReport, SilentProgress, scan};
+pub use matching::{
+    BankHit, IndexStats, MatchConfig, MatchResult, Matcher, MediumHashes, VARIANTS, map_segment,
+    write_atomically,
+};
+pub use scan::{
+    FloodedEntry, InputReport, MatchReport, Progress, ScanConfig, ScanReport, SilentProgress, scan,
+};

@@ -5,13 +5,16 @@
 //! content as a scan that was never interrupted.
 
 use crate::EngineError;
+use crate::matching::{IndexStats, MatchConfig, Matcher, MediumHashes};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use vigie_ingest::{IngestError, IngestOptions, Input, Skipped, Stop};
 use vigie_media::MediaLimits;
 use vigie_model::{
-    Attachment, Format, ImportCounts, ImportStatus, Media, Position, QuarantinedRecord, Record,
+    Attachment, Format, ImportCounts, ImportStatus, MatchStatus, Media, Position,
+    QuarantinedRecord, Record, SignalType,
 };
 use vigie_store::{Batch, Store, StoreError, StoredMedia};
 
@@ -27,6 +30,8 @@ pub struct ScanConfig {
     pub batch_posts: usize,
     /// How many quarantined records the report quotes. Default 10.
     pub quote_quarantined: usize,
+    /// How media are matched against the hash banks (when the store has any).
+    pub matching: MatchConfig,
 }
 
 impl Default for ScanConfig {
@@ -36,6 +41,7 @@ impl Default for ScanConfig {
             media: MediaLimits::default(),
             batch_posts: 5_000,
             quote_quarantined: 10,
+            matching: MatchConfig::default(),
         }
     }
 }
@@ -91,6 +97,52 @@ pub struct ScanReport {
     /// Of which writing to the store (transactions), to tell reading from writing in benchmarks.
     #[serde(serialize_with = "secs")]
     pub store_time: Duration,
+    /// What matching against the hash banks found; `None` when the store has no bank.
+    pub matching: Option<MatchReport>,
+}
+
+/// What matching the scanned media against the banks found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MatchReport {
+    /// Hashes in the match index.
+    pub index_pdq: usize,
+    /// Exact digests in the match index.
+    pub index_digests: usize,
+    /// Media matched.
+    pub media_checked: u64,
+    /// Media whose PDQ hash was not matched because its quality is below the threshold.
+    pub below_quality: u64,
+    /// Matches found for the first time.
+    pub new_matches: u64,
+    /// Of which suppressed by an allow-list entry.
+    pub suppressed: u64,
+    /// Of which held (flood guard).
+    pub held: u64,
+    /// Entries the flood guard held in this scan.
+    pub flooded: Vec<FloodedEntry>,
+}
+
+/// A bank entry that the flood guard held.
+#[derive(Debug, Clone, Serialize)]
+pub struct FloodedEntry {
+    /// The bank.
+    pub bank: String,
+    /// The entry's type.
+    pub signal: SignalType,
+    /// The entry's value.
+    pub value: String,
+    /// New matches in this scan.
+    pub new_matches: u64,
+    /// Matches it had before.
+    pub matches_before: u64,
+}
+
+/// Matching state across the inputs of one scan.
+struct Matching {
+    matcher: Matcher,
+    report: MatchReport,
+    /// New matches per entry in this scan, for the flood guard.
+    new_per_entry: HashMap<i64, u64>,
 }
 
 fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -127,6 +179,22 @@ pub fn scan(
         quarantined: Vec::new(),
         elapsed: Duration::ZERO,
         store_time: Duration::ZERO,
+        matching: None,
+    };
+    let mut matching = if store.banks()?.is_empty() {
+        None
+    } else {
+        let matcher = Matcher::open(store, config.matching.clone())?;
+        let IndexStats { pdq, digests, .. } = matcher.stats();
+        Some(Matching {
+            matcher,
+            report: MatchReport {
+                index_pdq: pdq,
+                index_digests: digests,
+                ..MatchReport::default()
+            },
+            new_per_entry: HashMap::new(),
+        })
     };
     let total = discovery.inputs.len();
     for (index, input) in discovery.inputs.iter().enumerate() {
@@ -138,12 +206,69 @@ pub fn scan(
             progress,
             &mut report.quarantined,
             &mut report.store_time,
+            matching.as_mut(),
         )?;
         report.totals.add(&one.counts);
         report.inputs.push(one);
     }
+    if let Some(mut m) = matching {
+        flood_guard(store, &config.matching, &mut m)?;
+        report.matching = Some(m.report);
+    }
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// Holds the entries that gained far more matches in this scan than they had before.
+fn flood_guard(
+    store: &mut dyn Store,
+    config: &MatchConfig,
+    m: &mut Matching,
+) -> Result<(), StoreError> {
+    let mut suspects: Vec<(i64, u64)> = m
+        .new_per_entry
+        .iter()
+        .filter(|(_, n)| **n >= config.flood_min_matches)
+        .map(|(id, n)| (*id, *n))
+        .collect();
+    suspects.sort_unstable();
+    if suspects.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = suspects.iter().map(|s| s.0).collect();
+    let totals = store.match_counts(&ids)?;
+    let entries = store.entries_by_id(&ids)?;
+    for ((id, new), total) in suspects.into_iter().zip(totals) {
+        let before = total.saturating_sub(new);
+        #[allow(clippy::cast_precision_loss)]
+        let flood = new as f64 > config.flood_factor * before.max(1) as f64;
+        let Some(entry) = entries.iter().find(|e| e.id == id) else {
+            continue;
+        };
+        if !flood || entry.quarantine.is_some() {
+            continue;
+        }
+        let reason = format!(
+            "flood guard: matched {new} media in one scan, against {before} before (limits: {} new matches and {} times the usual)",
+            config.flood_min_matches, config.flood_factor
+        );
+        tracing::warn!(
+            "bank {}: entry {} {}: {reason}",
+            entry.bank,
+            entry.signal,
+            entry.value
+        );
+        store.quarantine_entry(id, &reason)?;
+        m.report.held += new;
+        m.report.flooded.push(FloodedEntry {
+            bank: entry.bank.clone(),
+            signal: entry.signal,
+            value: entry.value.clone(),
+            new_matches: new,
+            matches_before: before,
+        });
+    }
+    Ok(())
 }
 
 /// The state of one input's import while it is read.
@@ -160,6 +285,9 @@ struct Importer<'a> {
     counts: ImportCounts,
     unreported: u64,
     failure: Option<StoreError>,
+    matching: Option<&'a mut Matching>,
+    /// Media of the open batch, to match once the batch is written.
+    to_match: Vec<MediumHashes>,
 }
 
 fn scan_input(
@@ -169,6 +297,7 @@ fn scan_input(
     progress: &dyn Progress,
     quoted: &mut Vec<QuarantinedRecord>,
     store_time: &mut Duration,
+    matching: Option<&mut Matching>,
 ) -> Result<InputReport, EngineError> {
     let import_id = store.begin_import(&input.display, input.format)?;
     let mut importer = Importer {
@@ -183,6 +312,8 @@ fn scan_input(
         counts: ImportCounts::default(),
         unreported: 0,
         failure: None,
+        matching,
+        to_match: Vec::new(),
     };
     let result = vigie_ingest::read(input, &config.ingest, &mut |record| importer.accept(record));
     if let Some(e) = importer.failure.take() {
@@ -310,11 +441,31 @@ impl Importer<'_> {
             att.width = facts.info.width;
             att.height = facts.info.height;
         }
-        let (pdq, pdq_quality) = if facts.info.mime.starts_with("image/") {
+        let image = if facts.info.mime.starts_with("image/") {
             self.perceptual_hash(&path, shown)
         } else {
-            (None, None)
+            None
         };
+        let (pdq, pdq_quality) = match &image {
+            Some(h) => (Some(h.pdq.clone()), Some(h.quality)),
+            None => (None, None),
+        };
+        if self.matching.is_some() {
+            let hashes = image.as_ref().map(|h| {
+                h.dihedral
+                    .as_deref()
+                    .unwrap_or(std::slice::from_ref(&h.pdq))
+                    .iter()
+                    .filter_map(|x| vigie_pdq::Hash256::from_hex(x).ok())
+                    .collect()
+            });
+            self.to_match.push(MediumHashes {
+                sha256: Some(facts.digests.sha256.clone()),
+                md5: Some(facts.digests.md5.clone()),
+                pdq: hashes.unwrap_or_default(),
+                quality: pdq_quality,
+            });
+        }
         Some(Media {
             sha256: facts.digests.sha256,
             md5: facts.digests.md5,
@@ -331,26 +482,60 @@ impl Importer<'_> {
     /// here; none for an image format PDQ does not decode). An image that cannot be decoded
     /// or is too small keeps its media record (its bytes and exact digests are still evidence) without a
     /// perceptual hash, and the reason is logged.
-    fn perceptual_hash(
-        &mut self,
-        path: &std::path::Path,
-        shown: &str,
-    ) -> (Option<String>, Option<u8>) {
+    fn perceptual_hash(&mut self, path: &std::path::Path, shown: &str) -> Option<crate::ImageHash> {
         let bytes = match vigie_media::read_capped(path, &self.config.media) {
             Ok(b) => b,
             Err(e) => {
                 tracing::warn!("{shown}: no perceptual hash: {e}");
-                return (None, None);
+                return None;
             }
         };
-        match crate::hashing::image_hash(&bytes, &self.config.media, &mut self.hasher) {
-            None => (None, None),
-            Some(Ok(h)) => (Some(h.pdq), Some(h.quality)),
+        // The eight dihedral hashes come from the same DCT at little cost; they are needed only to match.
+        let dihedral = self.matching.is_some();
+        match crate::hashing::image_hash(&bytes, &self.config.media, &mut self.hasher, dihedral) {
+            None => None,
+            Some(Ok(h)) => Some(h),
             Some(Err(e)) => {
                 tracing::warn!("{shown}: no perceptual hash: {e}");
-                (None, None)
+                None
             }
         }
+    }
+
+    /// Matches the media of the batch just written and records what they match.
+    fn match_written(&mut self) -> Result<(), StoreError> {
+        let Some(m) = self.matching.as_deref_mut() else {
+            return Ok(());
+        };
+        for medium in self.to_match.drain(..) {
+            let result = m.matcher.match_medium(self.store, &medium)?;
+            m.report.media_checked += 1;
+            if result.below_quality.is_some() {
+                m.report.below_quality += 1;
+            }
+            let Some(sha256) = medium.sha256.as_deref() else {
+                continue;
+            };
+            let matches = Matcher::to_record(sha256, &result);
+            if matches.is_empty() {
+                continue;
+            }
+            let new = self.store.record_matches(&matches)?;
+            for (record, is_new) in matches.iter().zip(new) {
+                if !is_new {
+                    continue;
+                }
+                m.report.new_matches += 1;
+                match record.status {
+                    MatchStatus::Suppressed => m.report.suppressed += 1,
+                    MatchStatus::Held => m.report.held += 1,
+                    MatchStatus::Active => {
+                        *m.new_per_entry.entry(record.entry_id).or_default() += 1;
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     fn flush(&mut self) -> Result<(), StoreError> {
@@ -362,6 +547,6 @@ impl Importer<'_> {
             .write_batch(self.import_id, &self.batch, &self.counts)?;
         *self.store_time += started.elapsed();
         self.batch.clear();
-        Ok(())
+        self.match_written()
     }
 }

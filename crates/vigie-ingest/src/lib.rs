@@ -1,5 +1,5 @@
 //! Export formats to model records: X API v2, Telegram Desktop exports, generic JSONL and CSV, folders of
-//! media.
+//! media; and the hash-list files that fill banks ([`hashlist`]).
 //!
 //! Each adapter streams its input and pushes [`Record`](vigie_model::Record)s into a sink, one at a time:
 //! memory is bounded by the largest single record (capped by [`IngestOptions`]), never by the file. A record
@@ -46,5 +46,9 @@ pub fn read(
         Format::Jsonl => jsonl::read(input, options, sink),
         Format::Csv => csv::read(input, options, sink),
         Format::Media => detect::read_media(input, sink),
+        // Hash lists go into banks (`hashlist`), never through a scan.
+        Format::HashList => Err(IngestError::Unrecognized {
+            path: input.path.clone(),
+        }),
     }
 }

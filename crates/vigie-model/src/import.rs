@@ -18,6 +18,8 @@ pub enum Format {
     Csv,
     /// Loose media files.
     Media,
+    /// A hash list imported into a bank (`vigie bank import`), not a scan input.
+    HashList,
 }
 
 impl Format {
@@ -29,6 +31,7 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::Csv => "csv",
             Format::Media => "media",
+            Format::HashList => "hash-list",
         }
     }
 
@@ -40,6 +43,7 @@ impl Format {
             "jsonl" => Format::Jsonl,
             "csv" => Format::Csv,
             "media" => Format::Media,
+            "hash-list" => Format::HashList,
             _ => return None,
         })
     }

@@ -24,6 +24,9 @@ const MATCH_SQL: &str = "SELECT m.media_sha256, m.entry_id, b.name, e.signal, e.
      m.status, m.suppressed_by, m.matched_at FROM media_matches m JOIN bank_entries e ON e.id = m.entry_id \
      JOIN banks b ON b.id = e.bank_id";
 
+/// An entry as stored: id, labels (JSON), provenance, removed.
+type StoredEntry = (i64, String, Option<String>, bool);
+
 fn bank_row(r: &Row) -> Result<Bank, StoreError> {
     bank_of((
         r.try_get(0)?,
@@ -197,10 +200,8 @@ impl Banks for PostgresStore {
              WHERE e.bank_id = $1",
             &[&bank_id, &signals, &values],
         )?;
-        let mut stored: std::collections::HashMap<
-            (String, String),
-            (i64, String, Option<String>, bool),
-        > = std::collections::HashMap::with_capacity(rows.len());
+        let mut stored: std::collections::HashMap<(String, String), StoredEntry> =
+            std::collections::HashMap::with_capacity(rows.len());
         for r in &rows {
             stored.insert(
                 (r.try_get(1)?, r.try_get(2)?),
