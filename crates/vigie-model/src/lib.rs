@@ -1,10 +1,11 @@
-//! The nouns of Vigie: platforms, accounts, posts, media, imports, quarantined records, hash banks and matches.
+//! The nouns of Vigie: platforms, accounts, posts, media, imports, quarantined records, hash banks and matches, cases and their evidence.
 //!
 //! Plain data with `serde`, no I/O. Every other crate speaks in these types; persisted and wire formats are
 //! defined by the crates that own them (`vigie-store`, later `vigie-server`), not by these structs' layout.
 
 mod account;
 mod bank;
+mod case;
 mod import;
 mod media;
 mod platform;
@@ -18,6 +19,7 @@ pub use bank::{
     Bank, BankEntry, BankKind, DEFAULT_PDQ_DISTANCE, EntryRecord, Labels, MAX_PDQ_DISTANCE,
     MatchStatus, MediaMatch, SignalError, SignalType,
 };
+pub use case::{Case, CaseSubject, Evidence, SignalKind};
 pub use import::{Format, ImportCounts, ImportStatus, ImportSummary};
 pub use media::{Attachment, Media, MediaKind, MediaSource};
 pub use platform::Platform;

@@ -8,19 +8,25 @@
 mod banks;
 mod batch;
 mod blobs;
+mod cases;
 mod error;
 mod migrations;
 mod postgres;
 mod postgres_banks;
+mod postgres_cases;
 mod query;
 mod sqlite;
 mod sqlite_banks;
+mod sqlite_cases;
 
 pub use banks::{
     BankChange, Banks, EntryChange, EntryCounts, FeedPosition, MatchQuery, NewBank, NewMatch,
 };
 pub use batch::{AccountSighting, Batch, StoredMedia};
 pub use blobs::{BlobWriter, Blobs};
+pub use cases::{
+    AccountPostCase, CaseQuery, CaseSort, Cases, NewCase, NewList, PostRow, StoredList, StoredModel,
+};
 pub use error::StoreError;
 pub use query::{AccountQuery, AccountView, Count, PostQuery, PostView, Snapshot, Stats};
 
@@ -37,7 +43,7 @@ pub enum Backend {
 }
 
 /// The store's interface. Both backends implement it and pass the same test suite.
-pub trait Store: Banks + Send {
+pub trait Store: Banks + Cases + Send {
     /// Which backend this is.
     fn backend(&self) -> Backend;
     /// The schema version after migrations.

@@ -833,44 +833,16 @@ impl Store for PostgresStore {
             .account
             .as_ref()
             .map(|a| a.trim_start_matches('@').to_ascii_lowercase());
-        let mut tx = self.client.build_transaction().read_only(true).start()?;
         // SQLite sorts NULL last in descending order, and its `lower()` folds ASCII only: PostgreSQL must be
         // told both.
-        let rows = tx.query(
-            "SELECT p.id, p.platform, p.platform_id, a.platform_id, p.text, p.lang, p.created_at, p.source_file, \
-             p.source_position, a.handle, a.display_name FROM posts p LEFT JOIN accounts a ON a.id = p.account_id \
-             WHERE ($1::text IS NULL OR lower(a.handle COLLATE \"C\") = $1 OR lower(a.platform_id COLLATE \"C\") = $1) \
+        let rows = read_posts(
+            &mut self.client,
+            "WHERE ($1::text IS NULL OR lower(a.handle COLLATE \"C\") = $1 OR lower(a.platform_id COLLATE \"C\") = $1) \
              AND ($2::text IS NULL OR p.platform = $2) \
              ORDER BY p.created_at DESC NULLS LAST, p.id DESC LIMIT $3",
             &[&account, &q.platform, &limit(q.limit)],
         )?;
-        let mut ids = Vec::with_capacity(rows.len());
-        let mut views = Vec::with_capacity(rows.len());
-        for r in &rows {
-            ids.push(r.try_get::<_, i64>(0)?);
-            let mut post = Post::with_id(Platform::new(r.try_get(1)?), r.try_get::<_, String>(2)?);
-            post.account_id = r.try_get(3)?;
-            post.text = r.try_get(4)?;
-            post.lang = r.try_get(5)?;
-            post.created_at = r.try_get::<_, Option<i64>>(6)?.map(Timestamp);
-            if let (Some(file), Some(pos)) = (
-                r.try_get::<_, Option<String>>(7)?,
-                r.try_get::<_, Option<&str>>(8)?,
-            ) {
-                post.source = Some(Source {
-                    file,
-                    position: parse_position(pos),
-                });
-            }
-            views.push(PostView {
-                post,
-                handle: r.try_get(9)?,
-                display_name: r.try_get(10)?,
-            });
-        }
-        fill_children(&mut tx, &ids, &mut views)?;
-        tx.commit()?;
-        Ok(views)
+        Ok(rows.into_iter().map(|r| r.view).collect())
     }
 
     fn quarantined(&mut self, limit_: usize) -> Result<Vec<QuarantinedRecord>, StoreError> {
@@ -1011,4 +983,56 @@ fn fill_children(
         views[i].post.attachments.push(a);
     }
     Ok(())
+}
+
+/// Reads posts with their author's handle, entities and attachments: the rows `filter` (a WHERE, ORDER BY and
+/// LIMIT over `posts p LEFT JOIN accounts a`) selects, in one read-only transaction.
+pub(crate) fn read_posts(
+    client: &mut Client,
+    filter: &str,
+    params: &[&(dyn postgres::types::ToSql + Sync)],
+) -> Result<Vec<crate::cases::PostRow>, StoreError> {
+    let mut tx = client.build_transaction().read_only(true).start()?;
+    let rows = tx.query(
+        &format!(
+            "SELECT p.id, p.platform, p.platform_id, a.platform_id, p.text, p.lang, p.created_at, p.source_file, \
+             p.source_position, a.handle, a.display_name, p.account_id FROM posts p \
+             LEFT JOIN accounts a ON a.id = p.account_id {filter}"
+        ),
+        params,
+    )?;
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut accounts = Vec::with_capacity(rows.len());
+    let mut views = Vec::with_capacity(rows.len());
+    for r in &rows {
+        ids.push(r.try_get::<_, i64>(0)?);
+        accounts.push(r.try_get::<_, Option<i64>>(11)?);
+        let mut post = Post::with_id(Platform::new(r.try_get(1)?), r.try_get::<_, String>(2)?);
+        post.account_id = r.try_get(3)?;
+        post.text = r.try_get(4)?;
+        post.lang = r.try_get(5)?;
+        post.created_at = r.try_get::<_, Option<i64>>(6)?.map(Timestamp);
+        if let (Some(file), Some(pos)) = (
+            r.try_get::<_, Option<String>>(7)?,
+            r.try_get::<_, Option<&str>>(8)?,
+        ) {
+            post.source = Some(Source {
+                file,
+                position: parse_position(pos),
+            });
+        }
+        views.push(PostView {
+            post,
+            handle: r.try_get(9)?,
+            display_name: r.try_get(10)?,
+        });
+    }
+    fill_children(&mut tx, &ids, &mut views)?;
+    tx.commit()?;
+    Ok(ids
+        .into_iter()
+        .zip(accounts)
+        .zip(views)
+        .map(|((id, account), view)| crate::cases::PostRow { id, account, view })
+        .collect())
 }

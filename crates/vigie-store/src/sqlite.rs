@@ -1101,48 +1101,14 @@ impl Store for SqliteStore {
             .account
             .as_ref()
             .map(|a| a.trim_start_matches('@').to_ascii_lowercase());
-        let run = |c: &Connection| -> rusqlite::Result<Vec<PostView>> {
-            let mut stmt = c.prepare(
-                "SELECT p.id, p.platform, p.platform_id, a.platform_id, p.text, p.lang, p.created_at, p.source_file, \
-                 p.source_position, a.handle, a.display_name, p.refs, p.hashtags, p.urls, p.mentions \
-                 FROM posts p LEFT JOIN accounts a ON a.id = p.account_id \
-                 WHERE (?1 IS NULL OR lower(a.handle) = ?1 OR lower(a.platform_id) = ?1) AND (?2 IS NULL OR p.platform = ?2) \
-                 ORDER BY p.created_at DESC, p.id DESC LIMIT ?3",
-            )?;
-            let mut views = Vec::new();
-            let mut ids: Vec<(i64, [Option<String>; 4])> = Vec::new();
-            let mut rows = stmt.query(params![account, q.platform, q.limit as i64])?;
-            while let Some(r) = rows.next()? {
-                ids.push((r.get(0)?, [r.get(11)?, r.get(12)?, r.get(13)?, r.get(14)?]));
-                let mut post = Post::with_id(
-                    Platform::new(&r.get::<_, String>(1)?),
-                    r.get::<_, String>(2)?,
-                );
-                post.account_id = r.get(3)?;
-                post.text = r.get(4)?;
-                post.lang = r.get(5)?;
-                post.created_at = r.get::<_, Option<i64>>(6)?.map(Timestamp);
-                if let (Some(file), Some(pos)) = (
-                    r.get::<_, Option<String>>(7)?,
-                    r.get::<_, Option<String>>(8)?,
-                ) {
-                    post.source = Some(vigie_model::Source {
-                        file,
-                        position: parse_position(&pos),
-                    });
-                }
-                views.push(PostView {
-                    post,
-                    handle: r.get(9)?,
-                    display_name: r.get(10)?,
-                });
-            }
-            for ((id, lists), view) in ids.into_iter().zip(views.iter_mut()) {
-                fill_children(c, id, lists, &mut view.post)?;
-            }
-            Ok(views)
-        };
-        run(&self.conn).map_err(self.err())
+        read_posts(
+            &self.conn,
+            "WHERE (?1 IS NULL OR lower(a.handle) = ?1 OR lower(a.platform_id) = ?1) AND (?2 IS NULL OR p.platform = ?2) \
+             ORDER BY p.created_at DESC, p.id DESC LIMIT ?3",
+            params![account, q.platform, q.limit as i64],
+        )
+        .map(|rows| rows.into_iter().map(|r| r.view).collect())
+        .map_err(self.err())
     }
 
     fn quarantined(&mut self, limit: usize) -> Result<Vec<QuarantinedRecord>, StoreError> {
@@ -1315,6 +1281,56 @@ fn fill_children(
         })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(())
+}
+
+/// Reads posts with their author's handle, entities and attachments: the rows `filter` (a WHERE, ORDER BY and
+/// LIMIT over `posts p LEFT JOIN accounts a`) selects.
+pub(crate) fn read_posts(
+    c: &Connection,
+    filter: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<Vec<crate::cases::PostRow>> {
+    let mut stmt = c.prepare(&format!(
+        "SELECT p.id, p.platform, p.platform_id, a.platform_id, p.text, p.lang, p.created_at, p.source_file, \
+         p.source_position, a.handle, a.display_name, p.refs, p.hashtags, p.urls, p.mentions, p.account_id \
+         FROM posts p LEFT JOIN accounts a ON a.id = p.account_id {filter}"
+    ))?;
+    let mut out = Vec::new();
+    let mut lists: Vec<[Option<String>; 4]> = Vec::new();
+    let mut rows = stmt.query(params)?;
+    while let Some(r) = rows.next()? {
+        lists.push([r.get(11)?, r.get(12)?, r.get(13)?, r.get(14)?]);
+        let mut post = Post::with_id(
+            Platform::new(&r.get::<_, String>(1)?),
+            r.get::<_, String>(2)?,
+        );
+        post.account_id = r.get(3)?;
+        post.text = r.get(4)?;
+        post.lang = r.get(5)?;
+        post.created_at = r.get::<_, Option<i64>>(6)?.map(Timestamp);
+        if let (Some(file), Some(pos)) = (
+            r.get::<_, Option<String>>(7)?,
+            r.get::<_, Option<String>>(8)?,
+        ) {
+            post.source = Some(vigie_model::Source {
+                file,
+                position: parse_position(&pos),
+            });
+        }
+        out.push(crate::cases::PostRow {
+            id: r.get(0)?,
+            account: r.get(15)?,
+            view: PostView {
+                post,
+                handle: r.get(9)?,
+                display_name: r.get(10)?,
+            },
+        });
+    }
+    for (row, lists) in out.iter_mut().zip(lists) {
+        fill_children(c, row.id, lists, &mut row.view.post)?;
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

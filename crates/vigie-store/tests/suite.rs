@@ -12,10 +12,13 @@ use vigie_model::{
     Account, Attachment, Format, ImportCounts, ImportStatus, Media, MediaKind, Platform, Position,
     Post, PostRef, QuarantinedRecord, RefKind, Source, Timestamp,
 };
-use vigie_model::{BankKind, EntryRecord, Labels, MatchStatus, SignalType};
+use vigie_model::{
+    BankKind, CaseSubject, EntryRecord, Evidence, Labels, MatchStatus, SignalKind, SignalType,
+};
 use vigie_store::{
-    AccountQuery, Backend, BankChange, Batch, EntryCounts, FeedPosition, MatchQuery, NewBank,
-    NewMatch, PostQuery, Snapshot, Stats, Store, StoreError, StoredMedia,
+    AccountQuery, Backend, BankChange, Batch, CaseQuery, CaseSort, EntryCounts, FeedPosition,
+    MatchQuery, NewBank, NewCase, NewList, NewMatch, PostQuery, Snapshot, Stats, Store, StoreError,
+    StoredMedia,
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -214,6 +217,7 @@ suite!(
     large_batch,
     banks_import_update_and_feed_the_index,
     matches_are_recorded_held_and_released,
+    cases_lists_and_models_round_trip,
 );
 
 // ---------------------------------------------------------------------------------------------------------
@@ -482,7 +486,7 @@ fn migrations_run_once(env: &mut Env) {
     let url = env.fresh_url();
     let mut store = env.open(&url);
     assert_eq!(store.backend(), env.backend);
-    assert_eq!(ok(store.schema_version()), 4);
+    assert_eq!(ok(store.schema_version()), 5);
     assert_eq!(
         ok(store.snapshot())
             .tables
@@ -497,7 +501,7 @@ fn migrations_run_once(env: &mut Env) {
 
     // Reopening a migrated store applies nothing and keeps the content.
     let mut again = env.open(&url);
-    assert_eq!(ok(again.schema_version()), 4);
+    assert_eq!(ok(again.schema_version()), 5);
     assert_eq!(ok(again.snapshot()), before);
     assert_eq!(ok(again.imports(10)).len(), 1);
     drop(again);
@@ -511,7 +515,7 @@ fn migrations_run_once(env: &mut Env) {
     match vigie_store::open(&url, Some(&media)) {
         Err(StoreError::TooNew {
             found: 99,
-            supported: 4,
+            supported: 5,
         }) => {}
         Err(e) => panic!("expected TooNew, got {e}"),
         Ok(_) => panic!("a schema newer than this build was accepted"),
@@ -586,7 +590,7 @@ fn concurrent_opens_migrate_once(env: &mut Env) {
             .collect()
     });
     for r in results {
-        assert_eq!(r, Ok(4));
+        assert_eq!(r, Ok(5));
     }
 }
 
@@ -1835,4 +1839,158 @@ fn matches_are_recorded_held_and_released(env: &mut Env) {
         }))
         .is_empty()
     );
+}
+
+fn evidence(signal: SignalKind, weight: f64) -> Evidence {
+    Evidence {
+        signal,
+        detail: format!("{} found", signal.as_str()),
+        source: Some("default".into()),
+        entry: None,
+        span: Some((0, 5)),
+        weight,
+    }
+}
+
+fn cases_lists_and_models_round_trip(env: &mut Env) {
+    let mut store = env.fresh();
+    import(&mut *store, &[sample_batch()]);
+    // Lists and models, replaced by name.
+    let mut list = NewList {
+        name: "terms".into(),
+        kind: "terms".into(),
+        format: "toml".into(),
+        source: Some("t.toml".into()),
+        body: "[[term]]\ntext = \"x\"\n".into(),
+        entries: 1,
+    };
+    ok(store.put_list(&list));
+    list.entries = 2;
+    ok(store.put_list(&list));
+    let lists = ok(store.lists());
+    assert_eq!(lists.len(), 1);
+    assert_eq!(
+        (lists[0].entries, lists[0].body.as_str()),
+        (2, list.body.as_str())
+    );
+    assert!(ok(store.delete_list("terms")));
+    assert!(!ok(store.delete_list("terms")));
+    ok(store.put_model("default", &[1, 2, 3], Some("{\"f1\":1}"), 10));
+    let model = ok(store.model("default")).unwrap_or_else(|| panic!("the model was stored"));
+    assert_eq!((model.body, model.examples), (vec![1, 2, 3], 10));
+    assert!(ok(store.model("other")).is_none());
+
+    // Posts come back in row order, after a position, with their author's row.
+    let posts = ok(store.posts_after(0, 100));
+    assert!(posts.len() >= 2, "{posts:?}");
+    assert!(posts.windows(2).all(|w| w[0].id < w[1].id));
+    let rest = ok(store.posts_after(posts[0].id, 100));
+    assert_eq!(rest.len(), posts.len() - 1);
+    assert_eq!(ok(store.analysis_position()), (0, String::new()));
+    ok(store.set_analysis_position(posts[1].id, "digest"));
+    assert_eq!(
+        ok(store.analysis_position()),
+        (posts[1].id, "digest".to_owned())
+    );
+
+    // Cases: created, updated in place, filtered, removed when their evidence is gone.
+    let first = &posts[0];
+    let account = first
+        .account
+        .unwrap_or_else(|| panic!("the first post has an author"));
+    let post_case = |row: i64, score: f64, ev: Vec<Evidence>| NewCase {
+        subject: CaseSubject::Post,
+        row,
+        score,
+        evidence: ev,
+    };
+    ok(store.put_cases(&[
+        post_case(
+            first.id,
+            2.5,
+            vec![
+                evidence(SignalKind::Term, 2.0),
+                evidence(SignalKind::Url, 0.5),
+            ],
+        ),
+        post_case(
+            posts[1].id,
+            1.0,
+            vec![evidence(SignalKind::Classifier, 1.0)],
+        ),
+        NewCase {
+            subject: CaseSubject::Account,
+            row: account,
+            score: 2.5,
+            evidence: vec![evidence(SignalKind::Posts, 2.5)],
+        },
+    ]));
+    let all = ok(store.cases(&CaseQuery {
+        limit: 10,
+        ..CaseQuery::default()
+    }));
+    assert_eq!(all.len(), 3);
+    assert!(
+        all[0].score >= all[1].score && all[1].score >= all[2].score,
+        "highest score first"
+    );
+    let top = all
+        .iter()
+        .find(|c| c.subject == CaseSubject::Post)
+        .unwrap_or_else(|| panic!("a post case"));
+    assert_eq!(
+        top.post_id.as_deref(),
+        Some(first.view.post.platform_id.as_str())
+    );
+    assert_eq!(top.evidence.len(), 2);
+    assert_eq!(top.evidence[0].span, Some((0, 5)));
+    assert_eq!(top.status, "open");
+    let urls = ok(store.cases(&CaseQuery {
+        signal: Some(SignalKind::Url),
+        limit: 10,
+        ..CaseQuery::default()
+    }));
+    assert_eq!(urls.len(), 1);
+    let accounts = ok(store.cases(&CaseQuery {
+        subject: Some(CaseSubject::Account),
+        limit: 10,
+        ..CaseQuery::default()
+    }));
+    assert_eq!(accounts.len(), 1);
+    assert!(accounts[0].handle.is_some() || accounts[0].account_id.is_some());
+    let strong = ok(store.cases(&CaseQuery {
+        min_score: Some(2.0),
+        sort: CaseSort::Newest,
+        limit: 10,
+        ..CaseQuery::default()
+    }));
+    assert_eq!(strong.len(), 2);
+    let of_account = ok(store.account_post_cases(&[account]));
+    assert!(
+        of_account
+            .iter()
+            .any(|c| c.post_id == first.view.post.platform_id
+                && c.signals.contains(&SignalKind::Term))
+    );
+
+    ok(store.put_cases(&[post_case(
+        first.id,
+        3.0,
+        vec![evidence(SignalKind::Term, 3.0)],
+    )]));
+    let again = ok(store.cases(&CaseQuery {
+        subject: Some(CaseSubject::Post),
+        limit: 10,
+        ..CaseQuery::default()
+    }));
+    assert_eq!(again.len(), 2, "updated in place");
+    assert_eq!(again[0].score, 3.0);
+    assert_eq!(again[0].created_at, top.created_at);
+    ok(store.put_cases(&[post_case(first.id, 0.0, Vec::new())]));
+    let after = ok(store.cases(&CaseQuery {
+        subject: Some(CaseSubject::Post),
+        limit: 10,
+        ..CaseQuery::default()
+    }));
+    assert_eq!(after.len(), 1, "no evidence, no case");
 }

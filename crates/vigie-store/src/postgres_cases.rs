@@ -1,0 +1,231 @@
+//! Signal lists, models and cases in the PostgreSQL backend: the same rows and semantics as SQLite's.
+
+use crate::StoreError;
+use crate::cases::{
+    AccountPostCase, CASE_COLUMNS, CaseQuery, Cases, NewCase, NewList, PostRow, StoredList,
+    StoredModel, evidence_json, parse_signals, signals_column,
+};
+use crate::postgres::{PostgresStore, read_posts};
+use crate::sqlite_cases::{case_filter, case_of};
+use vigie_model::{Case, CaseSubject, Timestamp};
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl Cases for PostgresStore {
+    fn put_list(&mut self, list: &NewList) -> Result<(), StoreError> {
+        self.client.execute(
+            "INSERT INTO signal_lists (name, kind, format, source, body, entries, imported_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, \
+             format = EXCLUDED.format, source = EXCLUDED.source, body = EXCLUDED.body, entries = EXCLUDED.entries, \
+             imported_at = EXCLUDED.imported_at",
+            &[
+                &list.name,
+                &list.kind,
+                &list.format,
+                &list.source,
+                &list.body,
+                &to_i64(list.entries),
+                &Timestamp::now().0,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn lists(&mut self) -> Result<Vec<StoredList>, StoreError> {
+        self.client
+            .query(
+                "SELECT name, kind, format, source, body, entries, imported_at FROM signal_lists ORDER BY name",
+                &[],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(StoredList {
+                    name: r.try_get(0)?,
+                    kind: r.try_get(1)?,
+                    format: r.try_get(2)?,
+                    source: r.try_get(3)?,
+                    body: r.try_get(4)?,
+                    entries: u64::try_from(r.try_get::<_, i64>(5)?).unwrap_or(0),
+                    imported_at: Timestamp(r.try_get(6)?),
+                })
+            })
+            .collect()
+    }
+
+    fn delete_list(&mut self, name: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .client
+            .execute("DELETE FROM signal_lists WHERE name = $1", &[&name])?
+            > 0)
+    }
+
+    fn put_model(
+        &mut self,
+        name: &str,
+        body: &[u8],
+        metrics: Option<&str>,
+        examples: u64,
+    ) -> Result<(), StoreError> {
+        self.client.execute(
+            "INSERT INTO models (name, body, metrics, examples, trained_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (name) DO UPDATE SET body = EXCLUDED.body, metrics = EXCLUDED.metrics, \
+             examples = EXCLUDED.examples, trained_at = EXCLUDED.trained_at",
+            &[&name, &body, &metrics, &to_i64(examples), &Timestamp::now().0],
+        )?;
+        Ok(())
+    }
+
+    fn model(&mut self, name: &str) -> Result<Option<StoredModel>, StoreError> {
+        let Some(r) = self.client.query_opt(
+            "SELECT name, body, metrics, examples, trained_at FROM models WHERE name = $1",
+            &[&name],
+        )?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(StoredModel {
+            name: r.try_get(0)?,
+            body: r.try_get(1)?,
+            metrics: r.try_get(2)?,
+            examples: u64::try_from(r.try_get::<_, i64>(3)?).unwrap_or(0),
+            trained_at: Timestamp(r.try_get(4)?),
+        }))
+    }
+
+    fn posts_after(&mut self, after: i64, limit: usize) -> Result<Vec<PostRow>, StoreError> {
+        read_posts(
+            &mut self.client,
+            "WHERE p.id > $1 ORDER BY p.id LIMIT $2",
+            &[&after, &i64::try_from(limit).unwrap_or(i64::MAX)],
+        )
+    }
+
+    fn analysis_position(&mut self) -> Result<(i64, String), StoreError> {
+        let r = self.client.query_one(
+            "SELECT last_post_id, settings FROM analysis_state WHERE id = 1",
+            &[],
+        )?;
+        Ok((r.try_get(0)?, r.try_get(1)?))
+    }
+
+    fn set_analysis_position(&mut self, last_post: i64, settings: &str) -> Result<(), StoreError> {
+        self.client.execute(
+            "UPDATE analysis_state SET last_post_id = $1, settings = $2 WHERE id = 1",
+            &[&last_post, &settings],
+        )?;
+        Ok(())
+    }
+
+    fn put_cases(&mut self, cases: &[NewCase]) -> Result<(), StoreError> {
+        let mut tx = self.client.transaction()?;
+        let now = Timestamp::now().0;
+        for c in cases {
+            let col = match c.subject {
+                CaseSubject::Post => "post_id",
+                CaseSubject::Account => "account_id",
+            };
+            if c.evidence.is_empty() {
+                tx.execute(
+                    &format!("DELETE FROM cases WHERE subject = $1 AND {col} = $2"),
+                    &[&c.subject.as_str(), &c.row],
+                )?;
+                continue;
+            }
+            let (signals, evidence) = (signals_column(&c.evidence), evidence_json(&c.evidence));
+            let updated = tx.execute(
+                &format!(
+                    "UPDATE cases SET score = $3, signals = $4, evidence = $5, updated_at = $6 \
+                     WHERE subject = $1 AND {col} = $2 AND (score <> $3 OR evidence <> $5)"
+                ),
+                &[
+                    &c.subject.as_str(),
+                    &c.row,
+                    &c.score,
+                    &signals,
+                    &evidence,
+                    &now,
+                ],
+            )?;
+            if updated == 0 {
+                tx.execute(
+                    &format!(
+                        "INSERT INTO cases (subject, {col}, score, signals, evidence, created_at, updated_at) \
+                         SELECT $1, $2, $3, $4, $5, $6, $6 WHERE NOT EXISTS \
+                         (SELECT 1 FROM cases WHERE subject = $1 AND {col} = $2)"
+                    ),
+                    &[&c.subject.as_str(), &c.row, &c.score, &signals, &evidence, &now],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn account_post_cases(&mut self, accounts: &[i64]) -> Result<Vec<AccountPostCase>, StoreError> {
+        self.client
+            .query(
+                "SELECT p.account_id, c.id, p.platform_id, c.score, c.signals FROM cases c JOIN posts p ON p.id = c.post_id \
+                 WHERE c.subject = 'post' AND p.account_id = ANY($1) ORDER BY p.account_id, c.score DESC, c.id",
+                &[&accounts],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(AccountPostCase {
+                    account: r.try_get(0)?,
+                    case_id: r.try_get(1)?,
+                    post_id: r.try_get(2)?,
+                    score: r.try_get(3)?,
+                    signals: parse_signals(r.try_get(4)?),
+                })
+            })
+            .collect()
+    }
+
+    fn cases(&mut self, q: &CaseQuery) -> Result<Vec<Case>, StoreError> {
+        let sql = format!("SELECT {CASE_COLUMNS} {}", case_filter(q, pg_placeholder));
+        let signal = q.signal.map(|s| format!("%,{},%", s.as_str()));
+        self.client
+            .query(
+                &sql,
+                &[
+                    &q.subject.map(CaseSubject::as_str),
+                    &q.platform,
+                    &q.language,
+                    &signal,
+                    &q.status,
+                    &q.min_score,
+                    &i64::try_from(q.limit).unwrap_or(i64::MAX),
+                ],
+            )?
+            .iter()
+            .map(|r| {
+                case_of((
+                    r.try_get(0)?,
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get(4)?,
+                    r.try_get(5)?,
+                    r.try_get(6)?,
+                    r.try_get(7)?,
+                    r.try_get(8)?,
+                    r.try_get(9)?,
+                    r.try_get(10)?,
+                    r.try_get(11)?,
+                    r.try_get(12)?,
+                ))
+            })
+            .collect()
+    }
+}
+
+/// `$N` with the type PostgreSQL cannot infer from `$N IS NULL`.
+fn pg_placeholder(n: usize) -> String {
+    match n {
+        6 => "$6::float8".to_owned(),
+        7 => "$7".to_owned(),
+        _ => format!("${n}::text"),
+    }
+}

@@ -1,0 +1,338 @@
+//! Signal lists, models and cases in the SQLite backend.
+
+use crate::StoreError;
+use crate::cases::{
+    AccountPostCase, CASE_COLUMNS, CaseQuery, CaseSort, Cases, NewCase, NewList, PostRow,
+    StoredList, StoredModel, evidence_json, parse_evidence, parse_signals, signals_column,
+};
+use crate::sqlite::{SqliteStore, read_posts};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use vigie_model::{Case, CaseSubject, Timestamp};
+
+type RawCase = (
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    f64,
+    String,
+    String,
+    i64,
+    i64,
+);
+
+pub(crate) fn case_of(raw: RawCase) -> Result<Case, StoreError> {
+    let (
+        id,
+        subject,
+        platform,
+        post_id,
+        account_id,
+        handle,
+        language,
+        text,
+        score,
+        evidence,
+        status,
+        created,
+        updated,
+    ) = raw;
+    Ok(Case {
+        id,
+        subject: CaseSubject::parse(&subject)
+            .ok_or_else(|| StoreError::Corrupt(format!("case {id}: subject {subject:?}")))?,
+        platform: platform.unwrap_or_default(),
+        post_id,
+        account_id,
+        handle,
+        language,
+        text,
+        score,
+        evidence: parse_evidence(&evidence)?,
+        status,
+        created_at: Timestamp(created),
+        updated_at: Timestamp(updated),
+    })
+}
+
+/// The WHERE and ORDER BY of a case listing, with `?N` placeholders 1 to 7.
+pub(crate) fn case_filter(q: &CaseQuery, placeholder: fn(usize) -> String) -> String {
+    let p = placeholder;
+    let order = match q.sort {
+        CaseSort::Score => "c.score DESC, c.id",
+        CaseSort::Newest => "c.updated_at DESC, c.id DESC",
+    };
+    format!(
+        "WHERE ({s} IS NULL OR c.subject = {s}) AND ({pl} IS NULL OR COALESCE(p.platform, a.platform) = {pl}) \
+         AND ({l} IS NULL OR p.lang = {l}) AND ({g} IS NULL OR c.signals LIKE {g}) AND ({st} IS NULL OR c.status = {st}) \
+         AND ({m} IS NULL OR c.score >= {m}) ORDER BY {order} LIMIT {n}",
+        s = p(1),
+        pl = p(2),
+        l = p(3),
+        g = p(4),
+        st = p(5),
+        m = p(6),
+        n = p(7),
+    )
+}
+
+impl Cases for SqliteStore {
+    fn put_list(&mut self, list: &NewList) -> Result<(), StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .execute(
+                "INSERT INTO signal_lists (name, kind, format, source, body, entries, imported_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, \
+                 format = excluded.format, source = excluded.source, body = excluded.body, entries = excluded.entries, \
+                 imported_at = excluded.imported_at",
+                params![
+                    list.name,
+                    list.kind,
+                    list.format,
+                    list.source,
+                    list.body,
+                    i64::try_from(list.entries).unwrap_or(i64::MAX),
+                    Timestamp::now().0
+                ],
+            )
+            .map(|_| ())
+            .map_err(self.err())
+    }
+
+    fn lists(&mut self) -> Result<Vec<StoredList>, StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, kind, format, source, body, entries, imported_at FROM signal_lists ORDER BY name")
+            .map_err(self.err())?;
+        stmt.query_map([], |r| {
+            Ok(StoredList {
+                name: r.get(0)?,
+                kind: r.get(1)?,
+                format: r.get(2)?,
+                source: r.get(3)?,
+                body: r.get(4)?,
+                entries: u64::try_from(r.get::<_, i64>(5)?).unwrap_or(0),
+                imported_at: Timestamp(r.get(6)?),
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(self.err())
+    }
+
+    fn delete_list(&mut self, name: &str) -> Result<bool, StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .execute("DELETE FROM signal_lists WHERE name = ?1", [name])
+            .map(|n| n > 0)
+            .map_err(self.err())
+    }
+
+    fn put_model(
+        &mut self,
+        name: &str,
+        body: &[u8],
+        metrics: Option<&str>,
+        examples: u64,
+    ) -> Result<(), StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .execute(
+                "INSERT INTO models (name, body, metrics, examples, trained_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+                 ON CONFLICT (name) DO UPDATE SET body = excluded.body, metrics = excluded.metrics, \
+                 examples = excluded.examples, trained_at = excluded.trained_at",
+                params![
+                    name,
+                    body,
+                    metrics,
+                    i64::try_from(examples).unwrap_or(i64::MAX),
+                    Timestamp::now().0
+                ],
+            )
+            .map(|_| ())
+            .map_err(self.err())
+    }
+
+    fn model(&mut self, name: &str) -> Result<Option<StoredModel>, StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .query_row(
+                "SELECT name, body, metrics, examples, trained_at FROM models WHERE name = ?1",
+                [name],
+                |r| {
+                    Ok(StoredModel {
+                        name: r.get(0)?,
+                        body: r.get(1)?,
+                        metrics: r.get(2)?,
+                        examples: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+                        trained_at: Timestamp(r.get(4)?),
+                    })
+                },
+            )
+            .optional()
+            .map_err(self.err())
+    }
+
+    fn posts_after(&mut self, after: i64, limit: usize) -> Result<Vec<PostRow>, StoreError> {
+        self.flush_pending()?;
+        read_posts(
+            &self.conn,
+            "WHERE p.id > ?1 ORDER BY p.id LIMIT ?2",
+            params![after, i64::try_from(limit).unwrap_or(i64::MAX)],
+        )
+        .map_err(self.err())
+    }
+
+    fn analysis_position(&mut self) -> Result<(i64, String), StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .query_row(
+                "SELECT last_post_id, settings FROM analysis_state WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(self.err())
+    }
+
+    fn set_analysis_position(&mut self, last_post: i64, settings: &str) -> Result<(), StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .execute(
+                "UPDATE analysis_state SET last_post_id = ?1, settings = ?2 WHERE id = 1",
+                params![last_post, settings],
+            )
+            .map(|_| ())
+            .map_err(self.err())
+    }
+
+    fn put_cases(&mut self, cases: &[NewCase]) -> Result<(), StoreError> {
+        self.flush_pending()?;
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        {
+            let now = Timestamp::now().0;
+            let column = |c: &NewCase| match c.subject {
+                CaseSubject::Post => "post_id",
+                CaseSubject::Account => "account_id",
+            };
+            for c in cases {
+                let col = column(c);
+                if c.evidence.is_empty() {
+                    tx.prepare_cached(&format!(
+                        "DELETE FROM cases WHERE subject = ?1 AND {col} = ?2"
+                    ))
+                    .and_then(|mut s| s.execute(params![c.subject.as_str(), c.row]))
+                    .map_err(err)?;
+                    continue;
+                }
+                let (signals, evidence) = (signals_column(&c.evidence), evidence_json(&c.evidence));
+                let updated = tx
+                    .prepare_cached(&format!(
+                        "UPDATE cases SET score = ?3, signals = ?4, evidence = ?5, updated_at = ?6 \
+                         WHERE subject = ?1 AND {col} = ?2 AND (score <> ?3 OR evidence <> ?5)"
+                    ))
+                    .and_then(|mut s| {
+                        s.execute(params![
+                            c.subject.as_str(),
+                            c.row,
+                            c.score,
+                            signals,
+                            evidence,
+                            now
+                        ])
+                    })
+                    .map_err(err)?;
+                if updated == 0 {
+                    tx.prepare_cached(&format!(
+                        "INSERT INTO cases (subject, {col}, score, signals, evidence, created_at, updated_at) \
+                         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6 WHERE NOT EXISTS \
+                         (SELECT 1 FROM cases WHERE subject = ?1 AND {col} = ?2)"
+                    ))
+                    .and_then(|mut s| s.execute(params![c.subject.as_str(), c.row, c.score, signals, evidence, now]))
+                    .map_err(err)?;
+                }
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    fn account_post_cases(&mut self, accounts: &[i64]) -> Result<Vec<AccountPostCase>, StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT p.account_id, c.id, p.platform_id, c.score, c.signals FROM cases c JOIN posts p ON p.id = c.post_id \
+                 WHERE c.subject = 'post' AND p.account_id = ?1 ORDER BY c.score DESC, c.id",
+            )
+            .map_err(self.err())?;
+        let mut out = Vec::new();
+        for account in accounts {
+            let rows = stmt
+                .query_map([account], |r| {
+                    Ok(AccountPostCase {
+                        account: r.get(0)?,
+                        case_id: r.get(1)?,
+                        post_id: r.get(2)?,
+                        score: r.get(3)?,
+                        signals: parse_signals(&r.get::<_, String>(4)?),
+                    })
+                })
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(self.err())?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    fn cases(&mut self, q: &CaseQuery) -> Result<Vec<Case>, StoreError> {
+        self.flush_pending()?;
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} {}",
+            case_filter(q, |n| format!("?{n}"))
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
+        let raws = stmt
+            .query_map(
+                params![
+                    q.subject.map(CaseSubject::as_str),
+                    q.platform,
+                    q.language,
+                    q.signal.map(|s| format!("%,{},%", s.as_str())),
+                    q.status,
+                    q.min_score,
+                    i64::try_from(q.limit).unwrap_or(i64::MAX)
+                ],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                        r.get(10)?,
+                        r.get(11)?,
+                        r.get(12)?,
+                    ))
+                },
+            )
+            .and_then(|rows| rows.collect::<Result<Vec<RawCase>, _>>())
+            .map_err(self.err())?;
+        raws.into_iter().map(case_of).collect()
+    }
+}
