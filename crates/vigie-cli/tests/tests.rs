@@ -574,8 +574,8 @@ fn bank_flow(d: &Dir, config: &str) {
     let mut clip = b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom".to_vec();
     clip.extend_from_slice(&[7u8; 200]);
     std::fs::write(d.join("media/f-clip.mp4"), clip).unwrap_or_else(|e| panic!("{e}"));
-    let known_pdq = pdq_of_file(&d, "known.png");
-    let logo_pdq = pdq_of_file(&d, "media/c-logo.png");
+    let known_pdq = pdq_of_file(d, "known.png");
+    let logo_pdq = pdq_of_file(d, "media/c-logo.png");
     assert_eq!(known_pdq.len(), 64);
     let clip_md5 = {
         let out = d.ok(&["hash", "--output", "jsonl", "media/f-clip.mp4"]);
