@@ -126,6 +126,21 @@ pub struct CaseQuery {
     pub limit: usize,
 }
 
+/// A hashtag's timeline: how a campaign spreads.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct HashtagTimeline {
+    /// The tag, lower-case, without `#`.
+    pub tag: String,
+    /// Posts carrying it.
+    pub posts: u64,
+    /// Posts per hour (start of the hour, count), oldest first; posts with no time are left out.
+    pub per_hour: Vec<(Timestamp, u64)>,
+    /// The accounts that posted it most: (platform, handle or id, posts).
+    pub top_accounts: Vec<(String, String, u64)>,
+    /// The tags posted with it most: (tag, posts).
+    pub co_tags: Vec<(String, u64)>,
+}
+
 /// The text-signal operations of a store. Both backends implement them.
 pub trait Cases {
     /// Stores a signal list, replacing the one of the same name.
@@ -157,6 +172,8 @@ pub trait Cases {
     fn account_post_cases(&mut self, accounts: &[i64]) -> Result<Vec<AccountPostCase>, StoreError>;
     /// Cases, filtered and ordered.
     fn cases(&mut self, query: &CaseQuery) -> Result<Vec<Case>, StoreError>;
+    /// A hashtag's timeline (`tag` without `#`, any case), with at most `top` accounts and co-occurring tags.
+    fn hashtag_timeline(&mut self, tag: &str, top: usize) -> Result<HashtagTimeline, StoreError>;
 }
 
 /// The `signals` column: the kinds present, as `,term,url,` so that `LIKE '%,term,%'` filters.

@@ -2,8 +2,8 @@
 
 use crate::StoreError;
 use crate::cases::{
-    AccountPostCase, CASE_COLUMNS, CaseQuery, Cases, NewCase, NewList, PostRow, StoredList,
-    StoredModel, evidence_json, parse_signals, signals_column,
+    AccountPostCase, CASE_COLUMNS, CaseQuery, Cases, HashtagTimeline, NewCase, NewList, PostRow,
+    StoredList, StoredModel, evidence_json, parse_signals, signals_column,
 };
 use crate::postgres::{PostgresStore, read_posts};
 use crate::sqlite_cases::{case_filter, case_of};
@@ -218,6 +218,62 @@ impl Cases for PostgresStore {
                 ))
             })
             .collect()
+    }
+
+    fn hashtag_timeline(&mut self, tag: &str, top: usize) -> Result<HashtagTimeline, StoreError> {
+        let tag = tag.trim_start_matches('#').to_lowercase();
+        let top = i64::try_from(top).unwrap_or(i64::MAX);
+        let tagged = "WITH tagged AS (SELECT DISTINCT p.id, p.created_at, p.account_id FROM posts p \
+                      JOIN post_hashtags h ON h.post_id = p.id WHERE lower(h.tag) = $1)";
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        let posts: i64 = self
+            .client
+            .query_one(&format!("{tagged} SELECT COUNT(*) FROM tagged"), &[&tag])?
+            .try_get(0)?;
+        let per_hour = self
+            .client
+            .query(
+                &format!(
+                    "{tagged} SELECT (created_at / 3600000) * 3600000 AS hour, COUNT(*) FROM tagged \
+                     WHERE created_at IS NOT NULL GROUP BY hour ORDER BY hour"
+                ),
+                &[&tag],
+            )?
+            .iter()
+            .map(|r| Ok((Timestamp(r.try_get(0)?), count(r.try_get(1)?))))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let top_accounts = self
+            .client
+            .query(
+                &format!(
+                    "{tagged} SELECT a.platform, COALESCE(a.handle, a.platform_id) AS who, COUNT(*) AS n FROM tagged \
+                     JOIN accounts a ON a.id = tagged.account_id GROUP BY a.id ORDER BY n DESC, who LIMIT $2"
+                ),
+                &[&tag, &top],
+            )?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, count(r.try_get(2)?))))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let co_tags = self
+            .client
+            .query(
+                &format!(
+                    "{tagged} SELECT lower(h.tag) AS other, COUNT(DISTINCT tagged.id) AS n FROM tagged \
+                     JOIN post_hashtags h ON h.post_id = tagged.id WHERE lower(h.tag) <> $1 \
+                     GROUP BY other ORDER BY n DESC, other LIMIT $2"
+                ),
+                &[&tag, &top],
+            )?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, count(r.try_get(1)?))))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(HashtagTimeline {
+            tag,
+            posts: count(posts),
+            per_hour,
+            top_accounts,
+            co_tags,
+        })
     }
 }
 

@@ -2,8 +2,8 @@
 
 use crate::StoreError;
 use crate::cases::{
-    AccountPostCase, CASE_COLUMNS, CaseQuery, CaseSort, Cases, NewCase, NewList, PostRow,
-    StoredList, StoredModel, evidence_json, parse_evidence, parse_signals, signals_column,
+    AccountPostCase, CASE_COLUMNS, CaseQuery, CaseSort, Cases, HashtagTimeline, NewCase, NewList,
+    PostRow, StoredList, StoredModel, evidence_json, parse_evidence, parse_signals, signals_column,
 };
 use crate::sqlite::{SqliteStore, read_posts};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
@@ -334,5 +334,50 @@ impl Cases for SqliteStore {
             .and_then(|rows| rows.collect::<Result<Vec<RawCase>, _>>())
             .map_err(self.err())?;
         raws.into_iter().map(case_of).collect()
+    }
+
+    fn hashtag_timeline(&mut self, tag: &str, top: usize) -> Result<HashtagTimeline, StoreError> {
+        self.flush_pending()?;
+        let tag = tag.trim_start_matches('#').to_lowercase();
+        let top = i64::try_from(top).unwrap_or(i64::MAX);
+        let tagged = "WITH tagged AS (SELECT DISTINCT p.id, p.created_at, p.account_id, p.hashtags FROM posts p, \
+                      json_each(p.hashtags) t WHERE lower(t.value) = ?1)";
+        let run = || -> rusqlite::Result<HashtagTimeline> {
+            let c = &self.conn;
+            let posts: i64 = c.query_row(
+                &format!("{tagged} SELECT COUNT(*) FROM tagged"),
+                [&tag],
+                |r| r.get(0),
+            )?;
+            let per_hour = c
+                .prepare(&format!(
+                    "{tagged} SELECT (created_at / 3600000) * 3600000 AS hour, COUNT(*) FROM tagged \
+                     WHERE created_at IS NOT NULL GROUP BY hour ORDER BY hour"
+                ))?
+                .query_map([&tag], |r| Ok((Timestamp(r.get(0)?), r.get::<_, i64>(1)? as u64)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let top_accounts = c
+                .prepare(&format!(
+                    "{tagged} SELECT a.platform, COALESCE(a.handle, a.platform_id), COUNT(*) AS n FROM tagged \
+                     JOIN accounts a ON a.id = tagged.account_id GROUP BY a.id ORDER BY n DESC, 2 LIMIT ?2"
+                ))?
+                .query_map(params![tag, top], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let co_tags = c
+                .prepare(&format!(
+                    "{tagged} SELECT lower(t2.value) AS other, COUNT(DISTINCT tagged.id) AS n FROM tagged, \
+                     json_each(tagged.hashtags) t2 WHERE lower(t2.value) <> ?1 GROUP BY other ORDER BY n DESC, other LIMIT ?2"
+                ))?
+                .query_map(params![tag, top], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(HashtagTimeline {
+                tag: tag.clone(),
+                posts: posts as u64,
+                per_hour,
+                top_accounts,
+                co_tags,
+            })
+        };
+        run().map_err(self.err())
     }
 }

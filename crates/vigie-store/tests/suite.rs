@@ -1993,4 +1993,20 @@ fn cases_lists_and_models_round_trip(env: &mut Env) {
         ..CaseQuery::default()
     }));
     assert_eq!(after.len(), 1, "no evidence, no case");
+
+    // A hashtag's timeline: its posts per hour, who posted it, and the tags that come with it.
+    let timeline = ok(store.hashtag_timeline("#A", 5));
+    assert!(timeline.posts >= 1, "{timeline:?}");
+    assert_eq!(timeline.tag, "a");
+    assert_eq!(
+        timeline.per_hour.iter().map(|(_, n)| n).sum::<u64>(),
+        timeline.posts,
+        "{timeline:?}"
+    );
+    assert!(
+        timeline.co_tags.iter().any(|(t, _)| t == "b"),
+        "{timeline:?}"
+    );
+    assert!(!timeline.top_accounts.is_empty(), "{timeline:?}");
+    assert_eq!(ok(store.hashtag_timeline("nothing-uses-this", 5)).posts, 0);
 }
