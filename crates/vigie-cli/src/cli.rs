@@ -101,6 +101,31 @@ pub enum Command {
         #[arg(long)]
         min_quality: Option<u8>,
     },
+    /// Term and domain lists for the text signals.
+    Terms {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::signals::TermsCommand,
+    },
+    /// The text classifier: train it on labelled examples, evaluate it.
+    Model {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::signals::ModelCommand,
+    },
+    /// Score stored posts into cases (new posts; every post when lists, the model or settings changed).
+    /// `vigie scan` does this after each scan.
+    Analyze,
+    /// List cases with their score and evidence, strongest first.
+    Cases(crate::signals::CasesArgs),
+    /// A hashtag's timeline: posts per hour, the accounts that post it most, the tags posted with it.
+    Hashtag {
+        /// The hashtag, with or without `#`.
+        tag: String,
+        /// How many top accounts and co-occurring tags.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+    },
     /// Totals of the store: accounts, posts, media, per platform and language.
     Stats {
         /// Also print a SHA-256 digest of the whole content (row ids and the import log left out): two stores
@@ -169,6 +194,13 @@ pub enum Command {
 /// Benchmarks.
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// The text pipeline on one thread (normalization, language, terms, URLs, classifier) over generated
+    /// posts; reports posts per second, overall and per stage.
+    Text {
+        /// Posts to generate.
+        #[arg(long, default_value_t = 1_000_000)]
+        posts: usize,
+    },
     /// The PDQ match index on one thread: build rate, bytes per hash, open time of the saved index, queries
     /// per second and latency at distances 31 and 52, recall of planted near-duplicates; a sample of queries
     /// is checked against brute force. Writes the hashes and queries to DIR for the reference
@@ -292,6 +324,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         } => {
             let mut config = ScanConfig {
                 matching: match_config(&r, min_quality),
+                scoring: r.file.scoring.clone(),
                 ..ScanConfig::default()
             };
             config.ingest.csv_columns =
@@ -319,6 +352,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Bank { command } => crate::bank::run(open(&r)?.as_mut(), fmt, command),
+        Command::Terms { command } => crate::signals::terms(open(&r)?.as_mut(), fmt, command),
+        Command::Model { command } => crate::signals::model(open(&r)?.as_mut(), fmt, command),
+        Command::Analyze => crate::signals::analyze(open(&r)?.as_mut(), fmt, &r.file.scoring),
+        Command::Cases(args) => crate::signals::cases(open(&r)?.as_mut(), fmt, args),
+        Command::Hashtag { tag, top } => {
+            crate::signals::hashtag(open(&r)?.as_mut(), fmt, &tag, top)
+        }
         Command::Match {
             inputs,
             min_quality,
@@ -444,6 +484,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 },
         } => {
             crate::bench::ingest(fmt, posts, accounts, dir)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            which: BenchCommand::Text { posts },
+        } => {
+            crate::bench_text::run(fmt, posts)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {

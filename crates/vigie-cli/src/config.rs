@@ -21,6 +21,9 @@ pub struct FileConfig {
     /// Matching against hash banks.
     #[serde(default)]
     pub matching: Matching,
+    /// Scoring of text signals into cases (`vigie_engine::ScoringConfig`: every key optional).
+    #[serde(default)]
+    pub scoring: vigie_engine::ScoringConfig,
 }
 
 /// `[matching]`.

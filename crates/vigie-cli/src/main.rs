@@ -5,10 +5,12 @@
 mod bank;
 mod bench;
 mod bench_index;
+mod bench_text;
 mod cli;
 mod config;
 mod hash;
 mod output;
+mod signals;
 
 use std::process::ExitCode;
 

@@ -189,6 +189,11 @@ pub fn scan_report(
             )?;
         }
     }
+    if let Some(a) = &report.analysis {
+        drop(out);
+        crate::signals::print_analysis(a);
+        out = std::io::stdout().lock();
+    }
     if !report.skipped.is_empty() {
         writeln!(out, "Skipped {} paths:", report.skipped.len())?;
         for (path, reason) in report.skipped.iter().take(10) {

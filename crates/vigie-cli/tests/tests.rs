@@ -748,3 +748,166 @@ fn bank_flow(d: &Dir, config: &str) {
     assert_eq!(hits.len(), 1, "{m}");
     assert_eq!(hits[0]["status"], "active", "{m}");
 }
+
+#[test]
+fn regression_5_scan_trains_and_scores_the_sample_corpus_into_cases_with_evidence() {
+    let d = Dir::new();
+    sample(&d);
+    // Default terms alone: posts naming outlets become cases, each with its evidence and where it is.
+    let report = d.json(&["scan", "corpus"]);
+    let analysis = &report["scan"]["analysis"];
+    assert!(
+        analysis["post_cases"].as_u64().unwrap_or(0) > 100,
+        "{analysis}"
+    );
+    let cases = d.json(&["cases", "--subject", "post", "--limit", "500"]);
+    let cases = cases.as_array().cloned().unwrap_or_default();
+    assert!(!cases.is_empty());
+    for case in &cases {
+        let text = case["text"].as_str().unwrap_or_default();
+        let evidence = case["evidence"].as_array().cloned().unwrap_or_default();
+        assert!(!evidence.is_empty(), "{case}");
+        for e in &evidence {
+            if let Some(span) = e["span"].as_array() {
+                let (a, b) = (
+                    span[0].as_u64().unwrap_or(0) as usize,
+                    span[1].as_u64().unwrap_or(0) as usize,
+                );
+                let written = text
+                    .get(a..b)
+                    .unwrap_or_else(|| panic!("span {a}..{b} outside the text: {case}"));
+                assert!(!written.trim().is_empty(), "{case}");
+            }
+        }
+    }
+    // A domain list and a classifier trained on the labelled sample; evaluation on the held-out set reports
+    // the hard negatives' false-positive rates.
+    std::fs::copy(d.join("corpus/labels/file-hosts.list"), d.join("hosts.csv"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let imported = d.json(&["terms", "import", "hosts.csv"]);
+    assert_eq!(imported["kind"], "domains", "{imported}");
+    assert!(imported["entries"].as_u64().unwrap_or(0) >= 5, "{imported}");
+    let trained = d.json(&[
+        "model",
+        "train",
+        "--labels",
+        "corpus/labels/train.labels",
+        "--eval",
+        "corpus/labels/eval.labels",
+    ]);
+    let evaluation = &trained["evaluation"];
+    assert!(
+        evaluation["metrics"]["f1"].as_f64().unwrap_or(0.0) > 0.8,
+        "{evaluation}"
+    );
+    for category in ["news_reporting", "research", "counter_speech", "religious"] {
+        let rate = &evaluation["negative_categories"][category];
+        assert!(
+            rate["negatives"].as_u64().unwrap_or(0) > 10,
+            "{category}: {evaluation}"
+        );
+        assert!(
+            rate["false_positive_rate"].as_f64().unwrap_or(1.0) < 0.2,
+            "{category}: {evaluation}"
+        );
+    }
+    for lang in ["fr", "en", "ar"] {
+        assert!(
+            evaluation["by_language"][lang]["true_positives"]
+                .as_u64()
+                .unwrap_or(0)
+                > 0,
+            "{lang}: {evaluation}"
+        );
+    }
+    assert!(
+        evaluation["pr_curve"]
+            .as_array()
+            .is_some_and(|c| c.len() > 10),
+        "{evaluation}"
+    );
+    let text = d.ok(&["model", "eval", "--labels", "corpus/labels/eval.labels"]);
+    assert!(
+        text.contains("news_reporting") && text.contains("precision"),
+        "{text}"
+    );
+
+    // Analysing again with both: link and classifier evidence appear, accounts get cases from their posts.
+    let again = d.json(&["analyze"]);
+    assert_eq!(
+        again["full"], true,
+        "a new list and model re-analyse everything: {again}"
+    );
+    assert_eq!(again["classifier"], true);
+    let linked = d.json(&["cases", "--signal", "url", "--limit", "5"]);
+    assert!(linked.as_array().is_some_and(|c| !c.is_empty()), "{linked}");
+    let scored = d.json(&["cases", "--signal", "classifier", "--limit", "5"]);
+    let top = &scored[0];
+    let classifier = top["evidence"]
+        .as_array()
+        .and_then(|e| e.iter().find(|e| e["signal"] == "classifier"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        classifier["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("top features")),
+        "{top}"
+    );
+    let accounts = d.json(&["cases", "--subject", "account", "--limit", "5"]);
+    assert!(
+        accounts[0]["evidence"][0]["signal"] == "posts",
+        "{accounts}"
+    );
+    // Nothing new: an incremental run analyses no post.
+    let idle = d.json(&["analyze"]);
+    assert_eq!(idle["posts"], 0, "{idle}");
+    // Distribution posts come first; hard negatives that name an outlet have cases too, scored down by their
+    // context, and the evidence says why.
+    let labels = std::fs::read_to_string(d.join("corpus/labels/eval.labels"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let category: std::collections::HashMap<String, String> = labels
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|v| {
+            (
+                v["id"].as_str().unwrap_or_default().to_owned(),
+                v["category"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let all = d.json(&["cases", "--subject", "post", "--limit", "10000"]);
+    let all = all.as_array().cloned().unwrap_or_default();
+    let of = |c: &serde_json::Value| {
+        category
+            .get(c["post_id"].as_str().unwrap_or_default())
+            .cloned()
+            .unwrap_or_default()
+    };
+    let top: Vec<String> = all.iter().take(100).map(of).collect();
+    assert!(top.iter().all(|c| c == "distribution"), "{top:?}");
+    let news = all
+        .iter()
+        .find(|c| {
+            of(c) == "news_reporting"
+                && c["evidence"]
+                    .as_array()
+                    .is_some_and(|e| e.iter().any(|e| e["signal"] == "context"))
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no news report with context evidence among {} cases",
+                all.len()
+            )
+        });
+    let context = news["evidence"]
+        .as_array()
+        .and_then(|e| e.iter().find(|e| e["signal"] == "context"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(context["weight"].as_f64().unwrap_or(0.0) < 0.0, "{news}");
+    assert!(
+        news["score"].as_f64().unwrap_or(9.0) < all[99]["score"].as_f64().unwrap_or(0.0),
+        "{news}"
+    );
+}

@@ -10,6 +10,9 @@ pub enum EngineError {
     /// The store failed; what was committed before stays.
     #[error(transparent)]
     Store(#[from] vigie_store::StoreError),
+    /// Text analysis could not start (a stored model or list cannot be used).
+    #[error("analysis: {0}")]
+    Analysis(String),
     /// The match index could not be saved or holds an impossible value.
     #[error("match index: {0}")]
     Index(String),

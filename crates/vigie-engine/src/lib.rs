@@ -4,11 +4,16 @@
 //! Owns no format and no SQL: it wires `vigie-ingest`, `vigie-media`, `vigie-pdq`, `vigie-index` and
 //! `vigie-store`.
 
+mod analysis;
 mod error;
 mod hashing;
 mod matching;
+pub mod model;
 mod scan;
 
+pub use analysis::{
+    AnalysisReport, Analyzer, ScoringConfig, analyze, parse_domain_list, parse_term_list,
+};
 pub use error::EngineError;
 pub use hashing::{FileHashes, ImageHash, ImageHashError, hash_bytes, hash_file};
 pub use matching::{

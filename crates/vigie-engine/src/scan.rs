@@ -32,6 +32,8 @@ pub struct ScanConfig {
     pub quote_quarantined: usize,
     /// How media are matched against the hash banks (when the store has any).
     pub matching: MatchConfig,
+    /// How posts are scored into cases.
+    pub scoring: crate::ScoringConfig,
 }
 
 impl Default for ScanConfig {
@@ -42,6 +44,7 @@ impl Default for ScanConfig {
             batch_posts: 5_000,
             quote_quarantined: 10,
             matching: MatchConfig::default(),
+            scoring: crate::ScoringConfig::default(),
         }
     }
 }
@@ -99,6 +102,8 @@ pub struct ScanReport {
     pub store_time: Duration,
     /// What matching against the hash banks found; `None` when the store has no bank.
     pub matching: Option<MatchReport>,
+    /// What text analysis found.
+    pub analysis: Option<crate::AnalysisReport>,
 }
 
 /// What matching the scanned media against the banks found.
@@ -180,6 +185,7 @@ pub fn scan(
         elapsed: Duration::ZERO,
         store_time: Duration::ZERO,
         matching: None,
+        analysis: None,
     };
     let mut matching = if store.banks()?.is_empty() {
         None
@@ -215,6 +221,7 @@ pub fn scan(
         flood_guard(store, &config.matching, &mut m)?;
         report.matching = Some(m.report);
     }
+    report.analysis = Some(crate::analyze(store, &config.scoring)?);
     report.elapsed = started.elapsed();
     Ok(report)
 }

@@ -15,6 +15,7 @@ mod generic;
 pub mod hashlist;
 mod json_depth;
 mod jsonl;
+pub mod labels;
 mod lines;
 mod options;
 mod paths;

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::error::SampleError;
 use crate::generic::{self, GenericPlan};
+use crate::labelled::{self, LabelledPlan};
 use crate::media::{self, Format, Picture};
 use crate::output::Output;
 use crate::summary::{MediaSummary, SampleSummary};
@@ -24,7 +25,9 @@ pub struct SampleConfig {
     /// Telegram channels, the rest on the generic formats.
     pub accounts: usize,
     /// Well-formed posts across all formats (at least 200): about 35 % X, 30 % Telegram, 20 % generic
-    /// JSONL, 15 % CSV. Malformed records come on top.
+    /// JSONL, 15 % CSV. Malformed records come on top, and so do the labelled posts: a training set of
+    /// `posts * 2 / 3` posts (under `labels/` only) and an evaluation set of `posts / 5` posts, which the
+    /// corpus also holds as `generic/labelled-posts.jsonl`.
     pub posts: usize,
     /// Distinct pictures (at least 12, at most `posts / 4`), attached to Telegram and generic posts and
     /// left loose under `media/`, several of them in more than one place.
@@ -33,7 +36,7 @@ pub struct SampleConfig {
 
 impl SampleConfig {
     /// The corpus the tests and the CLI's sample command use: seed 7, 300 accounts, 3,000 posts and
-    /// 48 pictures, about 2.7 MB on disk.
+    /// 48 pictures, about 3.6 MB on disk with the labelled posts.
     pub fn small() -> Self {
         Self {
             seed: 7,
@@ -78,6 +81,7 @@ struct Plan {
     loose: Range<usize>,
     loose_copies: Vec<usize>,
     formats: Vec<Format>,
+    labelled: LabelledPlan,
 }
 
 fn plan(config: &SampleConfig) -> Result<Plan, SampleError> {
@@ -174,6 +178,11 @@ fn plan(config: &SampleConfig) -> Result<Plan, SampleError> {
         loose_copies: vec![chat.start, chat.start + 1, full.start, generic.start],
         loose,
         formats,
+        labelled: LabelledPlan {
+            seed,
+            train: posts * 2 / 3,
+            eval: posts / 5,
+        },
     })
 }
 
@@ -182,11 +191,20 @@ fn plan(config: &SampleConfig) -> Result<Plan, SampleError> {
 ///
 /// The layout: `x/search_responses.jsonl` and `x/single_response.json` (X API v2);
 /// `telegram/ChatExport_2024-01-15/` and `telegram/full_export/` (Telegram Desktop, each with
-/// `result.json` and `photos/`); `generic/posts.jsonl`, `generic/posts.csv` and `generic/media/`; and
-/// loose pictures under `media/`. Every text is benign and synthetic, every link is on example.com,
-/// example.org or example.net, and the few malformed records are listed in [`SampleSummary::malformed`].
+/// `result.json` and `photos/`); `generic/posts.jsonl`, `generic/posts.csv` and `generic/media/`; loose
+/// pictures under `media/`; and the labelled posts of [`labelled_posts`](crate::labelled_posts):
+/// `labels/train.labels` and `labels/eval.labels` (JSON lines for `vigie model train --labels`),
+/// `labels/file-hosts.list` (the made-up file-host domains, as CSV) and `generic/labelled-posts.jsonl`
+/// (the evaluation posts, as posts that a scan ingests). The `labels/` files are deliberately not named
+/// `.jsonl` or `.csv`: a scan of the corpus folder passes them over instead of reading them as posts.
 ///
-/// Cost: [`SampleConfig::small`] takes well under a second in release builds and writes about 2.7 MB.
+/// Every text is synthetic. All of them are benign except the labelled positives, which show only the
+/// distribution mechanics of a release (outlet name, part number, made-up file-host links, hashtags); every
+/// link is on a domain reserved by RFC 2606 (`example.com`, `example.org`, `example.net` and their
+/// subdomains, the `.example` top-level domain); the few malformed records are listed in
+/// [`SampleSummary::malformed`].
+///
+/// Cost: [`SampleConfig::small`] takes well under a second in release builds and writes about 3.6 MB.
 /// Fails with [`SampleError::Config`] for a configuration below the documented minimums, and with
 /// [`SampleError::Io`] when a file cannot be written.
 pub fn generate(out: &Path, config: &SampleConfig) -> Result<SampleSummary, SampleError> {
@@ -204,6 +222,7 @@ pub fn generate(out: &Path, config: &SampleConfig) -> Result<SampleSummary, Samp
     malformed.extend(more);
     let (generic, more) = generic::write(&mut output, &plan.generic, &pictures)?;
     malformed.extend(more);
+    let labelled = labelled::write(&mut output, &plan.labelled)?;
     media::write_loose(
         &mut output,
         &pictures,
@@ -231,12 +250,13 @@ pub fn generate(out: &Path, config: &SampleConfig) -> Result<SampleSummary, Samp
         seed: config.seed,
         files: output.files(),
         total_bytes: output.total_bytes(),
-        posts: x.posts + telegram.posts + generic.posts,
-        accounts: x.accounts + telegram.accounts + generic.accounts,
+        posts: x.posts + telegram.posts + generic.posts + labelled.corpus_posts,
+        accounts: x.accounts + telegram.accounts + generic.accounts + labelled.corpus_accounts,
         x,
         telegram,
         generic,
         media,
+        labelled,
         malformed,
         malformed_per_file,
     };

@@ -201,6 +201,53 @@ pub struct MalformedRecord {
     pub detail: String,
 }
 
+/// One set of labelled posts, counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LabelCounts {
+    /// Posts of the set.
+    pub posts: usize,
+    /// Posts with `label` true (category `distribution`).
+    pub positives: usize,
+    /// Posts with `label` false.
+    pub negatives: usize,
+    /// Posts by category: `distribution`, `news_reporting`, `research`, `counter_speech`, `religious`,
+    /// `everyday` (a category with no post is absent).
+    pub per_category: BTreeMap<String, usize>,
+    /// Posts by language.
+    pub langs: LangCounts,
+}
+
+/// The labelled posts for training and evaluating a text classifier (`labels/`), and the evaluation posts
+/// written again as a generic JSONL export for `vigie scan` (see [`labelled_posts`](crate::labelled_posts)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LabelledSummary {
+    /// `labels/train.labels`: the training set, JSON lines of
+    /// [`write_labels_jsonl`](crate::write_labels_jsonl). Not named `.jsonl`, so that a scan of the corpus
+    /// folder does not ingest the labels as posts.
+    pub train_file: String,
+    /// `labels/eval.labels`: the evaluation set, in the same format; no id or text is shared with the
+    /// training set.
+    pub eval_file: String,
+    /// `labels/file-hosts.list`: CSV with the header `domain,category,weight,note`, one made-up file-host
+    /// domain per row, category `file_host`. Not named `.csv`, so that a scan does not read it as posts.
+    pub file_hosts_file: String,
+    /// `generic/labelled-posts.jsonl`: the evaluation posts as generic JSONL posts, with the same ids,
+    /// spread over a few dozen made-up accounts.
+    pub corpus_file: String,
+    /// The `platform` of the posts of `corpus_file`.
+    pub corpus_platform: String,
+    /// The training set.
+    pub train: LabelCounts,
+    /// The evaluation set.
+    pub eval: LabelCounts,
+    /// Well-formed posts of `corpus_file` (`eval.posts`); the file has no malformed line.
+    pub corpus_posts: usize,
+    /// Distinct accounts of `corpus_file`.
+    pub corpus_accounts: usize,
+    /// Rows of `file_hosts_file`, the header excluded.
+    pub file_hosts: usize,
+}
+
 /// Everything [`generate`](crate::generate) wrote, with the counts tests can assert.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SampleSummary {
@@ -210,11 +257,12 @@ pub struct SampleSummary {
     pub files: Vec<String>,
     /// The bytes of all files written.
     pub total_bytes: u64,
-    /// Distinct well-formed posts of the whole corpus: `x.posts + telegram.posts + generic.posts`.
-    /// Equals the configured `posts`.
+    /// Distinct well-formed posts of the whole corpus: `x.posts + telegram.posts + generic.posts +
+    /// labelled.corpus_posts`. Equals the configured `posts` plus the labelled posts of the corpus.
     pub posts: usize,
     /// Distinct accounts of the whole corpus, platform by platform: `x.accounts + telegram.accounts +
-    /// generic.accounts`.
+    /// generic.accounts + labelled.corpus_accounts`. Equals the configured `accounts` plus the made-up
+    /// accounts of the labelled posts.
     pub accounts: usize,
     /// The X / Twitter part.
     pub x: XSummary,
@@ -224,6 +272,8 @@ pub struct SampleSummary {
     pub generic: GenericSummary,
     /// Image files across the corpus.
     pub media: MediaSummary,
+    /// The labelled posts (`labels/` and `generic/labelled-posts.jsonl`).
+    pub labelled: LabelledSummary,
     /// Every deliberately malformed record, in file order.
     pub malformed: Vec<MalformedRecord>,
     /// The number of malformed records by file.

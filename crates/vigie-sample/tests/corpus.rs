@@ -6,7 +6,9 @@ use std::error::Error;
 use std::path::Path;
 
 use serde_json::Value;
-use vigie_sample::{MalformedKind, SampleConfig, SampleError, SampleSummary, generate};
+use vigie_sample::{
+    LabelledPost, MalformedKind, SampleConfig, SampleError, SampleSummary, generate,
+};
 
 type TestResult = Result<(), Box<dyn Error>>;
 
@@ -111,15 +113,27 @@ fn same_seed_gives_byte_identical_corpora() -> TestResult {
 fn totals_follow_the_config() -> TestResult {
     let (_dir, summary) = small()?;
     let config = SampleConfig::small();
-    assert_eq!(summary.posts, config.posts);
+    // The labelled posts of the corpus (the evaluation set, posts / 5) come on top of the configured
+    // posts, and their made-up accounts on top of the configured accounts.
+    assert_eq!(summary.labelled.corpus_posts, config.posts / 5);
+    assert_eq!(summary.posts, config.posts + summary.labelled.corpus_posts);
     assert_eq!(
         summary.posts,
-        summary.x.posts + summary.telegram.posts + summary.generic.posts
+        summary.x.posts
+            + summary.telegram.posts
+            + summary.generic.posts
+            + summary.labelled.corpus_posts
     );
-    assert_eq!(summary.accounts, config.accounts);
     assert_eq!(
         summary.accounts,
-        summary.x.accounts + summary.telegram.accounts + summary.generic.accounts
+        config.accounts + summary.labelled.corpus_accounts
+    );
+    assert_eq!(
+        summary.accounts,
+        summary.x.accounts
+            + summary.telegram.accounts
+            + summary.generic.accounts
+            + summary.labelled.corpus_accounts
     );
     assert_eq!(summary.media.distinct_images, config.images);
     let per_file: usize = summary.malformed_per_file.values().sum();
@@ -682,6 +696,15 @@ fn media_counts_match_the_files() -> TestResult {
     Ok(())
 }
 
+/// A host name on a domain reserved by RFC 2606: `example.com`, `example.org`, `example.net` or a
+/// subdomain of them, or a name under the `.example` top-level domain.
+fn reserved_host(host: &str) -> bool {
+    ["example.com", "example.org", "example.net"]
+        .iter()
+        .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+        || host.ends_with(".example")
+}
+
 #[test]
 fn every_json_file_parses_and_links_stay_on_example_domains() -> TestResult {
     let (dir, summary) = small()?;
@@ -690,17 +713,17 @@ fn every_json_file_parses_and_links_stay_on_example_domains() -> TestResult {
         if path.ends_with(".json") {
             serde_json::from_slice::<Value>(bytes).map_err(|e| format!("{path}: {e}"))?;
         }
-        if path.ends_with(".json") || path.ends_with(".jsonl") || path.ends_with(".csv") {
+        let text_file = [".json", ".jsonl", ".csv", ".labels", ".list"]
+            .iter()
+            .any(|ext| path.ends_with(ext));
+        if text_file {
             let text = String::from_utf8_lossy(bytes);
             for (at, _) in text.match_indices("://") {
                 let host: String = text[at + 3..]
                     .chars()
                     .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
                     .collect();
-                assert!(
-                    ["example.com", "example.org", "example.net"].contains(&host.as_str()),
-                    "{path}: link to {host}"
-                );
+                assert!(reserved_host(&host), "{path}: link to {host}");
             }
         }
     }
@@ -812,8 +835,121 @@ fn the_smallest_accepted_config_works() -> TestResult {
         images: 12,
     };
     let summary = generate(dir.path(), &config)?;
-    assert_eq!(summary.posts, 200);
+    assert_eq!(summary.labelled.corpus_posts, 40);
+    assert_eq!(summary.labelled.train.posts, 133);
+    assert_eq!(summary.posts, 200 + 40);
     assert_eq!(summary.media.distinct_images, 12);
     assert_eq!(summary.malformed.len(), 11);
+    Ok(())
+}
+
+fn read_labels(path: &Path) -> Result<Vec<LabelledPost>, Box<dyn Error>> {
+    let bytes = std::fs::read(path)?;
+    lines_of(&bytes)
+        .into_iter()
+        .map(|line| Ok(serde_json::from_slice::<LabelledPost>(line)?))
+        .collect()
+}
+
+#[test]
+fn labelled_files_match_the_summary() -> TestResult {
+    let (dir, summary) = small()?;
+    let l = &summary.labelled;
+    for file in [
+        &l.train_file,
+        &l.eval_file,
+        &l.file_hosts_file,
+        &l.corpus_file,
+    ] {
+        assert!(summary.files.contains(file), "{file} not listed");
+    }
+    let train = read_labels(&dir.path().join(&l.train_file))?;
+    let eval = read_labels(&dir.path().join(&l.eval_file))?;
+    assert_eq!(train.len(), 2000);
+    assert_eq!(eval.len(), 600);
+    for (set, counts) in [(&train, &l.train), (&eval, &l.eval)] {
+        assert_eq!(set.len(), counts.posts);
+        let positives = set.iter().filter(|p| p.label).count();
+        assert_eq!(positives, counts.positives);
+        assert_eq!(set.len() - positives, counts.negatives);
+        let share = positives as f64 / set.len() as f64;
+        assert!(
+            (0.19..0.31).contains(&share),
+            "{positives} of {}",
+            set.len()
+        );
+        let mut per_category = BTreeMap::new();
+        for p in set.iter() {
+            *per_category.entry(p.category.clone()).or_insert(0) += 1;
+            assert_eq!(p.label, p.category == "distribution");
+        }
+        assert_eq!(per_category, counts.per_category);
+        assert_eq!(per_category.len(), 6, "{per_category:?}");
+        for n in [counts.langs.fr, counts.langs.en, counts.langs.ar] {
+            let share = n as f64 / set.len() as f64;
+            assert!((0.27..0.40).contains(&share), "{:?}", counts.langs);
+        }
+    }
+    // The two sets share no id and no text.
+    let train_ids: HashSet<&str> = train.iter().map(|p| p.id.as_str()).collect();
+    let train_texts: HashSet<&str> = train.iter().map(|p| p.text.as_str()).collect();
+    assert_eq!(train_ids.len(), train.len());
+    assert!(eval.iter().all(|p| !train_ids.contains(p.id.as_str())));
+    assert!(eval.iter().all(|p| !train_texts.contains(p.text.as_str())));
+
+    // The file-host list, read with a real CSV reader.
+    let mut reader = csv::Reader::from_path(dir.path().join(&l.file_hosts_file))?;
+    assert_eq!(
+        reader.headers()?.iter().collect::<Vec<_>>(),
+        ["domain", "category", "weight", "note"]
+    );
+    let mut hosts = Vec::new();
+    for row in reader.records() {
+        let row = row?;
+        assert_eq!(row.get(1), Some("file_host"));
+        let weight: f64 = row.get(2).unwrap_or("x").parse()?;
+        assert!((0.0..=1.0).contains(&weight));
+        let domain = row.get(0).unwrap_or_default().to_owned();
+        assert!(reserved_host(&domain), "{domain}");
+        hosts.push(domain);
+    }
+    assert_eq!(hosts.len(), l.file_hosts);
+
+    // The corpus file holds the evaluation posts, in order, as generic JSONL posts.
+    let bytes = std::fs::read(dir.path().join(&l.corpus_file))?;
+    let lines = lines_of(&bytes);
+    assert_eq!(lines.len(), l.corpus_posts);
+    let mut accounts = BTreeSet::new();
+    let mut with_file_host = 0;
+    let mut with_hashtag = 0;
+    for (line, post) in lines.iter().zip(&eval) {
+        let record: Value = serde_json::from_slice(line)?;
+        assert_eq!(s(&record, "platform"), l.corpus_platform);
+        assert_eq!(s(&record, "id"), post.id);
+        assert_eq!(s(&record, "text"), post.text);
+        assert!(!s(&record, "created_at").is_empty());
+        assert!(!s(&record, "account_handle").is_empty());
+        accounts.insert(s(&record, "account_id").to_owned());
+        for tag in arr(&record, "hashtags") {
+            assert!(
+                post.text
+                    .contains(&format!("#{}", tag.as_str().unwrap_or("?")))
+            );
+        }
+        for url in arr(&record, "urls") {
+            assert!(post.text.contains(url.as_str().unwrap_or("?")));
+        }
+        if post.label {
+            with_file_host += usize::from(
+                hosts
+                    .iter()
+                    .any(|h| post.text.contains(&format!("https://{h}/"))),
+            );
+            with_hashtag += usize::from(post.text.contains('#'));
+        }
+    }
+    assert_eq!(accounts.len(), l.corpus_accounts);
+    assert!((24..=60).contains(&accounts.len()), "{}", accounts.len());
+    assert!(with_file_host > 50 && with_hashtag > 50);
     Ok(())
 }

@@ -62,6 +62,9 @@ pub fn detect_language(text: &str) -> Language {
     if words.chars().filter(|c| c.is_alphabetic()).count() < 2 {
         return Language::Other;
     }
+    if let Some(language) = by_function_words(&words) {
+        return language;
+    }
     // A confident verdict for another language wins; otherwise decide between the working languages, which
     // is reliable even on the short texts where a free choice among 69 languages is not.
     if let Some(info) = whatlang::detect(&words)
@@ -74,6 +77,38 @@ pub fn detect_language(text: &str) -> Language {
         Some(info) if info.confidence() >= 0.1 && info.lang() == Lang::Fra => Language::French,
         Some(info) if info.confidence() >= 0.1 && info.lang() == Lang::Eng => Language::English,
         _ => Language::Other,
+    }
+}
+
+/// Function words that occur in nearly every sentence of one working language and rarely in any other
+/// Latin-script language (words shared with Spanish, Italian, Portuguese, Dutch or German are left out).
+const ENGLISH_WORDS: &[&str] = &[
+    "the", "and", "of", "with", "this", "that", "you", "are", "was", "have", "from", "will",
+    "which", "their", "what", "about", "they", "been", "were", "would", "should", "could",
+];
+const FRENCH_WORDS: &[&str] = &[
+    "le", "les", "des", "du", "et", "est", "une", "pour", "dans", "avec", "pas", "sur", "aux",
+    "cette", "nous", "vous", "sont", "mais", "ont", "ils", "elles", "leur", "leurs", "été", "être",
+    "très", "selon",
+];
+
+/// The language of a text whose function words leave no doubt: at least three of one working language and
+/// none of the other. `None` sends the text to the statistical detector. Two orders of magnitude cheaper than
+/// trigram scoring over every language, and decides most posts.
+fn by_function_words(words: &str) -> Option<Language> {
+    let (mut en, mut fr) = (0u32, 0u32);
+    for word in words.split(|c: char| !c.is_alphabetic()) {
+        if word.is_empty() || word.len() > 7 {
+            continue;
+        }
+        let lower = word.to_lowercase();
+        en += u32::from(ENGLISH_WORDS.contains(&lower.as_str()));
+        fr += u32::from(FRENCH_WORDS.contains(&lower.as_str()));
+    }
+    match (en, fr) {
+        (e, 0) if e >= 3 => Some(Language::English),
+        (0, f) if f >= 3 => Some(Language::French),
+        _ => None,
     }
 }
 
@@ -117,5 +152,33 @@ mod tests {
             detect_language("Der Markt öffnet morgen früh auf dem Rathausplatz"),
             Language::Other
         );
+    }
+
+    #[test]
+    fn function_words_decide_only_clear_cases() {
+        assert_eq!(
+            by_function_words(
+                "The council said that the new market will open with stalls from the region"
+            ),
+            Some(Language::English)
+        );
+        assert_eq!(
+            by_function_words(
+                "Le conseil a dit que les marchés sont ouverts dans la ville avec des stands"
+            ),
+            Some(Language::French)
+        );
+        // Other Latin-script languages share none of the listed words, or too few: the detector decides.
+        for other in [
+            "El mercado abre mañana por la mañana en la plaza del ayuntamiento y los vecinos",
+            "Il mercato apre domani mattina nella piazza del municipio per tutti i cittadini",
+            "O mercado abre amanhã de manhã na praça da câmara para os moradores",
+            "Die Stadt öffnet den Markt morgen früh auf dem Platz vor dem Rathaus",
+            "De markt gaat morgen vroeg open op het plein voor het stadhuis",
+        ] {
+            assert_eq!(by_function_words(other), None, "{other}");
+        }
+        // A mixed text is left to the detector.
+        assert_eq!(by_function_words("the and of le les des"), None);
     }
 }

@@ -1,0 +1,573 @@
+//! `vigie terms`, `vigie model`, `vigie analyze` and `vigie cases`: text signal lists, the classifier, and the
+//! cases they produce.
+
+use crate::output::{OutputFormat, json};
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use std::io::{BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use vigie_engine::ScoringConfig;
+use vigie_model::{CaseSubject, SignalKind};
+use vigie_store::{CaseQuery, CaseSort, NewList, Store};
+use vigie_text::classifier::{Evaluation, Metrics, TrainConfig};
+
+/// The largest list or labels file read, in bytes.
+const MAX_LIST_BYTES: u64 = 256 << 20;
+
+/// Term and domain list commands.
+#[derive(Debug, Subcommand)]
+pub enum TermsCommand {
+    /// Import a term list (TOML `[[term]]` tables or CSV `term,language,category,weight,mode,note`) or a
+    /// domain list (CSV `domain,category,weight,note`); replaces the list of the same name. The format comes
+    /// from the extension (.toml, .csv), else from the text.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// The list's name (default: the file name without extension).
+        #[arg(long)]
+        name: Option<String>,
+        /// `terms` or `domains` (default: `domains` when the CSV header starts with `domain`, else `terms`).
+        #[arg(long)]
+        kind: Option<String>,
+    },
+    /// List the term and domain lists in use (the built-in default list first).
+    List,
+    /// Remove a list.
+    Remove {
+        /// The list's name.
+        name: String,
+    },
+}
+
+/// Classifier commands.
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Train the classifier on labelled examples (JSON lines: text, label, language, category) and store it.
+    Train {
+        /// The labelled examples.
+        #[arg(long)]
+        labels: PathBuf,
+        /// Held-out examples to evaluate on (default: the training examples).
+        #[arg(long)]
+        eval: Option<PathBuf>,
+        /// The model's name (analysis uses `default`, or `[scoring] model`).
+        #[arg(long, default_value = "default")]
+        name: String,
+        /// Passes over the examples.
+        #[arg(long)]
+        epochs: Option<u32>,
+        /// Hash bits of the feature space.
+        #[arg(long)]
+        bits: Option<u32>,
+        /// Decision threshold for the reported metrics.
+        #[arg(long, default_value_t = 0.5)]
+        threshold: f32,
+    },
+    /// Evaluate the stored model on labelled examples: precision, recall, F1, the precision-recall curve, per
+    /// language, and the false-positive rate on each hard-negative category.
+    Eval {
+        /// The labelled examples.
+        #[arg(long)]
+        labels: PathBuf,
+        /// The model's name.
+        #[arg(long, default_value = "default")]
+        name: String,
+        /// Decision threshold.
+        #[arg(long, default_value_t = 0.5)]
+        threshold: f32,
+    },
+}
+
+fn read_capped(path: &Path) -> anyhow::Result<String> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.len() > MAX_LIST_BYTES {
+        bail!(
+            "{}: {} bytes, more than the {MAX_LIST_BYTES}-byte limit",
+            path.display(),
+            meta.len()
+        );
+    }
+    std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read {} as UTF-8 text", path.display()))
+}
+
+/// Runs a terms command.
+pub fn terms(
+    store: &mut dyn Store,
+    fmt: OutputFormat,
+    command: TermsCommand,
+) -> anyhow::Result<ExitCode> {
+    match command {
+        TermsCommand::Import { file, name, kind } => {
+            let body = read_capped(&file)?;
+            // The extension says the format; otherwise the text does: TOML lists are `[[term]]` tables.
+            let format = match file
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
+                Some("csv") => "csv",
+                Some("toml") => "toml",
+                _ if body.contains("[[term]]") => "toml",
+                _ => "csv",
+            };
+            let kind = kind.unwrap_or_else(|| {
+                let header = body
+                    .trim_start_matches('\u{feff}')
+                    .lines()
+                    .next()
+                    .unwrap_or("");
+                if format == "csv" && header.trim().to_ascii_lowercase().starts_with("domain") {
+                    "domains".to_owned()
+                } else {
+                    "terms".to_owned()
+                }
+            });
+            let (entries, problems) = match kind.as_str() {
+                "terms" => {
+                    let (good, bad) = vigie_engine::parse_term_list(&body, format);
+                    (good.len(), bad)
+                }
+                "domains" => {
+                    let (good, bad) = vigie_engine::parse_domain_list(&body);
+                    (good.len(), bad)
+                }
+                other => bail!("a list is of kind terms or domains, not {other:?}"),
+            };
+            let name = name.unwrap_or_else(|| {
+                file.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "list".into())
+            });
+            store.put_list(&NewList {
+                name: name.clone(),
+                kind: kind.clone(),
+                format: format.to_owned(),
+                source: Some(file.display().to_string()),
+                body,
+                entries: entries as u64,
+            })?;
+
+            if fmt == OutputFormat::Json {
+                json(
+                    &serde_json::json!({"name": name, "kind": kind, "entries": entries, "problems": problems}),
+                )?;
+            } else {
+                println!(
+                    "list {name} ({kind}, {format}): {entries} entries, {} invalid",
+                    problems.len()
+                );
+                for p in &problems {
+                    println!("  invalid, {p}");
+                }
+                println!(
+                    "Run `vigie analyze` to score stored posts with it (new scans use it at once)."
+                );
+            }
+        }
+        TermsCommand::List => {
+            let lists = store.lists()?;
+            let builtin = vigie_text::default_terms().len();
+            if fmt == OutputFormat::Json {
+                json(&serde_json::json!({"default_terms": builtin, "lists": lists}))?;
+            } else {
+                println!(
+                    "{:<24} {:<8} {:<5} {:>8}  source",
+                    "list", "kind", "fmt", "entries"
+                );
+                println!(
+                    "{:<24} {:<8} {:<5} {:>8}  built in (a starting point: extend it)",
+                    "default", "terms", "toml", builtin
+                );
+                for l in &lists {
+                    println!(
+                        "{:<24} {:<8} {:<5} {:>8}  {} ({})",
+                        l.name,
+                        l.kind,
+                        l.format,
+                        l.entries,
+                        l.source.as_deref().unwrap_or("-"),
+                        l.imported_at
+                    );
+                }
+            }
+        }
+        TermsCommand::Remove { name } => {
+            if !store.delete_list(&name)? {
+                bail!("no list named {name:?} (`vigie terms list` shows them)");
+            }
+            eprintln!("vigie: removed list {name}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_labels(path: &Path) -> anyhow::Result<Vec<vigie_ingest::labels::LabelledText>> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let (texts, problems) = vigie_ingest::labels::read_labels(&mut BufReader::new(file))
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    for p in problems.iter().take(10) {
+        eprintln!("vigie: {}: {p}", path.display());
+    }
+    if problems.len() > 10 {
+        eprintln!(
+            "vigie: {}: {} more bad lines",
+            path.display(),
+            problems.len() - 10
+        );
+    }
+    if texts.is_empty() {
+        bail!("{}: no labelled examples", path.display());
+    }
+    Ok(texts)
+}
+
+fn ratio(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_owned(), |v| format!("{v:.3}"))
+}
+
+fn metrics_line(m: &Metrics) -> String {
+    format!(
+        "precision {}  recall {}  F1 {}  accuracy {}  (TP {} FP {} TN {} FN {})",
+        ratio(m.precision),
+        ratio(m.recall),
+        ratio(m.f1),
+        ratio(m.accuracy),
+        m.true_positives,
+        m.false_positives,
+        m.true_negatives,
+        m.false_negatives
+    )
+}
+
+fn print_evaluation(out: &mut dyn Write, e: &Evaluation) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{} examples ({} positive, {} negative), threshold {:.2}",
+        e.examples, e.positives, e.negatives, e.threshold
+    )?;
+    writeln!(out, "  {}", metrics_line(&e.metrics))?;
+    writeln!(out, "  average precision {}", ratio(e.average_precision))?;
+    writeln!(out, "per language:")?;
+    for (lang, m) in &e.by_language {
+        writeln!(out, "  {lang:<4} {}", metrics_line(m))?;
+    }
+    writeln!(
+        out,
+        "false positives on each category of negatives (hard negatives first):"
+    )?;
+    let mut cats: Vec<_> = e.negative_categories.iter().collect();
+    cats.sort_by_key(|(name, _)| {
+        (
+            name.as_str() == "everyday" || name.as_str() == "unspecified",
+            name.as_str(),
+        )
+    });
+    for (name, r) in cats {
+        writeln!(
+            out,
+            "  {name:<16} {:>5} of {:>5}  rate {:.4}",
+            r.false_positives, r.negatives, r.false_positive_rate
+        )?;
+    }
+    writeln!(
+        out,
+        "precision-recall curve (threshold: precision / recall):"
+    )?;
+    let points: Vec<String> = e
+        .pr_curve
+        .iter()
+        .filter(|p| (p.threshold * 100.0).round() as i64 % 10 == 0)
+        .map(|p| {
+            format!(
+                "{:.1}: {} / {}",
+                p.threshold,
+                ratio(p.precision),
+                ratio(p.recall)
+            )
+        })
+        .collect();
+    for chunk in points.chunks(4) {
+        writeln!(out, "  {}", chunk.join("   "))?;
+    }
+    Ok(())
+}
+
+/// Runs a model command.
+pub fn model(
+    store: &mut dyn Store,
+    fmt: OutputFormat,
+    command: ModelCommand,
+) -> anyhow::Result<ExitCode> {
+    match command {
+        ModelCommand::Train {
+            labels,
+            eval,
+            name,
+            epochs,
+            bits,
+            threshold,
+        } => {
+            let training = read_labels(&labels)?;
+            let holdout = eval.as_deref().map(read_labels).transpose()?;
+            let mut config = TrainConfig::default();
+            if let Some(e) = epochs {
+                config.epochs = e;
+            }
+            if let Some(b) = bits {
+                config.bits = b;
+            }
+            let started = std::time::Instant::now();
+            let (_, evaluation) = vigie_engine::model::train_and_store(
+                store,
+                &name,
+                &training,
+                holdout.as_deref(),
+                &config,
+                threshold,
+            )?;
+            if fmt == OutputFormat::Json {
+                json(
+                    &serde_json::json!({"model": name, "examples": training.len(), "evaluation": evaluation}),
+                )?;
+            } else {
+                let mut out = std::io::stdout().lock();
+                writeln!(
+                    out,
+                    "trained model {name} on {} examples in {:.1} s; evaluated on {}:",
+                    training.len(),
+                    started.elapsed().as_secs_f64(),
+                    if holdout.is_some() {
+                        "the held-out examples"
+                    } else {
+                        "the training examples (pass --eval for a fair figure)"
+                    }
+                )?;
+                print_evaluation(&mut out, &evaluation)?;
+                writeln!(out, "Run `vigie analyze` to score stored posts with it.")?;
+            }
+        }
+        ModelCommand::Eval {
+            labels,
+            name,
+            threshold,
+        } => {
+            let texts = read_labels(&labels)?;
+            let evaluation = vigie_engine::model::evaluate_stored(store, &name, &texts, threshold)?;
+            if fmt == OutputFormat::Json {
+                json(&evaluation)?;
+            } else {
+                let mut out = std::io::stdout().lock();
+                writeln!(out, "model {name} on {}:", labels.display())?;
+                print_evaluation(&mut out, &evaluation)?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `vigie analyze`.
+pub fn analyze(
+    store: &mut dyn Store,
+    fmt: OutputFormat,
+    scoring: &ScoringConfig,
+) -> anyhow::Result<ExitCode> {
+    let report = vigie_engine::analyze(store, scoring)?;
+    if fmt == OutputFormat::Json {
+        json(&report)?;
+    } else {
+        print_analysis(&report);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line about an analysis run.
+pub fn print_analysis(r: &vigie_engine::AnalysisReport) {
+    println!(
+        "Analysed {} posts{} with {} terms, {} domains{}: {} post cases, {} account cases{}",
+        r.posts,
+        if r.full {
+            " (all: lists, model or settings changed)"
+        } else {
+            ""
+        },
+        r.terms,
+        r.domains,
+        if r.classifier {
+            " and the classifier"
+        } else {
+            ""
+        },
+        r.post_cases,
+        r.account_cases,
+        if r.removed > 0 {
+            format!(", {} removed", r.removed)
+        } else {
+            String::new()
+        }
+    );
+    for p in r.list_problems.iter().take(5) {
+        println!("  {p}");
+    }
+}
+
+/// Runs `vigie hashtag TAG`.
+pub fn hashtag(
+    store: &mut dyn Store,
+    fmt: OutputFormat,
+    tag: &str,
+    top: usize,
+) -> anyhow::Result<ExitCode> {
+    let t = store.hashtag_timeline(tag, top)?;
+    if fmt == OutputFormat::Json {
+        json(&t)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "#{}: {} posts", t.tag, t.posts)?;
+    if !t.per_hour.is_empty() {
+        writeln!(out, "per hour (UTC):")?;
+        let peak = t.per_hour.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
+        for (hour, n) in &t.per_hour {
+            let bar = "#".repeat(((n * 40).div_ceil(peak)) as usize);
+            writeln!(out, "  {hour}  {n:>6}  {bar}")?;
+        }
+    }
+    writeln!(out, "top accounts:")?;
+    for (platform, who, n) in &t.top_accounts {
+        writeln!(out, "  {n:>6}  {platform}/{who}")?;
+    }
+    writeln!(out, "posted with:")?;
+    for (tag, n) in &t.co_tags {
+        writeln!(out, "  {n:>6}  #{tag}")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `vigie cases` filters.
+#[derive(Debug, clap::Args)]
+pub struct CasesArgs {
+    /// Only `post` or `account` cases.
+    #[arg(long)]
+    subject: Option<String>,
+    /// Only this platform.
+    #[arg(long)]
+    platform: Option<String>,
+    /// Only posts in this language (fr, en, ar, other).
+    #[arg(long)]
+    language: Option<String>,
+    /// Only cases with this kind of evidence: term, url, hashtag, near_duplicate, classifier, hash_match, context.
+    #[arg(long)]
+    signal: Option<String>,
+    /// Only this status.
+    #[arg(long)]
+    status: Option<String>,
+    /// Only cases scoring at least this.
+    #[arg(long)]
+    min_score: Option<f64>,
+    /// `score` (highest first) or `newest`.
+    #[arg(long, default_value = "score")]
+    sort: String,
+    /// At most this many.
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+}
+
+/// Runs `vigie cases`.
+pub fn cases(
+    store: &mut dyn Store,
+    fmt: OutputFormat,
+    args: CasesArgs,
+) -> anyhow::Result<ExitCode> {
+    let subject = match args.subject.as_deref() {
+        None => None,
+        Some(s) => {
+            Some(CaseSubject::parse(s).with_context(|| format!("{s:?} is not post or account"))?)
+        }
+    };
+    let signal = match args.signal.as_deref() {
+        None => None,
+        Some(s) => {
+            Some(SignalKind::parse(s).with_context(|| format!("{s:?} is not a signal kind"))?)
+        }
+    };
+    let sort = match args.sort.as_str() {
+        "score" => CaseSort::Score,
+        "newest" => CaseSort::Newest,
+        other => bail!("--sort is score or newest, not {other:?}"),
+    };
+    let cases = store.cases(&CaseQuery {
+        subject,
+        platform: args.platform,
+        language: args.language,
+        signal,
+        status: args.status,
+        min_score: args.min_score,
+        sort,
+        limit: args.limit,
+    })?;
+    if fmt == OutputFormat::Json {
+        json(&cases)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = std::io::stdout().lock();
+    if cases.is_empty() {
+        writeln!(out, "No cases.")?;
+    }
+    for c in &cases {
+        let who = c
+            .handle
+            .as_deref()
+            .map(|h| format!("@{h}"))
+            .or_else(|| c.account_id.clone())
+            .unwrap_or_else(|| "-".into());
+        match c.subject {
+            CaseSubject::Post => writeln!(
+                out,
+                "#{:<6} {:>6.2}  post {}/{} by {who} [{}] {}",
+                c.id,
+                c.score,
+                c.platform,
+                c.post_id.as_deref().unwrap_or("-"),
+                c.language.as_deref().unwrap_or("?"),
+                c.status
+            )?,
+            CaseSubject::Account => writeln!(
+                out,
+                "#{:<6} {:>6.2}  account {}/{who} {}",
+                c.id, c.score, c.platform, c.status
+            )?,
+        }
+        if let Some(text) = &c.text {
+            let excerpt: String = text
+                .chars()
+                .take(160)
+                .collect::<String>()
+                .replace('\n', " ");
+            writeln!(out, "         {excerpt}")?;
+        }
+        for e in &c.evidence {
+            let at = e
+                .span
+                .map(|(a, b)| format!(" @{a}..{b}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "         {:+6.2} {:<14} {}{}{}",
+                e.weight,
+                e.signal.as_str(),
+                e.detail,
+                e.source
+                    .as_deref()
+                    .map(|s| format!(" [{s}]"))
+                    .unwrap_or_default(),
+                at
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

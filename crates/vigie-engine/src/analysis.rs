@@ -1,0 +1,649 @@
+//! Text analysis: every post's text signals (terms, listed domains, campaign hashtags, near-duplicates of
+//! flagged posts, the trained classifier) and its media's hash matches become a scored case with the ordered
+//! evidence behind the score; accounts get a case from their posts' cases.
+//!
+//! Scoring is additive and explainable: each piece of evidence carries its weight, and the score is their
+//! sum. Context markers (news reporting, research, counter-speech) do not subtract a fixed amount: they scale
+//! the positive evidence down by `context_factor`, and the evidence says so, so that "mentions a group inside a
+//! news report" never reads as "is the group". Weights live in `[scoring]` of the configuration.
+//!
+//! Analysis is incremental: posts above the stored position are analysed; a change of lists, model or
+//! settings (their digest is stored with the position) re-analyses every post.
+
+use crate::EngineError;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use vigie_model::{CaseSubject, Evidence, MatchStatus, Post, SignalKind};
+use vigie_store::{CaseQuery, MatchQuery, NewCase, PostRow, Store};
+use vigie_text::classifier::Model;
+use vigie_text::{
+    DomainList, NEAR_DUP_DISTANCE, NearDupIndex, Normalized, Term, TermCategory, TermMatcher,
+};
+
+/// Bumped when scoring itself changes, so that stores re-analyse their posts with the new rules.
+const ANALYSIS_VERSION: u32 = 2;
+
+/// Scoring weights and thresholds (`[scoring]` in `vigie.toml`); every field has a default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScoringConfig {
+    /// A post needs positive evidence worth at least this for a case (context may then scale its score
+    /// lower: the case stays, with the reason in its evidence). Default 0: every post with a signal.
+    pub min_score: f64,
+    /// Multiplies term weights from lists. Default 1.0.
+    pub term_scale: f64,
+    /// Weight of a link to a listed domain when its list gives none. Default 1.0.
+    pub url_weight: f64,
+    /// Weight of an active hash match (scaled by how close it is: `1 - distance / 64`). Default 5.0.
+    pub hash_match_weight: f64,
+    /// Weight of a near-duplicate of a flagged post. Default 1.5.
+    pub near_duplicate_weight: f64,
+    /// The classifier adds `classifier_weight * (p - threshold) / (1 - threshold)` when its probability `p` is
+    /// at least `classifier_threshold`. Default 3.0 and 0.5.
+    pub classifier_weight: f64,
+    /// See `classifier_weight`.
+    pub classifier_threshold: f64,
+    /// Positive evidence is multiplied by this when the post carries news-reporting, research or
+    /// counter-speech markers. Default 0.35.
+    pub context_factor: f64,
+    /// An account's score: its best post case plus this share of the others' scores. Default 0.25.
+    pub account_share: f64,
+    /// The classifier model used (stored by `vigie model train`). Default `default`.
+    pub model: String,
+}
+
+impl Default for ScoringConfig {
+    fn default() -> Self {
+        ScoringConfig {
+            min_score: 0.0,
+            term_scale: 1.0,
+            url_weight: 1.0,
+            hash_match_weight: 5.0,
+            near_duplicate_weight: 1.5,
+            classifier_weight: 3.0,
+            classifier_threshold: 0.5,
+            context_factor: 0.35,
+            account_share: 0.25,
+            model: "default".to_owned(),
+        }
+    }
+}
+
+/// What an analysis run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AnalysisReport {
+    /// Posts analysed.
+    pub posts: u64,
+    /// Whether every post was analysed again (lists, model or settings changed).
+    pub full: bool,
+    /// Post cases written (created or updated).
+    pub post_cases: u64,
+    /// Post cases removed (their evidence is gone).
+    pub removed: u64,
+    /// Account cases written.
+    pub account_cases: u64,
+    /// Terms and domains in use, and whether a model was.
+    pub terms: usize,
+    /// Domains in use.
+    pub domains: usize,
+    /// Whether a trained classifier scored the posts.
+    pub classifier: bool,
+    /// Problems with stored lists (bad rows are skipped).
+    pub list_problems: Vec<String>,
+}
+
+/// Reads a stored term list (`toml` or `csv`): its terms, and a message for each entry left out.
+pub fn parse_term_list(body: &str, format: &str) -> (Vec<Term>, Vec<String>) {
+    let parsed = if format == "csv" {
+        vigie_text::parse_terms_csv(body)
+    } else {
+        vigie_text::parse_terms_toml(body)
+    };
+    match parsed {
+        Ok(list) => (
+            list.terms,
+            list.problems.iter().map(ToString::to_string).collect(),
+        ),
+        Err(e) => (Vec::new(), vec![e.to_string()]),
+    }
+}
+
+/// Reads a stored domain list (CSV): its entries, and a message for each line left out.
+pub fn parse_domain_list(body: &str) -> (Vec<vigie_text::DomainEntry>, Vec<String>) {
+    match DomainList::parse_csv(body) {
+        Ok(parsed) => (
+            parsed.list.entries().to_vec(),
+            parsed.problems.iter().map(ToString::to_string).collect(),
+        ),
+        Err(e) => (Vec::new(), vec![e.to_string()]),
+    }
+}
+
+/// Domains listed in several lists: the first list's entry wins.
+fn dedup_domains(entries: Vec<vigie_text::DomainEntry>) -> Vec<vigie_text::DomainEntry> {
+    let mut seen = std::collections::HashSet::new();
+    entries
+        .into_iter()
+        .filter(|e| seen.insert(e.domain.to_ascii_lowercase()))
+        .collect()
+}
+
+/// The signals of one store, ready to score posts.
+pub struct Analyzer {
+    terms: Vec<(Term, String)>,
+    matcher: TermMatcher,
+    domains: DomainList,
+    model: Option<Model>,
+    near: NearDupIndex,
+    /// The flagged posts in `near`, by id: `platform/post id`.
+    near_posts: Vec<String>,
+    config: ScoringConfig,
+    digest: String,
+    normalized: Normalized,
+    hits: Vec<vigie_text::TermHit>,
+    scratch: Vec<(u32, f32)>,
+    problems: Vec<String>,
+}
+
+impl Analyzer {
+    /// Loads the default term list, the stored term and domain lists, and the stored model.
+    ///
+    /// # Errors
+    /// When the store fails or a stored model cannot be read.
+    pub fn load(store: &mut dyn Store, config: &ScoringConfig) -> Result<Analyzer, EngineError> {
+        let mut problems = Vec::new();
+        let mut terms: Vec<(Term, String)> = vigie_text::default_terms()
+            .into_iter()
+            .map(|t| (t, "default".to_owned()))
+            .collect();
+        let mut domain_entries = Vec::new();
+        let mut hasher = Sha256::new();
+        hasher.update(ANALYSIS_VERSION.to_le_bytes());
+        hasher.update(serde_json::to_vec(config).unwrap_or_default());
+        hasher.update(vigie_text::DEFAULT_TERMS.as_bytes());
+        for list in store.lists()? {
+            hasher.update(list.name.as_bytes());
+            hasher.update(list.body.as_bytes());
+            match list.kind.as_str() {
+                "terms" => {
+                    let (good, bad) = parse_term_list(&list.body, &list.format);
+                    terms.extend(good.into_iter().map(|t| (t, list.name.clone())));
+                    problems.extend(bad.into_iter().map(|p| format!("list {}: {p}", list.name)));
+                }
+                "domains" => {
+                    let (good, bad) = parse_domain_list(&list.body);
+                    domain_entries.extend(good);
+                    problems.extend(bad.into_iter().map(|p| format!("list {}: {p}", list.name)));
+                }
+                other => problems.push(format!("list {}: unknown kind {other:?}", list.name)),
+            }
+        }
+        let model = match store.model(&config.model)? {
+            Some(m) => {
+                hasher.update(&m.body);
+                Some(Model::from_bytes(&m.body).map_err(|e| {
+                    EngineError::Analysis(format!("stored model {}: {e}", config.model))
+                })?)
+            }
+            None => None,
+        };
+        let matcher = TermMatcher::new(&terms.iter().map(|(t, _)| t.clone()).collect::<Vec<_>>())
+            .map_err(|e| EngineError::Analysis(format!("term lists: {e}")))?;
+        let digest = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>();
+        Ok(Analyzer {
+            terms,
+            matcher,
+            domains: DomainList::new(dedup_domains(domain_entries))
+                .map_err(|e| EngineError::Analysis(format!("domain lists: {e}")))?,
+            model,
+            near: NearDupIndex::new(),
+            near_posts: Vec::new(),
+            config: config.clone(),
+            digest,
+            normalized: Normalized::default(),
+            hits: Vec::new(),
+            scratch: Vec::new(),
+            problems,
+        })
+    }
+
+    /// Adds a flagged post's fingerprint to the near-duplicate index.
+    fn remember(&mut self, label: String, fingerprint: u64) {
+        let id = self.near_posts.len() as u64;
+        self.near_posts.push(label);
+        self.near.insert(id, fingerprint);
+    }
+
+    /// The digest of lists, model and settings: a change re-analyses every post.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// Scores one post: its evidence (strongest first) and score; `None` below the minimum score.
+    pub fn score_post(
+        &mut self,
+        post: &Post,
+        matches: &[vigie_model::MediaMatch],
+    ) -> Option<(f64, Vec<Evidence>)> {
+        let text = post.text.as_deref().unwrap_or("");
+        let mut evidence: Vec<Evidence> = Vec::new();
+        vigie_text::normalize_into(text, &mut self.normalized);
+        self.hits.clear();
+        self.matcher.find(&self.normalized, &mut self.hits);
+        let mut seen_terms: Vec<usize> = Vec::new();
+        let mut context: Vec<Evidence> = Vec::new();
+        // A term inside a longer one that matched ("Amaq" in "Amaq News Agency") is the same evidence: the
+        // longest counts once.
+        self.hits
+            .sort_by_key(|h| (std::cmp::Reverse(h.original.len()), h.original.start));
+        let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
+        for hit in &self.hits {
+            if seen_terms.contains(&hit.term)
+                || taken
+                    .iter()
+                    .any(|t| t.start <= hit.original.start && hit.original.end <= t.end)
+            {
+                continue;
+            }
+            seen_terms.push(hit.term);
+            taken.push(hit.original.clone());
+            let Some((term, list)) = self.terms.get(hit.term) else {
+                continue;
+            };
+            // A term's language is not a filter: an Arabic outlet name in an English post is still that name,
+            // and a post's detected language can be wrong on short or mixed texts.
+            let written = text.get(hit.original.clone()).unwrap_or("").to_owned();
+            let item = Evidence {
+                signal: match term.category {
+                    TermCategory::CampaignHashtag => SignalKind::Hashtag,
+                    _ if term.category.is_mitigating() => SignalKind::Context,
+                    _ => SignalKind::Term,
+                },
+                detail: format!("{} {:?}", term.category.as_str(), written),
+                source: Some(list.clone()),
+                entry: Some(term.text.clone()),
+                span: Some((hit.original.start, hit.original.end)),
+                weight: f64::from(term.weight) * self.config.term_scale,
+            };
+            if term.category.is_mitigating() {
+                context.push(item);
+            } else if item.weight != 0.0 {
+                evidence.push(item);
+            }
+        }
+        for (range, url) in vigie_text::extract_urls_canonical(text) {
+            if let Some(entry) = self.domains.find(&url.host) {
+                let weight = if entry.weight.is_finite() && entry.weight != 0.0 {
+                    f64::from(entry.weight)
+                } else {
+                    self.config.url_weight
+                };
+                evidence.push(Evidence {
+                    signal: SignalKind::Url,
+                    detail: format!("link to {} ({})", url.url, entry.category),
+                    source: Some("domains".to_owned()),
+                    entry: Some(entry.domain.clone()),
+                    span: Some((range.start, range.end)),
+                    weight,
+                });
+            }
+        }
+        for m in matches.iter().filter(|m| m.status == MatchStatus::Active) {
+            let closeness = 1.0 - f64::from(m.distance.min(64)) / 64.0;
+            evidence.push(Evidence {
+                signal: SignalKind::HashMatch,
+                detail: format!(
+                    "medium {} matches {} {} at distance {} ({})",
+                    &m.media_sha256[..m.media_sha256.len().min(12)],
+                    m.signal,
+                    m.value,
+                    m.distance,
+                    m.variant
+                ),
+                source: Some(m.bank.clone()),
+                entry: Some(format!("#{}", m.entry_id)),
+                span: None,
+                weight: self.config.hash_match_weight * closeness,
+            });
+        }
+        let fingerprint = vigie_text::simhash(self.normalized.as_str());
+        let words = self.normalized.as_str().split_whitespace().count();
+        if words >= 8 {
+            let me = format!("{}/{}", post.platform.as_str(), post.platform_id);
+            let near = self
+                .near
+                .query(fingerprint, NEAR_DUP_DISTANCE)
+                .into_iter()
+                .filter_map(|(id, d)| {
+                    let other = self.near_posts.get(usize::try_from(id).ok()?)?;
+                    (*other != me).then(|| (d, other.clone()))
+                })
+                .min();
+            if let Some((distance, other)) = near {
+                evidence.push(Evidence {
+                    signal: SignalKind::NearDuplicate,
+                    detail: format!(
+                        "near-duplicate (SimHash distance {distance}) of flagged post {other}"
+                    ),
+                    source: Some("near_duplicates".to_owned()),
+                    entry: Some(other),
+                    span: None,
+                    weight: self.config.near_duplicate_weight,
+                });
+            }
+        }
+        if let Some(model) = &self.model {
+            let p = f64::from(model.score_with(self.normalized.as_str(), &mut self.scratch));
+            let t = self.config.classifier_threshold.clamp(0.0, 0.99);
+            if p >= t {
+                let top: Vec<String> = model
+                    .explain(self.normalized.as_str(), 5)
+                    .into_iter()
+                    .filter(|c| c.weight > 0.0)
+                    .map(|c| format!("{} ({:+.2})", c.feature, c.weight))
+                    .collect();
+                evidence.push(Evidence {
+                    signal: SignalKind::Classifier,
+                    detail: format!(
+                        "classifier probability {p:.2}; top features: {}",
+                        top.join(", ")
+                    ),
+                    source: Some(self.config.model.clone()),
+                    entry: None,
+                    span: None,
+                    weight: self.config.classifier_weight * (p - t) / (1.0 - t),
+                });
+            }
+        }
+        let positive: f64 = evidence.iter().map(|e| e.weight).sum();
+        if positive <= 0.0 {
+            return None;
+        }
+        let mut score = positive;
+        if !context.is_empty() {
+            let factor = self.config.context_factor.clamp(0.0, 1.0);
+            let reduction = positive * (1.0 - factor);
+            score = positive * factor;
+            let markers: Vec<String> = context.iter().filter_map(|c| c.entry.clone()).collect();
+            context.truncate(3);
+            for (i, c) in context.iter_mut().enumerate() {
+                // The reduction is carried by the first marker; the others are shown for the reviewer.
+                c.weight = if i == 0 { -reduction } else { 0.0 };
+                c.detail = format!(
+                    "{} (context: {}; positive evidence x{factor})",
+                    c.detail,
+                    markers.join(", ")
+                );
+            }
+            evidence.extend(context);
+        }
+        evidence.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
+        // A post whose own evidence reaches the minimum keeps its case even when context scales it below:
+        // the reviewer sees the low score and, in the evidence, why.
+        if positive < self.config.min_score {
+            return None;
+        }
+        if words >= 8 {
+            let label = format!("{}/{}", post.platform.as_str(), post.platform_id);
+            self.remember(label, fingerprint);
+        }
+        Some((score, evidence))
+    }
+}
+
+/// Analyses the posts stored since the last analysis (all of them when lists, model or settings changed) and
+/// writes their cases and their accounts' cases.
+///
+/// # Errors
+/// When the store fails.
+pub fn analyze(
+    store: &mut dyn Store,
+    config: &ScoringConfig,
+) -> Result<AnalysisReport, EngineError> {
+    let mut analyzer = Analyzer::load(store, config)?;
+    let (mut after, settings) = store.analysis_position()?;
+    let mut report = AnalysisReport {
+        terms: analyzer.terms.len(),
+        domains: analyzer.domains.len(),
+        classifier: analyzer.model.is_some(),
+        list_problems: analyzer.problems.clone(),
+        ..AnalysisReport::default()
+    };
+    if settings != analyzer.digest {
+        after = 0;
+        report.full = true;
+    } else {
+        // Flagged posts seen before feed the near-duplicate index.
+        for c in store.cases(&CaseQuery {
+            subject: Some(CaseSubject::Post),
+            limit: usize::MAX,
+            ..CaseQuery::default()
+        })? {
+            if let (Some(text), Some(post)) = (&c.text, &c.post_id) {
+                let n = vigie_text::normalize(text);
+                if n.as_str().split_whitespace().count() >= 8 {
+                    analyzer.remember(
+                        format!("{}/{post}", c.platform),
+                        vigie_text::simhash(n.as_str()),
+                    );
+                }
+            }
+        }
+    }
+    let mut accounts: BTreeMap<i64, ()> = BTreeMap::new();
+    loop {
+        let rows: Vec<PostRow> = store.posts_after(after, 2_000)?;
+        let Some(last) = rows.last().map(|r| r.id) else {
+            break;
+        };
+        let mut cases = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let media: Vec<&str> = row
+                .view
+                .post
+                .attachments
+                .iter()
+                .filter_map(|a| a.sha256.as_deref())
+                .collect();
+            let mut matches = Vec::new();
+            for sha in media {
+                matches.extend(store.matches(&MatchQuery {
+                    media_sha256: Some(sha.to_owned()),
+                    limit: 100,
+                    ..MatchQuery::default()
+                })?);
+            }
+            report.posts += 1;
+            match analyzer.score_post(&row.view.post, &matches) {
+                Some((score, evidence)) => {
+                    report.post_cases += 1;
+                    if let Some(a) = row.account {
+                        accounts.insert(a, ());
+                    }
+                    cases.push(NewCase {
+                        subject: CaseSubject::Post,
+                        row: row.id,
+                        score,
+                        evidence,
+                    });
+                }
+                None if report.full => {
+                    if let Some(a) = row.account {
+                        accounts.insert(a, ());
+                    }
+                    cases.push(NewCase {
+                        subject: CaseSubject::Post,
+                        row: row.id,
+                        score: 0.0,
+                        evidence: Vec::new(),
+                    });
+                }
+                None => {}
+            }
+        }
+        store.put_cases(&cases)?;
+        store.set_analysis_position(last, "")?;
+        after = last;
+    }
+    // Account cases: the best post case plus a share of the others.
+    let ids: Vec<i64> = accounts.into_keys().collect();
+    for chunk in ids.chunks(500) {
+        let mut per_account: HashMap<i64, Vec<vigie_store::AccountPostCase>> = HashMap::new();
+        for c in store.account_post_cases(chunk)? {
+            per_account.entry(c.account).or_default().push(c);
+        }
+        let mut cases = Vec::new();
+        for &account in chunk {
+            let mut posts = per_account.remove(&account).unwrap_or_default();
+            posts.sort_by(|a, b| b.score.total_cmp(&a.score));
+            let score = posts.first().map_or(0.0, |p| p.score)
+                + config.account_share * posts.iter().skip(1).map(|p| p.score).sum::<f64>();
+            let evidence: Vec<Evidence> = posts
+                .iter()
+                .take(20)
+                .enumerate()
+                .map(|(i, p)| Evidence {
+                    signal: SignalKind::Posts,
+                    detail: format!(
+                        "post {} scores {:.2} ({})",
+                        p.post_id,
+                        p.score,
+                        p.signals
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    source: None,
+                    entry: Some(format!("case #{}", p.case_id)),
+                    span: None,
+                    weight: if i == 0 {
+                        p.score
+                    } else {
+                        config.account_share * p.score
+                    },
+                })
+                .collect();
+            report.account_cases += u64::from(!evidence.is_empty());
+            cases.push(NewCase {
+                subject: CaseSubject::Account,
+                row: account,
+                score,
+                evidence,
+            });
+        }
+        store.put_cases(&cases)?;
+    }
+    let last = after;
+    store.set_analysis_position(last, analyzer.digest())?;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vigie_model::Platform;
+    use vigie_store::NewList;
+
+    fn store(dir: &tempfile::TempDir) -> Box<dyn Store> {
+        let mut store = vigie_store::open(&dir.path().join("t.db").to_string_lossy(), None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        store
+            .put_list(&NewList {
+                name: "hosts".into(),
+                kind: "domains".into(),
+                format: "csv".into(),
+                source: None,
+                body: "domain,category,weight,note\nfiles.example.net,file_host,1.5,made up\n"
+                    .into(),
+                entries: 1,
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        store
+    }
+
+    fn post(text: &str, lang: &str) -> Post {
+        let mut p = Post::with_id(Platform::x(), "1");
+        p.text = Some(text.to_owned());
+        p.lang = Some(lang.to_owned());
+        p
+    }
+
+    #[test]
+    fn news_context_scales_the_score_down_and_the_evidence_says_why() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut store = store(&dir);
+        let mut analyzer = Analyzer::load(store.as_mut(), &ScoringConfig::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let distribution =
+            "New Amaq release, download it here https://files.example.net/d/x1 before deletion";
+        let (plain, evidence) = analyzer
+            .score_post(&post(distribution, "en"), &[])
+            .unwrap_or_else(|| panic!("an outlet name and a file-host link make a case"));
+        assert!(evidence.iter().any(|e| e.signal == SignalKind::Url));
+        let term = evidence
+            .iter()
+            .find(|e| e.signal == SignalKind::Term)
+            .unwrap_or_else(|| panic!("{evidence:?}"));
+        let (a, b) = term.span.unwrap_or_else(|| panic!("a term has a span"));
+        assert_eq!(&distribution[a..b], "Amaq");
+
+        let news = "According to officials, Amaq posted a claim; copies circulate at https://files.example.net/d/x1";
+        let (scaled, evidence) = analyzer
+            .score_post(&post(news, "en"), &[])
+            .unwrap_or_else(|| panic!("the report keeps a case, scored down"));
+        assert!(scaled < plain * 0.5, "{scaled} against {plain}");
+        let context = evidence
+            .iter()
+            .find(|e| e.signal == SignalKind::Context)
+            .unwrap_or_else(|| panic!("the context marker is evidence: {evidence:?}"));
+        assert!(context.weight < 0.0);
+        let (a, b) = context
+            .span
+            .unwrap_or_else(|| panic!("the marker has a span"));
+        assert_eq!(news[a..b].to_lowercase(), "according to");
+        let total: f64 = evidence.iter().map(|e| e.weight).sum();
+        assert!(
+            (total - scaled).abs() < 1e-9,
+            "the evidence adds up to the score"
+        );
+    }
+
+    #[test]
+    fn evasive_spellings_are_found_where_they_were_written() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut store = store(&dir);
+        let mut analyzer = Analyzer::load(store.as_mut(), &ScoringConfig::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        for (text, written) in [
+            (
+                "new A\u{200b}maq release https://files.example.net/a",
+                "A\u{200b}maq",
+            ),
+            ("new AMAQ release https://files.example.net/a", "AMAQ"),
+            (
+                "new \u{410}maq release https://files.example.net/a",
+                "\u{410}maq",
+            ),
+            (
+                "إصدار جديد من وكالة أعمـــاق https://files.example.net/a",
+                "وكالة أعمـــاق",
+            ),
+        ] {
+            let (_, evidence) = analyzer
+                .score_post(&post(text, "en"), &[])
+                .unwrap_or_else(|| panic!("{text}"));
+            let term = evidence
+                .iter()
+                .find(|e| e.signal == SignalKind::Term)
+                .unwrap_or_else(|| panic!("{text}: {evidence:?}"));
+            let (a, b) = term.span.unwrap_or_else(|| panic!("span"));
+            assert_eq!(&text[a..b], written, "{text}");
+        }
+    }
+}

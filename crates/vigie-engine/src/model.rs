@@ -1,0 +1,78 @@
+//! Training and evaluating the text classifier on labelled examples, and keeping it in the store.
+//!
+//! Texts are normalized exactly as analysis normalizes post texts before they reach the classifier, so that a
+//! model sees the same features in training and in use.
+
+use crate::EngineError;
+use vigie_ingest::labels::LabelledText;
+use vigie_store::Store;
+use vigie_text::classifier::{Evaluation, Example, Model, TrainConfig, evaluate, train};
+
+/// The classifier's examples from labelled texts (normalized).
+pub fn examples(texts: &[LabelledText]) -> Vec<Example> {
+    texts
+        .iter()
+        .map(|t| Example {
+            text: vigie_text::normalize(&t.text).as_str().to_owned(),
+            label: t.label,
+            language: t.language.clone(),
+            category: t.category.clone(),
+        })
+        .collect()
+}
+
+/// Trains a model, evaluates it on `holdout` when given (else on the training examples), and stores it under
+/// `name` with that evaluation.
+///
+/// # Errors
+/// When there are no examples of one of the classes, or the store fails.
+pub fn train_and_store(
+    store: &mut dyn Store,
+    name: &str,
+    training: &[LabelledText],
+    holdout: Option<&[LabelledText]>,
+    config: &TrainConfig,
+    threshold: f32,
+) -> Result<(Model, Evaluation), EngineError> {
+    let examples = examples(training);
+    let positives = examples.iter().filter(|e| e.label).count();
+    if positives == 0 || positives == examples.len() {
+        return Err(EngineError::Analysis(format!(
+            "training needs examples of both classes: {positives} positive of {}",
+            examples.len()
+        )));
+    }
+    let model = train(&examples, config);
+    let evaluation = match holdout {
+        Some(h) => evaluate(&model, &self::examples(h), threshold),
+        None => evaluate(&model, &examples, threshold),
+    };
+    let metrics = serde_json::to_string(&evaluation).ok();
+    store.put_model(
+        name,
+        &model.to_bytes(),
+        metrics.as_deref(),
+        examples.len() as u64,
+    )?;
+    Ok((model, evaluation))
+}
+
+/// Evaluates the stored model `name` on labelled texts.
+///
+/// # Errors
+/// When no model has that name or it cannot be read.
+pub fn evaluate_stored(
+    store: &mut dyn Store,
+    name: &str,
+    texts: &[LabelledText],
+    threshold: f32,
+) -> Result<Evaluation, EngineError> {
+    let stored = store.model(name)?.ok_or_else(|| {
+        EngineError::Analysis(format!(
+            "no model named {name:?}: train one with `vigie model train --labels FILE.jsonl`"
+        ))
+    })?;
+    let model = Model::from_bytes(&stored.body)
+        .map_err(|e| EngineError::Analysis(format!("stored model {name}: {e}")))?;
+    Ok(evaluate(&model, &examples(texts), threshold))
+}
