@@ -82,7 +82,7 @@ struct DistanceFigures {
 #[derive(Serialize)]
 struct SizeFigures {
     hashes: usize,
-    queries: usize,
+    query_count: usize,
     build_s: f64,
     build_rate: f64,
     bytes_per_hash: f64,
@@ -272,7 +272,7 @@ fn one_size(dir: &Path, n: usize, query_count: usize, seed: u64) -> anyhow::Resu
     let _ = std::fs::remove_dir_all(&folder);
     Ok(SizeFigures {
         hashes: n,
-        queries: queries.len(),
+        query_count: queries.len(),
         build_s,
         build_rate: n as f64 / build_s.max(1e-9),
         bytes_per_hash: bytes as f64 / n.max(1) as f64,

@@ -300,7 +300,9 @@ fn normalize_with_spans(input: &str, out: &mut Normalized) {
         std::mem::swap(&mut out.text, &mut out.scratch.text);
         std::mem::swap(&mut out.spans, &mut out.scratch.spans);
     }
-    if flags.fold {
+    // Joining spaced-out letters can make a word that needs folding ("x.a.0" becomes "xa0"), so a join always
+    // runs the fold after it: otherwise a second pass would fold it, and normalizing would not be idempotent.
+    if flags.fold || flags.spaced {
         fold_words(
             &out.text,
             &out.spans,

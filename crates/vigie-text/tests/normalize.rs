@@ -226,3 +226,16 @@ fn examples() {
         assert_eq!(normalize(input).as_str(), expected, "{input:?}");
     }
 }
+
+#[test]
+fn a_joined_spaced_out_word_is_folded_in_the_same_pass() {
+    // Found by `idempotent_on_any_text`: joining "a.0" made "a0", which only a second pass folded to "ao".
+    for input in ["\u{10a19}.a.0 ", "x.a.0", "b.3.s.t"] {
+        let once = normalize(input);
+        assert_eq!(
+            normalize(once.as_str()).as_str(),
+            once.as_str(),
+            "{input:?}"
+        );
+    }
+}
