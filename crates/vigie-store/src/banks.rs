@@ -53,6 +53,25 @@ pub struct BankChange {
     pub unset_labels: Vec<String>,
 }
 
+impl BankChange {
+    /// The bank's settings after this change (the caller checks the distance and writes the row).
+    pub(crate) fn apply_to(&self, bank: &mut Bank) {
+        if let Some(e) = self.enabled {
+            bank.enabled = e;
+        }
+        if let Some(d) = self.pdq_distance {
+            bank.pdq_distance = d;
+        }
+        if let Some(s) = &self.source {
+            bank.source = Some(s.clone());
+        }
+        for k in &self.unset_labels {
+            bank.labels.remove(k);
+        }
+        bank.labels.extend(self.set_labels.clone());
+    }
+}
+
 /// What an import did to a bank. Importing the same list twice gives zeros but for `unchanged`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EntryCounts {

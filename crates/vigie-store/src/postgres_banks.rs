@@ -126,19 +126,7 @@ impl Banks for PostgresStore {
         }
         let mut tx = self.client.transaction()?;
         let mut bank = bank_by_name(&mut tx, name)?;
-        if let Some(e) = change.enabled {
-            bank.enabled = e;
-        }
-        if let Some(d) = change.pdq_distance {
-            bank.pdq_distance = d;
-        }
-        if let Some(s) = &change.source {
-            bank.source = Some(s.clone());
-        }
-        for k in &change.unset_labels {
-            bank.labels.remove(k);
-        }
-        bank.labels.extend(change.set_labels.clone());
+        change.apply_to(&mut bank);
         tx.execute(
             "UPDATE banks SET enabled = $2, pdq_distance = $3, source = $4, labels = $5, updated_at = $6 WHERE id = $1",
             &[

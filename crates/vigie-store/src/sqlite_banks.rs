@@ -278,19 +278,7 @@ impl Banks for SqliteStore {
             check_distance(d)?;
         }
         let mut bank = self.bank_by_name(name)?;
-        if let Some(e) = change.enabled {
-            bank.enabled = e;
-        }
-        if let Some(d) = change.pdq_distance {
-            bank.pdq_distance = d;
-        }
-        if let Some(s) = &change.source {
-            bank.source = Some(s.clone());
-        }
-        for k in &change.unset_labels {
-            bank.labels.remove(k);
-        }
-        bank.labels.extend(change.set_labels.clone());
+        change.apply_to(&mut bank);
         let path = self.path.clone();
         self.write(|c| {
             c.execute(
