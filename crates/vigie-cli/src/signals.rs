@@ -388,7 +388,7 @@ pub fn analyze(
 /// One line about an analysis run.
 pub fn print_analysis(r: &vigie_engine::AnalysisReport) {
     println!(
-        "Analysed {} posts{} with {} terms, {} domains{}: {} post cases, {} account cases{}",
+        "Analysed {} posts{} with {} terms, {} domains{}: {} post cases, {} account cases",
         r.posts,
         if r.full {
             " (all: lists, model or settings changed)"
@@ -404,11 +404,6 @@ pub fn print_analysis(r: &vigie_engine::AnalysisReport) {
         },
         r.post_cases,
         r.account_cases,
-        if r.removed > 0 {
-            format!(", {} removed", r.removed)
-        } else {
-            String::new()
-        }
     );
     for p in r.list_problems.iter().take(5) {
         println!("  {p}");

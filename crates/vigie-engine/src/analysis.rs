@@ -13,7 +13,7 @@
 use crate::EngineError;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use vigie_model::{CaseSubject, Evidence, MatchStatus, Post, SignalKind};
 use vigie_store::{CaseQuery, MatchQuery, NewCase, PostRow, Store};
 use vigie_text::classifier::Model;
@@ -22,7 +22,7 @@ use vigie_text::{
 };
 
 /// Bumped when scoring itself changes, so that stores re-analyse their posts with the new rules.
-const ANALYSIS_VERSION: u32 = 2;
+const ANALYSIS_VERSION: u32 = 3;
 
 /// Scoring weights and thresholds (`[scoring]` in `vigie.toml`); every field has a default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,8 +79,6 @@ pub struct AnalysisReport {
     pub full: bool,
     /// Post cases written (created or updated).
     pub post_cases: u64,
-    /// Post cases removed (their evidence is gone).
-    pub removed: u64,
     /// Account cases written.
     pub account_cases: u64,
     /// Terms and domains in use, and whether a model was.
@@ -313,8 +311,8 @@ impl Analyzer {
         }
         let fingerprint = vigie_text::simhash(self.normalized.as_str());
         let words = self.normalized.as_str().split_whitespace().count();
+        let me = format!("{}/{}", post.platform.as_str(), post.platform_id);
         if words >= 8 {
-            let me = format!("{}/{}", post.platform.as_str(), post.platform_id);
             let near = self
                 .near
                 .query(fingerprint, NEAR_DUP_DISTANCE)
@@ -365,7 +363,8 @@ impl Analyzer {
             return None;
         }
         let mut score = positive;
-        if !context.is_empty() {
+        let mitigated = !context.is_empty();
+        if mitigated {
             let factor = self.config.context_factor.clamp(0.0, 1.0);
             let reduction = positive * (1.0 - factor);
             score = positive * factor;
@@ -388,9 +387,10 @@ impl Analyzer {
         if positive < self.config.min_score {
             return None;
         }
-        if words >= 8 {
-            let label = format!("{}/{}", post.platform.as_str(), post.platform_id);
-            self.remember(label, fingerprint);
+        // Only a post flagged without mitigating context becomes a statement whose reposts are evidence: a
+        // near-copy of a news report is not.
+        if words >= 8 && !mitigated {
+            self.remember(me, fingerprint);
         }
         Some((score, evidence))
     }
@@ -435,7 +435,7 @@ pub fn analyze(
             }
         }
     }
-    let mut accounts: BTreeMap<i64, ()> = BTreeMap::new();
+    let mut accounts: BTreeSet<i64> = BTreeSet::new();
     loop {
         let rows: Vec<PostRow> = store.posts_after(after, 2_000)?;
         let Some(last) = rows.last().map(|r| r.id) else {
@@ -463,7 +463,7 @@ pub fn analyze(
                 Some((score, evidence)) => {
                     report.post_cases += 1;
                     if let Some(a) = row.account {
-                        accounts.insert(a, ());
+                        accounts.insert(a);
                     }
                     cases.push(NewCase {
                         subject: CaseSubject::Post,
@@ -474,7 +474,7 @@ pub fn analyze(
                 }
                 None if report.full => {
                     if let Some(a) = row.account {
-                        accounts.insert(a, ());
+                        accounts.insert(a);
                     }
                     cases.push(NewCase {
                         subject: CaseSubject::Post,
@@ -491,7 +491,7 @@ pub fn analyze(
         after = last;
     }
     // Account cases: the best post case plus a share of the others.
-    let ids: Vec<i64> = accounts.into_keys().collect();
+    let ids: Vec<i64> = accounts.into_iter().collect();
     for chunk in ids.chunks(500) {
         let mut per_account: HashMap<i64, Vec<vigie_store::AccountPostCase>> = HashMap::new();
         for c in store.account_post_cases(chunk)? {

@@ -126,17 +126,10 @@ fn index_error(what: impl std::fmt::Display) -> EngineError {
     EngineError::Index(what.to_string())
 }
 
+/// `N` bytes from `2N` hexadecimal digits (either case), or `None`.
 fn hex_array<const N: usize>(text: &str) -> Option<[u8; N]> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 2 * N {
-        return None;
-    }
     let mut out = [0u8; N];
-    for (i, o) in out.iter_mut().enumerate() {
-        let hi = (bytes[2 * i] as char).to_digit(16)?;
-        let lo = (bytes[2 * i + 1] as char).to_digit(16)?;
-        *o = u8::try_from(hi << 4 | lo).ok()?;
-    }
+    hex::decode_to_slice(text, &mut out).ok()?;
     Some(out)
 }
 
