@@ -140,7 +140,6 @@ pub struct Analyzer {
     digest: String,
     normalized: Normalized,
     hits: Vec<vigie_text::TermHit>,
-    scratch: Vec<(u32, f32)>,
     problems: Vec<String>,
 }
 
@@ -205,7 +204,6 @@ impl Analyzer {
             digest,
             normalized: Normalized::default(),
             hits: Vec::new(),
-            scratch: Vec::new(),
             problems,
         })
     }
@@ -336,7 +334,7 @@ impl Analyzer {
             }
         }
         if let Some(model) = &self.model {
-            let p = f64::from(model.score_with(self.normalized.as_str(), &mut self.scratch));
+            let p = f64::from(model.score(self.normalized.as_str()));
             let t = self.config.classifier_threshold.clamp(0.0, 0.99);
             if p >= t {
                 let top: Vec<String> = model

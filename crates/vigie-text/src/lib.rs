@@ -3,6 +3,7 @@
 //! Pure functions, no I/O. Later issues add normalization, term lists, URL canonicalization and
 //! near-duplicates here.
 
+mod chars;
 pub mod classifier;
 mod entities;
 mod language;

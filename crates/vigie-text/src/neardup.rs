@@ -419,13 +419,13 @@ impl<'a> Iterator for Words<'a> {
                 self.rest = "";
                 return None;
             };
-            if c.is_alphanumeric() {
+            if crate::chars::is_alphanumeric(c) {
                 break prefix.unwrap_or(i);
             }
             prefix = (c == '#' || c == '@').then_some(i);
         };
         let end = chars
-            .find(|&(_, c)| !c.is_alphanumeric())
+            .find(|&(_, c)| !crate::chars::is_alphanumeric(c))
             .map_or(rest.len(), |(i, _)| i);
         // The char at `end` is not part of the word but may prefix the next one.
         self.rest = &rest[end..];

@@ -322,7 +322,7 @@ pub(crate) fn is_word_char(c: char) -> bool {
         // common cases, without the Unicode tables.
         0xC0..=0x24F => c != '×' && c != '÷',
         0x0621..=0x064A | 0x0660..=0x0669 => true,
-        _ => c.is_alphanumeric() || is_combining_mark(c),
+        _ => crate::chars::is_alphanumeric(c) || is_combining_mark(c),
     }
 }
 
@@ -662,7 +662,7 @@ fn join_spaced(src: &str, spans: &[Span], dst: &mut String, dst_spans: &mut Vec<
     let mut prev: Option<char> = None;
     let mut i = 0;
     while let Some(c) = char_at(src, i) {
-        if c.is_alphanumeric()
+        if crate::chars::is_alphanumeric(c)
             && prev.is_none_or(|p| !is_word_char(p))
             && let Some((end, sep)) = spaced_run(src, i, prev)
         {

@@ -165,7 +165,7 @@ pub(crate) fn for_each_batch(text: &str, bits: u32, mut f: impl FnMut(&[u32])) -
     // A `#` or `@` right before a word belongs to it.
     let mut prefix = None;
     for c in text.chars() {
-        if c.is_alphanumeric() {
+        if crate::chars::is_alphanumeric(c) {
             if scanner.word.is_none()
                 && let Some(p) = prefix.take()
             {
