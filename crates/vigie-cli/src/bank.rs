@@ -320,6 +320,66 @@ fn print_banks(fmt: OutputFormat, banks: &[Bank]) -> anyhow::Result<()> {
 }
 
 /// Runs a bank command.
+/// What a bank command changes, for the audit trail: `(action, subject, detail)`; `None` for the commands that
+/// only read.
+pub fn audit_summary(command: &BankCommand) -> Option<(String, String, serde_json::Value)> {
+    let labels = |l: &[(String, String)]| {
+        serde_json::Value::Object(
+            l.iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect(),
+        )
+    };
+    Some(match command {
+        BankCommand::Create {
+            name,
+            kind,
+            source,
+            labels: l,
+            distance,
+            disabled,
+        } => (
+            "bank_create".to_owned(),
+            format!("bank:{name}"),
+            serde_json::json!({"kind": kind.as_str(), "source": source, "labels": labels(l),
+                               "distance": distance, "disabled": disabled}),
+        ),
+        BankCommand::Import {
+            name,
+            files,
+            signal,
+            create,
+            ..
+        } => (
+            "bank_import".to_owned(),
+            format!("bank:{name}"),
+            serde_json::json!({"files": files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+                               "type": signal.map(|s| s.as_str()), "create": create}),
+        ),
+        BankCommand::Set {
+            name,
+            enable,
+            disable,
+            distance,
+            source,
+            labels: l,
+            unset_labels,
+            release,
+        } => (
+            "bank_set".to_owned(),
+            format!("bank:{name}"),
+            serde_json::json!({"enable": enable, "disable": disable, "distance": distance, "source": source,
+                               "labels": labels(l), "unset_labels": unset_labels, "release": release}),
+        ),
+        BankCommand::Remove { name, hashes } => (
+            "bank_remove".to_owned(),
+            format!("bank:{name}"),
+            serde_json::json!({"hashes": hashes}),
+        ),
+        BankCommand::Export { .. } | BankCommand::List | BankCommand::Show { .. } => return None,
+    })
+}
+
 pub fn run(
     store: &mut dyn Store,
     fmt: OutputFormat,

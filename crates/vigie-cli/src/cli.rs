@@ -101,6 +101,25 @@ pub enum Command {
         #[arg(long)]
         min_quality: Option<u8>,
     },
+    /// Serve the review queue and the API (http://127.0.0.1:8080 by default). Log in with a user from
+    /// `vigie user add`.
+    Serve {
+        /// Address and port to listen on (default from `[server] listen`, else 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Local users of the review server.
+    User {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::review::UserCommand,
+    },
+    /// The audit trail of every state change.
+    Audit {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::review::AuditCommand,
+    },
     /// Term and domain lists for the text signals.
     Terms {
         /// What to do.
@@ -351,7 +370,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Bank { command } => crate::bank::run(open(&r)?.as_mut(), fmt, command),
+        Command::Bank { command } => {
+            let mut store = open(&r)?;
+            let summary = crate::bank::audit_summary(&command);
+            let code = crate::bank::run(store.as_mut(), fmt, command)?;
+            if let Some((action, subject, detail)) = summary
+                && code == ExitCode::SUCCESS
+            {
+                store.audit_append(&crate::review::cli_actor(), &action, &subject, &detail)?;
+            }
+            Ok(code)
+        }
+        Command::Serve { listen } => {
+            crate::review::serve(&r.db, r.media_dir.as_deref(), r.file.server.clone(), listen)
+        }
+        Command::User { command } => crate::review::user(open(&r)?.as_mut(), fmt, command),
+        Command::Audit { command } => crate::review::audit(open(&r)?.as_mut(), fmt, command),
         Command::Terms { command } => crate::signals::terms(open(&r)?.as_mut(), fmt, command),
         Command::Model { command } => crate::signals::model(open(&r)?.as_mut(), fmt, command),
         Command::Analyze => crate::signals::analyze(open(&r)?.as_mut(), fmt, &r.file.scoring),
@@ -416,6 +450,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 account,
                 platform,
                 limit,
+                ..PostQuery::default()
             })?;
             output::posts(fmt, &posts)?;
             Ok(ExitCode::SUCCESS)

@@ -24,6 +24,10 @@ pub struct FileConfig {
     /// Scoring of text signals into cases (`vigie_engine::ScoringConfig`: every key optional).
     #[serde(default)]
     pub scoring: vigie_engine::ScoringConfig,
+    /// The review server (`vigie_server::ServerConfig`: listen, two_person, taxonomy, session and lockout
+    /// settings; every key optional).
+    #[serde(default)]
+    pub server: vigie_server::ServerConfig,
 }
 
 /// `[matching]`.

@@ -10,6 +10,7 @@ mod cli;
 mod config;
 mod hash;
 mod output;
+mod review;
 mod signals;
 
 use std::process::ExitCode;

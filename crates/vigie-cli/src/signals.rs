@@ -504,6 +504,7 @@ pub fn cases(
         min_score: args.min_score,
         sort,
         limit: args.limit,
+        ..CaseQuery::default()
     })?;
     if fmt == OutputFormat::Json {
         json(&cases)?;

@@ -159,6 +159,32 @@ impl Analyzer {
         hasher.update(ANALYSIS_VERSION.to_le_bytes());
         hasher.update(serde_json::to_vec(config).unwrap_or_default());
         hasher.update(vigie_text::DEFAULT_TERMS.as_bytes());
+        // Hash matches are evidence too: a bank imported or changed after posts were analysed gives their
+        // media new matches (or suppresses, holds or releases old ones), so the set of matches and the banks'
+        // settings are part of what the cases were computed from.
+        for bank in store.banks()? {
+            hasher.update(serde_json::to_vec(&bank).unwrap_or_default());
+        }
+        let mut matches: Vec<String> = store
+            .matches(&MatchQuery {
+                limit: usize::MAX,
+                ..MatchQuery::default()
+            })?
+            .into_iter()
+            .map(|m| {
+                format!(
+                    "{} {} {} {}",
+                    m.media_sha256,
+                    m.entry_id,
+                    m.status.as_str(),
+                    m.distance
+                )
+            })
+            .collect();
+        matches.sort_unstable();
+        for m in &matches {
+            hasher.update(m.as_bytes());
+        }
         for list in store.lists()? {
             hasher.update(list.name.as_bytes());
             hasher.update(list.body.as_bytes());

@@ -12,6 +12,7 @@ use std::fmt;
 pub type Labels = BTreeMap<String, String>;
 
 /// The kind of hash an entry holds.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignalType {
@@ -229,6 +230,7 @@ pub struct BankEntry {
 }
 
 /// What became of a match.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchStatus {
@@ -262,6 +264,7 @@ impl MatchStatus {
 }
 
 /// A stored medium that matched a bank entry.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MediaMatch {
     /// The medium's SHA-256.

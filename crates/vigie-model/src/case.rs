@@ -5,6 +5,7 @@ use crate::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// What a case is about.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseSubject {
@@ -34,6 +35,7 @@ impl CaseSubject {
 }
 
 /// The kind of signal a piece of evidence comes from.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignalKind {
@@ -87,6 +89,7 @@ impl SignalKind {
 }
 
 /// One reason behind a score.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
     /// The signal.
@@ -104,6 +107,7 @@ pub struct Evidence {
 }
 
 /// A case as stored.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Case {
     /// Row id.
@@ -132,4 +136,10 @@ pub struct Case {
     pub created_at: Timestamp,
     /// When its score or evidence last changed.
     pub updated_at: Timestamp,
+    /// The name of the user it is assigned to.
+    #[serde(default)]
+    pub assignee: Option<String>,
+    /// The policy label it was confirmed with (or proposed with, while it waits for a second reviewer).
+    #[serde(default)]
+    pub label: Option<String>,
 }

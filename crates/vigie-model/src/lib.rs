@@ -12,6 +12,7 @@ mod platform;
 mod post;
 mod quarantine;
 mod record;
+mod review;
 mod time;
 
 pub use account::{Account, observation_fingerprint};
@@ -26,4 +27,8 @@ pub use platform::Platform;
 pub use post::{Post, PostRef, RefKind};
 pub use quarantine::{Position, QuarantinedRecord, RAW_RECORD_CAP, Source};
 pub use record::Record;
+pub use review::{
+    AUDIT_GENESIS, Action, ApiToken, AuditEntry, AuditProblem, CaseStatus, Decision, DecisionError,
+    Role, User, UserSettings, transition,
+};
 pub use time::{Timestamp, TimestampError};

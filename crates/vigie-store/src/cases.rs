@@ -112,6 +112,9 @@ pub struct CaseQuery {
     pub subject: Option<CaseSubject>,
     /// Only this platform.
     pub platform: Option<String>,
+    /// Only cases about the account of this platform id: its own case and its posts' cases (combine with
+    /// `platform`, since ids are unique per platform only).
+    pub account: Option<String>,
     /// Only posts in this language.
     pub language: Option<String>,
     /// Only cases with this kind of evidence.
@@ -120,10 +123,18 @@ pub struct CaseQuery {
     pub status: Option<String>,
     /// Only cases scoring at least this.
     pub min_score: Option<f64>,
+    /// Only cases assigned to the user of this name; `none` for the unassigned ones.
+    pub assignee: Option<String>,
+    /// Only cases with this policy label.
+    pub label: Option<String>,
+    /// Only cases with a hash match against this bank.
+    pub bank: Option<String>,
     /// Order.
     pub sort: CaseSort,
     /// At most this many.
     pub limit: usize,
+    /// Skip this many first (pagination).
+    pub offset: usize,
 }
 
 /// A hashtag's timeline: how a campaign spreads.
@@ -165,8 +176,9 @@ pub trait Cases {
     fn analysis_position(&mut self) -> Result<(i64, String), StoreError>;
     /// Records where analysis stands.
     fn set_analysis_position(&mut self, last_post: i64, settings: &str) -> Result<(), StoreError>;
-    /// Writes cases in one transaction: creates or updates each subject's case (keeping its status and
-    /// creation time), or removes it when the evidence is empty.
+    /// Writes cases in one transaction: creates or updates each subject's case (keeping its status, creation
+    /// time, assignee, label and first confirmer), or removes it when the evidence is empty, unless a
+    /// decision was taken on it: a reviewed case keeps its last evidence and its history.
     fn put_cases(&mut self, cases: &[NewCase]) -> Result<(), StoreError>;
     /// The post cases of these accounts.
     fn account_post_cases(&mut self, accounts: &[i64]) -> Result<Vec<AccountPostCase>, StoreError>;
@@ -207,5 +219,6 @@ pub(crate) fn parse_evidence(text: &str) -> Result<Vec<Evidence>, StoreError> {
 /// The SELECT shared by both backends' case listings (`?`-style placeholders are added by each backend).
 pub(crate) const CASE_COLUMNS: &str = "c.id, c.subject, COALESCE(p.platform, a.platform, pa.platform), p.platform_id, \
      COALESCE(a.platform_id, pa.platform_id), COALESCE(a.handle, pa.handle), p.lang, p.text, c.score, c.evidence, c.status, \
-     c.created_at, c.updated_at FROM cases c LEFT JOIN posts p ON p.id = c.post_id \
-     LEFT JOIN accounts pa ON pa.id = p.account_id LEFT JOIN accounts a ON a.id = c.account_id";
+     c.created_at, c.updated_at, u.name, c.label FROM cases c LEFT JOIN posts p ON p.id = c.post_id \
+     LEFT JOIN accounts pa ON pa.id = p.account_id LEFT JOIN accounts a ON a.id = c.account_id \
+     LEFT JOIN users u ON u.id = c.assignee_id";

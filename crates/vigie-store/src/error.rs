@@ -45,6 +45,12 @@ pub enum StoreError {
     /// A bank setting is out of range.
     #[error("{0}")]
     InvalidBank(String),
+    /// The change clashes with what is stored (a user name that is taken).
+    #[error("{0}")]
+    Conflict(String),
+    /// No user has this row id.
+    #[error("no user with id {0}")]
+    NoSuchUser(i64),
     /// A value in the database is not what this version wrote.
     #[error("corrupt row: {0}")]
     Corrupt(String),

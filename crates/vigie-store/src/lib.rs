@@ -14,10 +14,13 @@ mod migrations;
 mod postgres;
 mod postgres_banks;
 mod postgres_cases;
+mod postgres_review;
 mod query;
+mod review;
 mod sqlite;
 mod sqlite_banks;
 mod sqlite_cases;
+mod sqlite_review;
 
 pub use banks::{
     BankChange, Banks, EntryChange, EntryCounts, FeedPosition, MatchQuery, NewBank, NewMatch,
@@ -30,6 +33,10 @@ pub use cases::{
 };
 pub use error::StoreError;
 pub use query::{AccountQuery, AccountView, Count, PostQuery, PostView, Snapshot, Stats};
+pub use review::{
+    Actor, AuditProblem, AuditVerifier, DecisionOutcome, LoginOutcome, NewDecision, Review,
+    ReviewRules, UserChange, audit_hash, next_audit_entry, verify_audit,
+};
 
 use std::path::{Path, PathBuf};
 use vigie_model::{Format, ImportCounts, ImportStatus, ImportSummary, QuarantinedRecord};
@@ -44,7 +51,7 @@ pub enum Backend {
 }
 
 /// The store's interface. Both backends implement it and pass the same test suite.
-pub trait Store: Banks + Cases + Send {
+pub trait Store: Banks + Cases + Review + Send {
     /// Which backend this is.
     fn backend(&self) -> Backend;
     /// The schema version after migrations.

@@ -35,6 +35,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_cases.sql"),
         postgres: include_str!("../migrations/postgres/0005_cases.sql"),
     },
+    Migration {
+        version: 6,
+        sqlite: include_str!("../migrations/sqlite/0006_review.sql"),
+        postgres: include_str!("../migrations/postgres/0006_review.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -835,6 +835,18 @@ impl Store for PostgresStore {
             .map(|a| a.trim_start_matches('@').to_ascii_lowercase());
         // SQLite sorts NULL last in descending order, and its `lower()` folds ASCII only: PostgreSQL must be
         // told both.
+        if let Some(id) = &q.post_id {
+            let rows = read_posts(
+                &mut self.client,
+                if q.platform.is_some() {
+                    "WHERE p.platform = $2 AND p.platform_id = $1 ORDER BY p.id DESC LIMIT $3"
+                } else {
+                    "WHERE p.platform_id = $1 AND $2::text IS NULL ORDER BY p.created_at DESC NULLS LAST, p.id DESC LIMIT $3"
+                },
+                &[id, &q.platform, &limit(q.limit)],
+            )?;
+            return Ok(rows.into_iter().map(|r| r.view).collect());
+        }
         let rows = read_posts(
             &mut self.client,
             "WHERE ($1::text IS NULL OR lower(a.handle COLLATE \"C\") = $1 OR lower(a.platform_id COLLATE \"C\") = $1) \

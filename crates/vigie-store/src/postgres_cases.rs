@@ -6,7 +6,7 @@ use crate::cases::{
     StoredList, StoredModel, evidence_json, parse_signals, signals_column,
 };
 use crate::postgres::{PostgresStore, read_posts};
-use crate::sqlite_cases::{case_filter, case_of};
+use crate::sqlite_cases::{RawCase, case_filter, case_of};
 use vigie_model::{Case, CaseSubject, Timestamp};
 
 fn to_i64(n: u64) -> i64 {
@@ -128,7 +128,10 @@ impl Cases for PostgresStore {
             };
             if c.evidence.is_empty() {
                 tx.execute(
-                    &format!("DELETE FROM cases WHERE subject = $1 AND {col} = $2"),
+                    &format!(
+                        "DELETE FROM cases WHERE subject = $1 AND {col} = $2 \
+                         AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.case_id = cases.id)"
+                    ),
                     &[&c.subject.as_str(), &c.row],
                 )?;
                 continue;
@@ -184,7 +187,10 @@ impl Cases for PostgresStore {
     }
 
     fn cases(&mut self, q: &CaseQuery) -> Result<Vec<Case>, StoreError> {
-        let sql = format!("SELECT {CASE_COLUMNS} {}", case_filter(q, pg_placeholder));
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} {}",
+            case_filter(q, pg_placeholder, pg_from_bank)
+        );
         let signal = q.signal.map(|s| format!("%,{},%", s.as_str()));
         self.client
             .query(
@@ -197,26 +203,15 @@ impl Cases for PostgresStore {
                     &q.status,
                     &q.min_score,
                     &i64::try_from(q.limit).unwrap_or(i64::MAX),
+                    &q.assignee,
+                    &q.label,
+                    &q.bank,
+                    &i64::try_from(q.offset).unwrap_or(i64::MAX),
+                    &q.account,
                 ],
             )?
             .iter()
-            .map(|r| {
-                case_of((
-                    r.try_get(0)?,
-                    r.try_get(1)?,
-                    r.try_get(2)?,
-                    r.try_get(3)?,
-                    r.try_get(4)?,
-                    r.try_get(5)?,
-                    r.try_get(6)?,
-                    r.try_get(7)?,
-                    r.try_get(8)?,
-                    r.try_get(9)?,
-                    r.try_get(10)?,
-                    r.try_get(11)?,
-                    r.try_get(12)?,
-                ))
-            })
+            .map(|r| case_of(pg_raw_case(r)?))
             .collect()
     }
 
@@ -281,7 +276,36 @@ impl Cases for PostgresStore {
 fn pg_placeholder(n: usize) -> String {
     match n {
         6 => "$6::float8".to_owned(),
-        7 => "$7".to_owned(),
+        7 | 11 => format!("${n}"),
         _ => format!("${n}::text"),
     }
+}
+
+/// PostgreSQL's condition that a case's evidence holds a hash match from the bank in placeholder `p`.
+fn pg_from_bank(p: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM jsonb_array_elements(c.evidence::jsonb) e \
+         WHERE e->>'signal' = 'hash_match' AND e->>'source' = {p})"
+    )
+}
+
+/// Reads the columns of [`CASE_COLUMNS`].
+pub(crate) fn pg_raw_case(r: &postgres::Row) -> Result<RawCase, postgres::Error> {
+    Ok((
+        r.try_get(0)?,
+        r.try_get(1)?,
+        r.try_get(2)?,
+        r.try_get(3)?,
+        r.try_get(4)?,
+        r.try_get(5)?,
+        r.try_get(6)?,
+        r.try_get(7)?,
+        r.try_get(8)?,
+        r.try_get(9)?,
+        r.try_get(10)?,
+        r.try_get(11)?,
+        r.try_get(12)?,
+        r.try_get(13)?,
+        r.try_get(14)?,
+    ))
 }

@@ -68,6 +68,8 @@ pub struct PostQuery {
     pub account: Option<String>,
     /// Only this platform.
     pub platform: Option<String>,
+    /// Only the post with this platform id (with `platform`, one post; looked up by its key).
+    pub post_id: Option<String>,
     /// At most this many.
     pub limit: usize,
 }

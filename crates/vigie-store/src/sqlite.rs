@@ -1101,6 +1101,20 @@ impl Store for SqliteStore {
             .account
             .as_ref()
             .map(|a| a.trim_start_matches('@').to_ascii_lowercase());
+        if let Some(id) = &q.post_id {
+            return read_posts(
+                &self.conn,
+                // With the platform, the (platform, platform_id) key finds the post directly.
+                if q.platform.is_some() {
+                    "WHERE p.platform = ?2 AND p.platform_id = ?1 ORDER BY p.id DESC LIMIT ?3"
+                } else {
+                    "WHERE p.platform_id = ?1 AND ?2 IS NULL ORDER BY p.created_at DESC, p.id DESC LIMIT ?3"
+                },
+                params![id, q.platform, q.limit as i64],
+            )
+            .map(|rows| rows.into_iter().map(|r| r.view).collect())
+            .map_err(self.err());
+        }
         read_posts(
             &self.conn,
             "WHERE (?1 IS NULL OR lower(a.handle) = ?1 OR lower(a.platform_id) = ?1) AND (?2 IS NULL OR p.platform = ?2) \

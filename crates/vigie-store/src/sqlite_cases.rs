@@ -9,7 +9,8 @@ use crate::sqlite::{SqliteStore, read_posts};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use vigie_model::{Case, CaseSubject, Timestamp};
 
-type RawCase = (
+/// A case row as read by [`CASE_COLUMNS`], before parsing.
+pub(crate) type RawCase = (
     i64,
     String,
     Option<String>,
@@ -23,7 +24,30 @@ type RawCase = (
     String,
     i64,
     i64,
+    Option<String>,
+    Option<String>,
 );
+
+/// Reads the columns of [`CASE_COLUMNS`].
+pub(crate) fn raw_case(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawCase> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+        r.get(11)?,
+        r.get(12)?,
+        r.get(13)?,
+        r.get(14)?,
+    ))
+}
 
 pub(crate) fn case_of(raw: RawCase) -> Result<Case, StoreError> {
     let (
@@ -40,6 +64,8 @@ pub(crate) fn case_of(raw: RawCase) -> Result<Case, StoreError> {
         status,
         created,
         updated,
+        assignee,
+        label,
     ) = raw;
     Ok(Case {
         id,
@@ -56,20 +82,37 @@ pub(crate) fn case_of(raw: RawCase) -> Result<Case, StoreError> {
         status,
         created_at: Timestamp(created),
         updated_at: Timestamp(updated),
+        assignee,
+        label,
     })
 }
 
-/// The WHERE and ORDER BY of a case listing, with `?N` placeholders 1 to 7.
-pub(crate) fn case_filter(q: &CaseQuery, placeholder: fn(usize) -> String) -> String {
+/// The WHERE, ORDER BY, LIMIT and OFFSET of a case listing, with `?N` placeholders: 1 subject, 2 platform,
+/// 3 language, 4 signal pattern, 5 status, 6 minimum score, 7 limit, 8 assignee, 9 label, 10 bank, 11 offset,
+/// 12 account.
+///
+/// `from_bank(p)` is the backend's condition that the case's evidence holds a hash match from the bank named
+/// by placeholder `p` (the evidence's `source`); the `signals` column narrows the rows it is evaluated on.
+pub(crate) fn case_filter(
+    q: &CaseQuery,
+    placeholder: fn(usize) -> String,
+    from_bank: fn(&str) -> String,
+) -> String {
     let p = placeholder;
     let order = match q.sort {
         CaseSort::Score => "c.score DESC, c.id",
         CaseSort::Newest => "c.updated_at DESC, c.id DESC",
     };
+    let bank = p(10);
     format!(
         "WHERE ({s} IS NULL OR c.subject = {s}) AND ({pl} IS NULL OR COALESCE(p.platform, a.platform) = {pl}) \
          AND ({l} IS NULL OR p.lang = {l}) AND ({g} IS NULL OR c.signals LIKE {g}) AND ({st} IS NULL OR c.status = {st}) \
-         AND ({m} IS NULL OR c.score >= {m}) ORDER BY {order} LIMIT {n}",
+         AND ({m} IS NULL OR c.score >= {m}) \
+         AND ({asg} IS NULL OR ({asg} = 'none' AND c.assignee_id IS NULL) OR u.name = {asg}) \
+         AND ({lb} IS NULL OR c.label = {lb}) \
+         AND ({acc} IS NULL OR COALESCE(a.platform_id, pa.platform_id) = {acc}) \
+         AND ({bank} IS NULL OR (c.signals LIKE '%,hash_match,%' AND {from_bank})) \
+         ORDER BY {order} LIMIT {n} OFFSET {o}",
         s = p(1),
         pl = p(2),
         l = p(3),
@@ -77,6 +120,19 @@ pub(crate) fn case_filter(q: &CaseQuery, placeholder: fn(usize) -> String) -> St
         st = p(5),
         m = p(6),
         n = p(7),
+        asg = p(8),
+        lb = p(9),
+        from_bank = from_bank(&bank),
+        o = p(11),
+        acc = p(12),
+    )
+}
+
+/// SQLite's condition that a case's evidence holds a hash match from the bank in placeholder `p`.
+fn sqlite_from_bank(p: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM json_each(c.evidence) e WHERE json_extract(e.value, '$.signal') = 'hash_match' \
+         AND json_extract(e.value, '$.source') = {p})"
     )
 }
 
@@ -230,7 +286,8 @@ impl Cases for SqliteStore {
                 let col = column(c);
                 if c.evidence.is_empty() {
                     tx.prepare_cached(&format!(
-                        "DELETE FROM cases WHERE subject = ?1 AND {col} = ?2"
+                        "DELETE FROM cases WHERE subject = ?1 AND {col} = ?2 \
+                         AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.case_id = cases.id)"
                     ))
                     .and_then(|mut s| s.execute(params![c.subject.as_str(), c.row]))
                     .map_err(err)?;
@@ -299,7 +356,7 @@ impl Cases for SqliteStore {
         self.flush_pending()?;
         let sql = format!(
             "SELECT {CASE_COLUMNS} {}",
-            case_filter(q, |n| format!("?{n}"))
+            case_filter(q, |n| format!("?{n}"), sqlite_from_bank)
         );
         let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
         let raws = stmt
@@ -311,25 +368,14 @@ impl Cases for SqliteStore {
                     q.signal.map(|s| format!("%,{},%", s.as_str())),
                     q.status,
                     q.min_score,
-                    i64::try_from(q.limit).unwrap_or(i64::MAX)
+                    i64::try_from(q.limit).unwrap_or(i64::MAX),
+                    q.assignee,
+                    q.label,
+                    q.bank,
+                    i64::try_from(q.offset).unwrap_or(i64::MAX),
+                    q.account
                 ],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                        r.get(9)?,
-                        r.get(10)?,
-                        r.get(11)?,
-                        r.get(12)?,
-                    ))
-                },
+                raw_case,
             )
             .and_then(|rows| rows.collect::<Result<Vec<RawCase>, _>>())
             .map_err(self.err())?;

@@ -13,12 +13,14 @@ use vigie_model::{
     Post, PostRef, QuarantinedRecord, RefKind, Source, Timestamp,
 };
 use vigie_model::{
-    BankKind, CaseSubject, EntryRecord, Evidence, Labels, MatchStatus, SignalKind, SignalType,
+    Action, BankKind, CaseStatus, CaseSubject, DecisionError, EntryRecord, Evidence, Labels,
+    MatchStatus, Role, SignalKind, SignalType, User, UserSettings,
 };
 use vigie_store::{
-    AccountQuery, Backend, BankChange, Batch, CaseQuery, CaseSort, EntryCounts, FeedPosition,
-    MatchQuery, NewBank, NewCase, NewList, NewMatch, PostQuery, Snapshot, Stats, Store, StoreError,
-    StoredMedia,
+    AccountQuery, Actor, Backend, BankChange, Batch, CaseQuery, CaseSort, DecisionOutcome,
+    EntryCounts, FeedPosition, LoginOutcome, MatchQuery, NewBank, NewCase, NewDecision, NewList,
+    NewMatch, PostQuery, ReviewRules, Snapshot, Stats, Store, StoreError, StoredMedia, UserChange,
+    verify_audit,
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -218,6 +220,15 @@ suite!(
     banks_import_update_and_feed_the_index,
     matches_are_recorded_held_and_released,
     cases_lists_and_models_round_trip,
+    users_are_added_changed_and_listed,
+    logins_record_failures_and_lockouts,
+    sessions_expire_and_end_with_their_user,
+    tokens_record_their_use_and_are_revoked,
+    decisions_follow_the_two_person_rule,
+    cases_are_assigned_and_filtered,
+    the_audit_trail_records_every_change,
+    an_edited_audit_entry_is_found,
+    removed_audit_entries_are_found,
 );
 
 // ---------------------------------------------------------------------------------------------------------
@@ -486,7 +497,7 @@ fn migrations_run_once(env: &mut Env) {
     let url = env.fresh_url();
     let mut store = env.open(&url);
     assert_eq!(store.backend(), env.backend);
-    assert_eq!(ok(store.schema_version()), 5);
+    assert_eq!(ok(store.schema_version()), 6);
     assert_eq!(
         ok(store.snapshot())
             .tables
@@ -501,7 +512,7 @@ fn migrations_run_once(env: &mut Env) {
 
     // Reopening a migrated store applies nothing and keeps the content.
     let mut again = env.open(&url);
-    assert_eq!(ok(again.schema_version()), 5);
+    assert_eq!(ok(again.schema_version()), 6);
     assert_eq!(ok(again.snapshot()), before);
     assert_eq!(ok(again.imports(10)).len(), 1);
     drop(again);
@@ -515,7 +526,7 @@ fn migrations_run_once(env: &mut Env) {
     match vigie_store::open(&url, Some(&media)) {
         Err(StoreError::TooNew {
             found: 99,
-            supported: 5,
+            supported: 6,
         }) => {}
         Err(e) => panic!("expected TooNew, got {e}"),
         Ok(_) => panic!("a schema newer than this build was accepted"),
@@ -590,7 +601,7 @@ fn concurrent_opens_migrate_once(env: &mut Env) {
             .collect()
     });
     for r in results {
-        assert_eq!(r, Ok(5));
+        assert_eq!(r, Ok(6));
     }
 }
 
@@ -933,8 +944,28 @@ fn posts_by_account(env: &mut Env) {
         account: Some("1".into()),
         platform: Some("telegram".into()),
         limit: 10,
+        ..PostQuery::default()
     }));
     assert!(none.is_empty());
+    // One post by its key, with or without the platform.
+    let id = telegram[0].post.platform_id.clone();
+    for platform in [Some("telegram".to_owned()), None] {
+        let one = ok(store.posts(&PostQuery {
+            platform,
+            post_id: Some(id.clone()),
+            limit: 10,
+            ..PostQuery::default()
+        }));
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].post.platform_id, id);
+    }
+    let other = ok(store.posts(&PostQuery {
+        platform: Some("x".into()),
+        post_id: Some(id),
+        limit: 10,
+        ..PostQuery::default()
+    }));
+    assert!(other.is_empty());
 }
 
 fn later_sightings_fill_missing_fields(env: &mut Env) {
@@ -2009,4 +2040,1015 @@ fn cases_lists_and_models_round_trip(env: &mut Env) {
     );
     assert!(!timeline.top_accounts.is_empty(), "{timeline:?}");
     assert_eq!(ok(store.hashtag_timeline("nothing-uses-this", 5)).posts, 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Review: users, sessions, tokens, decisions and the audit trail.
+
+const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";
+
+fn cli() -> Actor {
+    Actor::cli("tester")
+}
+
+fn add_user(store: &mut dyn Store, name: &str, role: Role) -> User {
+    ok(store.add_user(name, role, HASH, &cli()))
+}
+
+fn rules() -> ReviewRules {
+    ReviewRules {
+        two_person: true,
+        taxonomy: vec!["propaganda".into(), "incitement".into()],
+    }
+}
+
+fn hash_match(bank: &str) -> Evidence {
+    Evidence {
+        signal: SignalKind::HashMatch,
+        detail: "medium matches".into(),
+        source: Some(bank.into()),
+        entry: Some("#1".into()),
+        span: None,
+        weight: 2.0,
+    }
+}
+
+/// A store with the sample posts and one case per post, scored 4, 3, 2 and 1 in post order: the first has a
+/// hash match from bank `tcap`, the third one from bank `other`. Returns the case ids, highest score first.
+fn store_with_cases(env: &mut Env) -> (Box<dyn Store>, Vec<i64>) {
+    let mut store = env.fresh();
+    import(&mut *store, &[sample_batch()]);
+    let posts = ok(store.posts_after(0, 100));
+    assert_eq!(posts.len(), 4);
+    let evidence = [
+        vec![hash_match("tcap"), evidence(SignalKind::Term, 2.0)],
+        vec![evidence(SignalKind::Term, 3.0)],
+        vec![hash_match("other")],
+        vec![evidence(SignalKind::Classifier, 1.0)],
+    ];
+    let cases: Vec<NewCase> = posts
+        .iter()
+        .zip(evidence)
+        .enumerate()
+        .map(|(i, (p, ev))| NewCase {
+            subject: CaseSubject::Post,
+            row: p.id,
+            score: 4.0 - i as f64,
+            evidence: ev,
+        })
+        .collect();
+    ok(store.put_cases(&cases));
+    let ids = ok(store.cases(&CaseQuery {
+        limit: 10,
+        ..CaseQuery::default()
+    }))
+    .iter()
+    .map(|c| c.id)
+    .collect();
+    (store, ids)
+}
+
+fn decide(
+    store: &mut dyn Store,
+    user: &User,
+    case_id: i64,
+    action: Action,
+    label: Option<&str>,
+    reason: Option<&str>,
+) -> DecisionOutcome {
+    ok(store.decide(
+        user,
+        &NewDecision {
+            case_id,
+            action,
+            label: label.map(str::to_owned),
+            reason: reason.map(str::to_owned),
+            allow_list: action == Action::Reject,
+        },
+        &rules(),
+        &Actor::user(user, Some("127.0.0.1".into())),
+    ))
+}
+
+fn taken(outcome: DecisionOutcome) -> vigie_model::Decision {
+    match outcome {
+        DecisionOutcome::Taken(d) => d,
+        other => panic!("expected the decision to be taken, got {other:?}"),
+    }
+}
+
+/// Every entry of the trail, checked against the recorded head.
+fn audit_problems(store: &mut dyn Store) -> Vec<vigie_store::AuditProblem> {
+    let entries = ok(store.audit(0, 1_000_000));
+    let head = ok(store.audit_head());
+    verify_audit(&entries, (head.0, &head.1))
+}
+
+fn audit_actions(store: &mut dyn Store) -> Vec<(String, String)> {
+    ok(store.audit(0, 1_000_000))
+        .into_iter()
+        .map(|e| (e.action, e.subject))
+        .collect()
+}
+
+fn users_are_added_changed_and_listed(env: &mut Env) {
+    let mut store = env.fresh();
+    let alice = add_user(&mut *store, "alice", Role::Analyst);
+    assert_eq!(
+        (alice.role, alice.disabled, alice.failed_logins),
+        (Role::Analyst, false, 0)
+    );
+    assert_eq!(alice.settings, UserSettings::default());
+    let bob = add_user(&mut *store, "bob", Role::Admin);
+    assert_ne!(alice.id, bob.id);
+    match store.add_user("alice", Role::Viewer, HASH, &cli()) {
+        Err(StoreError::Conflict(m)) => assert!(m.contains("alice"), "{m}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let (found, hash) = ok(store.user_login("alice")).unwrap_or_else(|| panic!("alice exists"));
+    assert_eq!((found, hash.as_str()), (alice.clone(), HASH));
+    assert!(ok(store.user_login("nobody")).is_none());
+    assert_eq!(ok(store.user_by_id(bob.id)), Some(bob.clone()));
+    assert!(ok(store.user_by_id(bob.id + 100)).is_none());
+
+    let changed = ok(store.change_user(
+        "alice",
+        &UserChange {
+            role: Some(Role::Reviewer),
+            disabled: Some(true),
+            password_hash: None,
+        },
+        &Actor::user(&bob, None),
+    ))
+    .unwrap_or_else(|| panic!("alice exists"));
+    assert_eq!((changed.role, changed.disabled), (Role::Reviewer, true));
+    assert!(
+        ok(store.change_user("nobody", &UserChange::default(), &cli())).is_none(),
+        "no such user"
+    );
+    let enabled = ok(store.change_user(
+        "alice",
+        &UserChange {
+            disabled: Some(false),
+            ..UserChange::default()
+        },
+        &cli(),
+    ))
+    .unwrap_or_else(|| panic!("alice exists"));
+    assert!(!enabled.disabled);
+    assert_eq!(enabled.role, Role::Reviewer);
+
+    let settings = UserSettings {
+        blur: false,
+        greyscale: true,
+        autoplay: true,
+    };
+    ok(store.set_user_settings(alice.id, &settings, &Actor::user(&alice, None)));
+    assert!(matches!(
+        store.set_user_settings(alice.id + 100, &settings, &cli()),
+        Err(StoreError::NoSuchUser(_))
+    ));
+    let users = ok(store.users());
+    assert_eq!(
+        users.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+        ["alice", "bob"]
+    );
+    assert_eq!(users[0].settings, settings);
+
+    // The changes are in the trail, the password hash never is.
+    let entries = ok(store.audit(0, 100));
+    let trail: Vec<(&str, &str, &str)> = entries
+        .iter()
+        .map(|e| (e.actor.as_str(), e.action.as_str(), e.subject.as_str()))
+        .collect();
+    assert_eq!(
+        trail,
+        [
+            ("cli:tester", "user_add", "user:alice"),
+            ("cli:tester", "user_add", "user:bob"),
+            ("bob", "user_change", "user:alice"),
+            ("cli:tester", "user_change", "user:alice"),
+            ("alice", "settings", "user:alice"),
+        ]
+    );
+    assert!(entries[2].detail.contains("reviewer") && entries[2].detail.contains("disabled"));
+    assert!(entries.iter().all(|e| !e.detail.contains(HASH)));
+    assert!(audit_problems(&mut *store).is_empty());
+}
+
+fn logins_record_failures_and_lockouts(env: &mut Env) {
+    let mut store = env.fresh();
+    let alice = add_user(&mut *store, "alice", Role::Analyst);
+    let web = Actor {
+        user_id: None,
+        name: "-".into(),
+        origin: Some("10.0.0.1".into()),
+    };
+    ok(store.record_login("alice", &LoginOutcome::Failure { lock_until: None }, &web));
+    let lock = Timestamp(T0 + 60_000);
+    ok(store.record_login(
+        "alice",
+        &LoginOutcome::Failure {
+            lock_until: Some(lock),
+        },
+        &web,
+    ));
+    let user = ok(store.user_by_id(alice.id)).unwrap_or_else(|| panic!("alice exists"));
+    assert_eq!((user.failed_logins, user.locked_until), (2, Some(lock)));
+    ok(store.record_login(
+        "alice",
+        &LoginOutcome::Refused {
+            reason: "locked".into(),
+        },
+        &web,
+    ));
+    let user = ok(store.user_by_id(alice.id)).unwrap_or_else(|| panic!("alice exists"));
+    assert_eq!(
+        (user.failed_logins, user.locked_until),
+        (2, Some(lock)),
+        "a refusal changes nothing"
+    );
+    ok(store.record_login("alice", &LoginOutcome::Success, &Actor::user(&alice, None)));
+    let user = ok(store.user_by_id(alice.id)).unwrap_or_else(|| panic!("alice exists"));
+    assert_eq!((user.failed_logins, user.locked_until), (0, None));
+    // An unknown name is only recorded.
+    ok(store.record_login("mallory", &LoginOutcome::Failure { lock_until: None }, &web));
+
+    // A new password clears the lockout too.
+    ok(store.record_login(
+        "alice",
+        &LoginOutcome::Failure {
+            lock_until: Some(lock),
+        },
+        &web,
+    ));
+    let user = ok(store.change_user(
+        "alice",
+        &UserChange {
+            password_hash: Some("$argon2id$new".into()),
+            ..UserChange::default()
+        },
+        &cli(),
+    ))
+    .unwrap_or_else(|| panic!("alice exists"));
+    assert_eq!((user.failed_logins, user.locked_until), (0, None));
+    let (_, hash) = ok(store.user_login("alice")).unwrap_or_else(|| panic!("alice exists"));
+    assert_eq!(hash, "$argon2id$new");
+
+    let entries = ok(store.audit(0, 100));
+    let actions: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| (e.action.as_str(), e.subject.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("user_add", "user:alice"),
+            ("login_failed", "user:alice"),
+            ("login_failed", "user:alice"),
+            ("login_refused", "user:alice"),
+            ("login", "user:alice"),
+            ("login_failed", "user:mallory"),
+            ("login_failed", "user:alice"),
+            ("user_change", "user:alice"),
+        ]
+    );
+    assert!(
+        entries[2].detail.contains("\"failed_logins\":2"),
+        "{}",
+        entries[2].detail
+    );
+    assert!(
+        entries[3].detail.contains("locked"),
+        "{}",
+        entries[3].detail
+    );
+    assert!(
+        entries[1].detail.contains("10.0.0.1"),
+        "the origin is recorded"
+    );
+    assert!(
+        !entries[7].detail.contains("argon2"),
+        "{}",
+        entries[7].detail
+    );
+    assert!(audit_problems(&mut *store).is_empty());
+}
+
+fn sessions_expire_and_end_with_their_user(env: &mut Env) {
+    let mut store = env.fresh();
+    let alice = add_user(&mut *store, "alice", Role::Analyst);
+    let bob = add_user(&mut *store, "bob", Role::Viewer);
+    let now = Timestamp::now();
+    let later = Timestamp(now.0 + 3_600_000);
+    ok(store.create_session("s-alice", alice.id, "csrf-a", later));
+    ok(store.create_session("s-bob", bob.id, "csrf-b", later));
+    ok(store.create_session("s-old", alice.id, "csrf-o", Timestamp(now.0 + 1_000)));
+
+    let (user, csrf) =
+        ok(store.session("s-alice", now)).unwrap_or_else(|| panic!("a live session"));
+    assert_eq!((user.id, csrf.as_str()), (alice.id, "csrf-a"));
+    assert!(ok(store.session("s-old", now)).is_some());
+    assert!(
+        ok(store.session("s-old", Timestamp(now.0 + 1_000))).is_none(),
+        "expired"
+    );
+    assert!(ok(store.session("unknown", now)).is_none());
+
+    ok(store.delete_session("s-bob"));
+    assert!(ok(store.session("s-bob", now)).is_none(), "logged out");
+
+    // Disabling a user ends their sessions, and enabling them again does not bring them back.
+    ok(store.change_user(
+        "alice",
+        &UserChange {
+            disabled: Some(true),
+            ..UserChange::default()
+        },
+        &cli(),
+    ));
+    assert!(ok(store.session("s-alice", now)).is_none());
+    ok(store.change_user(
+        "alice",
+        &UserChange {
+            disabled: Some(false),
+            ..UserChange::default()
+        },
+        &cli(),
+    ));
+    assert!(ok(store.session("s-alice", now)).is_none());
+    // Other changes keep the sessions, which see the user as they are now; a new password ends them.
+    ok(store.create_session("s-alice2", alice.id, "csrf-2", later));
+    ok(store.change_user(
+        "alice",
+        &UserChange {
+            role: Some(Role::Reviewer),
+            ..UserChange::default()
+        },
+        &cli(),
+    ));
+    let (user, _) = ok(store.session("s-alice2", now)).unwrap_or_else(|| panic!("still live"));
+    assert_eq!(
+        user.role,
+        Role::Reviewer,
+        "the session sees the user as they are now"
+    );
+    ok(store.change_user(
+        "alice",
+        &UserChange {
+            password_hash: Some("$argon2id$other".into()),
+            ..UserChange::default()
+        },
+        &cli(),
+    ));
+    assert!(
+        ok(store.session("s-alice2", now)).is_none(),
+        "a new password ends the sessions"
+    );
+}
+
+fn tokens_record_their_use_and_are_revoked(env: &mut Env) {
+    let mut store = env.fresh();
+    let alice = add_user(&mut *store, "alice", Role::Analyst);
+    let bob = add_user(&mut *store, "bob", Role::Admin);
+    let as_alice = Actor::user(&alice, None);
+    let first = ok(store.create_token(alice.id, "ci", "h-1", "vg_abc", &as_alice));
+    assert_eq!(
+        (
+            first.user.as_str(),
+            first.name.as_str(),
+            first.prefix.as_str()
+        ),
+        ("alice", "ci", "vg_abc")
+    );
+    assert_eq!((first.last_used_at, first.revoked_at), (None, None));
+    let second = ok(store.create_token(alice.id, "script", "h-2", "vg_def", &as_alice));
+    let bobs = ok(store.create_token(bob.id, "admin", "h-3", "vg_ghi", &cli()));
+    assert!(matches!(
+        store.create_token(bob.id + 100, "x", "h-4", "vg_x", &cli()),
+        Err(StoreError::NoSuchUser(_))
+    ));
+
+    let used = Timestamp(T0 + 42);
+    let user = ok(store.token_user("h-1", used)).unwrap_or_else(|| panic!("a live token"));
+    assert_eq!(user.id, alice.id);
+    assert!(ok(store.token_user("unknown", used)).is_none());
+    let mine = ok(store.tokens(Some(alice.id)));
+    assert_eq!(
+        mine.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [second.id, first.id],
+        "newest first"
+    );
+    assert_eq!(mine[1].last_used_at, Some(used));
+    assert_eq!(ok(store.tokens(None)).len(), 3);
+
+    // Revoking: only one's own tokens with an owner, anyone's without; once.
+    assert!(!ok(store.revoke_token(bobs.id, Some(alice.id), &as_alice)));
+    assert!(ok(store.token_user("h-3", used)).is_some());
+    assert!(ok(store.revoke_token(first.id, Some(alice.id), &as_alice)));
+    assert!(!ok(store.revoke_token(first.id, Some(alice.id), &as_alice)));
+    assert!(ok(store.token_user("h-1", used)).is_none(), "revoked");
+    assert!(ok(store.revoke_token(bobs.id, None, &cli())));
+    assert!(ok(store.token_user("h-3", used)).is_none());
+    let revoked = ok(store.tokens(Some(alice.id)));
+    assert!(revoked[1].revoked_at.is_some() && revoked[0].revoked_at.is_none());
+
+    // A disabled user's tokens stop working.
+    assert!(ok(store.token_user("h-2", used)).is_some());
+    ok(store.change_user(
+        "alice",
+        &UserChange {
+            disabled: Some(true),
+            ..UserChange::default()
+        },
+        &cli(),
+    ));
+    assert!(ok(store.token_user("h-2", used)).is_none());
+
+    let actions = audit_actions(&mut *store);
+    let tokens: Vec<&(String, String)> = actions
+        .iter()
+        .filter(|(a, _)| a.starts_with("token_"))
+        .collect();
+    assert_eq!(
+        tokens,
+        [
+            &("token_create".to_owned(), format!("token:{}", first.id)),
+            &("token_create".to_owned(), format!("token:{}", second.id)),
+            &("token_create".to_owned(), format!("token:{}", bobs.id)),
+            &("token_revoke".to_owned(), format!("token:{}", first.id)),
+            &("token_revoke".to_owned(), format!("token:{}", bobs.id)),
+        ]
+    );
+    let entries = ok(store.audit(0, 100));
+    assert!(
+        entries
+            .iter()
+            .filter(|e| e.action == "token_create")
+            .all(|e| e.detail.contains("\"prefix\"") && !e.detail.contains("h-")),
+        "the prefix is recorded, never the hash"
+    );
+    assert!(audit_problems(&mut *store).is_empty());
+}
+
+fn decisions_follow_the_two_person_rule(env: &mut Env) {
+    let (mut store, ids) = store_with_cases(env);
+    let analyst = add_user(&mut *store, "ann", Role::Analyst);
+    let reviewer = add_user(&mut *store, "rev", Role::Reviewer);
+    let other = add_user(&mut *store, "ora", Role::Reviewer);
+    let viewer = add_user(&mut *store, "vic", Role::Viewer);
+    let case = ids[0];
+
+    // Refusals change nothing.
+    assert_eq!(
+        decide(&mut *store, &analyst, case, Action::Confirm, None, None),
+        DecisionOutcome::Refused(DecisionError::LabelRequired)
+    );
+    assert_eq!(
+        decide(
+            &mut *store,
+            &analyst,
+            case,
+            Action::Confirm,
+            Some("spam"),
+            None
+        ),
+        DecisionOutcome::Refused(DecisionError::UnknownLabel("spam".into()))
+    );
+    assert_eq!(
+        decide(
+            &mut *store,
+            &analyst,
+            case,
+            Action::Reject,
+            None,
+            Some("  ")
+        ),
+        DecisionOutcome::Refused(DecisionError::ReasonRequired)
+    );
+    assert!(matches!(
+        decide(&mut *store, &viewer, case, Action::Escalate, None, None),
+        DecisionOutcome::Refused(DecisionError::Forbidden { .. })
+    ));
+    assert_eq!(
+        decide(
+            &mut *store,
+            &analyst,
+            case + 1000,
+            Action::Escalate,
+            None,
+            None
+        ),
+        DecisionOutcome::NoCase
+    );
+    assert!(ok(store.decisions(case)).is_empty());
+    assert_eq!(
+        audit_actions(&mut *store)
+            .iter()
+            .filter(|(a, _)| a == "decision")
+            .count(),
+        0
+    );
+
+    // The analyst confirms: pending, waiting for a second reviewer.
+    let first = taken(decide(
+        &mut *store,
+        &analyst,
+        case,
+        Action::Confirm,
+        Some("propaganda"),
+        None,
+    ));
+    assert_eq!(
+        (first.from_status, first.to_status, first.user.as_str()),
+        (CaseStatus::Open, CaseStatus::Pending, "ann")
+    );
+    let pending = ok(store.case(case)).unwrap_or_else(|| panic!("the case exists"));
+    assert_eq!(
+        (pending.status.as_str(), pending.label.as_deref()),
+        ("pending", Some("propaganda"))
+    );
+    // An analyst may not give the second confirmation, nor may the first confirmer, reviewer or not.
+    let other_analyst = add_user(&mut *store, "abe", Role::Analyst);
+    assert!(matches!(
+        decide(
+            &mut *store,
+            &other_analyst,
+            case,
+            Action::Confirm,
+            Some("propaganda"),
+            None
+        ),
+        DecisionOutcome::Refused(DecisionError::Forbidden { .. })
+    ));
+    ok(store.change_user(
+        "ann",
+        &UserChange {
+            role: Some(Role::Reviewer),
+            ..UserChange::default()
+        },
+        &cli(),
+    ));
+    let promoted = ok(store.user_by_id(analyst.id)).unwrap_or_else(|| panic!("ann exists"));
+    assert_eq!(
+        decide(
+            &mut *store,
+            &promoted,
+            case,
+            Action::Confirm,
+            Some("propaganda"),
+            None
+        ),
+        DecisionOutcome::Refused(DecisionError::SameReviewer)
+    );
+    // Another reviewer confirms, with the label the case keeps.
+    let second = taken(decide(
+        &mut *store,
+        &reviewer,
+        case,
+        Action::Confirm,
+        Some("incitement"),
+        None,
+    ));
+    assert_eq!(second.to_status, CaseStatus::Confirmed);
+    let confirmed = ok(store.case(case)).unwrap_or_else(|| panic!("the case exists"));
+    assert_eq!(
+        (confirmed.status.as_str(), confirmed.label.as_deref()),
+        ("confirmed", Some("incitement"))
+    );
+    assert!(matches!(
+        decide(
+            &mut *store,
+            &reviewer,
+            case,
+            Action::Confirm,
+            Some("propaganda"),
+            None
+        ),
+        DecisionOutcome::Refused(DecisionError::InvalidTransition { .. })
+    ));
+
+    // Re-analysis keeps the decision, the label and the status; removing the evidence keeps a reviewed case.
+    let post_row = ok(store.posts_after(0, 1))[0].id;
+    ok(store.put_cases(&[NewCase {
+        subject: CaseSubject::Post,
+        row: post_row,
+        score: 9.0,
+        evidence: vec![evidence(SignalKind::Term, 9.0)],
+    }]));
+    let rescored = ok(store.case(case)).unwrap_or_else(|| panic!("the case exists"));
+    assert_eq!(
+        (
+            rescored.score,
+            rescored.status.as_str(),
+            rescored.label.as_deref()
+        ),
+        (9.0, "confirmed", Some("incitement"))
+    );
+    ok(store.put_cases(&[NewCase {
+        subject: CaseSubject::Post,
+        row: post_row,
+        score: 0.0,
+        evidence: Vec::new(),
+    }]));
+    assert!(ok(store.case(case)).is_some(), "a reviewed case stays");
+
+    // A reviewer reopens it: open again, label cleared, the history kept in order.
+    let reopened = taken(decide(
+        &mut *store,
+        &other,
+        case,
+        Action::Reopen,
+        None,
+        Some("appeal"),
+    ));
+    assert_eq!(reopened.to_status, CaseStatus::Open);
+    let open = ok(store.case(case)).unwrap_or_else(|| panic!("the case exists"));
+    assert_eq!((open.status.as_str(), open.label), ("open", None));
+    let history = ok(store.decisions(case));
+    assert_eq!(
+        history,
+        vec![first.clone(), second.clone(), reopened.clone()]
+    );
+    assert_eq!(
+        history
+            .iter()
+            .map(|d| (
+                d.action,
+                d.user.as_str(),
+                d.label.as_deref(),
+                d.reason.as_deref()
+            ))
+            .collect::<Vec<_>>(),
+        [
+            (Action::Confirm, "ann", Some("propaganda"), None),
+            (Action::Confirm, "rev", Some("incitement"), None),
+            (Action::Reopen, "ora", None, Some("appeal")),
+        ]
+    );
+
+    // Rejections need a reason and may feed an allow-list; an open case rejected has no label.
+    let rejected = taken(decide(
+        &mut *store,
+        &analyst,
+        ids[1],
+        Action::Reject,
+        None,
+        Some("news report"),
+    ));
+    assert!(rejected.allow_list);
+    assert_eq!(rejected.to_status, CaseStatus::Rejected);
+    // The first confirmation after an escalation by a reviewer is the first of two again.
+    taken(decide(
+        &mut *store,
+        &analyst,
+        ids[2],
+        Action::Escalate,
+        None,
+        Some("unsure"),
+    ));
+    let escalated = taken(decide(
+        &mut *store,
+        &reviewer,
+        ids[2],
+        Action::Confirm,
+        Some("propaganda"),
+        None,
+    ));
+    assert_eq!(escalated.to_status, CaseStatus::Pending);
+    assert_eq!(
+        decide(
+            &mut *store,
+            &reviewer,
+            ids[2],
+            Action::Confirm,
+            Some("propaganda"),
+            None
+        ),
+        DecisionOutcome::Refused(DecisionError::SameReviewer)
+    );
+
+    let decisions: Vec<vigie_model::AuditEntry> = ok(store.audit(0, 1000))
+        .into_iter()
+        .filter(|e| e.action == "decision")
+        .collect();
+    assert_eq!(decisions.len(), 6);
+    assert_eq!(decisions[0].subject, format!("case:{case}"));
+    assert_eq!(decisions[0].actor, "ann");
+    let detail: serde_json::Value =
+        serde_json::from_str(&decisions[0].detail).unwrap_or_else(|e| panic!("detail JSON: {e}"));
+    assert_eq!(detail["action"], "confirm");
+    assert_eq!(detail["from"], "open");
+    assert_eq!(detail["to"], "pending");
+    assert_eq!(detail["label"], "propaganda");
+    assert_eq!(detail["origin"], "127.0.0.1");
+    assert!(audit_problems(&mut *store).is_empty());
+    assert_eq!(
+        ok(store.check()),
+        Vec::<String>::new(),
+        "every reference holds"
+    );
+}
+
+fn cases_are_assigned_and_filtered(env: &mut Env) {
+    let (mut store, ids) = store_with_cases(env);
+    let ann = add_user(&mut *store, "ann", Role::Analyst);
+    let rev = add_user(&mut *store, "rev", Role::Reviewer);
+    let query = |q: CaseQuery| CaseQuery { limit: 10, ..q };
+    let listed = |store: &mut dyn Store, q: CaseQuery| -> Vec<i64> {
+        ok(store.cases(&query(q))).iter().map(|c| c.id).collect()
+    };
+    assert_eq!(listed(&mut *store, CaseQuery::default()), ids);
+
+    assert!(ok(store.assign(
+        ids[0],
+        Some(ann.id),
+        &Actor::user(&rev, None)
+    )));
+    assert!(ok(store.assign(ids[2], Some(ann.id), &cli())));
+    assert!(ok(store.assign(ids[3], Some(rev.id), &cli())));
+    assert!(ok(store.assign(ids[3], None, &cli())), "unassigned again");
+    assert!(
+        !ok(store.assign(ids[0] + 1000, Some(ann.id), &cli())),
+        "no such case"
+    );
+    assert!(matches!(
+        store.assign(ids[0], Some(rev.id + 100), &cli()),
+        Err(StoreError::NoSuchUser(_))
+    ));
+    let case = ok(store.case(ids[0])).unwrap_or_else(|| panic!("the case exists"));
+    assert_eq!(case.assignee.as_deref(), Some("ann"));
+    assert!(ok(store.case(ids[0] + 1000)).is_none());
+
+    assert_eq!(
+        listed(
+            &mut *store,
+            CaseQuery {
+                assignee: Some("ann".into()),
+                ..CaseQuery::default()
+            }
+        ),
+        [ids[0], ids[2]]
+    );
+    assert_eq!(
+        listed(
+            &mut *store,
+            CaseQuery {
+                assignee: Some("none".into()),
+                ..CaseQuery::default()
+            }
+        ),
+        [ids[1], ids[3]]
+    );
+    assert!(
+        listed(
+            &mut *store,
+            CaseQuery {
+                assignee: Some("rev".into()),
+                ..CaseQuery::default()
+            }
+        )
+        .is_empty()
+    );
+
+    // Status and label, after decisions.
+    taken(decide(
+        &mut *store,
+        &ann,
+        ids[1],
+        Action::Confirm,
+        Some("propaganda"),
+        None,
+    ));
+    taken(decide(
+        &mut *store,
+        &ann,
+        ids[2],
+        Action::Reject,
+        None,
+        Some("satire"),
+    ));
+    assert_eq!(
+        listed(
+            &mut *store,
+            CaseQuery {
+                status: Some("pending".into()),
+                ..CaseQuery::default()
+            }
+        ),
+        [ids[1]]
+    );
+    assert_eq!(
+        listed(
+            &mut *store,
+            CaseQuery {
+                status: Some("open".into()),
+                ..CaseQuery::default()
+            }
+        ),
+        [ids[0], ids[3]]
+    );
+    assert_eq!(
+        listed(
+            &mut *store,
+            CaseQuery {
+                label: Some("propaganda".into()),
+                ..CaseQuery::default()
+            }
+        ),
+        [ids[1]]
+    );
+    let pending = ok(store.cases(&query(CaseQuery {
+        label: Some("propaganda".into()),
+        ..CaseQuery::default()
+    })));
+    assert_eq!(pending[0].label.as_deref(), Some("propaganda"));
+
+    // Bank: cases with a hash match from that bank only.
+    assert_eq!(
+        listed(
+            &mut *store,
+            CaseQuery {
+                bank: Some("tcap".into()),
+                ..CaseQuery::default()
+            }
+        ),
+        [ids[0]]
+    );
+    assert_eq!(
+        listed(
+            &mut *store,
+            CaseQuery {
+                bank: Some("other".into()),
+                ..CaseQuery::default()
+            }
+        ),
+        [ids[2]]
+    );
+    assert!(
+        listed(
+            &mut *store,
+            CaseQuery {
+                bank: Some("default".into()),
+                ..CaseQuery::default()
+            }
+        )
+        .is_empty(),
+        "the source of other evidence is no bank"
+    );
+
+    // Account: the cases of one author's posts.
+    let first = ok(store.case(ids[0])).unwrap_or_else(|| panic!("the case exists"));
+    let author = first
+        .account_id
+        .clone()
+        .unwrap_or_else(|| panic!("the first post has an author"));
+    assert_eq!(
+        listed(
+            &mut *store,
+            CaseQuery {
+                platform: Some(first.platform.clone()),
+                account: Some(author),
+                ..CaseQuery::default()
+            }
+        ),
+        [ids[0]]
+    );
+
+    // Pages.
+    let page = |store: &mut dyn Store, offset: usize| {
+        ok(store.cases(&CaseQuery {
+            limit: 3,
+            offset,
+            ..CaseQuery::default()
+        }))
+        .iter()
+        .map(|c| c.id)
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(page(&mut *store, 0), ids[..3]);
+    assert_eq!(page(&mut *store, 3), ids[3..]);
+    assert!(page(&mut *store, 4).is_empty());
+    assert_eq!(
+        listed(
+            &mut *store,
+            CaseQuery {
+                offset: 1,
+                assignee: Some("ann".into()),
+                ..CaseQuery::default()
+            }
+        ),
+        [ids[2]]
+    );
+
+    // Re-analysis keeps the assignee.
+    let first_post = ok(store.posts_after(0, 1))[0].id;
+    ok(store.put_cases(&[NewCase {
+        subject: CaseSubject::Post,
+        row: first_post,
+        score: 5.0,
+        evidence: vec![evidence(SignalKind::Term, 5.0)],
+    }]));
+    let case = ok(store.case(ids[0])).unwrap_or_else(|| panic!("the case exists"));
+    assert_eq!((case.score, case.assignee.as_deref()), (5.0, Some("ann")));
+
+    let assigns: Vec<vigie_model::AuditEntry> = ok(store.audit(0, 100))
+        .into_iter()
+        .filter(|e| e.action == "assign")
+        .collect();
+    assert_eq!(assigns.len(), 4);
+    assert_eq!(assigns[0].subject, format!("case:{}", ids[0]));
+    assert_eq!(assigns[0].actor, "rev");
+    assert!(assigns[0].detail.contains("\"assignee\":\"ann\""));
+    assert!(assigns[3].detail.contains("\"assignee\":null"));
+    assert!(audit_problems(&mut *store).is_empty());
+}
+
+/// A store whose trail holds a few entries of every kind; returns it with its URL.
+fn store_with_a_trail(env: &mut Env) -> (Box<dyn Store>, String) {
+    let url = env.fresh_url();
+    let mut store = env.open(&url);
+    let alice = add_user(&mut *store, "alice", Role::Reviewer);
+    ok(store.record_login("alice", &LoginOutcome::Success, &Actor::user(&alice, None)));
+    ok(store.create_token(alice.id, "ci", "h-1", "vg_1", &cli()));
+    ok(store.audit_append(
+        &cli(),
+        "bank_update",
+        "bank:tcap",
+        &serde_json::json!({"entries": 3}),
+    ));
+    ok(store.set_user_settings(alice.id, &UserSettings::default(), &cli()));
+    (store, url)
+}
+
+fn the_audit_trail_records_every_change(env: &mut Env) {
+    let (mut store, url) = store_with_a_trail(env);
+    assert_eq!(ok(store.audit_head()).0, 5);
+    let entries = ok(store.audit(0, 1_000_000));
+    assert_eq!(
+        entries.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5]
+    );
+    assert_eq!(entries[0].prev_hash, vigie_model::AUDIT_GENESIS);
+    assert!(
+        entries.windows(2).all(|w| w[1].prev_hash == w[0].hash),
+        "chained"
+    );
+    assert_eq!(
+        (entries[3].action.as_str(), entries[3].subject.as_str()),
+        ("bank_update", "bank:tcap")
+    );
+    assert_eq!(ok(store.audit_head()).1, entries[4].hash);
+    // Paging through the trail.
+    assert_eq!(
+        ok(store.audit(2, 2))
+            .iter()
+            .map(|e| e.seq)
+            .collect::<Vec<_>>(),
+        [3, 4]
+    );
+    assert!(audit_problems(&mut *store).is_empty());
+
+    // A reopened store goes on with the same chain.
+    drop(store);
+    let mut store = env.open(&url);
+    let appended = ok(store.audit_append(&cli(), "check", "store", &serde_json::json!({})));
+    assert_eq!(appended.seq, 6);
+    assert_eq!(appended.prev_hash, entries[4].hash);
+    assert!(audit_problems(&mut *store).is_empty());
+}
+
+fn an_edited_audit_entry_is_found(env: &mut Env) {
+    let (mut store, url) = store_with_a_trail(env);
+    assert!(audit_problems(&mut *store).is_empty());
+    env.execute_raw(
+        &url,
+        "UPDATE audit_log SET detail = '{\"role\":\"viewer\"}' WHERE seq = 1",
+    );
+    let problems = audit_problems(&mut *store);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].seq, 1);
+    assert!(problems[0].problem.contains("edited"), "{problems:?}");
+}
+
+fn removed_audit_entries_are_found(env: &mut Env) {
+    // From the middle.
+    let (mut store, url) = store_with_a_trail(env);
+    env.execute_raw(&url, "DELETE FROM audit_log WHERE seq = 3");
+    let problems = audit_problems(&mut *store);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.seq == 4 && p.problem.contains("removed")),
+        "{problems:?}"
+    );
+    drop(store);
+
+    // From the end: the recorded head no longer matches.
+    let (mut store, url) = store_with_a_trail(env);
+    env.execute_raw(&url, "DELETE FROM audit_log WHERE seq = 5");
+    let problems = audit_problems(&mut *store);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].seq, 5);
+    assert!(problems[0].problem.contains("end"), "{problems:?}");
 }

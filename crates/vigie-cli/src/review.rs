@@ -1,0 +1,300 @@
+//! `vigie serve`, `vigie user` and `vigie audit`: the review server, its local users, and the audit trail.
+
+use crate::output::OutputFormat;
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use vigie_model::Role;
+use vigie_server::{AppState, ServerConfig};
+use vigie_store::{Actor, Store, UserChange};
+
+/// `vigie user ...`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a local user. Without --password-stdin a random password is generated and printed once.
+    Add {
+        /// Login name (letters, digits, '.', '_', '-', '@').
+        name: String,
+        /// viewer, analyst, reviewer or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Read the password from the first line of standard input (at least 12 characters).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users with their role and state.
+    List,
+    /// Change a user: role, disabled, password.
+    Set {
+        /// The user.
+        name: String,
+        /// A new role.
+        #[arg(long, value_parser = parse_role)]
+        role: Option<Role>,
+        /// Disable the user (ends their sessions; their tokens stop working).
+        #[arg(long, conflicts_with = "enable")]
+        disable: bool,
+        /// Enable a disabled user.
+        #[arg(long)]
+        enable: bool,
+        /// Set a new random password, printed once (ends their sessions, clears a lockout).
+        #[arg(long, conflicts_with = "password_stdin")]
+        reset_password: bool,
+        /// Read the new password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// `vigie audit ...`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain: every entry's hash, the links between entries, and the recorded head. Exit
+    /// status 1 when the trail was edited, or entries removed.
+    Verify,
+    /// Print entries, oldest first.
+    List {
+        /// Entries after this position.
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text)
+        .ok_or_else(|| format!("{text:?} is not a role (viewer, analyst, reviewer or admin)"))
+}
+
+/// The actor of command-line changes: the operating-system user.
+pub fn cli_actor() -> Actor {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned());
+    Actor::cli(&user)
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn generated_password() -> String {
+    // 20 characters from a 32-letter alphabet without look-alikes: 100 bits.
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let raw = vigie_server::auth::random_hex(20);
+    raw.as_bytes()
+        .chunks(2)
+        .map(|pair| {
+            let v = u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("0"), 16).unwrap_or(0);
+            ALPHABET[usize::from(v) % ALPHABET.len()] as char
+        })
+        .collect()
+}
+
+/// Runs `vigie user`.
+pub fn user(
+    store: &mut dyn Store,
+    fmt: OutputFormat,
+    command: UserCommand,
+) -> anyhow::Result<ExitCode> {
+    let actor = cli_actor();
+    match command {
+        UserCommand::Add {
+            name,
+            role,
+            password_stdin,
+        } => {
+            let (password, generated) = if password_stdin {
+                (read_password()?, false)
+            } else {
+                (generated_password(), true)
+            };
+            vigie_server::api::check_new_user(&name, &password).map_err(anyhow::Error::msg)?;
+            let user = store.add_user(
+                &name,
+                role,
+                &vigie_server::auth::hash_password(&password),
+                &actor,
+            )?;
+            if fmt == OutputFormat::Json {
+                let mut v = serde_json::to_value(&user)?;
+                if generated {
+                    v["password"] = serde_json::Value::String(password);
+                }
+                println!("{v}");
+            } else {
+                println!("added {} ({})", user.name, user.role.as_str());
+                if generated {
+                    println!("password: {password}");
+                    println!(
+                        "(shown once; change it with `vigie user set {} --password-stdin`)",
+                        user.name
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::List => {
+            let users = store.users()?;
+            if fmt == OutputFormat::Json {
+                println!("{}", serde_json::to_string(&users)?);
+            } else {
+                let now = vigie_model::Timestamp::now();
+                for u in users {
+                    let state = if u.disabled {
+                        "disabled"
+                    } else if u.locked_until.is_some_and(|t| t > now) {
+                        "locked out"
+                    } else {
+                        "active"
+                    };
+                    println!("{:<24} {:<9} {state}", u.name, u.role.as_str());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::Set {
+            name,
+            role,
+            disable,
+            enable,
+            reset_password,
+            password_stdin,
+        } => {
+            let mut printed = None;
+            let password = if password_stdin {
+                Some(read_password()?)
+            } else if reset_password {
+                let p = generated_password();
+                printed = Some(p.clone());
+                Some(p)
+            } else {
+                None
+            };
+            if let Some(p) = &password
+                && p.chars().count() < vigie_server::api::MIN_PASSWORD
+            {
+                bail!(
+                    "a password needs at least {} characters",
+                    vigie_server::api::MIN_PASSWORD
+                );
+            }
+            let change = UserChange {
+                role,
+                disabled: if disable {
+                    Some(true)
+                } else if enable {
+                    Some(false)
+                } else {
+                    None
+                },
+                password_hash: password.as_deref().map(vigie_server::auth::hash_password),
+            };
+            let Some(user) = store.change_user(&name, &change, &actor)? else {
+                bail!("no user named {name:?} (`vigie user list` shows them)");
+            };
+            println!(
+                "{} ({}{})",
+                user.name,
+                user.role.as_str(),
+                if user.disabled { ", disabled" } else { "" }
+            );
+            if let Some(p) = printed {
+                println!("new password: {p}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Runs `vigie audit`.
+pub fn audit(
+    store: &mut dyn Store,
+    fmt: OutputFormat,
+    command: AuditCommand,
+) -> anyhow::Result<ExitCode> {
+    match command {
+        AuditCommand::Verify => {
+            let report = vigie_server::api::verify_store_audit(store)?;
+            if fmt == OutputFormat::Json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else if report.problems.is_empty() {
+                println!(
+                    "audit trail intact: {} entries, every hash and link checked",
+                    report.checked
+                );
+            } else {
+                println!("audit trail BROKEN: {} problem(s)", report.problems.len());
+                for p in &report.problems {
+                    println!("  entry {}: {}", p.seq, p.problem);
+                }
+            }
+            Ok(if report.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        AuditCommand::List { after, limit } => {
+            let entries = store.audit(after, limit)?;
+            if fmt == OutputFormat::Json {
+                for e in &entries {
+                    println!("{}", serde_json::to_string(e)?);
+                }
+            } else {
+                for e in &entries {
+                    println!(
+                        "{:>6} {} {:<20} {:<14} {:<18} {}",
+                        e.seq, e.at, e.actor, e.action, e.subject, e.detail
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Runs `vigie serve` until Ctrl-C.
+pub fn serve(
+    db: &str,
+    media_dir: Option<&std::path::Path>,
+    mut config: ServerConfig,
+    listen: Option<SocketAddr>,
+) -> anyhow::Result<ExitCode> {
+    if let Some(l) = listen {
+        config.listen = l;
+    }
+    let (db_owned, media) = (db.to_owned(), media_dir.map(std::path::Path::to_path_buf));
+    let pool = vigie_server::pool::Pool::new(config.connections, move || {
+        vigie_store::open(&db_owned, media.as_deref())
+    })
+    .with_context(|| format!("cannot open store {db}"))?;
+    let state = AppState::new(pool, config);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let listen = state.config.listen;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        eprintln!("vigie: serving {db} on http://{listen}/ (Ctrl-C stops)");
+        if !listen.ip().is_loopback() {
+            eprintln!(
+                "vigie: warning: listening beyond this machine; put a TLS proxy in front (cookies are Secure)"
+            );
+        }
+        vigie_server::serve_on(listener, state).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

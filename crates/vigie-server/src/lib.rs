@@ -1,0 +1,236 @@
+//! The review server behind `vigie serve`: one process serving the HTTP API and the web interface over the
+//! same store.
+//!
+//! - [`auth`]: passwords (Argon2id), sessions in cookies with CSRF tokens, API tokens, roles, login rate
+//!   limiting and lockout. Every request is authenticated once by a middleware; handlers state the least role
+//!   they need in their signature ([`auth::Authed`]), so no endpoint can forget its check.
+//! - [`api`]: the JSON API under `/api/v1`, described by the OpenAPI document generated from the handlers
+//!   themselves ([`api::ApiDoc`], served at `/api/openapi.json`).
+//! - [`pages`]: the web interface (server-rendered HTML, one small script for keyboard shortcuts and
+//!   revealing media).
+//! - [`pool`]: the store connections, used from blocking threads (the store is synchronous).
+//!
+//! [`ENDPOINTS`] lists every route with the least role it needs; the authorization test walks it with every
+//! role and with no session, and checks that the OpenAPI document and the table agree.
+
+pub mod api;
+pub mod auth;
+mod config;
+mod error;
+mod metrics;
+pub mod pages;
+pub mod pool;
+
+pub use config::{DEFAULT_TAXONOMY, ServerConfig};
+pub use error::AppError;
+
+use auth::RateLimiter;
+use axum::Router;
+use axum::routing::{delete, get, patch, post, put};
+use metrics::Metrics;
+use pool::Pool;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use vigie_model::Role;
+use vigie_store::ReviewRules;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store connections.
+    pub pool: Arc<Pool>,
+    /// The settings.
+    pub config: Arc<ServerConfig>,
+    /// Review rules (two-person rule, taxonomy).
+    pub rules: Arc<ReviewRules>,
+    /// Login attempts per client address.
+    pub limiter: Arc<RateLimiter>,
+    metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    /// State over `pool` with `config`.
+    pub fn new(pool: Pool, config: ServerConfig) -> AppState {
+        let rules = ReviewRules {
+            two_person: config.two_person,
+            taxonomy: config.taxonomy.clone(),
+        };
+        AppState {
+            pool: Arc::new(pool),
+            limiter: Arc::new(RateLimiter::new(
+                config.login_attempts_per_minute,
+                std::time::Duration::from_secs(60),
+            )),
+            config: Arc::new(config),
+            rules: Arc::new(rules),
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+}
+
+/// Who may call an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, logged in or not.
+    Public,
+    /// Logged-in users with at least this role.
+    Role(Role),
+}
+
+/// One route of the server.
+#[derive(Debug, Clone, Copy)]
+pub struct Endpoint {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path template, `{name}` for a parameter.
+    pub path: &'static str,
+    /// Who may call it.
+    pub access: Access,
+}
+
+const fn ep(method: &'static str, path: &'static str, access: Access) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        access,
+    }
+}
+
+const VIEWER: Access = Access::Role(Role::Viewer);
+const ANALYST: Access = Access::Role(Role::Analyst);
+const ADMIN: Access = Access::Role(Role::Admin);
+
+/// Every route with the least role it needs. Decisions are open to analysts at the route; which decision a
+/// role may take on which status (the second confirmation needs a reviewer) is checked by the review rules.
+pub const ENDPOINTS: &[Endpoint] = &[
+    ep("GET", "/healthz", Access::Public),
+    ep("GET", "/readyz", Access::Public),
+    ep("GET", "/metrics", Access::Public),
+    ep("GET", "/api/openapi.json", Access::Public),
+    ep("GET", "/static/app.css", Access::Public),
+    ep("GET", "/static/app.js", Access::Public),
+    ep("GET", "/login", Access::Public),
+    ep("POST", "/login", Access::Public),
+    ep("POST", "/logout", Access::Public),
+    ep("GET", "/", VIEWER),
+    ep("GET", "/cases/{id}", VIEWER),
+    ep("POST", "/cases/{id}/decide", ANALYST),
+    ep("POST", "/cases/{id}/assign", ANALYST),
+    ep("GET", "/media/{sha256}", VIEWER),
+    ep("GET", "/settings", VIEWER),
+    ep("POST", "/settings", VIEWER),
+    ep("GET", "/tokens", VIEWER),
+    ep("POST", "/tokens", VIEWER),
+    ep("POST", "/tokens/{id}/revoke", VIEWER),
+    ep("GET", "/users", ADMIN),
+    ep("POST", "/users", ADMIN),
+    ep("POST", "/users/{name}", ADMIN),
+    ep("GET", "/audit", ADMIN),
+    ep("GET", "/api/v1/cases", VIEWER),
+    ep("GET", "/api/v1/cases/{id}", VIEWER),
+    ep("POST", "/api/v1/cases/{id}/decisions", ANALYST),
+    ep("PUT", "/api/v1/cases/{id}/assignee", ANALYST),
+    ep("GET", "/api/v1/taxonomy", VIEWER),
+    ep("GET", "/api/v1/me", VIEWER),
+    ep("PUT", "/api/v1/me/settings", VIEWER),
+    ep("GET", "/api/v1/tokens", VIEWER),
+    ep("POST", "/api/v1/tokens", VIEWER),
+    ep("DELETE", "/api/v1/tokens/{id}", VIEWER),
+    ep("GET", "/api/v1/users", ADMIN),
+    ep("POST", "/api/v1/users", ADMIN),
+    ep("PATCH", "/api/v1/users/{name}", ADMIN),
+    ep("GET", "/api/v1/audit", ADMIN),
+    ep("GET", "/api/v1/audit/verify", ADMIN),
+];
+
+/// The whole application: routes, authentication, CSRF checks, security headers and metrics.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(api::health))
+        .route("/readyz", get(api::ready))
+        .route("/metrics", get(metrics::metrics))
+        .route("/api/openapi.json", get(api::openapi))
+        .route("/static/app.css", get(pages::app_css))
+        .route("/static/app.js", get(pages::app_js))
+        .route("/login", get(pages::login_page).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/", get(pages::queue))
+        .route("/cases/{id}", get(pages::case_page))
+        .route("/cases/{id}/decide", post(pages::decide))
+        .route("/cases/{id}/assign", post(pages::assign))
+        .route("/media/{sha256}", get(pages::media))
+        .route(
+            "/settings",
+            get(pages::settings_page).post(pages::save_settings),
+        )
+        .route("/tokens", get(pages::tokens_page).post(pages::create_token))
+        .route("/tokens/{id}/revoke", post(pages::revoke_token))
+        .route("/users", get(pages::users_page).post(pages::add_user))
+        .route("/users/{name}", post(pages::change_user))
+        .route("/audit", get(pages::audit_page))
+        .route("/api/v1/cases", get(api::list_cases))
+        .route("/api/v1/cases/{id}", get(api::get_case))
+        .route("/api/v1/cases/{id}/decisions", post(api::decide))
+        .route("/api/v1/cases/{id}/assignee", put(api::assign))
+        .route("/api/v1/taxonomy", get(api::taxonomy))
+        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/me/settings", put(api::put_settings))
+        .route(
+            "/api/v1/tokens",
+            get(api::list_tokens).post(api::create_token),
+        )
+        .route("/api/v1/tokens/{id}", delete(api::revoke_token))
+        .route("/api/v1/users", get(api::list_users).post(api::add_user))
+        .route("/api/v1/users/{name}", patch(api::change_user))
+        .route("/api/v1/audit", get(api::audit))
+        .route("/api/v1/audit/verify", get(api::verify_audit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(axum::middleware::from_fn(error::security_headers))
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C (or SIGTERM): binds `config.listen`, then answers requests.
+pub async fn serve(state: AppState) -> anyhow::Result<()> {
+    let addr = state.config.listen;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    serve_on(listener, state).await
+}
+
+/// Serves on an already bound listener (tests bind port 0 and read the address back).
+pub async fn serve_on(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,689 @@
+//! The review server over a real SQLite store holding the scanned sample corpus: the authorization matrix
+//! (every endpoint with every role and with no session), CSRF, the two-person rule through the API, login
+//! lockout and rate limiting, the audit trail, and the OpenAPI document against the route table.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode, header};
+use common::{Fixture, Login, user_name};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use tower::ServiceExt;
+use vigie_model::Role;
+use vigie_server::{Access, ENDPOINTS, ServerConfig, router};
+
+#[derive(Clone, Copy)]
+enum Auth<'a> {
+    Nobody,
+    Session(&'a Login),
+    SessionWithoutCsrf(&'a Login),
+    Token(&'a Login),
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    fn location(&self) -> String {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+fn app(f: &Fixture, config: ServerConfig) -> Router {
+    router(f.state(config)).layer(axum::Extension(ConnectInfo(SocketAddr::from((
+        [127, 0, 0, 1],
+        40000,
+    )))))
+}
+
+/// A request; a `Some` form body is sent as a form (with the CSRF field for sessions), JSON otherwise.
+async fn call(
+    app: &Router,
+    method: &str,
+    path: &str,
+    auth: Auth<'_>,
+    body: Option<Value>,
+) -> Answer {
+    let mut req = Request::builder().method(method).uri(path);
+    let mut form = !path.starts_with("/api/");
+    if method == "GET" {
+        form = false;
+    }
+    // The login form's double-submit token, as the login page would have set it.
+    let login_form = method == "POST" && path == "/login";
+    let mut cookies = Vec::new();
+    if login_form {
+        cookies.push("vigie_login=matrix-token".to_owned());
+    }
+    match auth {
+        Auth::Nobody => {}
+        Auth::Session(l) | Auth::SessionWithoutCsrf(l) => {
+            cookies.push(format!("vigie_session={}", l.session));
+            if matches!(auth, Auth::Session(_)) && !form {
+                req = req.header("x-csrf-token", &l.csrf);
+            }
+        }
+        Auth::Token(l) => {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {}", l.token));
+        }
+    }
+    if !cookies.is_empty() {
+        req = req.header(header::COOKIE, cookies.join("; "));
+    }
+    let body = match (method, body) {
+        ("GET", _) => Body::empty(),
+        (_, body) if form => {
+            let mut fields: Vec<(String, String)> = Vec::new();
+            if login_form {
+                fields.push(("csrf".into(), "matrix-token".into()));
+            } else if let Auth::Session(l) = auth {
+                fields.push(("csrf".into(), l.csrf.clone()));
+            }
+            if let Some(Value::Object(map)) = body {
+                for (k, v) in map {
+                    fields.push((
+                        k,
+                        v.as_str()
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| v.to_string()),
+                    ));
+                }
+            }
+            req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            Body::from(
+                fields
+                    .iter()
+                    .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+                    .collect::<Vec<_>>()
+                    .join("&"),
+            )
+        }
+        (_, Some(v)) => {
+            req = req.header(header::CONTENT_TYPE, "application/json");
+            Body::from(v.to_string())
+        }
+        (_, None) => Body::empty(),
+    };
+    let res = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A concrete path and body for an endpoint, for a caller with `role`.
+fn concrete(
+    f: &Fixture,
+    method: &str,
+    template: &str,
+    case: i64,
+    n: usize,
+) -> (String, Option<Value>) {
+    let path = template
+        .replace("{id}", &case.to_string())
+        .replace("{sha256}", &f.media_sha)
+        .replace("{name}", &user_name(Role::Viewer));
+    let path = if template.starts_with("/tokens/") || template.starts_with("/api/v1/tokens/") {
+        // Nobody owns token 999999: a 404 for anyone allowed to try.
+        template.replace("{id}", "999999")
+    } else {
+        path
+    };
+    let body = match (method, template) {
+        ("POST", "/login") => Some(json!({"name": "nobody", "password": "wrong"})),
+        ("POST", "/cases/{id}/decide") | ("POST", "/api/v1/cases/{id}/decisions") => {
+            Some(json!({"action": "escalate"}))
+        }
+        ("POST", "/cases/{id}/assign") => Some(json!({"user": ""})),
+        ("PUT", "/api/v1/cases/{id}/assignee") => Some(json!({"user": null})),
+        ("POST", "/settings") => Some(json!({"blur": "true", "greyscale": "true"})),
+        ("PUT", "/api/v1/me/settings") => {
+            Some(json!({"blur": true, "greyscale": true, "autoplay": false}))
+        }
+        ("POST", "/tokens") | ("POST", "/api/v1/tokens") => Some(json!({"name": format!("t{n}")})),
+        ("POST", "/users") | ("POST", "/api/v1/users") => Some(json!({
+            "name": format!("new-user-{n}"), "role": "viewer", "password": "a long enough password"
+        })),
+        ("POST", "/users/{name}") | ("PATCH", "/api/v1/users/{name}") => {
+            Some(json!({"role": "viewer"}))
+        }
+        _ => None,
+    };
+    (path, body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_endpoint_answers_every_role_as_its_access_says() {
+    let f = Fixture::new();
+    let app = app(&f, ServerConfig::default());
+    let mut n = 0;
+    let mut report = Vec::new();
+    // Logging out ends the session the other requests use: last.
+    let mut endpoints: Vec<_> = ENDPOINTS.iter().collect();
+    endpoints.sort_by_key(|e| e.path == "/logout");
+    for ep in endpoints {
+        let callers: Vec<(Option<Role>, Auth<'_>)> = std::iter::once((None, Auth::Nobody))
+            .chain(
+                Role::ALL
+                    .iter()
+                    .map(|&r| (Some(r), Auth::Session(f.login(r)))),
+            )
+            .collect();
+        for (role, auth) in callers {
+            n += 1;
+            let case = f.open_cases[n % f.open_cases.len()];
+            let (path, body) = concrete(&f, ep.method, ep.path, case, n);
+            let answer = call(&app, ep.method, &path, auth, body).await;
+            let s = answer.status;
+            let api = ep.path.starts_with("/api/");
+            let expected_ok = match (ep.access, role) {
+                (Access::Public, _) => true,
+                (Access::Role(_), None) => false,
+                (Access::Role(need), Some(r)) => r >= need,
+            };
+            let fine = if expected_ok {
+                s != StatusCode::UNAUTHORIZED
+                    && s != StatusCode::FORBIDDEN
+                    && !s.is_server_error()
+                    && !(s == StatusCode::SEE_OTHER && answer.location().starts_with("/login?next"))
+            } else if role.is_none() {
+                if api {
+                    s == StatusCode::UNAUTHORIZED
+                } else {
+                    s == StatusCode::SEE_OTHER && answer.location().starts_with("/login")
+                }
+            } else {
+                s == StatusCode::FORBIDDEN
+            };
+            if !fine {
+                report.push(format!(
+                    "{} {} as {:?}: {} {}",
+                    ep.method,
+                    path,
+                    role.map(Role::as_str),
+                    s,
+                    answer.text().chars().take(200).collect::<String>()
+                ));
+            }
+        }
+    }
+    assert!(
+        report.is_empty(),
+        "unexpected answers:\n{}",
+        report.join("\n")
+    );
+    // The same matrix holds for API tokens on the API.
+    for ep in ENDPOINTS.iter().filter(|e| e.path.starts_with("/api/v1/")) {
+        for role in Role::ALL {
+            n += 1;
+            let case = f.open_cases[n % f.open_cases.len()];
+            let (path, body) = concrete(&f, ep.method, ep.path, case, n);
+            let s = call(&app, ep.method, &path, Auth::Token(f.login(role)), body)
+                .await
+                .status;
+            let Access::Role(need) = ep.access else {
+                continue;
+            };
+            if role >= need {
+                assert!(
+                    s != StatusCode::UNAUTHORIZED && s != StatusCode::FORBIDDEN,
+                    "{} {path} as {role:?}: {s}",
+                    ep.method
+                );
+            } else {
+                assert_eq!(s, StatusCode::FORBIDDEN, "{} {path} as {role:?}", ep.method);
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_changes_with_a_session_need_the_csrf_token() {
+    let f = Fixture::new();
+    let app = app(&f, ServerConfig::default());
+    let admin = f.login(Role::Admin);
+    let case = f.open_cases[0];
+    for (method, template) in ENDPOINTS
+        .iter()
+        .filter(|e| e.method != "GET" && e.access != Access::Public)
+        .map(|e| (e.method, e.path))
+    {
+        let (path, body) = concrete(&f, method, template, case, 7);
+        let a = call(&app, method, &path, Auth::SessionWithoutCsrf(admin), body).await;
+        assert_eq!(
+            a.status,
+            StatusCode::FORBIDDEN,
+            "{method} {path} without CSRF: {}",
+            a.text()
+        );
+    }
+    // The case was not touched.
+    let detail = call(
+        &app,
+        "GET",
+        &format!("/api/v1/cases/{case}"),
+        Auth::Session(admin),
+        None,
+    )
+    .await;
+    assert_eq!(detail.json()["case"]["status"], "open");
+    // The login form refuses a post without its double-submit cookie.
+    let req = Request::builder()
+        .method("POST")
+        .uri("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("csrf=forged&name=admin-user&password=x"))
+        .unwrap();
+    assert_eq!(
+        app.clone().oneshot(req).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    // An API token needs no CSRF token: it is not an ambient credential.
+    let a = call(
+        &app,
+        "POST",
+        &format!("/api/v1/cases/{case}/decisions"),
+        Auth::Token(f.login(Role::Analyst)),
+        Some(json!({"action": "escalate"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_person_rule_history_and_audit_through_the_api() {
+    let f = Fixture::new();
+    let app = app(&f, ServerConfig::default());
+    let (analyst, reviewer, admin) = (
+        f.login(Role::Analyst),
+        f.login(Role::Reviewer),
+        f.login(Role::Admin),
+    );
+    let case = f.media_case;
+    let url = format!("/api/v1/cases/{case}/decisions");
+    // A label outside the taxonomy, and a rejection without a reason, are refused.
+    let a = call(
+        &app,
+        "POST",
+        &url,
+        Auth::Token(analyst),
+        Some(json!({"action": "confirm", "label": "made-up"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text());
+    let a = call(
+        &app,
+        "POST",
+        &url,
+        Auth::Token(analyst),
+        Some(json!({"action": "reject"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text());
+    // First confirmation: pending.
+    let a = call(
+        &app,
+        "POST",
+        &url,
+        Auth::Token(analyst),
+        Some(json!({"action": "confirm", "label": "propaganda"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    assert_eq!(a.json()["to_status"], "pending");
+    // The analyst cannot give the second confirmation (role), and the first confirmer cannot either.
+    let a = call(
+        &app,
+        "POST",
+        &url,
+        Auth::Token(analyst),
+        Some(json!({"action": "confirm", "label": "propaganda"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text());
+    // A reviewer who did not confirm first does.
+    let a = call(
+        &app,
+        "POST",
+        &url,
+        Auth::Session(reviewer),
+        Some(json!({"action": "confirm", "label": "propaganda"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    assert_eq!(a.json()["to_status"], "confirmed");
+    // An appeal reopens it; the history keeps every step.
+    let a = call(
+        &app,
+        "POST",
+        &url,
+        Auth::Session(reviewer),
+        Some(json!({"action": "reopen", "reason": "appeal by the account holder"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    let detail = call(
+        &app,
+        "GET",
+        &format!("/api/v1/cases/{case}"),
+        Auth::Token(admin),
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(detail["case"]["status"], "open");
+    let steps: Vec<(String, String)> = detail["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["user"].as_str().unwrap().to_owned(),
+                d["to_status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            (user_name(Role::Analyst), "pending".to_owned()),
+            (user_name(Role::Reviewer), "confirmed".to_owned()),
+            (user_name(Role::Reviewer), "open".to_owned()),
+        ]
+    );
+    assert!(!detail["media"].as_array().unwrap().is_empty());
+    // The media are served to a logged-in viewer only.
+    let m = call(
+        &app,
+        "GET",
+        &format!("/media/{}", f.media_sha),
+        Auth::Session(f.login(Role::Viewer)),
+        None,
+    )
+    .await;
+    assert_eq!(m.status, StatusCode::OK);
+    assert!(
+        m.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("image/")
+    );
+    // Queue filters.
+    let open = call(
+        &app,
+        "GET",
+        "/api/v1/cases?status=open&limit=500",
+        Auth::Token(admin),
+        None,
+    )
+    .await
+    .json();
+    assert!(
+        open.as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["status"] == "open")
+    );
+    let bad = call(
+        &app,
+        "GET",
+        "/api/v1/cases?status=nonsense",
+        Auth::Token(admin),
+        None,
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    // The audit trail holds the decisions and verifies; tampering with it is detected.
+    let report = call(
+        &app,
+        "GET",
+        "/api/v1/audit/verify",
+        Auth::Token(admin),
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(report["problems"].as_array().unwrap().len(), 0, "{report}");
+    let entries = call(
+        &app,
+        "GET",
+        "/api/v1/audit?limit=1000",
+        Auth::Token(admin),
+        None,
+    )
+    .await
+    .json();
+    let decisions = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "decision")
+        .count();
+    assert_eq!(decisions, 3);
+    drop(app);
+    tamper(&f);
+    let app = self::app(&f, ServerConfig::default());
+    let report = call(
+        &app,
+        "GET",
+        "/api/v1/audit/verify",
+        Auth::Token(admin),
+        None,
+    )
+    .await
+    .json();
+    assert!(
+        !report["problems"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
+}
+
+/// Edits one audit entry behind the server's back, directly in the store's SQLite file.
+fn tamper(f: &Fixture) {
+    let conn = rusqlite::Connection::open(&f.db).unwrap();
+    let changed = conn
+        .execute(
+            "UPDATE audit_log SET detail = '{\"action\":\"reject\"}' \
+             WHERE seq = (SELECT MAX(seq) FROM audit_log WHERE action = 'decision')",
+            [],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logins_lock_out_and_rate_limit() {
+    let f = Fixture::new();
+    let config = ServerConfig {
+        lockout_failures: 3,
+        login_attempts_per_minute: 5,
+        ..ServerConfig::default()
+    };
+    let app = app(&f, config);
+    let analyst = f.login(Role::Analyst);
+    let login = |name: String, password: String| {
+        let app = app.clone();
+        async move {
+            let page = call(&app, "GET", "/login", Auth::Nobody, None).await;
+            let cookie = page
+                .headers
+                .get_all(header::SET_COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find(|v| v.starts_with("vigie_login="))
+                .unwrap()
+                .to_owned();
+            assert!(
+                cookie.contains("HttpOnly")
+                    && cookie.contains("SameSite=Strict")
+                    && cookie.contains("Secure")
+            );
+            let token = cookie
+                .trim_start_matches("vigie_login=")
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned();
+            let body = format!(
+                "csrf={token}&name={}&password={}",
+                enc(&name),
+                enc(&password)
+            );
+            let req = Request::builder()
+                .method("POST")
+                .uri("/login")
+                .header(header::COOKIE, format!("vigie_login={token}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap();
+            app.oneshot(req).await.unwrap()
+        }
+    };
+    // A right password opens a session with a safe cookie.
+    let ok = login(analyst.user.name.clone(), analyst.password.clone()).await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    let set = ok
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("vigie_session="))
+        .unwrap()
+        .to_owned();
+    assert!(
+        set.contains("HttpOnly") && set.contains("Secure") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    // Three wrong passwords lock the account: then even the right one is refused.
+    for _ in 0..3 {
+        let r = login(analyst.user.name.clone(), "wrong password".into()).await;
+        assert!(
+            r.headers()[header::LOCATION]
+                .to_str()
+                .unwrap()
+                .contains("error=")
+        );
+    }
+    let r = login(analyst.user.name.clone(), analyst.password.clone()).await;
+    assert!(
+        r.headers()[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .contains("locked"),
+        "{:?}",
+        r.headers()
+    );
+    // Five attempts a minute from one address: the sixth is refused before any password check.
+    let r = login(
+        f.login(Role::Viewer).user.name.clone(),
+        f.login(Role::Viewer).password.clone(),
+    )
+    .await;
+    assert!(
+        r.headers()[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .contains("Too%20many"),
+        "{:?}",
+        r.headers()
+    );
+    // Every attempt is in the audit trail.
+    let mut store = f.store();
+    let entries = store.audit(0, 10_000).unwrap();
+    let count = |a: &str| entries.iter().filter(|e| e.action == a).count();
+    assert_eq!(count("login"), 1);
+    assert_eq!(count("login_failed"), 3);
+    assert_eq!(count("login_refused"), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_matches_the_routes() {
+    let f = Fixture::new();
+    let app = app(&f, ServerConfig::default());
+    let doc = call(&app, "GET", "/api/openapi.json", Auth::Nobody, None)
+        .await
+        .json();
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(op["responses"].is_object(), "{method} {path}");
+            documented.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    documented.sort();
+    let mut routes: Vec<(String, String)> = ENDPOINTS
+        .iter()
+        .filter(|e| e.path.starts_with("/api/v1/") || e.path == "/healthz" || e.path == "/readyz")
+        .map(|e| (e.method.to_owned(), e.path.to_owned()))
+        .collect();
+    routes.sort();
+    assert_eq!(documented, routes);
+    assert!(doc["components"]["schemas"]["Case"].is_object());
+    assert!(doc["components"]["securitySchemes"]["token"].is_object());
+    // Health, readiness and metrics.
+    assert_eq!(
+        call(&app, "GET", "/healthz", Auth::Nobody, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(&app, "GET", "/readyz", Auth::Nobody, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let m = call(&app, "GET", "/metrics", Auth::Nobody, None)
+        .await
+        .text();
+    assert!(
+        m.contains("vigie_http_requests_total{route=\"/readyz\",status=\"2xx\"} 1"),
+        "{m}"
+    );
+    // Pages carry the security headers.
+    let q = call(&app, "GET", "/", Auth::Session(f.login(Role::Viewer)), None).await;
+    assert_eq!(q.status, StatusCode::OK);
+    assert!(
+        q.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self'")
+    );
+    assert_eq!(q.headers[header::X_FRAME_OPTIONS], "DENY");
+}
