@@ -235,6 +235,22 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// The review server under load on loopback: fills a fresh store with cases, then runs concurrent clients
+    /// against the queue page and random case pages; reports requests/s and latency percentiles.
+    Serve {
+        /// Cases in the store.
+        #[arg(long, default_value_t = 100_000)]
+        cases: usize,
+        /// Concurrent clients (keep-alive connections).
+        #[arg(long, default_value_t = 50)]
+        clients: usize,
+        /// Seconds of load per page.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// An empty PostgreSQL database to fill instead of a temporary SQLite file.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// Generate X API v2 posts, then ingest them into a fresh SQLite store on one thread; report posts/s and
     /// peak memory.
     Ingest {
@@ -519,6 +535,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 },
         } => {
             crate::bench::ingest(fmt, posts, accounts, dir)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            which:
+                BenchCommand::Serve {
+                    cases,
+                    clients,
+                    seconds,
+                    postgres,
+                },
+        } => {
+            crate::bench_serve::run(fmt, cases, clients, seconds, postgres)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {

@@ -5,6 +5,7 @@
 mod bank;
 mod bench;
 mod bench_index;
+mod bench_serve;
 mod bench_text;
 mod cli;
 mod config;

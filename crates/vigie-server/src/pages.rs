@@ -485,15 +485,13 @@ pub async fn case_page(
     let next = state
         .pool
         .run(move |s| {
-            let open = s.cases(&vigie_store::CaseQuery {
+            let next = s.cases(&vigie_store::CaseQuery {
                 status: Some("open".into()),
-                limit: 100,
+                after: Some((score, id)),
+                limit: 1,
                 ..Default::default()
             })?;
-            Ok(open
-                .into_iter()
-                .find(|c| c.id != id && (c.score < score || (c.score == score && c.id > id)))
-                .map(|c| c.id))
+            Ok(next.first().map(|c| c.id))
         })
         .await
         .ok()

@@ -129,6 +129,8 @@ pub struct CaseQuery {
     pub label: Option<String>,
     /// Only cases with a hash match against this bank.
     pub bank: Option<String>,
+    /// Only the cases after this one in score order, `(score, id)`: the next cases of the queue.
+    pub after: Option<(f64, i64)>,
     /// Order.
     pub sort: CaseSort,
     /// At most this many.

@@ -208,6 +208,8 @@ impl Cases for PostgresStore {
                     &q.bank,
                     &i64::try_from(q.offset).unwrap_or(i64::MAX),
                     &q.account,
+                    &q.after.map(|a| a.0),
+                    &q.after.map(|a| a.1),
                 ],
             )?
             .iter()
@@ -275,7 +277,8 @@ impl Cases for PostgresStore {
 /// `$N` with the type PostgreSQL cannot infer from `$N IS NULL`.
 fn pg_placeholder(n: usize) -> String {
     match n {
-        6 => "$6::float8".to_owned(),
+        6 | 13 => format!("${n}::float8"),
+        14 => "$14::int8".to_owned(),
         7 | 11 => format!("${n}"),
         _ => format!("${n}::text"),
     }

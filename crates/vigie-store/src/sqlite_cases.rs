@@ -104,14 +104,30 @@ pub(crate) fn case_filter(
         CaseSort::Newest => "c.updated_at DESC, c.id DESC",
     };
     let bank = p(10);
+    // An account's cases (its own and its posts'), when the platform is known, are found through the
+    // (platform, platform_id) key and the posts-by-account index instead of a scan of every case.
+    let account_rows = if q.account.is_some() && q.platform.is_some() {
+        format!(
+            "c.id IN (SELECT c2.id FROM accounts a2 JOIN posts p2 ON p2.account_id = a2.id \
+             JOIN cases c2 ON c2.post_id = p2.id AND c2.subject = 'post' \
+             WHERE a2.platform = {pl} AND a2.platform_id = {acc} \
+             UNION ALL SELECT c3.id FROM accounts a3 JOIN cases c3 ON c3.account_id = a3.id AND c3.subject = 'account' \
+             WHERE a3.platform = {pl} AND a3.platform_id = {acc}) AND ",
+            pl = p(2),
+            acc = p(12)
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "WHERE ({s} IS NULL OR c.subject = {s}) AND ({pl} IS NULL OR COALESCE(p.platform, a.platform) = {pl}) \
+        "WHERE {account_rows}({s} IS NULL OR c.subject = {s}) AND ({pl} IS NULL OR COALESCE(p.platform, a.platform) = {pl}) \
          AND ({l} IS NULL OR p.lang = {l}) AND ({g} IS NULL OR c.signals LIKE {g}) AND ({st} IS NULL OR c.status = {st}) \
          AND ({m} IS NULL OR c.score >= {m}) \
          AND ({asg} IS NULL OR ({asg} = 'none' AND c.assignee_id IS NULL) OR u.name = {asg}) \
          AND ({lb} IS NULL OR c.label = {lb}) \
          AND ({acc} IS NULL OR COALESCE(a.platform_id, pa.platform_id) = {acc}) \
          AND ({bank} IS NULL OR (c.signals LIKE '%,hash_match,%' AND {from_bank})) \
+         AND ({after} IS NULL OR c.score < {after} OR (c.score = {after} AND c.id > {after_id})) \
          ORDER BY {order} LIMIT {n} OFFSET {o}",
         s = p(1),
         pl = p(2),
@@ -125,6 +141,8 @@ pub(crate) fn case_filter(
         from_bank = from_bank(&bank),
         o = p(11),
         acc = p(12),
+        after = p(13),
+        after_id = p(14),
     )
 }
 
@@ -358,7 +376,8 @@ impl Cases for SqliteStore {
             "SELECT {CASE_COLUMNS} {}",
             case_filter(q, |n| format!("?{n}"), sqlite_from_bank)
         );
-        let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
+        // Cached: the queue runs the same few statements (one per sort order and account form) all day.
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(self.err())?;
         let raws = stmt
             .query_map(
                 params![
@@ -373,7 +392,9 @@ impl Cases for SqliteStore {
                     q.label,
                     q.bank,
                     i64::try_from(q.offset).unwrap_or(i64::MAX),
-                    q.account
+                    q.account,
+                    q.after.map(|a| a.0),
+                    q.after.map(|a| a.1)
                 ],
                 raw_case,
             )

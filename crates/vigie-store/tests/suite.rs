@@ -2929,6 +2929,20 @@ fn cases_are_assigned_and_filtered(env: &mut Env) {
     assert_eq!(page(&mut *store, 0), ids[..3]);
     assert_eq!(page(&mut *store, 3), ids[3..]);
     assert!(page(&mut *store, 4).is_empty());
+    // The cases after one in score order: the queue's next case.
+    for (i, &id) in ids.iter().enumerate() {
+        let c = ok(store.case(id)).unwrap_or_else(|| panic!("the case exists"));
+        assert_eq!(
+            listed(
+                &mut *store,
+                CaseQuery {
+                    after: Some((c.score, c.id)),
+                    ..CaseQuery::default()
+                }
+            ),
+            ids[i + 1..]
+        );
+    }
     assert_eq!(
         listed(
             &mut *store,

@@ -1,0 +1,268 @@
+//! `vigie bench serve`: the review server under load on loopback.
+//!
+//! Fills a fresh store (SQLite in a temporary folder, or the PostgreSQL database named by `--db`, which must be
+//! empty) with generated labelled posts until it holds `--cases` cases, starts the server in this process,
+//! logs a reviewer in, then runs `--clients` concurrent HTTP/1.1 clients with keep-alive against the queue
+//! page and then against case pages (random cases), each for `--seconds`. Reports requests per second and
+//! the latency percentiles of each page.
+
+use crate::output::OutputFormat;
+use anyhow::{Context, bail};
+use http_body_util::BodyExt;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde::Serialize;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use vigie_model::{Role, Timestamp};
+use vigie_store::{Actor, CaseQuery};
+
+#[derive(Serialize)]
+struct PageResult {
+    page: String,
+    requests: u64,
+    errors: u64,
+    requests_per_second: f64,
+    p50_ms: f64,
+    p90_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+}
+
+#[derive(Serialize)]
+struct ServeBench {
+    backend: String,
+    cases: u64,
+    clients: usize,
+    seconds: f64,
+    fill_seconds: f64,
+    pages: Vec<PageResult>,
+}
+
+/// Writes generic JSONL posts from the labelled generator until about `cases` of them would be flagged.
+fn write_posts(path: &Path, cases: usize) -> anyhow::Result<usize> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    // About two in five generated posts carry signals; over-generate and let analysis decide.
+    let posts = vigie_sample::labelled_posts(77, cases * 3 + 1_000);
+    let mut n = 0;
+    for (i, p) in posts.iter().enumerate() {
+        let account = i % (cases / 20 + 1);
+        let line = serde_json::json!({
+            "platform": "forum",
+            "id": format!("bench-{i}"),
+            "created_at": Timestamp(1_704_067_200_000 + (i as i64) * 60_000).to_string(),
+            "text": p.text,
+            "lang": p.language,
+            "account_id": format!("acct-{account}"),
+            "account_handle": format!("account_{account}"),
+        });
+        serde_json::to_writer(&mut out, &line)?;
+        out.write_all(b"\n")?;
+        n += 1;
+    }
+    out.flush()?;
+    Ok(n)
+}
+
+/// Runs the benchmark.
+pub fn run(
+    fmt: OutputFormat,
+    cases: usize,
+    clients: usize,
+    seconds: f64,
+    db: Option<String>,
+) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = db.unwrap_or_else(|| dir.path().join("bench.db").display().to_string());
+    let media = dir.path().join("media");
+    let started = Instant::now();
+    let mut store = vigie_store::open(&db, Some(&media)).with_context(|| format!("store {db}"))?;
+    if store.stats()?.posts > 0 {
+        bail!("the store {db} already holds posts: the benchmark needs an empty one");
+    }
+    let file = dir.path().join("posts.jsonl");
+    write_posts(&file, cases)?;
+    vigie_engine::scan(
+        store.as_mut(),
+        &[file],
+        &vigie_engine::ScanConfig::default(),
+        &vigie_engine::SilentProgress,
+    )?;
+    let ids: Vec<i64> = store
+        .cases(&CaseQuery {
+            limit: usize::MAX,
+            ..CaseQuery::default()
+        })?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    if ids.len() < cases {
+        bail!(
+            "only {} cases from the generated posts (wanted {cases})",
+            ids.len()
+        );
+    }
+    let actor = Actor::cli("bench");
+    let user = store.add_user(
+        "bench-reviewer",
+        Role::Reviewer,
+        &vigie_server::auth::hash_password("bench password long enough"),
+        &actor,
+    )?;
+    let secret = vigie_server::auth::random_hex(32);
+    store.create_session(
+        &vigie_server::auth::secret_hash(&secret),
+        user.id,
+        &vigie_server::auth::random_hex(32),
+        Timestamp(Timestamp::now().0 + 3_600_000),
+    )?;
+    drop(store);
+    let fill_seconds = started.elapsed().as_secs_f64();
+    let backend = if db.starts_with("postgres") {
+        "postgresql"
+    } else {
+        "sqlite"
+    };
+
+    let config = vigie_server::ServerConfig::default();
+    let (db2, media2) = (db.clone(), media.clone());
+    let pool = vigie_server::pool::Pool::new(config.connections, move || {
+        vigie_store::open(&db2, Some(&media2))
+    })?;
+    let state = vigie_server::AppState::new(pool, config);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let pages = runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let server = tokio::spawn(vigie_server::serve_on(listener, state));
+        let cookie = Arc::new(format!("vigie_session={secret}"));
+        let ids = Arc::new(ids);
+        let mut pages = Vec::new();
+        for page in ["queue", "case"] {
+            pages.push(load(&base, page, &cookie, &ids, clients, seconds).await?);
+        }
+        server.abort();
+        anyhow::Ok(pages)
+    })?;
+    let report = ServeBench {
+        backend: backend.to_owned(),
+        cases: cases as u64,
+        clients,
+        seconds,
+        fill_seconds,
+        pages,
+    };
+    if fmt == OutputFormat::Json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "{} cases in {} (filled in {:.1} s), {} clients on loopback, {:.0} s per page:",
+            report.cases, report.backend, report.fill_seconds, report.clients, report.seconds
+        );
+        for p in &report.pages {
+            println!(
+                "  {:<6} {:>8.0} req/s  p50 {:>6.2} ms  p90 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms  ({} requests, {} errors)",
+                p.page,
+                p.requests_per_second,
+                p.p50_ms,
+                p.p90_ms,
+                p.p99_ms,
+                p.max_ms,
+                p.requests,
+                p.errors
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `clients` concurrent keep-alive clients fetching one kind of page for `seconds`.
+async fn load(
+    base: &str,
+    page: &str,
+    cookie: &Arc<String>,
+    ids: &Arc<Vec<i64>>,
+    clients: usize,
+    seconds: f64,
+) -> anyhow::Result<PageResult> {
+    let client: Client<_, http_body_util::Empty<bytes::Bytes>> =
+        Client::builder(TokioExecutor::new()).build_http();
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let mut tasks = Vec::new();
+    for worker in 0..clients {
+        let (client, cookie, ids, base, page) = (
+            client.clone(),
+            cookie.clone(),
+            ids.clone(),
+            base.to_owned(),
+            page.to_owned(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0u64;
+            let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ worker as u64;
+            while Instant::now() < deadline {
+                let path = if page == "queue" {
+                    "/".to_owned()
+                } else {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    format!("/cases/{}", ids[(state % ids.len() as u64) as usize])
+                };
+                let req = hyper::Request::get(format!("{base}{path}"))
+                    .header(hyper::header::COOKIE, cookie.as_str())
+                    .body(http_body_util::Empty::new());
+                let Ok(req) = req else {
+                    errors += 1;
+                    continue;
+                };
+                let t = Instant::now();
+                match client.request(req).await {
+                    Ok(res) => {
+                        let ok = res.status() == hyper::StatusCode::OK;
+                        let body = res.into_body().collect().await;
+                        if ok && body.is_ok() {
+                            latencies.push(t.elapsed().as_secs_f64() * 1e3);
+                        } else {
+                            errors += 1;
+                        }
+                    }
+                    Err(_) => errors += 1,
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let started = Instant::now();
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await?;
+        all.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64().max(seconds);
+    all.sort_by(f64::total_cmp);
+    let pct = |q: f64| {
+        if all.is_empty() {
+            0.0
+        } else {
+            all[((all.len() - 1) as f64 * q).round() as usize]
+        }
+    };
+    Ok(PageResult {
+        page: page.to_owned(),
+        requests: all.len() as u64,
+        errors,
+        requests_per_second: all.len() as f64 / elapsed,
+        p50_ms: pct(0.50),
+        p90_ms: pct(0.90),
+        p99_ms: pct(0.99),
+        max_ms: pct(1.0),
+    })
+}
