@@ -73,16 +73,24 @@ pub fn run(
     clients: usize,
     seconds: f64,
     db: Option<String>,
+    keep: Option<&Path>,
 ) -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let db = db.unwrap_or_else(|| dir.path().join("bench.db").display().to_string());
-    let media = dir.path().join("media");
+    let temp = tempfile::tempdir()?;
+    let dir = match keep {
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            d.to_path_buf()
+        }
+        None => temp.path().to_path_buf(),
+    };
+    let db = db.unwrap_or_else(|| dir.join("bench.db").display().to_string());
+    let media = dir.join("media");
     let started = Instant::now();
     let mut store = vigie_store::open(&db, Some(&media)).with_context(|| format!("store {db}"))?;
     if store.stats()?.posts > 0 {
         bail!("the store {db} already holds posts: the benchmark needs an empty one");
     }
-    let file = dir.path().join("posts.jsonl");
+    let file = dir.join("posts.jsonl");
     write_posts(&file, cases)?;
     vigie_engine::scan(
         store.as_mut(),
@@ -132,22 +140,28 @@ pub fn run(
         vigie_store::open(&db2, Some(&media2))
     })?;
     let state = vigie_server::AppState::new(pool, config);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // The server on its own multi-threaded runtime, as `vigie serve` runs it; the load generator on a
+    // separate single thread, as an outside tool (wrk) would be: its scheduling does not borrow the server's
+    // workers.
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let pages = runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let base = format!("http://{}", listener.local_addr()?);
-        let server = tokio::spawn(vigie_server::serve_on(listener, state));
+    let listener = server_rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let server = server_rt.spawn(vigie_server::serve_on(listener, state));
+    let client_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let pages = client_rt.block_on(async move {
         let cookie = Arc::new(format!("vigie_session={secret}"));
         let ids = Arc::new(ids);
         let mut pages = Vec::new();
         for page in ["queue", "case"] {
             pages.push(load(&base, page, &cookie, &ids, clients, seconds).await?);
         }
-        server.abort();
         anyhow::Ok(pages)
     })?;
+    server.abort();
     let report = ServeBench {
         backend: backend.to_owned(),
         cases: cases as u64,

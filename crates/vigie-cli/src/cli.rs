@@ -250,6 +250,9 @@ pub enum BenchCommand {
         /// An empty PostgreSQL database to fill instead of a temporary SQLite file.
         #[arg(long)]
         postgres: Option<String>,
+        /// Keep the store (and the generated posts) in this folder instead of a temporary one.
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
     /// Generate X API v2 posts, then ingest them into a fresh SQLite store on one thread; report posts/s and
     /// peak memory.
@@ -544,9 +547,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     clients,
                     seconds,
                     postgres,
+                    dir,
                 },
         } => {
-            crate::bench_serve::run(fmt, cases, clients, seconds, postgres)?;
+            crate::bench_serve::run(fmt, cases, clients, seconds, postgres, dir.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {

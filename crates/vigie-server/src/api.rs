@@ -460,6 +460,7 @@ pub async fn put_settings(
         .pool
         .run(move |s| s.set_user_settings(id, &saved, &actor))
         .await?;
+    state.sessions.forget(None, Some(id));
     Ok(Json(settings))
 }
 
@@ -683,11 +684,14 @@ pub async fn apply_user_change(
     };
     let actor = admin.actor();
     let n = name.clone();
-    state
+    let user = state
         .pool
         .run(move |s| s.change_user(&n, &change, &actor))
         .await?
-        .ok_or_else(|| AppError::not_found(format!("no user {name:?}")))
+        .ok_or_else(|| AppError::not_found(format!("no user {name:?}")))?;
+    // A role change, a disabled account or a new password takes effect on the next request.
+    state.sessions.forget(None, Some(user.id));
+    Ok(user)
 }
 
 /// Audit trail paging.

@@ -342,11 +342,21 @@ async fn resolve(
     }
     if let Some(secret) = cookie(headers, SESSION_COOKIE) {
         let hash = secret_hash(&secret);
+        if let Some((user, csrf)) = state.sessions.get(&hash) {
+            return Ok(Some(Principal {
+                user,
+                csrf: Some(csrf),
+                via: Via::Session(hash),
+            }));
+        }
         let h = hash.clone();
         let found = state
             .pool
             .run(move |s| s.session(&h, Timestamp::now()))
             .await?;
+        if let Some((user, csrf)) = &found {
+            state.sessions.put(&hash, user, csrf);
+        }
         return Ok(found.map(|(user, csrf)| Principal {
             user,
             csrf: Some(csrf),
@@ -354,6 +364,54 @@ async fn resolve(
         }));
     }
     Ok(None)
+}
+
+/// Live sessions seen in the last [`SessionCache::TTL`], so that a reviewer's every click does not cost a
+/// store query. A session ended in this process (logout) leaves the cache at once; a user disabled or a
+/// session ended by another process (`vigie user set --disable`) stops working within the TTL.
+#[derive(Default)]
+pub struct SessionCache {
+    entries: Mutex<HashMap<String, (User, String, Instant)>>,
+}
+
+impl SessionCache {
+    /// How long a looked-up session is trusted without asking the store again.
+    pub const TTL: Duration = Duration::from_secs(2);
+    const MAX: usize = 10_000;
+
+    fn get(&self, hash: &str) -> Option<(User, String)> {
+        let entries = self.entries.lock().ok()?;
+        let (user, csrf, at) = entries.get(hash)?;
+        (at.elapsed() < Self::TTL).then(|| (user.clone(), csrf.clone()))
+    }
+
+    fn put(&self, hash: &str, user: &User, csrf: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= Self::MAX {
+                entries.retain(|_, (_, _, at)| at.elapsed() < Self::TTL);
+                if entries.len() >= Self::MAX {
+                    entries.clear();
+                }
+            }
+            entries.insert(
+                hash.to_owned(),
+                (user.clone(), csrf.to_owned(), Instant::now()),
+            );
+        }
+    }
+
+    /// Forgets a session (logout), or every session of a user (`None`: all).
+    pub fn forget(&self, hash: Option<&str>, user: Option<i64>) {
+        if let Ok(mut entries) = self.entries.lock() {
+            match (hash, user) {
+                (Some(h), _) => {
+                    entries.remove(h);
+                }
+                (None, Some(id)) => entries.retain(|_, (u, _, _)| u.id != id),
+                (None, None) => entries.clear(),
+            }
+        }
+    }
 }
 
 /// The least role an [`Authed`] extractor requires.

@@ -45,6 +45,8 @@ pub struct AppState {
     pub rules: Arc<ReviewRules>,
     /// Login attempts per client address.
     pub limiter: Arc<RateLimiter>,
+    /// Recently checked sessions.
+    pub sessions: Arc<auth::SessionCache>,
     metrics: Arc<Metrics>,
 }
 
@@ -63,6 +65,7 @@ impl AppState {
             )),
             config: Arc::new(config),
             rules: Arc::new(rules),
+            sessions: Arc::new(auth::SessionCache::default()),
             metrics: Arc::new(Metrics::default()),
         }
     }
@@ -114,6 +117,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep("POST", "/logout", Access::Public),
     ep("GET", "/", VIEWER),
     ep("GET", "/cases/{id}", VIEWER),
+    ep("GET", "/cases/{id}/next", VIEWER),
     ep("POST", "/cases/{id}/decide", ANALYST),
     ep("POST", "/cases/{id}/assign", ANALYST),
     ep("GET", "/media/{sha256}", VIEWER),
@@ -156,6 +160,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(pages::logout))
         .route("/", get(pages::queue))
         .route("/cases/{id}", get(pages::case_page))
+        .route("/cases/{id}/next", get(pages::next_case))
         .route("/cases/{id}/decide", post(pages::decide))
         .route("/cases/{id}/assign", post(pages::assign))
         .route("/media/{sha256}", get(pages::media))

@@ -305,6 +305,7 @@ pub async fn logout(State(state): State<AppState>, MaybeUser(user): MaybeUser) -
     if let Some(p) = user
         && let Via::Session(hash) = p.via
     {
+        state.sessions.forget(Some(&hash), None);
         let _ = state.pool.run(move |s| s.delete_session(&hash)).await;
     }
     let mut res = Redirect::to("/login").into_response();
@@ -480,22 +481,6 @@ pub async fn case_page(
         Ok(None) => return page_error(AppError::not_found(format!("no case {id}"))),
         Err(e) => return page_error(e),
     };
-    // The next open case below this one in the queue, for `n`.
-    let score = detail.case.score;
-    let next = state
-        .pool
-        .run(move |s| {
-            let next = s.cases(&vigie_store::CaseQuery {
-                status: Some("open".into()),
-                after: Some((score, id)),
-                limit: 1,
-                ..Default::default()
-            })?;
-            Ok(next.first().map(|c| c.id))
-        })
-        .await
-        .ok()
-        .flatten();
     let settings = &user.user().settings;
     let mut media_class = String::from("media");
     if settings.blur {
@@ -509,7 +494,7 @@ pub async fn case_page(
     let role = user.user().role;
     let csrf = user.csrf().to_owned();
     let body = html! {
-        p { a href="/" { "← Queue" } @if let Some(n) = next { " · " a #next-case href={"/cases/" (n)} { "next case →" } } }
+        p { a href="/" { "← Queue" } " · " a #next-case href={"/cases/" (c.id) "/next"} { "next open case →" } }
         @if let Some(done) = &p.done { p.notice role="status" { "Recorded: " (done) "." } }
         h1 { "Case #" (c.id) " " (status_badge(&c.status)) }
         dl.facts {
@@ -636,6 +621,36 @@ pub async fn case_page(
         }
     };
     layout(&format!("Case #{}", c.id), Some(viewer(&user)), body).into_response()
+}
+
+/// `GET /cases/{id}/next`: the next open case below this one in the queue (score order), or the queue when
+/// there is none. Found when asked for, so that case pages do not pay for it.
+pub async fn next_case(
+    _user: Authed<AnyRole>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Response {
+    let next = state
+        .pool
+        .run(move |s| {
+            let Some(case) = s.case(id)? else {
+                return Ok(None);
+            };
+            Ok(s.cases(&vigie_store::CaseQuery {
+                status: Some("open".into()),
+                after: Some((case.score, id)),
+                limit: 1,
+                ..Default::default()
+            })?
+            .first()
+            .map(|c| c.id))
+        })
+        .await;
+    match next {
+        Ok(Some(n)) => Redirect::to(&format!("/cases/{n}")).into_response(),
+        Ok(None) => Redirect::to("/?status=open").into_response(),
+        Err(e) => page_error(e),
+    }
 }
 
 /// `?done=` after a decision.
@@ -805,7 +820,10 @@ pub async fn save_settings(
         .run(move |s| s.set_user_settings(id, &settings, &actor))
         .await
     {
-        Ok(()) => Redirect::to("/settings?done=saved").into_response(),
+        Ok(()) => {
+            state.sessions.forget(None, Some(id));
+            Redirect::to("/settings?done=saved").into_response()
+        }
         Err(e) => page_error(e),
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use tokio::sync::Semaphore;
 use vigie_store::{Store, StoreError};
 
-type Opener = Box<dyn Fn() -> Result<Box<dyn Store>, StoreError> + Send + Sync>;
+type Opener = std::sync::Arc<dyn Fn() -> Result<Box<dyn Store>, StoreError> + Send + Sync>;
 
 /// A fixed set of open stores.
 pub struct Pool {
@@ -16,12 +16,18 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Opens `size` connections with `open` (at least one).
+    /// Opens `size` connections with `open` (at least one), each prepared for serving reads
+    /// ([`Store::serve_reads`]).
     pub fn new(
         size: usize,
         open: impl Fn() -> Result<Box<dyn Store>, StoreError> + Send + Sync + 'static,
     ) -> Result<Pool, StoreError> {
         let size = size.max(1);
+        let open = move || {
+            let mut store = open()?;
+            store.serve_reads()?;
+            Ok(store)
+        };
         let mut free = Vec::with_capacity(size);
         for _ in 0..size {
             free.push(open()?);
@@ -29,7 +35,7 @@ impl Pool {
         Ok(Pool {
             free: Mutex::new(free),
             permits: Semaphore::new(size),
-            open: Box::new(open),
+            open: std::sync::Arc::new(open),
         })
     }
 
@@ -43,19 +49,24 @@ impl Pool {
             AppError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "shutting down")
         })?;
         let store = self.free.lock().ok().and_then(|mut f| f.pop());
-        let mut store = match store {
-            Some(s) => s,
-            // A connection lost to a panic is replaced.
-            None => (self.open)()?,
-        };
+        let opener = self.open.clone();
         let joined = tokio::task::spawn_blocking(move || {
+            // A connection lost to a panic is replaced, here on a blocking thread: opening a PostgreSQL
+            // connection blocks.
+            let mut store = match store {
+                Some(s) => s,
+                None => match opener() {
+                    Ok(s) => s,
+                    Err(e) => return (None, Err(e)),
+                },
+            };
             let r = f(store.as_mut());
-            (store, r)
+            (Some(store), r)
         })
         .await;
         match joined {
             Ok((store, r)) => {
-                if let Ok(mut free) = self.free.lock() {
+                if let (Some(store), Ok(mut free)) = (store, self.free.lock()) {
                     free.push(store);
                 }
                 Ok(r?)
@@ -68,5 +79,17 @@ impl Pool {
                 ))
             }
         }
+    }
+}
+
+impl Drop for Pool {
+    /// Closes the connections on a plain thread: the PostgreSQL client blocks on its runtime when it closes,
+    /// which is refused on the server's async threads (where the last handle to the pool is often dropped).
+    fn drop(&mut self) {
+        let stores = self.free.get_mut().map(std::mem::take).unwrap_or_default();
+        if stores.is_empty() {
+            return;
+        }
+        let _ = std::thread::spawn(move || drop(stores)).join();
     }
 }

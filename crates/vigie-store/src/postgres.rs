@@ -29,6 +29,31 @@ const MIGRATION_LOCK: i64 = 0x5649_4749_4531;
 pub(crate) struct PostgresStore {
     pub(crate) client: Client,
     blobs: Blobs,
+    /// Statements prepared on this connection, by their SQL: a cached statement skips a parse round trip.
+    pub(crate) stmts: Stmts,
+}
+
+/// Prepared statements of one connection, by SQL.
+#[derive(Default)]
+pub(crate) struct Stmts(HashMap<String, postgres::Statement>);
+
+impl Stmts {
+    /// The statement for `sql`, prepared on `client` the first time.
+    pub(crate) fn get(
+        &mut self,
+        client: &mut Client,
+        sql: &str,
+    ) -> Result<postgres::Statement, postgres::Error> {
+        if let Some(s) = self.0.get(sql) {
+            return Ok(s.clone());
+        }
+        if self.0.len() >= 256 {
+            self.0.clear();
+        }
+        let s = client.prepare(sql)?;
+        self.0.insert(sql.to_owned(), s.clone());
+        Ok(s)
+    }
 }
 
 impl PostgresStore {
@@ -36,7 +61,11 @@ impl PostgresStore {
     pub(crate) fn open(url: &str, blobs: Blobs) -> Result<PostgresStore, StoreError> {
         let mut client = Client::connect(url, NoTls)?;
         migrate(&mut client)?;
-        Ok(PostgresStore { client, blobs })
+        Ok(PostgresStore {
+            client,
+            blobs,
+            stmts: Stmts::default(),
+        })
     }
 }
 
@@ -838,6 +867,7 @@ impl Store for PostgresStore {
         if let Some(id) = &q.post_id {
             let rows = read_posts(
                 &mut self.client,
+                &mut self.stmts,
                 if q.platform.is_some() {
                     "WHERE p.platform = $2 AND p.platform_id = $1 ORDER BY p.id DESC LIMIT $3"
                 } else {
@@ -849,6 +879,7 @@ impl Store for PostgresStore {
         }
         let rows = read_posts(
             &mut self.client,
+            &mut self.stmts,
             "WHERE ($1::text IS NULL OR lower(a.handle COLLATE \"C\") = $1 OR lower(a.platform_id COLLATE \"C\") = $1) \
              AND ($2::text IS NULL OR p.platform = $2) \
              ORDER BY p.created_at DESC NULLS LAST, p.id DESC LIMIT $3",
@@ -932,8 +963,40 @@ impl Store for PostgresStore {
 
 /// Fills the references, entities and attachments of `views` (whose row ids are `ids`), with one query per
 /// child table for all of them.
+/// The statements that read posts' children, prepared on the connection before the read transaction.
+struct ChildStatements {
+    refs: postgres::Statement,
+    lists: [postgres::Statement; 3],
+    media: postgres::Statement,
+}
+
+const REFS_SQL: &str = "SELECT post_id, kind, target_post_id, target_account FROM post_refs WHERE post_id = ANY($1) \
+                        ORDER BY post_id, position";
+const LIST_SQL: [&str; 3] = [
+    "SELECT post_id, tag FROM post_hashtags WHERE post_id = ANY($1) ORDER BY post_id, position",
+    "SELECT post_id, url FROM post_urls WHERE post_id = ANY($1) ORDER BY post_id, position",
+    "SELECT post_id, handle FROM post_mentions WHERE post_id = ANY($1) ORDER BY post_id, position",
+];
+const MEDIA_SQL: &str = "SELECT post_id, kind, media_key, url, source_path, width, height, sha256 FROM post_media \
+                         WHERE post_id = ANY($1) ORDER BY post_id, position";
+
+impl ChildStatements {
+    fn prepare(client: &mut Client, stmts: &mut Stmts) -> Result<ChildStatements, postgres::Error> {
+        Ok(ChildStatements {
+            refs: stmts.get(client, REFS_SQL)?,
+            lists: [
+                stmts.get(client, LIST_SQL[0])?,
+                stmts.get(client, LIST_SQL[1])?,
+                stmts.get(client, LIST_SQL[2])?,
+            ],
+            media: stmts.get(client, MEDIA_SQL)?,
+        })
+    }
+}
+
 fn fill_children(
     tx: &mut Transaction<'_>,
+    st: &ChildStatements,
     ids: &[i64],
     views: &mut [PostView],
 ) -> Result<(), StoreError> {
@@ -946,11 +1009,7 @@ fn fill_children(
             .copied()
             .ok_or_else(|| StoreError::Corrupt(format!("child row of unknown post row {id}")))
     };
-    for r in tx.query(
-        "SELECT post_id, kind, target_post_id, target_account FROM post_refs WHERE post_id = ANY($1) \
-         ORDER BY post_id, position",
-        &[&ids],
-    )? {
+    for r in tx.query(&st.refs, &[&ids])? {
         let i = slot(r.try_get(0)?)?;
         views[i].post.references.push(PostRef {
             kind: parse_ref_kind(r.try_get(1)?),
@@ -959,31 +1018,14 @@ fn fill_children(
         });
     }
     type Field = fn(&mut Post) -> &mut Vec<String>;
-    let lists: [(&str, Field); 3] = [
-        (
-            "SELECT post_id, tag FROM post_hashtags WHERE post_id = ANY($1) ORDER BY post_id, position",
-            |p| &mut p.hashtags,
-        ),
-        (
-            "SELECT post_id, url FROM post_urls WHERE post_id = ANY($1) ORDER BY post_id, position",
-            |p| &mut p.urls,
-        ),
-        (
-            "SELECT post_id, handle FROM post_mentions WHERE post_id = ANY($1) ORDER BY post_id, position",
-            |p| &mut p.mentions,
-        ),
-    ];
-    for (sql, field) in lists {
-        for r in tx.query(sql, &[&ids])? {
+    let fields: [Field; 3] = [|p| &mut p.hashtags, |p| &mut p.urls, |p| &mut p.mentions];
+    for (stmt, field) in st.lists.iter().zip(fields) {
+        for r in tx.query(stmt, &[&ids])? {
             let i = slot(r.try_get(0)?)?;
             field(&mut views[i].post).push(r.try_get(1)?);
         }
     }
-    for r in tx.query(
-        "SELECT post_id, kind, media_key, url, source_path, width, height, sha256 FROM post_media \
-         WHERE post_id = ANY($1) ORDER BY post_id, position",
-        &[&ids],
-    )? {
+    for r in tx.query(&st.media, &[&ids])? {
         let i = slot(r.try_get(0)?)?;
         let mut a = Attachment::new(MediaKind::parse(r.try_get(1)?));
         a.media_key = r.try_get(2)?;
@@ -1001,18 +1043,21 @@ fn fill_children(
 /// LIMIT over `posts p LEFT JOIN accounts a`) selects, in one read-only transaction.
 pub(crate) fn read_posts(
     client: &mut Client,
+    stmts: &mut Stmts,
     filter: &str,
     params: &[&(dyn postgres::types::ToSql + Sync)],
 ) -> Result<Vec<crate::cases::PostRow>, StoreError> {
-    let mut tx = client.build_transaction().read_only(true).start()?;
-    let rows = tx.query(
+    let main = stmts.get(
+        client,
         &format!(
             "SELECT p.id, p.platform, p.platform_id, a.platform_id, p.text, p.lang, p.created_at, p.source_file, \
              p.source_position, a.handle, a.display_name, p.account_id FROM posts p \
              LEFT JOIN accounts a ON a.id = p.account_id {filter}"
         ),
-        params,
     )?;
+    let children = ChildStatements::prepare(client, stmts)?;
+    let mut tx = client.build_transaction().read_only(true).start()?;
+    let rows = tx.query(&main, params)?;
     let mut ids = Vec::with_capacity(rows.len());
     let mut accounts = Vec::with_capacity(rows.len());
     let mut views = Vec::with_capacity(rows.len());
@@ -1039,7 +1084,7 @@ pub(crate) fn read_posts(
             display_name: r.try_get(10)?,
         });
     }
-    fill_children(&mut tx, &ids, &mut views)?;
+    fill_children(&mut tx, &children, &ids, &mut views)?;
     tx.commit()?;
     Ok(ids
         .into_iter()

@@ -370,9 +370,10 @@ impl Banks for PostgresStore {
             "{MATCH_SQL} WHERE ($1::text IS NULL OR b.name = $1) AND ($2::text IS NULL OR m.media_sha256 = $2) \
              AND ($3::text IS NULL OR m.status = $3) ORDER BY m.matched_at DESC, m.media_sha256, m.entry_id LIMIT $4"
         );
+        let stmt = self.stmts.get(&mut self.client, &sql)?;
         self.client
             .query(
-                &sql,
+                &stmt,
                 &[
                     &q.bank,
                     &q.media_sha256,

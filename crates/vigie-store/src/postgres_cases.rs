@@ -97,6 +97,7 @@ impl Cases for PostgresStore {
     fn posts_after(&mut self, after: i64, limit: usize) -> Result<Vec<PostRow>, StoreError> {
         read_posts(
             &mut self.client,
+            &mut self.stmts,
             "WHERE p.id > $1 ORDER BY p.id LIMIT $2",
             &[&after, &i64::try_from(limit).unwrap_or(i64::MAX)],
         )
@@ -192,9 +193,10 @@ impl Cases for PostgresStore {
             case_filter(q, pg_placeholder, pg_from_bank)
         );
         let signal = q.signal.map(|s| format!("%,{},%", s.as_str()));
+        let stmt = self.stmts.get(&mut self.client, &sql)?;
         self.client
             .query(
-                &sql,
+                &stmt,
                 &[
                     &q.subject.map(CaseSubject::as_str),
                     &q.platform,

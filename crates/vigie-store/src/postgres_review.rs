@@ -344,14 +344,15 @@ impl Review for PostgresStore {
         token_hash: &str,
         now: Timestamp,
     ) -> Result<Option<(User, String)>, StoreError> {
+        let stmt = self.stmts.get(
+            &mut self.client,
+            &format!(
+                "SELECT {USER_COLUMNS}, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled"
+            ),
+        )?;
         self.client
-            .query_opt(
-                &format!(
-                    "SELECT {USER_COLUMNS}, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id \
-                     WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled"
-                ),
-                &[&token_hash, &now.0],
-            )?
+            .query_opt(&stmt, &[&token_hash, &now.0])?
             .map(|r| Ok((raw_user(&r)?.parse()?, r.try_get(8)?)))
             .transpose()
     }
@@ -462,8 +463,12 @@ impl Review for PostgresStore {
     }
 
     fn case(&mut self, id: i64) -> Result<Option<Case>, StoreError> {
+        let stmt = self.stmts.get(
+            &mut self.client,
+            &format!("SELECT {CASE_COLUMNS} WHERE c.id = $1"),
+        )?;
         self.client
-            .query_opt(&format!("SELECT {CASE_COLUMNS} WHERE c.id = $1"), &[&id])?
+            .query_opt(&stmt, &[&id])?
             .map(|r| case_of(pg_raw_case(&r)?))
             .transpose()
     }
@@ -553,14 +558,15 @@ impl Review for PostgresStore {
     }
 
     fn decisions(&mut self, case_id: i64) -> Result<Vec<Decision>, StoreError> {
+        let stmt = self.stmts.get(
+            &mut self.client,
+            &format!(
+                "SELECT {DECISION_COLUMNS} FROM decisions d LEFT JOIN users u ON u.id = d.user_id \
+                 WHERE d.case_id = $1 ORDER BY d.id"
+            ),
+        )?;
         self.client
-            .query(
-                &format!(
-                    "SELECT {DECISION_COLUMNS} FROM decisions d LEFT JOIN users u ON u.id = d.user_id \
-                     WHERE d.case_id = $1 ORDER BY d.id"
-                ),
-                &[&case_id],
-            )?
+            .query(&stmt, &[&case_id])?
             .iter()
             .map(decision_row)
             .collect()

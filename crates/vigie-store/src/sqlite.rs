@@ -48,6 +48,7 @@ impl SqliteStore {
         let mut conn = Connection::open(path).map_err(err)?;
         // Room for the multi-row insert statements of every child table, in both conflict variants.
         conn.set_prepared_statement_cache_capacity(64);
+
         // A new file gets 16 KiB pages (ignored on an existing one): fewer, fuller B-tree pages and a quarter
         // of the WAL frames of the 4 KiB default for the same rows.
         conn.execute_batch("PRAGMA busy_timeout = 10000; PRAGMA page_size = 16384;")
@@ -912,6 +913,17 @@ impl Store for SqliteStore {
         Backend::Sqlite
     }
 
+    fn serve_reads(&mut self) -> Result<(), StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+                true,
+            )
+            .map(|_| ())
+            .map_err(self.err())
+    }
+
     fn schema_version(&mut self) -> Result<i64, StoreError> {
         self.conn
             .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
@@ -1304,7 +1316,7 @@ pub(crate) fn read_posts(
     filter: &str,
     params: impl rusqlite::Params,
 ) -> rusqlite::Result<Vec<crate::cases::PostRow>> {
-    let mut stmt = c.prepare(&format!(
+    let mut stmt = c.prepare_cached(&format!(
         "SELECT p.id, p.platform, p.platform_id, a.platform_id, p.text, p.lang, p.created_at, p.source_file, \
          p.source_position, a.handle, a.display_name, p.refs, p.hashtags, p.urls, p.mentions, p.account_id \
          FROM posts p LEFT JOIN accounts a ON a.id = p.account_id {filter}"

@@ -478,7 +478,7 @@ impl Banks for SqliteStore {
             "{MATCH_SQL} WHERE (?1 IS NULL OR b.name = ?1) AND (?2 IS NULL OR m.media_sha256 = ?2) \
              AND (?3 IS NULL OR m.status = ?3) ORDER BY m.matched_at DESC, m.media_sha256, m.entry_id LIMIT ?4"
         );
-        let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(self.err())?;
         let raws = stmt
             .query_map(
                 params![

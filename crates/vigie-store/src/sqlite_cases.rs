@@ -99,50 +99,93 @@ pub(crate) fn case_filter(
     from_bank: fn(&str) -> String,
 ) -> String {
     let p = placeholder;
-    let order = match q.sort {
-        CaseSort::Score => "c.score DESC, c.id",
-        CaseSort::Newest => "c.updated_at DESC, c.id DESC",
+    let by_account = q.account.is_some() && q.platform.is_some();
+    let order = match (q.sort, by_account) {
+        // An account has few cases: fetch them through the account and sort them, rather than walk the score
+        // index over every case looking for them (`+` keeps the planner off that index).
+        (CaseSort::Score, true) => "+c.score DESC, c.id",
+        (CaseSort::Score, false) => "c.score DESC, c.id",
+        (CaseSort::Newest, _) => "c.updated_at DESC, c.id DESC",
     };
-    let bank = p(10);
+    // Each filter is written only when it is set; an unset one is the constant `? IS NULL`, so that every
+    // placeholder is still bound and the planner sees plain conditions it can serve from the indexes
+    // (`cases_status_score` for a status, a score range for the cursor) instead of `? IS NULL OR ...` terms
+    // it must test on every row. Each combination is its own cached statement.
+    let set = |present: bool, n: usize, cond: String| {
+        if present {
+            cond
+        } else {
+            format!("{} IS NULL", p(n))
+        }
+    };
+    let mut conds: Vec<String> = Vec::new();
     // An account's cases (its own and its posts'), when the platform is known, are found through the
     // (platform, platform_id) key and the posts-by-account index instead of a scan of every case.
-    let account_rows = if q.account.is_some() && q.platform.is_some() {
-        format!(
+    if by_account {
+        conds.push(format!(
             "c.id IN (SELECT c2.id FROM accounts a2 JOIN posts p2 ON p2.account_id = a2.id \
              JOIN cases c2 ON c2.post_id = p2.id AND c2.subject = 'post' \
              WHERE a2.platform = {pl} AND a2.platform_id = {acc} \
              UNION ALL SELECT c3.id FROM accounts a3 JOIN cases c3 ON c3.account_id = a3.id AND c3.subject = 'account' \
-             WHERE a3.platform = {pl} AND a3.platform_id = {acc}) AND ",
+             WHERE a3.platform = {pl} AND a3.platform_id = {acc})",
             pl = p(2),
             acc = p(12)
-        )
+        ));
     } else {
-        String::new()
-    };
+        conds.push(set(
+            q.account.is_some(),
+            12,
+            format!("COALESCE(a.platform_id, pa.platform_id) = {}", p(12)),
+        ));
+    }
+    conds.push(set(q.subject.is_some(), 1, format!("c.subject = {}", p(1))));
+    conds.push(set(
+        q.platform.is_some(),
+        2,
+        format!("COALESCE(p.platform, a.platform) = {}", p(2)),
+    ));
+    conds.push(set(q.language.is_some(), 3, format!("p.lang = {}", p(3))));
+    conds.push(set(
+        q.signal.is_some(),
+        4,
+        format!("c.signals LIKE {}", p(4)),
+    ));
+    conds.push(set(q.status.is_some(), 5, format!("c.status = {}", p(5))));
+    conds.push(set(
+        q.min_score.is_some(),
+        6,
+        format!("c.score >= {}", p(6)),
+    ));
+    conds.push(set(
+        q.assignee.is_some(),
+        8,
+        format!(
+            "(({a} = 'none' AND c.assignee_id IS NULL) OR u.name = {a})",
+            a = p(8)
+        ),
+    ));
+    conds.push(set(q.label.is_some(), 9, format!("c.label = {}", p(9))));
+    conds.push(set(
+        q.bank.is_some(),
+        10,
+        format!("c.signals LIKE '%,hash_match,%' AND {}", from_bank(&p(10))),
+    ));
+    // After `(score, id)` in the queue's order (score descending, then id): the range on the score is what
+    // an index serves; the second condition settles ties.
+    if q.after.is_some() {
+        conds.push(format!(
+            "c.score <= {s} AND (c.score < {s} OR c.id > {i})",
+            s = p(13),
+            i = p(14)
+        ));
+    } else {
+        conds.push(format!("{} IS NULL AND {} IS NULL", p(13), p(14)));
+    }
     format!(
-        "WHERE {account_rows}({s} IS NULL OR c.subject = {s}) AND ({pl} IS NULL OR COALESCE(p.platform, a.platform) = {pl}) \
-         AND ({l} IS NULL OR p.lang = {l}) AND ({g} IS NULL OR c.signals LIKE {g}) AND ({st} IS NULL OR c.status = {st}) \
-         AND ({m} IS NULL OR c.score >= {m}) \
-         AND ({asg} IS NULL OR ({asg} = 'none' AND c.assignee_id IS NULL) OR u.name = {asg}) \
-         AND ({lb} IS NULL OR c.label = {lb}) \
-         AND ({acc} IS NULL OR COALESCE(a.platform_id, pa.platform_id) = {acc}) \
-         AND ({bank} IS NULL OR (c.signals LIKE '%,hash_match,%' AND {from_bank})) \
-         AND ({after} IS NULL OR c.score < {after} OR (c.score = {after} AND c.id > {after_id})) \
-         ORDER BY {order} LIMIT {n} OFFSET {o}",
-        s = p(1),
-        pl = p(2),
-        l = p(3),
-        g = p(4),
-        st = p(5),
-        m = p(6),
+        "WHERE {} ORDER BY {order} LIMIT {n} OFFSET {o}",
+        conds.join(" AND "),
         n = p(7),
-        asg = p(8),
-        lb = p(9),
-        from_bank = from_bank(&bank),
         o = p(11),
-        acc = p(12),
-        after = p(13),
-        after_id = p(14),
     )
 }
 

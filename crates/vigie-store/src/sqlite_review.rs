@@ -635,15 +635,17 @@ impl Review for SqliteStore {
         now: Timestamp,
     ) -> Result<Option<(User, String)>, StoreError> {
         self.flush_pending()?;
+        // Every request of a logged-in user runs this: a cached statement.
         self.conn
-            .query_row(
-                &format!(
-                    "SELECT {USER_COLUMNS}, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id \
-                     WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND NOT u.disabled"
-                ),
-                params![token_hash, now.0],
-                |r| Ok((raw_user(r)?, r.get::<_, String>(8)?)),
-            )
+            .prepare_cached(&format!(
+                "SELECT {USER_COLUMNS}, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND NOT u.disabled"
+            ))
+            .and_then(|mut stmt| {
+                stmt.query_row(params![token_hash, now.0], |r| {
+                    Ok((raw_user(r)?, r.get::<_, String>(8)?))
+                })
+            })
             .optional()
             .map_err(self.err())?
             .map(|(raw, csrf)| Ok((raw.parse()?, csrf)))
@@ -768,11 +770,8 @@ impl Review for SqliteStore {
     fn case(&mut self, id: i64) -> Result<Option<Case>, StoreError> {
         self.flush_pending()?;
         self.conn
-            .query_row(
-                &format!("SELECT {CASE_COLUMNS} WHERE c.id = ?1"),
-                [id],
-                raw_case,
-            )
+            .prepare_cached(&format!("SELECT {CASE_COLUMNS} WHERE c.id = ?1"))
+            .and_then(|mut stmt| stmt.query_row([id], raw_case))
             .optional()
             .map_err(self.err())?
             .map(case_of)
@@ -870,7 +869,7 @@ impl Review for SqliteStore {
         self.flush_pending()?;
         let mut stmt = self
             .conn
-            .prepare(&format!(
+            .prepare_cached(&format!(
                 "SELECT {DECISION_COLUMNS} FROM decisions d LEFT JOIN users u ON u.id = d.user_id \
                  WHERE d.case_id = ?1 ORDER BY d.id"
             ))
