@@ -114,6 +114,12 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::review::UserCommand,
     },
+    /// Work with the reviewers' decisions.
+    Review {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::review::ReviewCommand,
+    },
     /// The audit trail of every state change.
     Audit {
         /// What to do.
@@ -405,6 +411,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Command::User { command } => crate::review::user(open(&r)?.as_mut(), fmt, command),
         Command::Audit { command } => crate::review::audit(open(&r)?.as_mut(), fmt, command),
+        Command::Review { command } => crate::review::review(open(&r)?.as_mut(), fmt, command),
         Command::Terms { command } => crate::signals::terms(open(&r)?.as_mut(), fmt, command),
         Command::Model { command } => crate::signals::model(open(&r)?.as_mut(), fmt, command),
         Command::Analyze => crate::signals::analyze(open(&r)?.as_mut(), fmt, &r.file.scoring),

@@ -48,6 +48,18 @@ pub enum UserCommand {
     },
 }
 
+/// `vigie review ...`.
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Feed an allow-list bank from the reviewers' rejections: the media (SHA-256) of every rejected case
+    /// whose rejection was marked "feed an allow-list" become entries of the bank, so that the same false
+    /// positives are suppressed at the next match. Idempotent.
+    AllowList {
+        /// The allow-list bank (created, as an allow bank, when missing).
+        bank: String,
+    },
+}
+
 /// `vigie audit ...`.
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
@@ -297,4 +309,31 @@ pub fn serve(
         vigie_server::serve_on(listener, state).await
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `vigie review`.
+pub fn review(
+    store: &mut dyn Store,
+    fmt: OutputFormat,
+    command: ReviewCommand,
+) -> anyhow::Result<ExitCode> {
+    match command {
+        ReviewCommand::AllowList { bank } => {
+            let fed = vigie_server::feed_allow_list(store, &bank, &cli_actor())?;
+            let (cases, records_len, counts) = (fed.cases, fed.media, fed.counts);
+            if fmt == OutputFormat::Json {
+                println!(
+                    "{}",
+                    serde_json::json!({"bank": bank, "cases": cases, "media": records_len,
+                                       "added": counts.added, "unchanged": counts.unchanged})
+                );
+            } else {
+                println!(
+                    "{cases} rejected case(s) marked for the allow-list, {} medium(s): {} added to {bank}, {} already there",
+                    records_len, counts.added, counts.unchanged
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

@@ -196,7 +196,19 @@ pub struct MediaItem {
     /// Where the bytes are served (`/media/<sha256>`).
     pub url: String,
     /// Its hash matches, with the bank entry each matched.
-    pub matches: Vec<MediaMatch>,
+    pub matches: Vec<MatchView>,
+}
+
+/// A hash match with the labels of what it matched: the bank's labels overridden by the entry's own.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MatchView {
+    /// The match: bank, entry, distance, dihedral variant, status.
+    #[serde(flatten)]
+    pub matched: MediaMatch,
+    /// The bank's labels and the entry's (the entry's win).
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// Where the entry came from, as the list gave it.
+    pub provenance: Option<String>,
 }
 
 /// Everything a reviewer needs on one case.
@@ -222,7 +234,7 @@ pub fn case_detail(s: &mut dyn Store, id: i64) -> Result<Option<CaseDetail>, Sto
         return Ok(None);
     };
     let decisions = s.decisions(id)?;
-    let mut media = Vec::new();
+    let mut media: Vec<MediaItem> = Vec::new();
     let (mut urls, mut hashtags) = (Vec::new(), Vec::new());
     if let Some(post_id) = &case.post_id {
         let posts = s.posts(&PostQuery {
@@ -245,8 +257,40 @@ pub fn case_detail(s: &mut dyn Store, id: i64) -> Result<Option<CaseDetail>, Sto
                     sha256: sha.clone(),
                     kind: a.kind.as_str().to_owned(),
                     url: format!("/media/{sha}"),
-                    matches,
+                    matches: matches
+                        .into_iter()
+                        .map(|matched| MatchView {
+                            matched,
+                            labels: Default::default(),
+                            provenance: None,
+                        })
+                        .collect(),
                 });
+            }
+        }
+    }
+    // The labels of what matched: the bank's, then the entry's own.
+    let entry_ids: Vec<i64> = media
+        .iter()
+        .flat_map(|m| m.matches.iter().map(|v| v.matched.entry_id))
+        .collect();
+    if !entry_ids.is_empty() {
+        let entries: std::collections::HashMap<i64, vigie_model::BankEntry> = s
+            .entries_by_id(&entry_ids)?
+            .into_iter()
+            .map(|e| (e.id, e))
+            .collect();
+        let banks: std::collections::HashMap<String, vigie_model::Labels> =
+            s.banks()?.into_iter().map(|b| (b.name, b.labels)).collect();
+        for v in media.iter_mut().flat_map(|m| m.matches.iter_mut()) {
+            if let Some(l) = banks.get(&v.matched.bank) {
+                v.labels
+                    .extend(l.iter().map(|(k, x)| (k.clone(), x.clone())));
+            }
+            if let Some(e) = entries.get(&v.matched.entry_id) {
+                v.labels
+                    .extend(e.labels.iter().map(|(k, x)| (k.clone(), x.clone())));
+                v.provenance = e.provenance.clone();
             }
         }
     }

@@ -523,10 +523,15 @@ pub async fn case_page(
                         }
                         figcaption {
                             code { (m.sha256) }
-                            @for hit in &m.matches {
+                            @for view in &m.matches {
+                                @let hit = &view.matched;
                                 div.match {
                                     "matches bank " strong { (hit.bank) } " entry #" (hit.entry_id)
                                     " (" (hit.signal.as_str()) ", distance " (hit.distance) ", " (hit.variant) ", " (hit.status.as_str()) ")"
+                                    @if !view.labels.is_empty() {
+                                        br;
+                                        @for (k, v) in &view.labels { span.label { (k) "=" (v) } " " }
+                                    }
                                 }
                             }
                         }

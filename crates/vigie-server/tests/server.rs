@@ -427,7 +427,17 @@ async fn two_person_rule_history_and_audit_through_the_api() {
             (user_name(Role::Reviewer), "open".to_owned()),
         ]
     );
-    assert!(!detail["media"].as_array().unwrap().is_empty());
+    let media = detail["media"].as_array().unwrap();
+    assert!(!media.is_empty());
+    // The matched bank entry is shown with its labels (the fixture's bank carries source=test).
+    let hit = media
+        .iter()
+        .flat_map(|m| m["matches"].as_array().unwrap().iter())
+        .next()
+        .unwrap_or_else(|| panic!("the case's medium matches the demo bank: {detail}"));
+    assert_eq!(hit["bank"], "demo", "{hit}");
+    assert_eq!(hit["labels"]["source"], "test", "{hit}");
+    assert_eq!(hit["distance"], 0, "{hit}");
     // The media are served to a logged-in viewer only.
     let m = call(
         &app,
@@ -525,6 +535,67 @@ fn tamper(f: &Fixture) {
         )
         .unwrap();
     assert_eq!(changed, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejections_feed_an_allow_list_that_suppresses_the_match() {
+    let f = Fixture::new();
+    let app = app(&f, ServerConfig::default());
+    let case = f.media_case;
+    let url = format!("/api/v1/cases/{case}/decisions");
+    let a = call(
+        &app,
+        "POST",
+        &url,
+        Auth::Token(f.login(Role::Analyst)),
+        Some(json!({"action": "reject", "reason": "a news outlet's own logo", "allow_list": true})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    assert_eq!(a.json()["to_status"], "rejected");
+    let mut store = f.store();
+    let fed = vigie_server::feed_allow_list(
+        store.as_mut(),
+        "false-positives",
+        &vigie_store::Actor::cli("test"),
+    )
+    .unwrap();
+    assert_eq!(fed.cases, 1);
+    assert!(fed.counts.added >= 1, "{fed:?}");
+    // Again: nothing new.
+    let again = vigie_server::feed_allow_list(
+        store.as_mut(),
+        "false-positives",
+        &vigie_store::Actor::cli("test"),
+    )
+    .unwrap();
+    assert_eq!(again.counts.added, 0);
+    // A block bank is refused.
+    assert!(
+        vigie_server::feed_allow_list(store.as_mut(), "demo", &vigie_store::Actor::cli("test"))
+            .is_err()
+    );
+    // The next scan suppresses the medium's block match.
+    vigie_engine::scan(
+        store.as_mut(),
+        &[f.dir.path().join("corpus")],
+        &vigie_engine::ScanConfig::default(),
+        &vigie_engine::SilentProgress,
+    )
+    .unwrap();
+    let matches = store
+        .matches(&vigie_store::MatchQuery {
+            media_sha256: Some(f.media_sha.clone()),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(
+        matches
+            .iter()
+            .any(|m| m.bank == "demo" && m.status == vigie_model::MatchStatus::Suppressed),
+        "{matches:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -54,11 +54,12 @@ pub enum Backend {
 pub trait Store: Banks + Cases + Review + Send {
     /// Which backend this is.
     fn backend(&self) -> Backend;
-    /// Prepares a connection for serving many small reads (the review server): on SQLite, cached statements
-    /// keep their plans whatever values are bound (the query planner stability guarantee), instead of being
+    /// Prepares a connection for serving many small reads (the review server). On SQLite, cached statements
+    /// keep their plans whatever values are bound (the query planner stability guarantee) instead of being
     /// re-prepared when a value that could change the plan is rebound, which cost the server half its
-    /// throughput. Bulk work (scan, analysis) keeps the default, whose plans use the bound values. Nothing to
-    /// do on PostgreSQL.
+    /// throughput. Bulk work (scan, analysis) keeps the default, whose plans use the bound values. On
+    /// PostgreSQL nothing changes: forcing generic plans was measured, and the queue's `LIMIT $n` then lost
+    /// its index scan.
     fn serve_reads(&mut self) -> Result<(), StoreError> {
         Ok(())
     }

@@ -366,9 +366,20 @@ impl Banks for PostgresStore {
     }
 
     fn matches(&mut self, q: &MatchQuery) -> Result<Vec<MediaMatch>, StoreError> {
+        // Each filter only when set (an unset one is the constant `$n IS NULL`): a cached statement's generic
+        // plan can then use the indexes.
+        let cond = |set: bool, n: usize, col: &str| {
+            if set {
+                format!("{col} = ${n}::text")
+            } else {
+                format!("${n}::text IS NULL")
+            }
+        };
         let sql = format!(
-            "{MATCH_SQL} WHERE ($1::text IS NULL OR b.name = $1) AND ($2::text IS NULL OR m.media_sha256 = $2) \
-             AND ($3::text IS NULL OR m.status = $3) ORDER BY m.matched_at DESC, m.media_sha256, m.entry_id LIMIT $4"
+            "{MATCH_SQL} WHERE {} AND {} AND {} ORDER BY m.matched_at DESC, m.media_sha256, m.entry_id LIMIT $4",
+            cond(q.bank.is_some(), 1, "b.name"),
+            cond(q.media_sha256.is_some(), 2, "m.media_sha256"),
+            cond(q.status.is_some(), 3, "m.status"),
         );
         let stmt = self.stmts.get(&mut self.client, &sql)?;
         self.client
