@@ -42,11 +42,10 @@ struct ServeBench {
 }
 
 /// Writes generic JSONL posts from the labelled generator until about `cases` of them would be flagged.
-fn write_posts(path: &Path, cases: usize) -> anyhow::Result<usize> {
+fn write_posts(path: &Path, cases: usize) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     // About two in five generated posts carry signals; over-generate and let analysis decide.
     let posts = vigie_sample::labelled_posts(77, cases * 3 + 1_000);
-    let mut n = 0;
     for (i, p) in posts.iter().enumerate() {
         let account = i % (cases / 20 + 1);
         let line = serde_json::json!({
@@ -60,10 +59,9 @@ fn write_posts(path: &Path, cases: usize) -> anyhow::Result<usize> {
         });
         serde_json::to_writer(&mut out, &line)?;
         out.write_all(b"\n")?;
-        n += 1;
     }
     out.flush()?;
-    Ok(n)
+    Ok(())
 }
 
 /// Runs the benchmark.

@@ -542,19 +542,9 @@ impl Review for PostgresStore {
             &decision_detail(&plan, decision),
         )?;
         tx.commit()?;
-        Ok(DecisionOutcome::Taken(Decision {
-            id,
-            case_id,
-            user: user.name.clone(),
-            user_id: user.id,
-            action: decision.action,
-            from_status: plan.from,
-            to_status: plan.to,
-            label: plan.label,
-            reason: plan.reason,
-            allow_list: decision.allow_list,
-            at,
-        }))
+        Ok(DecisionOutcome::Taken(
+            plan.into_decision(id, case_id, user, decision, at),
+        ))
     }
 
     fn decisions(&mut self, case_id: i64) -> Result<Vec<Decision>, StoreError> {

@@ -153,6 +153,32 @@ pub(crate) struct DecisionPlan {
     pub(crate) first_confirmer: Option<i64>,
 }
 
+impl DecisionPlan {
+    /// The decision as recorded, once written with row id `id` at `at`.
+    pub(crate) fn into_decision(
+        self,
+        id: i64,
+        case_id: i64,
+        user: &User,
+        d: &NewDecision,
+        at: Timestamp,
+    ) -> Decision {
+        Decision {
+            id,
+            case_id,
+            user: user.name.clone(),
+            user_id: user.id,
+            action: d.action,
+            from_status: self.from,
+            to_status: self.to,
+            label: self.label,
+            reason: self.reason,
+            allow_list: d.allow_list,
+            at,
+        }
+    }
+}
+
 /// Checks a decision on a case that is `status`, confirmed first by `first_confirmer` and labelled
 /// `case_label`, and says what it writes.
 ///
@@ -850,19 +876,9 @@ impl Review for SqliteStore {
             &decision_detail(&plan, decision),
         )?;
         tx.commit().at(path)?;
-        Ok(DecisionOutcome::Taken(Decision {
-            id,
-            case_id,
-            user: user.name.clone(),
-            user_id: user.id,
-            action: decision.action,
-            from_status: plan.from,
-            to_status: plan.to,
-            label: plan.label,
-            reason: plan.reason,
-            allow_list: decision.allow_list,
-            at,
-        }))
+        Ok(DecisionOutcome::Taken(
+            plan.into_decision(id, case_id, user, decision, at),
+        ))
     }
 
     fn decisions(&mut self, case_id: i64) -> Result<Vec<Decision>, StoreError> {

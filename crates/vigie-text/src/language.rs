@@ -287,6 +287,7 @@ impl Scan {
                     latin_word = false;
                 }
                 Script::Mark => latin_word = false,
+                // `NotLetter` ended the word above.
                 Script::Other | Script::NotLetter => {
                     self.other_script += 1;
                     latin_word = false;
