@@ -1,7 +1,8 @@
 //! `vigie bench serve`: the review server under load on loopback.
 //!
 //! Fills a fresh store (SQLite in a temporary folder, or the PostgreSQL database named by `--db`, which must be
-//! empty) with generated labelled posts until it holds `--cases` cases, starts the server in this process,
+//! empty) with generated labelled posts until it holds `--cases` cases (or, with `--reuse`, measures a store an
+//! earlier run filled), starts the server in this process,
 //! logs a reviewer in, then runs `--clients` concurrent HTTP/1.1 clients with keep-alive against the queue
 //! page and then against case pages (random cases), each for `--seconds`. Reports requests per second and
 //! the latency percentiles of each page.
@@ -64,15 +65,32 @@ fn write_posts(path: &Path, cases: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The load to apply.
+pub struct Load {
+    /// Cases the store must hold.
+    pub cases: usize,
+    /// Concurrent keep-alive clients.
+    pub clients: usize,
+    /// Seconds of load per page.
+    pub seconds: f64,
+}
+
 /// Runs the benchmark.
 pub fn run(
     fmt: OutputFormat,
-    cases: usize,
-    clients: usize,
-    seconds: f64,
+    load_spec: Load,
     db: Option<String>,
     keep: Option<&Path>,
+    reuse: bool,
 ) -> anyhow::Result<()> {
+    let Load {
+        cases,
+        clients,
+        seconds,
+    } = load_spec;
+    if reuse && keep.is_none() && db.is_none() {
+        bail!("--reuse measures a kept store: name it with --dir or --postgres");
+    }
     let temp = tempfile::tempdir()?;
     let dir = match keep {
         Some(d) => {
@@ -85,17 +103,22 @@ pub fn run(
     let media = dir.join("media");
     let started = Instant::now();
     let mut store = vigie_store::open(&db, Some(&media)).with_context(|| format!("store {db}"))?;
-    if store.stats()?.posts > 0 {
-        bail!("the store {db} already holds posts: the benchmark needs an empty one");
+    let filled = store.stats()?.posts > 0;
+    if filled && !reuse {
+        bail!(
+            "the store {db} already holds posts: the benchmark needs an empty one (or --reuse to measure it as it is)"
+        );
     }
-    let file = dir.join("posts.jsonl");
-    write_posts(&file, cases)?;
-    vigie_engine::scan(
-        store.as_mut(),
-        &[file],
-        &vigie_engine::ScanConfig::default(),
-        &vigie_engine::SilentProgress,
-    )?;
+    if !filled {
+        let file = dir.join("posts.jsonl");
+        write_posts(&file, cases)?;
+        vigie_engine::scan(
+            store.as_mut(),
+            &[file],
+            &vigie_engine::ScanConfig::default(),
+            &vigie_engine::SilentProgress,
+        )?;
+    }
     let ids: Vec<i64> = store
         .cases(&CaseQuery {
             limit: usize::MAX,
@@ -111,8 +134,9 @@ pub fn run(
         );
     }
     let actor = Actor::cli("bench");
+    // A fresh reviewer each run, so that a reused store takes another.
     let user = store.add_user(
-        "bench-reviewer",
+        &format!("bench-reviewer-{}", vigie_server::auth::random_hex(4)),
         Role::Reviewer,
         &vigie_server::auth::hash_password("bench password long enough"),
         &actor,

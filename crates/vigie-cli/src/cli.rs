@@ -259,6 +259,10 @@ pub enum BenchCommand {
         /// Keep the store (and the generated posts) in this folder instead of a temporary one.
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Measure a store that an earlier run filled (kept with `--dir`, or the `--postgres` database) instead
+        /// of filling an empty one.
+        #[arg(long)]
+        reuse: bool,
     },
     /// Generate X API v2 posts, then ingest them into a fresh SQLite store on one thread; report posts/s and
     /// peak memory.
@@ -555,9 +559,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     seconds,
                     postgres,
                     dir,
+                    reuse,
                 },
         } => {
-            crate::bench_serve::run(fmt, cases, clients, seconds, postgres, dir.as_deref())?;
+            crate::bench_serve::run(
+                fmt,
+                crate::bench_serve::Load {
+                    cases,
+                    clients,
+                    seconds,
+                },
+                postgres,
+                dir.as_deref(),
+                reuse,
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {

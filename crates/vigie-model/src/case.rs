@@ -128,8 +128,11 @@ pub struct Case {
     pub text: Option<String>,
     /// The score: the sum of the evidence weights, scaled down by context (see the evidence).
     pub score: f64,
-    /// The evidence, strongest first.
+    /// The evidence, strongest first (empty in a brief listing: see `signals`).
     pub evidence: Vec<Evidence>,
+    /// The kinds of evidence it holds, in their fixed order (also in a brief listing).
+    #[serde(default)]
+    pub signals: Vec<SignalKind>,
     /// `open` until reviewed.
     pub status: String,
     /// When first created.

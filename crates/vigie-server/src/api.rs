@@ -224,7 +224,7 @@ pub struct CaseDetail {
     pub urls: Vec<String>,
     /// Hashtags in the post.
     pub hashtags: Vec<String>,
-    /// The same account's other cases, strongest first.
+    /// The same account's other cases, strongest first, brief (their evidence kinds in `signals`, no evidence).
     pub account_cases: Vec<Case>,
 }
 
@@ -300,6 +300,7 @@ pub fn case_detail(s: &mut dyn Store, id: i64) -> Result<Option<CaseDetail>, Sto
                 platform: Some(case.platform.clone()),
                 account: Some(account.clone()),
                 limit: 20,
+                brief: true,
                 ..CaseQuery::default()
             })?
             .into_iter()

@@ -332,10 +332,7 @@ fn status_badge(status: &str) -> Markup {
 }
 
 fn signal_list(case: &Case) -> Markup {
-    let mut kinds: Vec<SignalKind> = case.evidence.iter().map(|e| e.signal).collect();
-    kinds.sort_unstable();
-    kinds.dedup();
-    html! { @for k in kinds { span class={"signal signal-" (k.as_str())} { (k.as_str()) } " " } }
+    html! { @for k in &case.signals { span class={"signal signal-" (k.as_str())} { (k.as_str()) } " " } }
 }
 
 fn snippet(case: &Case) -> String {
@@ -368,6 +365,11 @@ pub async fn queue(
         Err(e) => return page_error(e),
     };
     let (limit, offset) = (query.limit, query.offset);
+    // The queue shows each case's evidence kinds, not the evidence itself.
+    let query = vigie_store::CaseQuery {
+        brief: true,
+        ..query
+    };
     let cases = match state.pool.run(move |s| s.cases(&query)).await {
         Ok(c) => c,
         Err(e) => return page_error(e),

@@ -137,6 +137,8 @@ pub struct CaseQuery {
     pub limit: usize,
     /// Skip this many first (pagination).
     pub offset: usize,
+    /// Leave each case's evidence out (its kinds stay, in `signals`): for listings.
+    pub brief: bool,
 }
 
 /// A hashtag's timeline: how a campaign spreads.
@@ -190,6 +192,15 @@ pub trait Cases {
     fn hashtag_timeline(&mut self, tag: &str, top: usize) -> Result<HashtagTimeline, StoreError>;
 }
 
+/// The SQL for a case's `author_id` (the account it is about) given its subject and the placeholder of its row
+/// id: the account itself, or the post's author.
+pub(crate) fn author_of(subject: CaseSubject, row: &str) -> String {
+    match subject {
+        CaseSubject::Account => row.to_owned(),
+        CaseSubject::Post => format!("(SELECT ap.account_id FROM posts ap WHERE ap.id = {row})"),
+    }
+}
+
 /// The `signals` column: the kinds present, as `,term,url,` so that `LIKE '%,term,%'` filters.
 pub(crate) fn signals_column(evidence: &[Evidence]) -> String {
     let mut kinds: Vec<SignalKind> = evidence.iter().map(|e| e.signal).collect();
@@ -218,9 +229,16 @@ pub(crate) fn parse_evidence(text: &str) -> Result<Vec<Evidence>, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("case evidence: {e}")))
 }
 
-/// The SELECT shared by both backends' case listings (`?`-style placeholders are added by each backend).
-pub(crate) const CASE_COLUMNS: &str = "c.id, c.subject, COALESCE(p.platform, a.platform, pa.platform), p.platform_id, \
-     COALESCE(a.platform_id, pa.platform_id), COALESCE(a.handle, pa.handle), p.lang, p.text, c.score, c.evidence, c.status, \
-     c.created_at, c.updated_at, u.name, c.label FROM cases c LEFT JOIN posts p ON p.id = c.post_id \
-     LEFT JOIN accounts pa ON pa.id = p.account_id LEFT JOIN accounts a ON a.id = c.account_id \
-     LEFT JOIN users u ON u.id = c.assignee_id";
+/// The SELECT shared by both backends' case reads (`?`-style placeholders are added by each backend). A brief
+/// one leaves the evidence out: listings show only its kinds (the `signals` column), and an account's case
+/// can carry kilobytes of it.
+pub(crate) fn case_select(brief: bool) -> String {
+    format!(
+        "c.id, c.subject, COALESCE(p.platform, a.platform, pa.platform), p.platform_id, \
+         COALESCE(a.platform_id, pa.platform_id), COALESCE(a.handle, pa.handle), p.lang, p.text, c.score, {}, \
+         c.status, c.created_at, c.updated_at, u.name, c.label, c.signals FROM cases c \
+         LEFT JOIN posts p ON p.id = c.post_id LEFT JOIN accounts pa ON pa.id = p.account_id \
+         LEFT JOIN accounts a ON a.id = c.account_id LEFT JOIN users u ON u.id = c.assignee_id",
+        if brief { "'[]'" } else { "c.evidence" }
+    )
+}

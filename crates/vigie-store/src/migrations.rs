@@ -40,6 +40,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_review.sql"),
         postgres: include_str!("../migrations/postgres/0006_review.sql"),
     },
+    Migration {
+        version: 7,
+        sqlite: include_str!("../migrations/sqlite/0007_case_author.sql"),
+        postgres: include_str!("../migrations/postgres/0007_case_author.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

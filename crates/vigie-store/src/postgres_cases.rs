@@ -2,8 +2,8 @@
 
 use crate::StoreError;
 use crate::cases::{
-    AccountPostCase, CASE_COLUMNS, CaseQuery, Cases, HashtagTimeline, NewCase, NewList, PostRow,
-    StoredList, StoredModel, evidence_json, parse_signals, signals_column,
+    AccountPostCase, CaseQuery, Cases, HashtagTimeline, NewCase, NewList, PostRow, StoredList,
+    StoredModel, author_of, case_select, evidence_json, parse_signals, signals_column,
 };
 use crate::postgres::{PostgresStore, read_posts};
 use crate::sqlite_cases::{RawCase, case_filter, case_of};
@@ -127,6 +127,7 @@ impl Cases for PostgresStore {
                 CaseSubject::Post => "post_id",
                 CaseSubject::Account => "account_id",
             };
+            let author = author_of(c.subject, "$2");
             if c.evidence.is_empty() {
                 tx.execute(
                     &format!(
@@ -140,8 +141,10 @@ impl Cases for PostgresStore {
             let (signals, evidence) = (signals_column(&c.evidence), evidence_json(&c.evidence));
             let updated = tx.execute(
                 &format!(
-                    "UPDATE cases SET score = $3, signals = $4, evidence = $5, updated_at = $6 \
-                     WHERE subject = $1 AND {col} = $2 AND (score <> $3 OR evidence <> $5)"
+                    "UPDATE cases SET score = $3, signals = $4, evidence = $5, updated_at = $6, \
+                     author_id = {author} \
+                     WHERE subject = $1 AND {col} = $2 \
+                     AND (score <> $3 OR evidence <> $5 OR author_id IS DISTINCT FROM {author})"
                 ),
                 &[
                     &c.subject.as_str(),
@@ -155,8 +158,8 @@ impl Cases for PostgresStore {
             if updated == 0 {
                 tx.execute(
                     &format!(
-                        "INSERT INTO cases (subject, {col}, score, signals, evidence, created_at, updated_at) \
-                         SELECT $1, $2, $3, $4, $5, $6, $6 WHERE NOT EXISTS \
+                        "INSERT INTO cases (subject, {col}, author_id, score, signals, evidence, created_at, updated_at) \
+                         SELECT $1, $2, {author}, $3, $4, $5, $6, $6 WHERE NOT EXISTS \
                          (SELECT 1 FROM cases WHERE subject = $1 AND {col} = $2)"
                     ),
                     &[&c.subject.as_str(), &c.row, &c.score, &signals, &evidence, &now],
@@ -189,7 +192,8 @@ impl Cases for PostgresStore {
 
     fn cases(&mut self, q: &CaseQuery) -> Result<Vec<Case>, StoreError> {
         let sql = format!(
-            "SELECT {CASE_COLUMNS} {}",
+            "SELECT {} {}",
+            case_select(q.brief),
             case_filter(q, pg_placeholder, pg_from_bank)
         );
         let signal = q.signal.map(|s| format!("%,{},%", s.as_str()));
@@ -204,11 +208,9 @@ impl Cases for PostgresStore {
                     &signal,
                     &q.status,
                     &q.min_score,
-                    &i64::try_from(q.limit).unwrap_or(i64::MAX),
                     &q.assignee,
                     &q.label,
                     &q.bank,
-                    &i64::try_from(q.offset).unwrap_or(i64::MAX),
                     &q.account,
                     &q.after.map(|a| a.0),
                     &q.after.map(|a| a.1),
@@ -279,9 +281,8 @@ impl Cases for PostgresStore {
 /// `$N` with the type PostgreSQL cannot infer from `$N IS NULL`.
 fn pg_placeholder(n: usize) -> String {
     match n {
-        6 | 13 => format!("${n}::float8"),
-        14 => "$14::int8".to_owned(),
-        7 | 11 => format!("${n}"),
+        6 | 11 => format!("${n}::float8"),
+        12 => "$12::int8".to_owned(),
         _ => format!("${n}::text"),
     }
 }
@@ -294,7 +295,7 @@ fn pg_from_bank(p: &str) -> String {
     )
 }
 
-/// Reads the columns of [`CASE_COLUMNS`].
+/// Reads the columns of [`case_select`](crate::cases::case_select).
 pub(crate) fn pg_raw_case(r: &postgres::Row) -> Result<RawCase, postgres::Error> {
     Ok((
         r.try_get(0)?,
@@ -312,5 +313,6 @@ pub(crate) fn pg_raw_case(r: &postgres::Row) -> Result<RawCase, postgres::Error>
         r.try_get(12)?,
         r.try_get(13)?,
         r.try_get(14)?,
+        r.try_get(15)?,
     ))
 }

@@ -5,7 +5,7 @@
 //! several processes queue on it and the chain stays a single line.
 
 use crate::StoreError;
-use crate::cases::CASE_COLUMNS;
+use crate::cases::case_select;
 use crate::postgres::PostgresStore;
 use crate::postgres_cases::pg_raw_case;
 use crate::review::{
@@ -465,7 +465,7 @@ impl Review for PostgresStore {
     fn case(&mut self, id: i64) -> Result<Option<Case>, StoreError> {
         let stmt = self.stmts.get(
             &mut self.client,
-            &format!("SELECT {CASE_COLUMNS} WHERE c.id = $1"),
+            &format!("SELECT {} WHERE c.id = $1", case_select(false)),
         )?;
         self.client
             .query_opt(&stmt, &[&id])?

@@ -2,14 +2,15 @@
 
 use crate::StoreError;
 use crate::cases::{
-    AccountPostCase, CASE_COLUMNS, CaseQuery, CaseSort, Cases, HashtagTimeline, NewCase, NewList,
-    PostRow, StoredList, StoredModel, evidence_json, parse_evidence, parse_signals, signals_column,
+    AccountPostCase, CaseQuery, CaseSort, Cases, HashtagTimeline, NewCase, NewList, PostRow,
+    StoredList, StoredModel, author_of, case_select, evidence_json, parse_evidence, parse_signals,
+    signals_column,
 };
 use crate::sqlite::{SqliteStore, read_posts};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use vigie_model::{Case, CaseSubject, Timestamp};
 
-/// A case row as read by [`CASE_COLUMNS`], before parsing.
+/// A case row as read by [`case_select`], before parsing.
 pub(crate) type RawCase = (
     i64,
     String,
@@ -26,9 +27,10 @@ pub(crate) type RawCase = (
     i64,
     Option<String>,
     Option<String>,
+    String,
 );
 
-/// Reads the columns of [`CASE_COLUMNS`].
+/// Reads the columns of [`case_select`](crate::cases::case_select).
 pub(crate) fn raw_case(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawCase> {
     Ok((
         r.get(0)?,
@@ -46,6 +48,7 @@ pub(crate) fn raw_case(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawCase> {
         r.get(12)?,
         r.get(13)?,
         r.get(14)?,
+        r.get(15)?,
     ))
 }
 
@@ -66,6 +69,7 @@ pub(crate) fn case_of(raw: RawCase) -> Result<Case, StoreError> {
         updated,
         assignee,
         label,
+        signals,
     ) = raw;
     Ok(Case {
         id,
@@ -79,6 +83,7 @@ pub(crate) fn case_of(raw: RawCase) -> Result<Case, StoreError> {
         text,
         score,
         evidence: parse_evidence(&evidence)?,
+        signals: parse_signals(&signals),
         status,
         created_at: Timestamp(created),
         updated_at: Timestamp(updated),
@@ -88,8 +93,10 @@ pub(crate) fn case_of(raw: RawCase) -> Result<Case, StoreError> {
 }
 
 /// The WHERE, ORDER BY, LIMIT and OFFSET of a case listing, with `?N` placeholders: 1 subject, 2 platform,
-/// 3 language, 4 signal pattern, 5 status, 6 minimum score, 7 limit, 8 assignee, 9 label, 10 bank, 11 offset,
-/// 12 account.
+/// 3 language, 4 signal pattern, 5 status, 6 minimum score, 7 assignee, 8 label, 9 bank, 10 account, 11 and
+/// 12 the cursor. The limit and offset are written as numbers: a planner that reuses one plan for every call
+/// (PostgreSQL's generic plans) can then still walk the score index for the first page, where an unknown
+/// limit makes it plan for sorting every row.
 ///
 /// `from_bank(p)` is the backend's condition that the case's evidence holds a hash match from the bank named
 /// by placeholder `p` (the evidence's `source`); the `signals` column narrows the rows it is evaluated on.
@@ -99,13 +106,9 @@ pub(crate) fn case_filter(
     from_bank: fn(&str) -> String,
 ) -> String {
     let p = placeholder;
-    let by_account = q.account.is_some() && q.platform.is_some();
-    let order = match (q.sort, by_account) {
-        // An account has few cases: fetch them through the account and sort them, rather than walk the score
-        // index over every case looking for them (`+` keeps the planner off that index).
-        (CaseSort::Score, true) => "+c.score DESC, c.id",
-        (CaseSort::Score, false) => "c.score DESC, c.id",
-        (CaseSort::Newest, _) => "c.updated_at DESC, c.id DESC",
+    let order = match q.sort {
+        CaseSort::Score => "c.score DESC, c.id",
+        CaseSort::Newest => "c.updated_at DESC, c.id DESC",
     };
     // Each filter is written only when it is set; an unset one is the constant `? IS NULL`, so that every
     // placeholder is still bound and the planner sees plain conditions it can serve from the indexes
@@ -119,31 +122,34 @@ pub(crate) fn case_filter(
         }
     };
     let mut conds: Vec<String> = Vec::new();
-    // An account's cases (its own and its posts'), when the platform is known, are found through the
-    // (platform, platform_id) key and the posts-by-account index instead of a scan of every case.
-    if by_account {
-        conds.push(format!(
-            "c.id IN (SELECT c2.id FROM accounts a2 JOIN posts p2 ON p2.account_id = a2.id \
-             JOIN cases c2 ON c2.post_id = p2.id AND c2.subject = 'post' \
-             WHERE a2.platform = {pl} AND a2.platform_id = {acc} \
-             UNION ALL SELECT c3.id FROM accounts a3 JOIN cases c3 ON c3.account_id = a3.id AND c3.subject = 'account' \
-             WHERE a3.platform = {pl} AND a3.platform_id = {acc})",
-            pl = p(2),
-            acc = p(12)
-        ));
-    } else {
+    // An account's cases (its own and its posts') through `author_id` and `cases_author_score`, which also
+    // gives them in score order; the (platform, platform_id) key finds the account when the platform is set.
+    conds.push(set(
+        q.account.is_some(),
+        10,
+        if q.platform.is_some() {
+            format!(
+                "c.author_id = (SELECT ac.id FROM accounts ac WHERE ac.platform = {} AND ac.platform_id = {})",
+                p(2),
+                p(10)
+            )
+        } else {
+            format!(
+                "c.author_id IN (SELECT ac.id FROM accounts ac WHERE ac.platform_id = {})",
+                p(10)
+            )
+        },
+    ));
+    conds.push(set(q.subject.is_some(), 1, format!("c.subject = {}", p(1))));
+    // With an account, the platform already chose it in the subquery above (and its cases are on its
+    // platform).
+    if q.account.is_none() || q.platform.is_none() {
         conds.push(set(
-            q.account.is_some(),
-            12,
-            format!("COALESCE(a.platform_id, pa.platform_id) = {}", p(12)),
+            q.platform.is_some(),
+            2,
+            format!("COALESCE(p.platform, a.platform) = {}", p(2)),
         ));
     }
-    conds.push(set(q.subject.is_some(), 1, format!("c.subject = {}", p(1))));
-    conds.push(set(
-        q.platform.is_some(),
-        2,
-        format!("COALESCE(p.platform, a.platform) = {}", p(2)),
-    ));
     conds.push(set(q.language.is_some(), 3, format!("p.lang = {}", p(3))));
     conds.push(set(
         q.signal.is_some(),
@@ -158,34 +164,34 @@ pub(crate) fn case_filter(
     ));
     conds.push(set(
         q.assignee.is_some(),
-        8,
+        7,
         format!(
             "(({a} = 'none' AND c.assignee_id IS NULL) OR u.name = {a})",
-            a = p(8)
+            a = p(7)
         ),
     ));
-    conds.push(set(q.label.is_some(), 9, format!("c.label = {}", p(9))));
+    conds.push(set(q.label.is_some(), 8, format!("c.label = {}", p(8))));
     conds.push(set(
         q.bank.is_some(),
-        10,
-        format!("c.signals LIKE '%,hash_match,%' AND {}", from_bank(&p(10))),
+        9,
+        format!("c.signals LIKE '%,hash_match,%' AND {}", from_bank(&p(9))),
     ));
     // After `(score, id)` in the queue's order (score descending, then id): the range on the score is what
     // an index serves; the second condition settles ties.
     if q.after.is_some() {
         conds.push(format!(
             "c.score <= {s} AND (c.score < {s} OR c.id > {i})",
-            s = p(13),
-            i = p(14)
+            s = p(11),
+            i = p(12)
         ));
     } else {
-        conds.push(format!("{} IS NULL AND {} IS NULL", p(13), p(14)));
+        conds.push(format!("{} IS NULL AND {} IS NULL", p(11), p(12)));
     }
     format!(
-        "WHERE {} ORDER BY {order} LIMIT {n} OFFSET {o}",
+        "WHERE {} ORDER BY {order} LIMIT {} OFFSET {}",
         conds.join(" AND "),
-        n = p(7),
-        o = p(11),
+        i64::try_from(q.limit).unwrap_or(i64::MAX),
+        i64::try_from(q.offset).unwrap_or(i64::MAX),
     )
 }
 
@@ -345,6 +351,7 @@ impl Cases for SqliteStore {
             };
             for c in cases {
                 let col = column(c);
+                let author = author_of(c.subject, "?2");
                 if c.evidence.is_empty() {
                     tx.prepare_cached(&format!(
                         "DELETE FROM cases WHERE subject = ?1 AND {col} = ?2 \
@@ -357,8 +364,10 @@ impl Cases for SqliteStore {
                 let (signals, evidence) = (signals_column(&c.evidence), evidence_json(&c.evidence));
                 let updated = tx
                     .prepare_cached(&format!(
-                        "UPDATE cases SET score = ?3, signals = ?4, evidence = ?5, updated_at = ?6 \
-                         WHERE subject = ?1 AND {col} = ?2 AND (score <> ?3 OR evidence <> ?5)"
+                        "UPDATE cases SET score = ?3, signals = ?4, evidence = ?5, updated_at = ?6, \
+                         author_id = {author} \
+                         WHERE subject = ?1 AND {col} = ?2 \
+                         AND (score <> ?3 OR evidence <> ?5 OR author_id IS NOT {author})"
                     ))
                     .and_then(|mut s| {
                         s.execute(params![
@@ -373,8 +382,8 @@ impl Cases for SqliteStore {
                     .map_err(err)?;
                 if updated == 0 {
                     tx.prepare_cached(&format!(
-                        "INSERT INTO cases (subject, {col}, score, signals, evidence, created_at, updated_at) \
-                         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6 WHERE NOT EXISTS \
+                        "INSERT INTO cases (subject, {col}, author_id, score, signals, evidence, created_at, updated_at) \
+                         SELECT ?1, ?2, {author}, ?3, ?4, ?5, ?6, ?6 WHERE NOT EXISTS \
                          (SELECT 1 FROM cases WHERE subject = ?1 AND {col} = ?2)"
                     ))
                     .and_then(|mut s| s.execute(params![c.subject.as_str(), c.row, c.score, signals, evidence, now]))
@@ -416,7 +425,8 @@ impl Cases for SqliteStore {
     fn cases(&mut self, q: &CaseQuery) -> Result<Vec<Case>, StoreError> {
         self.flush_pending()?;
         let sql = format!(
-            "SELECT {CASE_COLUMNS} {}",
+            "SELECT {} {}",
+            case_select(q.brief),
             case_filter(q, |n| format!("?{n}"), sqlite_from_bank)
         );
         // Cached: the queue runs the same few statements (one per sort order and account form) all day.
@@ -430,11 +440,9 @@ impl Cases for SqliteStore {
                     q.signal.map(|s| format!("%,{},%", s.as_str())),
                     q.status,
                     q.min_score,
-                    i64::try_from(q.limit).unwrap_or(i64::MAX),
                     q.assignee,
                     q.label,
                     q.bank,
-                    i64::try_from(q.offset).unwrap_or(i64::MAX),
                     q.account,
                     q.after.map(|a| a.0),
                     q.after.map(|a| a.1)

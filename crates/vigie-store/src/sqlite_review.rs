@@ -5,7 +5,7 @@
 //! the entry is appended: two processes writing at once queue on the lock instead of forking the chain.
 
 use crate::StoreError;
-use crate::cases::CASE_COLUMNS;
+use crate::cases::case_select;
 use crate::review::{
     Actor, DecisionOutcome, LoginOutcome, NewDecision, Review, ReviewRules, UserChange,
     next_audit_entry,
@@ -796,7 +796,7 @@ impl Review for SqliteStore {
     fn case(&mut self, id: i64) -> Result<Option<Case>, StoreError> {
         self.flush_pending()?;
         self.conn
-            .prepare_cached(&format!("SELECT {CASE_COLUMNS} WHERE c.id = ?1"))
+            .prepare_cached(&format!("SELECT {} WHERE c.id = ?1", case_select(false)))
             .and_then(|mut stmt| stmt.query_row([id], raw_case))
             .optional()
             .map_err(self.err())?

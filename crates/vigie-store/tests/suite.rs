@@ -497,7 +497,7 @@ fn migrations_run_once(env: &mut Env) {
     let url = env.fresh_url();
     let mut store = env.open(&url);
     assert_eq!(store.backend(), env.backend);
-    assert_eq!(ok(store.schema_version()), 6);
+    assert_eq!(ok(store.schema_version()), 7);
     assert_eq!(
         ok(store.snapshot())
             .tables
@@ -512,7 +512,7 @@ fn migrations_run_once(env: &mut Env) {
 
     // Reopening a migrated store applies nothing and keeps the content.
     let mut again = env.open(&url);
-    assert_eq!(ok(again.schema_version()), 6);
+    assert_eq!(ok(again.schema_version()), 7);
     assert_eq!(ok(again.snapshot()), before);
     assert_eq!(ok(again.imports(10)).len(), 1);
     drop(again);
@@ -526,7 +526,7 @@ fn migrations_run_once(env: &mut Env) {
     match vigie_store::open(&url, Some(&media)) {
         Err(StoreError::TooNew {
             found: 99,
-            supported: 6,
+            supported: 7,
         }) => {}
         Err(e) => panic!("expected TooNew, got {e}"),
         Ok(_) => panic!("a schema newer than this build was accepted"),
@@ -601,7 +601,7 @@ fn concurrent_opens_migrate_once(env: &mut Env) {
             .collect()
     });
     for r in results {
-        assert_eq!(r, Ok(6));
+        assert_eq!(r, Ok(7));
     }
 }
 
@@ -2908,12 +2908,43 @@ fn cases_are_assigned_and_filtered(env: &mut Env) {
             &mut *store,
             CaseQuery {
                 platform: Some(first.platform.clone()),
+                account: Some(author.clone()),
+                ..CaseQuery::default()
+            }
+        ),
+        [ids[0]]
+    );
+    // Without the platform, the author's id alone.
+    assert_eq!(
+        listed(
+            &mut *store,
+            CaseQuery {
                 account: Some(author),
                 ..CaseQuery::default()
             }
         ),
         [ids[0]]
     );
+    // A brief listing leaves the evidence out and keeps its kinds.
+    let brief = ok(store.cases(&query(CaseQuery {
+        brief: true,
+        ..CaseQuery::default()
+    })));
+    assert_eq!(brief.len(), ids.len());
+    for b in &brief {
+        let full = ok(store.case(b.id)).unwrap_or_else(|| panic!("the case exists"));
+        assert!(
+            b.evidence.is_empty(),
+            "brief case {} kept its evidence",
+            b.id
+        );
+        assert!(!full.evidence.is_empty());
+        let mut kinds: Vec<SignalKind> = full.evidence.iter().map(|e| e.signal).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(b.signals, kinds);
+        assert_eq!(full.signals, kinds);
+    }
 
     // Pages.
     let page = |store: &mut dyn Store, offset: usize| {
