@@ -961,86 +961,36 @@ impl Store for PostgresStore {
     }
 }
 
-/// Fills the references, entities and attachments of `views` (whose row ids are `ids`), with one query per
-/// child table for all of them.
-/// The statements that read posts' children, prepared on the connection before the read transaction.
-struct ChildStatements {
-    refs: postgres::Statement,
-    lists: [postgres::Statement; 3],
-    media: postgres::Statement,
-}
+/// A post's references, as `json_agg` writes them: kind, target post, target account.
+type RefRow = (String, Option<String>, Option<String>);
+/// A post's attachments, as `json_agg` writes them: kind, media key, URL, source path, width, height, SHA-256.
+type MediaRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+);
 
-const REFS_SQL: &str = "SELECT post_id, kind, target_post_id, target_account FROM post_refs WHERE post_id = ANY($1) \
-                        ORDER BY post_id, position";
-const LIST_SQL: [&str; 3] = [
-    "SELECT post_id, tag FROM post_hashtags WHERE post_id = ANY($1) ORDER BY post_id, position",
-    "SELECT post_id, url FROM post_urls WHERE post_id = ANY($1) ORDER BY post_id, position",
-    "SELECT post_id, handle FROM post_mentions WHERE post_id = ANY($1) ORDER BY post_id, position",
-];
-const MEDIA_SQL: &str = "SELECT post_id, kind, media_key, url, source_path, width, height, sha256 FROM post_media \
-                         WHERE post_id = ANY($1) ORDER BY post_id, position";
-
-impl ChildStatements {
-    fn prepare(client: &mut Client, stmts: &mut Stmts) -> Result<ChildStatements, postgres::Error> {
-        Ok(ChildStatements {
-            refs: stmts.get(client, REFS_SQL)?,
-            lists: [
-                stmts.get(client, LIST_SQL[0])?,
-                stmts.get(client, LIST_SQL[1])?,
-                stmts.get(client, LIST_SQL[2])?,
-            ],
-            media: stmts.get(client, MEDIA_SQL)?,
-        })
+/// Parses a `json_agg` column (NULL when the post has no such rows).
+fn child_rows<T: serde::de::DeserializeOwned>(
+    json: Option<&str>,
+    post: i64,
+    what: &str,
+) -> Result<Vec<T>, StoreError> {
+    match json {
+        None => Ok(Vec::new()),
+        Some(j) => serde_json::from_str(j)
+            .map_err(|e| StoreError::Corrupt(format!("post row {post}: {what}: {e}"))),
     }
-}
-
-fn fill_children(
-    tx: &mut Transaction<'_>,
-    st: &ChildStatements,
-    ids: &[i64],
-    views: &mut [PostView],
-) -> Result<(), StoreError> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let at: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-    let slot = |id: i64| -> Result<usize, StoreError> {
-        at.get(&id)
-            .copied()
-            .ok_or_else(|| StoreError::Corrupt(format!("child row of unknown post row {id}")))
-    };
-    for r in tx.query(&st.refs, &[&ids])? {
-        let i = slot(r.try_get(0)?)?;
-        views[i].post.references.push(PostRef {
-            kind: parse_ref_kind(r.try_get(1)?),
-            target_post_id: r.try_get(2)?,
-            target_account: r.try_get(3)?,
-        });
-    }
-    type Field = fn(&mut Post) -> &mut Vec<String>;
-    let fields: [Field; 3] = [|p| &mut p.hashtags, |p| &mut p.urls, |p| &mut p.mentions];
-    for (stmt, field) in st.lists.iter().zip(fields) {
-        for r in tx.query(stmt, &[&ids])? {
-            let i = slot(r.try_get(0)?)?;
-            field(&mut views[i].post).push(r.try_get(1)?);
-        }
-    }
-    for r in tx.query(&st.media, &[&ids])? {
-        let i = slot(r.try_get(0)?)?;
-        let mut a = Attachment::new(MediaKind::parse(r.try_get(1)?));
-        a.media_key = r.try_get(2)?;
-        a.url = r.try_get(3)?;
-        a.source_path = r.try_get(4)?;
-        a.width = to_u32(r.try_get(5)?, "post_media.width")?;
-        a.height = to_u32(r.try_get(6)?, "post_media.height")?;
-        a.sha256 = r.try_get(7)?;
-        views[i].post.attachments.push(a);
-    }
-    Ok(())
 }
 
 /// Reads posts with their author's handle, entities and attachments: the rows `filter` (a WHERE, ORDER BY and
-/// LIMIT over `posts p LEFT JOIN accounts a`) selects, in one read-only transaction.
+/// LIMIT over `posts p LEFT JOIN accounts a`) selects. One statement brings each post with its children (as
+/// arrays and JSON aggregates of its child rows, through their primary keys), so the read is consistent without
+/// a transaction and costs one round trip: the case page reads one post per request.
 pub(crate) fn read_posts(
     client: &mut Client,
     stmts: &mut Stmts,
@@ -1051,18 +1001,24 @@ pub(crate) fn read_posts(
         client,
         &format!(
             "SELECT p.id, p.platform, p.platform_id, a.platform_id, p.text, p.lang, p.created_at, p.source_file, \
-             p.source_position, a.handle, a.display_name, p.account_id FROM posts p \
-             LEFT JOIN accounts a ON a.id = p.account_id {filter}"
+             p.source_position, a.handle, a.display_name, p.account_id, \
+             ARRAY(SELECT h.tag FROM post_hashtags h WHERE h.post_id = p.id ORDER BY h.position), \
+             ARRAY(SELECT u.url FROM post_urls u WHERE u.post_id = p.id ORDER BY u.position), \
+             ARRAY(SELECT m.handle FROM post_mentions m WHERE m.post_id = p.id ORDER BY m.position), \
+             (SELECT json_agg(json_build_array(r.kind, r.target_post_id, r.target_account) ORDER BY r.position) \
+              FROM post_refs r WHERE r.post_id = p.id)::text, \
+             (SELECT json_agg(json_build_array(d.kind, d.media_key, d.url, d.source_path, d.width, d.height, \
+              d.sha256) ORDER BY d.position) FROM post_media d WHERE d.post_id = p.id)::text \
+             FROM posts p LEFT JOIN accounts a ON a.id = p.account_id {filter}"
         ),
     )?;
-    let children = ChildStatements::prepare(client, stmts)?;
-    let mut tx = client.build_transaction().read_only(true).start()?;
-    let rows = tx.query(&main, params)?;
+    let rows = client.query(&main, params)?;
     let mut ids = Vec::with_capacity(rows.len());
     let mut accounts = Vec::with_capacity(rows.len());
     let mut views = Vec::with_capacity(rows.len());
     for r in &rows {
-        ids.push(r.try_get::<_, i64>(0)?);
+        let id = r.try_get::<_, i64>(0)?;
+        ids.push(id);
         accounts.push(r.try_get::<_, Option<i64>>(11)?);
         let mut post = Post::with_id(Platform::new(r.try_get(1)?), r.try_get::<_, String>(2)?);
         post.account_id = r.try_get(3)?;
@@ -1078,14 +1034,36 @@ pub(crate) fn read_posts(
                 position: parse_position(pos),
             });
         }
+        post.hashtags = r.try_get(12)?;
+        post.urls = r.try_get(13)?;
+        post.mentions = r.try_get(14)?;
+        for (kind, target_post_id, target_account) in
+            child_rows::<RefRow>(r.try_get(15)?, id, "references")?
+        {
+            post.references.push(PostRef {
+                kind: parse_ref_kind(&kind),
+                target_post_id,
+                target_account,
+            });
+        }
+        for (kind, media_key, url, source_path, width, height, sha256) in
+            child_rows::<MediaRow>(r.try_get(16)?, id, "attachments")?
+        {
+            let mut a = Attachment::new(MediaKind::parse(&kind));
+            a.media_key = media_key;
+            a.url = url;
+            a.source_path = source_path;
+            a.width = to_u32(width, "post_media.width")?;
+            a.height = to_u32(height, "post_media.height")?;
+            a.sha256 = sha256;
+            post.attachments.push(a);
+        }
         views.push(PostView {
             post,
             handle: r.try_get(9)?,
             display_name: r.try_get(10)?,
         });
     }
-    fill_children(&mut tx, &children, &ids, &mut views)?;
-    tx.commit()?;
     Ok(ids
         .into_iter()
         .zip(accounts)
