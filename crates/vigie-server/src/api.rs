@@ -113,6 +113,8 @@ pub struct CaseParams {
     pub label: Option<String>,
     /// Cases assigned to this user (`none`: unassigned).
     pub assignee: Option<String>,
+    /// Cases about the account of this platform id: its own and its posts' (give `platform` too).
+    pub account: Option<String>,
     /// `post` or `account`.
     pub subject: Option<String>,
     /// Cases scoring at least this.
@@ -167,6 +169,7 @@ impl CaseParams {
             assignee: empty(&self.assignee),
             label: empty(&self.label),
             bank: empty(&self.bank),
+            account: empty(&self.account),
             ..CaseQuery::default()
         })
     }
@@ -224,9 +227,13 @@ pub struct CaseDetail {
     pub urls: Vec<String>,
     /// Hashtags in the post.
     pub hashtags: Vec<String>,
-    /// The same account's other cases, strongest first, brief (their evidence kinds in `signals`, no evidence).
+    /// The same account's strongest other cases (at most ten), brief (their evidence kinds in `signals`, no
+    /// evidence); the queue's `account` filter lists them all.
     pub account_cases: Vec<Case>,
 }
+
+/// How many of the account's other cases a case shows.
+const ACCOUNT_CASES: usize = 10;
 
 /// Loads a case with its decisions, media and matches, and the account's other cases.
 pub fn case_detail(s: &mut dyn Store, id: i64) -> Result<Option<CaseDetail>, StoreError> {
@@ -299,12 +306,13 @@ pub fn case_detail(s: &mut dyn Store, id: i64) -> Result<Option<CaseDetail>, Sto
             .cases(&CaseQuery {
                 platform: Some(case.platform.clone()),
                 account: Some(account.clone()),
-                limit: 20,
+                limit: ACCOUNT_CASES + 1,
                 brief: true,
                 ..CaseQuery::default()
             })?
             .into_iter()
             .filter(|c| c.id != case.id)
+            .take(ACCOUNT_CASES)
             .collect(),
         None => Vec::new(),
     };

@@ -385,6 +385,7 @@ pub async fn queue(
             ("bank", &params.bank),
             ("label", &params.label),
             ("assignee", &params.assignee),
+            ("account", &params.account),
             ("subject", &params.subject),
             ("sort", &params.sort),
         ] {
@@ -415,6 +416,7 @@ pub async fn queue(
             label { "Bank " input type="text" name="bank" size="8" value=(field(&params.bank)); }
             label { "Label " input type="text" name="label" size="10" value=(field(&params.label)); }
             label { "Assignee " input type="text" name="assignee" size="8" value=(field(&params.assignee)); }
+            label { "Account " input type="text" name="account" size="10" value=(field(&params.account)); }
             button type="submit" { "Filter" }
         }
         @if cases.is_empty() {
@@ -593,10 +595,22 @@ pub async fn case_page(
                         button #reopen type="submit" { "Reopen (o)" }
                     }
                 }
-                form method="post" action={"/cases/" (c.id) "/assign"} {
+                form #assign-me-form method="post" action={"/cases/" (c.id) "/assign"} {
                     input type="hidden" name="csrf" value=(csrf);
                     input type="hidden" name="user" value=(user.user().name);
-                    button type="submit" { "Assign to me" }
+                    button #assign-me type="submit" { "Assign to me" }
+                }
+                form #assign-form method="post" action={"/cases/" (c.id) "/assign"} {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label { "Assign to " input #assignee type="text" name="user" size="12" required placeholder="user name"; }
+                    button type="submit" { "Assign" }
+                }
+                @if c.assignee.is_some() {
+                    form #unassign-form method="post" action={"/cases/" (c.id) "/assign"} {
+                        input type="hidden" name="csrf" value=(csrf);
+                        input type="hidden" name="user" value="";
+                        button #unassign type="submit" { "Unassign" }
+                    }
                 }
             }
             @if status == CaseStatus::Pending && state.rules.two_person {
@@ -620,10 +634,13 @@ pub async fn case_page(
         }
         @if !detail.account_cases.is_empty() {
             h2 { "The account's other cases" }
-            ul {
+            ul #account-cases {
                 @for o in &detail.account_cases {
-                    li { a href={"/cases/" (o.id)} { "#" (o.id) } " " (format!("{:.2}", o.score)) " " (status_badge(&o.status)) " " span dir="auto" { (snippet(o)) } }
+                    li { a href={"/cases/" (o.id)} { "#" (o.id) } " " (format!("{:.2}", o.score)) " " (status_badge(&o.status)) " " (signal_list(o)) span dir="auto" { (snippet(o)) } }
                 }
+            }
+            @if let Some(account) = &c.account_id {
+                p { a #account-queue href={"/?platform=" (crate::auth::url_escape(&c.platform)) "&account=" (crate::auth::url_escape(account))} { "All of this account's cases in the queue →" } }
             }
         }
     };
@@ -1025,18 +1042,36 @@ pub async fn change_user(
     }
 }
 
-/// `GET /audit` (admins): the latest entries and the chain's check.
-pub async fn audit_page(admin: Authed<AdminRole>, State(state): State<AppState>) -> Response {
+/// The audit page's position: the entries before this position (newest first), or the newest ones.
+#[derive(Debug, Deserialize)]
+pub struct AuditParams {
+    before: Option<i64>,
+}
+
+/// Entries on one audit page.
+const AUDIT_PAGE: i64 = 200;
+
+/// `GET /audit` (admins): the chain's check, then a page of entries, newest first, with links to older ones.
+pub async fn audit_page(
+    admin: Authed<AdminRole>,
+    State(state): State<AppState>,
+    Query(params): Query<AuditParams>,
+) -> Response {
     let result = state
         .pool
-        .run(|s| {
+        .run(move |s| {
             let report = verify_store_audit(s)?;
-            let after = (report.head - 200).max(0);
-            let entries = s.audit(after, 200)?;
-            Ok::<_, StoreError>((report, entries))
+            // Entries `after + 1 ..= top`, shown newest first.
+            let top = params
+                .before
+                .map_or(report.head, |b| (b - 1).min(report.head))
+                .max(0);
+            let after = (top - AUDIT_PAGE).max(0);
+            let entries = s.audit(after, usize::try_from(top - after).unwrap_or(0))?;
+            Ok::<_, StoreError>((report, entries, top, after))
         })
         .await;
-    let (report, mut entries) = match result {
+    let (report, mut entries, top, after) = match result {
         Ok(r) => r,
         Err(e) => return page_error(e),
     };
@@ -1058,6 +1093,13 @@ pub async fn audit_page(admin: Authed<AdminRole>, State(state): State<AppState>)
                     tr { td { (e.seq) } td { (e.at.to_string()) } td { (e.actor) } td { (e.action) } td { (e.subject) } td { code { (e.detail) } } }
                 }
             }
+        }
+        nav.pages {
+            @if top < report.head {
+                a #audit-newer href={"/audit?before=" ((top + AUDIT_PAGE + 1).min(report.head + 1))} { "← newer" } " "
+                a href="/audit" { "newest" } " "
+            }
+            @if after > 0 { a #audit-older href={"/audit?before=" (after + 1)} { "older →" } }
         }
     };
     layout("Audit", Some(viewer(&admin)), body).into_response()

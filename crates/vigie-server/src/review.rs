@@ -14,8 +14,9 @@ pub struct AllowListFeed {
     pub counts: EntryCounts,
 }
 
-/// Adds the media (SHA-256) of every rejected post case whose last rejection was marked "feed an
-/// allow-list" to the allow bank `bank` (created when missing), with the case in the entry's labels and
+/// Adds the media of every rejected post case whose last rejection was marked "feed an allow-list" to the
+/// allow bank `bank` (created when missing): each medium's SHA-256 and, for an image, its PDQ hash (so that
+/// near-copies within the bank's PDQ distance are allowed too), with the case in the entries' labels and
 /// provenance, and records it in the audit trail. Idempotent; the next match suppresses those media's block
 /// matches. Refuses a block bank.
 pub fn feed_allow_list(
@@ -44,7 +45,7 @@ pub fn feed_allow_list(
         ..CaseQuery::default()
     })?;
     let mut records = Vec::new();
-    let mut cases = 0;
+    let (mut cases, mut media) = (0, 0);
     for case in rejected {
         let marked = store
             .decisions(case.id)?
@@ -62,21 +63,31 @@ pub fn feed_allow_list(
             limit: 1,
             ..PostQuery::default()
         })?;
-        for sha in posts
+        let shas: Vec<String> = posts
             .iter()
             .flat_map(|p| p.post.attachments.iter())
             .filter_map(|a| a.sha256.clone())
-        {
+            .collect();
+        let pdqs = store.media_pdq(&shas)?;
+        for (sha, pdq) in shas.into_iter().zip(pdqs) {
+            media += 1;
             let mut labels = Labels::new();
             labels.insert("case".to_owned(), case.id.to_string());
-            records.push(EntryRecord {
-                signal: SignalType::Sha256,
-                value: sha,
-                labels,
-                provenance: Some(format!("case {} rejected as a false positive", case.id)),
-                deleted: false,
-                updated_on: None,
-            });
+            let provenance = Some(format!("case {} rejected as a false positive", case.id));
+            // The exact bytes, and the picture itself: a re-encoded or resized copy of a rejected image is
+            // the same false positive.
+            for (signal, value) in
+                std::iter::once((SignalType::Sha256, sha)).chain(pdq.map(|p| (SignalType::Pdq, p)))
+            {
+                records.push(EntryRecord {
+                    signal,
+                    value,
+                    labels: labels.clone(),
+                    provenance: provenance.clone(),
+                    deleted: false,
+                    updated_on: None,
+                });
+            }
         }
     }
     let counts = store.apply_entries(bank, &records)?;
@@ -84,11 +95,11 @@ pub fn feed_allow_list(
         actor,
         "bank_allow_list",
         &format!("bank:{bank}"),
-        &serde_json::json!({"cases": cases, "media": records.len(), "added": counts.added}),
+        &serde_json::json!({"cases": cases, "media": media, "entries": records.len(), "added": counts.added}),
     )?;
     Ok(AllowListFeed {
         cases,
-        media: records.len(),
+        media,
         counts,
     })
 }

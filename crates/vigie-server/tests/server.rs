@@ -562,6 +562,23 @@ async fn rejections_feed_an_allow_list_that_suppresses_the_match() {
     .unwrap();
     assert_eq!(fed.cases, 1);
     assert!(fed.counts.added >= 1, "{fed:?}");
+    // The rejected image's bytes and its picture: its SHA-256 and its PDQ hash.
+    let pdq = store.media_pdq(&[f.media_sha.clone()]).unwrap();
+    let pdq = pdq[0].clone().expect("the fixture's image has a PDQ hash");
+    let entries = store.bank_entries("false-positives", false, 100).unwrap();
+    for (signal, value) in [
+        (vigie_model::SignalType::Sha256, f.media_sha.as_str()),
+        (vigie_model::SignalType::Pdq, pdq.as_str()),
+    ] {
+        let entry = entries
+            .iter()
+            .find(|e| e.signal == signal && e.value == value)
+            .unwrap_or_else(|| panic!("no {signal:?} entry {value} in {entries:?}"));
+        assert_eq!(
+            entry.labels.get("case").map(String::as_str),
+            Some(case.to_string().as_str())
+        );
+    }
     // Again: nothing new.
     let again = vigie_server::feed_allow_list(
         store.as_mut(),
@@ -757,4 +774,217 @@ async fn the_openapi_document_matches_the_routes() {
             .contains("script-src 'self'")
     );
     assert_eq!(q.headers[header::X_FRAME_OPTIONS], "DENY");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_case_page_assigns_anyone_by_name_and_unassigns() {
+    let f = Fixture::new();
+    let app = app(&f, ServerConfig::default());
+    let (analyst, reviewer) = (f.login(Role::Analyst), f.login(Role::Reviewer));
+    let case = f.media_case;
+    let assignee = |app: &Router| {
+        let app = app.clone();
+        async move {
+            let a = call(
+                &app,
+                "GET",
+                &format!("/api/v1/cases/{case}"),
+                Auth::Token(analyst),
+                None,
+            )
+            .await;
+            assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+            a.json()["case"]["assignee"].as_str().map(str::to_owned)
+        }
+    };
+    let page = call(
+        &app,
+        "GET",
+        &format!("/cases/{case}"),
+        Auth::Session(analyst),
+        None,
+    )
+    .await;
+    assert!(
+        page.text().contains("id=\"assign-form\""),
+        "{}",
+        page.text()
+    );
+    assert!(!page.text().contains("id=\"unassign-form\""));
+    // The analyst hands the case to the reviewer by name.
+    let a = call(
+        &app,
+        "POST",
+        &format!("/cases/{case}/assign"),
+        Auth::Session(analyst),
+        Some(json!({"user": reviewer.user.name})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text());
+    assert_eq!(
+        assignee(&app).await.as_deref(),
+        Some(reviewer.user.name.as_str())
+    );
+    let page = call(
+        &app,
+        "GET",
+        &format!("/cases/{case}"),
+        Auth::Session(analyst),
+        None,
+    )
+    .await;
+    assert!(page.text().contains("id=\"unassign-form\""));
+    // A name nobody has is refused, and the assignment stays.
+    let a = call(
+        &app,
+        "POST",
+        &format!("/cases/{case}/assign"),
+        Auth::Session(analyst),
+        Some(json!({"user": "nobody-by-this-name"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text());
+    assert!(a.text().contains("nobody-by-this-name"), "{}", a.text());
+    assert_eq!(
+        assignee(&app).await.as_deref(),
+        Some(reviewer.user.name.as_str())
+    );
+    // Unassigned.
+    let a = call(
+        &app,
+        "POST",
+        &format!("/cases/{case}/assign"),
+        Auth::Session(analyst),
+        Some(json!({"user": ""})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text());
+    assert_eq!(assignee(&app).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_page_pages_through_the_whole_trail() {
+    let f = Fixture::new();
+    // Enough entries for two pages and some.
+    {
+        let mut store = f.store();
+        for i in 0..230 {
+            store
+                .add_user(
+                    &format!("page-user-{i}"),
+                    Role::Viewer,
+                    "not-a-real-hash",
+                    &vigie_store::Actor::cli("test"),
+                )
+                .expect("user");
+        }
+    }
+    let app = app(&f, ServerConfig::default());
+    let admin = f.login(Role::Admin);
+    let seqs = |text: &str| -> Vec<i64> {
+        // The first cell of each body row is the entry's position.
+        text.split("<tr><td>")
+            .skip(1)
+            .filter_map(|row| row.split("</td>").next()?.parse().ok())
+            .collect()
+    };
+    let first = call(&app, "GET", "/audit", Auth::Session(admin), None).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text());
+    let newest = seqs(&first.text());
+    assert_eq!(newest.len(), 200);
+    assert!(
+        newest.windows(2).all(|w| w[0] == w[1] + 1),
+        "newest first, no gap"
+    );
+    assert!(!first.text().contains("id=\"audit-newer\""));
+    // Follow "older" to the first entry: every position exactly once.
+    let mut seen = newest.clone();
+    let mut page = first.text();
+    while let Some(link) = page
+        .split("id=\"audit-older\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_owned)
+    {
+        let next = call(&app, "GET", &link, Auth::Session(admin), None).await;
+        assert_eq!(next.status, StatusCode::OK, "{}", next.text());
+        assert!(next.text().contains("id=\"audit-newer\""));
+        page = next.text();
+        seen.extend(seqs(&page));
+    }
+    let head = newest[0];
+    assert!(head > 230);
+    assert_eq!(seen, (1..=head).rev().collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_filters_by_account_from_the_case_page() {
+    let f = Fixture::new();
+    let app = app(&f, ServerConfig::default());
+    let analyst = f.login(Role::Analyst);
+    // A case whose account has other cases.
+    let mut found = None;
+    for &id in f.open_cases.iter().chain([&f.media_case]) {
+        let d = call(
+            &app,
+            "GET",
+            &format!("/api/v1/cases/{id}"),
+            Auth::Token(analyst),
+            None,
+        )
+        .await;
+        let d = d.json();
+        if d["account_cases"].as_array().is_some_and(|a| !a.is_empty()) {
+            found = Some(d);
+            break;
+        }
+    }
+    let detail = found.expect("a case whose account has other cases");
+    let (platform, account) = (
+        detail["case"]["platform"].as_str().unwrap().to_owned(),
+        detail["case"]["account_id"].as_str().unwrap().to_owned(),
+    );
+    let id = detail["case"]["id"].as_i64().unwrap();
+    let page = call(
+        &app,
+        "GET",
+        &format!("/cases/{id}"),
+        Auth::Session(analyst),
+        None,
+    )
+    .await;
+    let link = page
+        .text()
+        .split("id=\"account-queue\" href=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .map(|l| l.replace("&amp;", "&"))
+        .expect("a link to the account's cases");
+    let queue = call(&app, "GET", &link, Auth::Session(analyst), None).await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.text());
+    assert!(queue.text().contains(&format!("href=\"/cases/{id}\"")));
+    // The API's filter: the case itself and its account's others, nothing else, strongest first.
+    let listed = call(
+        &app,
+        "GET",
+        &format!(
+            "/api/v1/cases?platform={platform}&account={}&limit=500",
+            enc(&account)
+        ),
+        Auth::Token(analyst),
+        None,
+    )
+    .await;
+    let listed = listed.json();
+    let listed = listed.as_array().expect("a list");
+    assert!(listed.len() > detail["account_cases"].as_array().unwrap().len());
+    assert!(listed.iter().any(|c| c["id"].as_i64() == Some(id)));
+    for c in listed {
+        assert_eq!(c["account_id"].as_str(), Some(account.as_str()), "{c}");
+    }
+    let scores: Vec<f64> = listed
+        .iter()
+        .map(|c| c["score"].as_f64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
 }

@@ -178,6 +178,9 @@ pub trait Banks {
     ) -> Result<Vec<BankEntry>, StoreError>;
     /// Entries by row id, in the order asked; unknown ids are skipped.
     fn entries_by_id(&mut self, ids: &[i64]) -> Result<Vec<BankEntry>, StoreError>;
+    /// The PDQ hash (hex) stored for each of these media (by SHA-256), in the order asked: `None` for a medium
+    /// that is unknown or has none (not an image, or too small to hash).
+    fn media_pdq(&mut self, sha256: &[String]) -> Result<Vec<Option<String>>, StoreError>;
     /// Calls `each` for every entry changed after `since` (every entry when `since` is `None` or from another
     /// epoch) and returns the feed's current position. The second value is true when the caller must start
     /// from empty (no `since`, or another epoch).

@@ -296,6 +296,19 @@ impl Banks for PostgresStore {
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
+    fn media_pdq(&mut self, sha256: &[String]) -> Result<Vec<Option<String>>, StoreError> {
+        let found: std::collections::HashMap<String, String> = self
+            .client
+            .query(
+                "SELECT sha256, pdq FROM media WHERE sha256 = ANY($1) AND pdq IS NOT NULL",
+                &[&sha256],
+            )?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, postgres::Error>>()?;
+        Ok(sha256.iter().map(|s| found.get(s).cloned()).collect())
+    }
+
     fn entry_changes(
         &mut self,
         since: Option<FeedPosition>,

@@ -382,6 +382,23 @@ impl Banks for SqliteStore {
         Ok(out)
     }
 
+    fn media_pdq(&mut self, sha256: &[String]) -> Result<Vec<Option<String>>, StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT pdq FROM media WHERE sha256 = ?1")
+            .map_err(self.err())?;
+        let mut out = Vec::with_capacity(sha256.len());
+        for sha in sha256 {
+            let pdq: Option<Option<String>> = stmt
+                .query_row([sha], |r| r.get(0))
+                .optional()
+                .map_err(self.err())?;
+            out.push(pdq.flatten());
+        }
+        Ok(out)
+    }
+
     fn entry_changes(
         &mut self,
         since: Option<FeedPosition>,

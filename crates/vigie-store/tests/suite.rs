@@ -226,6 +226,7 @@ suite!(
     tokens_record_their_use_and_are_revoked,
     decisions_follow_the_two_person_rule,
     cases_are_assigned_and_filtered,
+    media_pdq_by_digest,
     the_audit_trail_records_every_change,
     an_edited_audit_entry_is_found,
     removed_audit_entries_are_found,
@@ -1136,6 +1137,31 @@ fn attachments_gain_their_digest(env: &mut Env) {
             .as_deref(),
         Some(SHA_B)
     );
+}
+
+fn media_pdq_by_digest(env: &mut Env) {
+    let mut store = env.fresh();
+    let mut b = Batch::default();
+    // An image (with a PDQ hash) and a video (without).
+    for (sha, dims) in [(SHA_A, Some((64, 64))), (SHA_B, None)] {
+        b.media.push(StoredMedia {
+            media: media(sha, 5, dims),
+            source_path: None,
+        });
+    }
+    import(&mut *store, &[b]);
+    let unknown = "f".repeat(64);
+    let image_pdq: String = SHA_A.chars().rev().collect();
+    assert_eq!(
+        ok(store.media_pdq(&[
+            SHA_B.to_owned(),
+            SHA_A.to_owned(),
+            unknown,
+            SHA_A.to_owned()
+        ])),
+        [None, Some(image_pdq.clone()), None, Some(image_pdq)]
+    );
+    assert!(ok(store.media_pdq(&[])).is_empty());
 }
 
 fn media_and_loose_sources(env: &mut Env) {
