@@ -229,16 +229,16 @@ pub(crate) fn parse_evidence(text: &str) -> Result<Vec<Evidence>, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("case evidence: {e}")))
 }
 
-/// The SELECT shared by both backends' case reads (`?`-style placeholders are added by each backend). A brief
+/// The SELECT shared by both backends' case reads (`?`-style placeholders are added by each backend). The
+/// account is the case's author (the account itself, or the post's author): one join for both subjects. A brief
 /// one leaves the evidence out: listings show only its kinds (the `signals` column), and an account's case
 /// can carry kilobytes of it.
 pub(crate) fn case_select(brief: bool) -> String {
     format!(
-        "c.id, c.subject, COALESCE(p.platform, a.platform, pa.platform), p.platform_id, \
-         COALESCE(a.platform_id, pa.platform_id), COALESCE(a.handle, pa.handle), p.lang, p.text, c.score, {}, \
-         c.status, c.created_at, c.updated_at, u.name, c.label, c.signals FROM cases c \
-         LEFT JOIN posts p ON p.id = c.post_id LEFT JOIN accounts pa ON pa.id = p.account_id \
-         LEFT JOIN accounts a ON a.id = c.account_id LEFT JOIN users u ON u.id = c.assignee_id",
+        "c.id, c.subject, COALESCE(p.platform, a.platform), p.platform_id, a.platform_id, a.handle, p.lang, \
+         p.text, c.score, {}, c.status, c.created_at, c.updated_at, u.name, c.label, c.signals FROM cases c \
+         LEFT JOIN posts p ON p.id = c.post_id LEFT JOIN accounts a ON a.id = c.author_id \
+         LEFT JOIN users u ON u.id = c.assignee_id",
         if brief { "'[]'" } else { "c.evidence" }
     )
 }
