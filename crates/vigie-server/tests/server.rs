@@ -563,7 +563,7 @@ async fn rejections_feed_an_allow_list_that_suppresses_the_match() {
     assert_eq!(fed.cases, 1);
     assert!(fed.counts.added >= 1, "{fed:?}");
     // The rejected image's bytes and its picture: its SHA-256 and its PDQ hash.
-    let pdq = store.media_pdq(&[f.media_sha.clone()]).unwrap();
+    let pdq = store.media_pdq(std::slice::from_ref(&f.media_sha)).unwrap();
     let pdq = pdq[0].clone().expect("the fixture's image has a PDQ hash");
     let entries = store.bank_entries("false-positives", false, 100).unwrap();
     for (signal, value) in [
