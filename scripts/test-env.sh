@@ -16,6 +16,10 @@
 # authentication, and starts it on 127.0.0.1 on a free port from 54329 up, with fsync off: it is for tests
 # only. `stop DIR` stops that server and removes DIR (only a folder this script created).
 #
+# VIGIE_PG_SHARED_BUFFERS sets the server's buffer pool (PostgreSQL's default is 128MB, its tuning guide
+# suggests a quarter of the machine's memory): `vigie bench serve --postgres` is measured with a pool that holds
+# its 300 MB database (VIGIE_PG_SHARED_BUFFERS=512MB), as a tuned server would.
+#
 # Only the export lines go to standard output; everything else goes to standard error.
 
 vigie_pg_log() { printf 'test-env.sh: %s\n' "$*" >&2; }
@@ -95,11 +99,14 @@ vigie_pg_start() {
         return 1
     fi
 
-    local port=54329 tries=0
+    local port=54329 tries=0 buffers=""
+    if [[ -n "${VIGIE_PG_SHARED_BUFFERS:-}" ]]; then
+        buffers="-c shared_buffers=$VIGIE_PG_SHARED_BUFFERS"
+    fi
     while ((tries < 50)); do
         if ! vigie_pg_port_busy "$port"; then
             if vigie_pg_as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" \
-                -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+                -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 $buffers" \
                 -w -t 60 start >&2; then
                 local url="postgres://postgres@127.0.0.1:$port/postgres"
                 printf 'export VIGIE_TEST_POSTGRES=%q\n' "$url"
