@@ -73,6 +73,8 @@ pub struct Load {
     pub clients: usize,
     /// Seconds of load per page.
     pub seconds: f64,
+    /// Store connections of the server, when not the default.
+    pub connections: Option<usize>,
 }
 
 /// Runs the benchmark.
@@ -87,6 +89,7 @@ pub fn run(
         cases,
         clients,
         seconds,
+        connections,
     } = load_spec;
     if reuse && keep.is_none() && db.is_none() {
         bail!("--reuse measures a kept store: name it with --dir or --postgres");
@@ -156,7 +159,10 @@ pub fn run(
         "sqlite"
     };
 
-    let config = vigie_server::ServerConfig::default();
+    let mut config = vigie_server::ServerConfig::default();
+    if let Some(n) = connections {
+        config.connections = n.max(1);
+    }
     let (db2, media2) = (db.clone(), media.clone());
     let pool = vigie_server::pool::Pool::new(config.connections, move || {
         vigie_store::open(&db2, Some(&media2))

@@ -263,6 +263,9 @@ pub enum BenchCommand {
         /// of filling an empty one.
         #[arg(long)]
         reuse: bool,
+        /// Store connections of the server (default: `vigie serve`'s).
+        #[arg(long)]
+        connections: Option<usize>,
     },
     /// Generate X API v2 posts, then ingest them into a fresh SQLite store on one thread; report posts/s and
     /// peak memory.
@@ -560,6 +563,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     postgres,
                     dir,
                     reuse,
+                    connections,
                 },
         } => {
             crate::bench_serve::run(
@@ -568,6 +572,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     cases,
                     clients,
                     seconds,
+                    connections,
                 },
                 postgres,
                 dir.as_deref(),

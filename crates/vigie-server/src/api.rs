@@ -20,7 +20,7 @@ use vigie_model::{
 };
 use vigie_store::{
     AuditProblem, AuditVerifier, CaseQuery, CaseSort, DecisionOutcome, MatchQuery, NewDecision,
-    PostQuery, Store, StoreError, UserChange,
+    Store, StoreError, UserChange,
 };
 
 /// The OpenAPI document of the API.
@@ -237,43 +237,39 @@ const ACCOUNT_CASES: usize = 10;
 
 /// Loads a case with its decisions, media and matches, and the account's other cases.
 pub fn case_detail(s: &mut dyn Store, id: i64) -> Result<Option<CaseDetail>, StoreError> {
-    let Some(case) = s.case(id)? else {
+    let Some(vigie_store::CaseView {
+        case,
+        decisions,
+        post,
+    }) = s.case_view(id)?
+    else {
         return Ok(None);
     };
-    let decisions = s.decisions(id)?;
     let mut media: Vec<MediaItem> = Vec::new();
     let (mut urls, mut hashtags) = (Vec::new(), Vec::new());
-    if let Some(post_id) = &case.post_id {
-        let posts = s.posts(&PostQuery {
-            platform: Some(case.platform.clone()),
-            post_id: Some(post_id.clone()),
-            limit: 1,
-            ..PostQuery::default()
-        })?;
-        if let Some(view) = posts.into_iter().next() {
-            urls = view.post.urls.clone();
-            hashtags = view.post.hashtags.clone();
-            for a in &view.post.attachments {
-                let Some(sha) = &a.sha256 else { continue };
-                let matches = s.matches(&MatchQuery {
-                    media_sha256: Some(sha.clone()),
-                    limit: 100,
-                    ..MatchQuery::default()
-                })?;
-                media.push(MediaItem {
-                    sha256: sha.clone(),
-                    kind: a.kind.as_str().to_owned(),
-                    url: format!("/media/{sha}"),
-                    matches: matches
-                        .into_iter()
-                        .map(|matched| MatchView {
-                            matched,
-                            labels: Default::default(),
-                            provenance: None,
-                        })
-                        .collect(),
-                });
-            }
+    if let Some(view) = post {
+        urls = view.post.urls;
+        hashtags = view.post.hashtags;
+        for a in &view.post.attachments {
+            let Some(sha) = &a.sha256 else { continue };
+            let matches = s.matches(&MatchQuery {
+                media_sha256: Some(sha.clone()),
+                limit: 100,
+                ..MatchQuery::default()
+            })?;
+            media.push(MediaItem {
+                sha256: sha.clone(),
+                kind: a.kind.as_str().to_owned(),
+                url: format!("/media/{sha}"),
+                matches: matches
+                    .into_iter()
+                    .map(|matched| MatchView {
+                        matched,
+                        labels: Default::default(),
+                        provenance: None,
+                    })
+                    .collect(),
+            });
         }
     }
     // The labels of what matched: the bank's, then the entry's own.

@@ -234,11 +234,18 @@ pub(crate) fn parse_evidence(text: &str) -> Result<Vec<Evidence>, StoreError> {
 /// one leaves the evidence out: listings show only its kinds (the `signals` column), and an account's case
 /// can carry kilobytes of it.
 pub(crate) fn case_select(brief: bool) -> String {
+    format!("{} {CASE_FROM}", case_columns(brief))
+}
+
+/// The columns of [`case_select`].
+pub(crate) fn case_columns(brief: bool) -> String {
     format!(
         "c.id, c.subject, COALESCE(p.platform, a.platform), p.platform_id, a.platform_id, a.handle, p.lang, \
-         p.text, c.score, {}, c.status, c.created_at, c.updated_at, u.name, c.label, c.signals FROM cases c \
-         LEFT JOIN posts p ON p.id = c.post_id LEFT JOIN accounts a ON a.id = c.author_id \
-         LEFT JOIN users u ON u.id = c.assignee_id",
+         p.text, c.score, {}, c.status, c.created_at, c.updated_at, u.name, c.label, c.signals",
         if brief { "'[]'" } else { "c.evidence" }
     )
 }
+
+/// The tables of [`case_select`].
+pub(crate) const CASE_FROM: &str = "FROM cases c LEFT JOIN posts p ON p.id = c.post_id \
+     LEFT JOIN accounts a ON a.id = c.author_id LEFT JOIN users u ON u.id = c.assignee_id";

@@ -34,8 +34,8 @@ pub use cases::{
 pub use error::StoreError;
 pub use query::{AccountQuery, AccountView, Count, PostQuery, PostView, Snapshot, Stats};
 pub use review::{
-    Actor, AuditProblem, AuditVerifier, DecisionOutcome, LoginOutcome, NewDecision, Review,
-    ReviewRules, UserChange, audit_hash, next_audit_entry, verify_audit,
+    Actor, AuditProblem, AuditVerifier, CaseView, DecisionOutcome, LoginOutcome, NewDecision,
+    Review, ReviewRules, UserChange, audit_hash, next_audit_entry, verify_audit,
 };
 
 use std::path::{Path, PathBuf};
@@ -94,6 +94,31 @@ pub trait Store: Banks + Cases + Review + Send {
     ) -> Result<Vec<vigie_model::Account>, StoreError>;
     /// Posts matching a query, newest first.
     fn posts(&mut self, query: &PostQuery) -> Result<Vec<PostView>, StoreError>;
+    /// One case with its decisions and its post: what a case page reads first. PostgreSQL reads them in one
+    /// statement; the default reads them one after the other.
+    fn case_view(&mut self, id: i64) -> Result<Option<CaseView>, StoreError> {
+        let Some(case) = self.case(id)? else {
+            return Ok(None);
+        };
+        let decisions = self.decisions(id)?;
+        let post = match &case.post_id {
+            Some(post_id) => self
+                .posts(&PostQuery {
+                    platform: Some(case.platform.clone()),
+                    post_id: Some(post_id.clone()),
+                    limit: 1,
+                    ..PostQuery::default()
+                })?
+                .into_iter()
+                .next(),
+            None => None,
+        };
+        Ok(Some(CaseView {
+            case,
+            decisions,
+            post,
+        }))
+    }
     /// Quarantined records, in the order they were stored.
     fn quarantined(&mut self, limit: usize) -> Result<Vec<QuarantinedRecord>, StoreError>;
     /// Imports, newest first.

@@ -8,8 +8,10 @@
 //! backends' content identical (the store suite checks it).
 
 use crate::batch::AccountSighting;
+use crate::cases::{CASE_FROM, case_columns};
 use crate::migrations::{MIGRATIONS, latest};
 use crate::query::{SNAPSHOT_SQL, parse_position, parse_ref_kind};
+use crate::sqlite_review::DECISION_COLUMNS;
 use crate::{
     AccountQuery, AccountView, Backend, Batch, Blobs, Count, PostQuery, PostView, Snapshot, Stats,
     Store, StoreError,
@@ -888,6 +890,39 @@ impl Store for PostgresStore {
         Ok(rows.into_iter().map(|r| r.view).collect())
     }
 
+    fn case_view(&mut self, id: i64) -> Result<Option<crate::CaseView>, StoreError> {
+        // One statement: the case, its decisions as a JSON aggregate (their `u` is the deciding user, inside
+        // the subquery), and its post with the post's own author (`pa`), as `posts` reads them.
+        let stmt = self.stmts.get(
+            &mut self.client,
+            &format!(
+                "SELECT {}, (SELECT json_agg(json_build_array({DECISION_COLUMNS}) ORDER BY d.id) \
+                 FROM decisions d LEFT JOIN users u ON u.id = d.user_id WHERE d.case_id = c.id)::text, {} \
+                 {CASE_FROM} LEFT JOIN accounts pa ON pa.id = p.account_id WHERE c.id = $1",
+                case_columns(false),
+                post_columns("pa"),
+            ),
+        )?;
+        let Some(r) = self.client.query_opt(&stmt, &[&id])? else {
+            return Ok(None);
+        };
+        let case = crate::sqlite_cases::case_of(crate::postgres_cases::pg_raw_case(&r)?)?;
+        let decisions =
+            child_rows::<crate::sqlite_review::RawDecision>(r.try_get(16)?, id, "decisions")?
+                .into_iter()
+                .map(crate::sqlite_review::decision_of)
+                .collect::<Result<Vec<_>, _>>()?;
+        let post = match r.try_get::<_, Option<i64>>(17)? {
+            Some(_) => Some(post_of(&r, 17)?.2),
+            None => None,
+        };
+        Ok(Some(crate::CaseView {
+            case,
+            decisions,
+            post,
+        }))
+    }
+
     fn quarantined(&mut self, limit_: usize) -> Result<Vec<QuarantinedRecord>, StoreError> {
         let rows = self.client.query(
             "SELECT file, position, reason, raw FROM quarantine ORDER BY id LIMIT $1",
@@ -987,6 +1022,74 @@ fn child_rows<T: serde::de::DeserializeOwned>(
     }
 }
 
+/// The columns [`post_of`] reads: a post of `posts p`, its author from the accounts row aliased `account`, and
+/// its children (arrays and JSON aggregates of its child rows, through their primary keys).
+fn post_columns(account: &str) -> String {
+    format!(
+        "p.id, p.platform, p.platform_id, {account}.platform_id, p.text, p.lang, p.created_at, p.source_file, \
+         p.source_position, {account}.handle, {account}.display_name, p.account_id, \
+         ARRAY(SELECT ph.tag FROM post_hashtags ph WHERE ph.post_id = p.id ORDER BY ph.position), \
+         ARRAY(SELECT pu.url FROM post_urls pu WHERE pu.post_id = p.id ORDER BY pu.position), \
+         ARRAY(SELECT pm.handle FROM post_mentions pm WHERE pm.post_id = p.id ORDER BY pm.position), \
+         (SELECT json_agg(json_build_array(pr.kind, pr.target_post_id, pr.target_account) ORDER BY pr.position) \
+          FROM post_refs pr WHERE pr.post_id = p.id)::text, \
+         (SELECT json_agg(json_build_array(pd.kind, pd.media_key, pd.url, pd.source_path, pd.width, pd.height, \
+          pd.sha256) ORDER BY pd.position) FROM post_media pd WHERE pd.post_id = p.id)::text"
+    )
+}
+
+/// Reads the [`post_columns`] that start at column `at`: the post's row id, its account's row id, the view.
+fn post_of(r: &Row, at: usize) -> Result<(i64, Option<i64>, PostView), StoreError> {
+    let id = r.try_get::<_, i64>(at)?;
+    let mut post = Post::with_id(
+        Platform::new(r.try_get(at + 1)?),
+        r.try_get::<_, String>(at + 2)?,
+    );
+    post.account_id = r.try_get(at + 3)?;
+    post.text = r.try_get(at + 4)?;
+    post.lang = r.try_get(at + 5)?;
+    post.created_at = r.try_get::<_, Option<i64>>(at + 6)?.map(Timestamp);
+    if let (Some(file), Some(pos)) = (
+        r.try_get::<_, Option<String>>(at + 7)?,
+        r.try_get::<_, Option<&str>>(at + 8)?,
+    ) {
+        post.source = Some(Source {
+            file,
+            position: parse_position(pos),
+        });
+    }
+    post.hashtags = r.try_get(at + 12)?;
+    post.urls = r.try_get(at + 13)?;
+    post.mentions = r.try_get(at + 14)?;
+    for (kind, target_post_id, target_account) in
+        child_rows::<RefRow>(r.try_get(at + 15)?, id, "references")?
+    {
+        post.references.push(PostRef {
+            kind: parse_ref_kind(&kind),
+            target_post_id,
+            target_account,
+        });
+    }
+    for (kind, media_key, url, source_path, width, height, sha256) in
+        child_rows::<MediaRow>(r.try_get(at + 16)?, id, "attachments")?
+    {
+        let mut a = Attachment::new(MediaKind::parse(&kind));
+        a.media_key = media_key;
+        a.url = url;
+        a.source_path = source_path;
+        a.width = to_u32(width, "post_media.width")?;
+        a.height = to_u32(height, "post_media.height")?;
+        a.sha256 = sha256;
+        post.attachments.push(a);
+    }
+    let view = PostView {
+        post,
+        handle: r.try_get(at + 9)?,
+        display_name: r.try_get(at + 10)?,
+    };
+    Ok((id, r.try_get(at + 11)?, view))
+}
+
 /// Reads posts with their author's handle, entities and attachments: the rows `filter` (a WHERE, ORDER BY and
 /// LIMIT over `posts p LEFT JOIN accounts a`) selects. One statement brings each post with its children (as
 /// arrays and JSON aggregates of its child rows, through their primary keys), so the read is consistent without
@@ -1000,16 +1103,8 @@ pub(crate) fn read_posts(
     let main = stmts.get(
         client,
         &format!(
-            "SELECT p.id, p.platform, p.platform_id, a.platform_id, p.text, p.lang, p.created_at, p.source_file, \
-             p.source_position, a.handle, a.display_name, p.account_id, \
-             ARRAY(SELECT h.tag FROM post_hashtags h WHERE h.post_id = p.id ORDER BY h.position), \
-             ARRAY(SELECT u.url FROM post_urls u WHERE u.post_id = p.id ORDER BY u.position), \
-             ARRAY(SELECT m.handle FROM post_mentions m WHERE m.post_id = p.id ORDER BY m.position), \
-             (SELECT json_agg(json_build_array(r.kind, r.target_post_id, r.target_account) ORDER BY r.position) \
-              FROM post_refs r WHERE r.post_id = p.id)::text, \
-             (SELECT json_agg(json_build_array(d.kind, d.media_key, d.url, d.source_path, d.width, d.height, \
-              d.sha256) ORDER BY d.position) FROM post_media d WHERE d.post_id = p.id)::text \
-             FROM posts p LEFT JOIN accounts a ON a.id = p.account_id {filter}"
+            "SELECT {} FROM posts p LEFT JOIN accounts a ON a.id = p.account_id {filter}",
+            post_columns("a")
         ),
     )?;
     let rows = client.query(&main, params)?;
@@ -1017,52 +1112,10 @@ pub(crate) fn read_posts(
     let mut accounts = Vec::with_capacity(rows.len());
     let mut views = Vec::with_capacity(rows.len());
     for r in &rows {
-        let id = r.try_get::<_, i64>(0)?;
+        let (id, account, view) = post_of(r, 0)?;
         ids.push(id);
-        accounts.push(r.try_get::<_, Option<i64>>(11)?);
-        let mut post = Post::with_id(Platform::new(r.try_get(1)?), r.try_get::<_, String>(2)?);
-        post.account_id = r.try_get(3)?;
-        post.text = r.try_get(4)?;
-        post.lang = r.try_get(5)?;
-        post.created_at = r.try_get::<_, Option<i64>>(6)?.map(Timestamp);
-        if let (Some(file), Some(pos)) = (
-            r.try_get::<_, Option<String>>(7)?,
-            r.try_get::<_, Option<&str>>(8)?,
-        ) {
-            post.source = Some(Source {
-                file,
-                position: parse_position(pos),
-            });
-        }
-        post.hashtags = r.try_get(12)?;
-        post.urls = r.try_get(13)?;
-        post.mentions = r.try_get(14)?;
-        for (kind, target_post_id, target_account) in
-            child_rows::<RefRow>(r.try_get(15)?, id, "references")?
-        {
-            post.references.push(PostRef {
-                kind: parse_ref_kind(&kind),
-                target_post_id,
-                target_account,
-            });
-        }
-        for (kind, media_key, url, source_path, width, height, sha256) in
-            child_rows::<MediaRow>(r.try_get(16)?, id, "attachments")?
-        {
-            let mut a = Attachment::new(MediaKind::parse(&kind));
-            a.media_key = media_key;
-            a.url = url;
-            a.source_path = source_path;
-            a.width = to_u32(width, "post_media.width")?;
-            a.height = to_u32(height, "post_media.height")?;
-            a.sha256 = sha256;
-            post.attachments.push(a);
-        }
-        views.push(PostView {
-            post,
-            handle: r.try_get(9)?,
-            display_name: r.try_get(10)?,
-        });
+        accounts.push(account);
+        views.push(view);
     }
     Ok(ids
         .into_iter()

@@ -14,6 +14,17 @@ use vigie_model::{
     User, UserSettings,
 };
 
+/// A case with its decisions, oldest first, and its post (post cases): [`Store::case_view`](crate::Store::case_view).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseView {
+    /// The case, with its evidence.
+    pub case: Case,
+    /// Its decisions, oldest first.
+    pub decisions: Vec<Decision>,
+    /// Its post, with entities and attachments (post cases whose post is stored).
+    pub post: Option<crate::PostView>,
+}
+
 /// Who does something, for the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {

@@ -227,6 +227,7 @@ suite!(
     decisions_follow_the_two_person_rule,
     cases_are_assigned_and_filtered,
     media_pdq_by_digest,
+    case_view_reads_a_case_with_its_decisions_and_post,
     the_audit_trail_records_every_change,
     an_edited_audit_entry_is_found,
     removed_audit_entries_are_found,
@@ -1136,6 +1137,83 @@ fn attachments_gain_their_digest(env: &mut Env) {
             .sha256
             .as_deref(),
         Some(SHA_B)
+    );
+}
+
+fn case_view_reads_a_case_with_its_decisions_and_post(env: &mut Env) {
+    let (mut store, ids) = store_with_cases(env);
+    let analyst = add_user(&mut *store, "ann", Role::Analyst);
+    let reviewer = add_user(&mut *store, "rev", Role::Reviewer);
+    taken(decide(
+        &mut *store,
+        &analyst,
+        ids[0],
+        Action::Escalate,
+        None,
+        Some("unsure"),
+    ));
+    taken(decide(
+        &mut *store,
+        &reviewer,
+        ids[0],
+        Action::Reject,
+        None,
+        Some("a news report"),
+    ));
+    // An account case too: no post.
+    let author = ok(store.posts_after(0, 100))
+        .iter()
+        .find_map(|p| p.account)
+        .unwrap_or_else(|| panic!("a post with an account"));
+    ok(store.put_cases(&[NewCase {
+        subject: CaseSubject::Account,
+        row: author,
+        score: 0.5,
+        evidence: vec![evidence(SignalKind::Posts, 0.5)],
+    }]));
+    let all: Vec<i64> = ok(store.cases(&CaseQuery {
+        limit: 100,
+        ..CaseQuery::default()
+    }))
+    .iter()
+    .map(|c| c.id)
+    .collect();
+    assert_eq!(all.len(), ids.len() + 1);
+    let mut entities = 0;
+    for id in all {
+        let view = ok(store.case_view(id)).unwrap_or_else(|| panic!("case {id}"));
+        let case = ok(store.case(id)).unwrap_or_else(|| panic!("case {id}"));
+        assert_eq!(view.decisions, ok(store.decisions(id)));
+        let post = case.post_id.as_ref().and_then(|post_id| {
+            ok(store.posts(&PostQuery {
+                platform: Some(case.platform.clone()),
+                post_id: Some(post_id.clone()),
+                limit: 1,
+                ..PostQuery::default()
+            }))
+            .into_iter()
+            .next()
+        });
+        assert_eq!(view.post.is_some(), case.subject == CaseSubject::Post);
+        if let Some(p) = &view.post {
+            entities += p.post.hashtags.len() + p.post.urls.len() + p.post.attachments.len();
+        }
+        assert_eq!(view.post, post);
+        assert_eq!(view.case, case);
+    }
+    assert!(entities > 0, "the sample posts carry entities to compare");
+    let first = ok(store.case_view(ids[0])).unwrap_or_else(|| panic!("case"));
+    assert_eq!(
+        first
+            .decisions
+            .iter()
+            .map(|d| (d.user.as_str(), d.action))
+            .collect::<Vec<_>>(),
+        [("ann", Action::Escalate), ("rev", Action::Reject)]
+    );
+    assert_eq!(
+        ok(store.case_view(ids.iter().max().copied().unwrap_or(0) + 1000)),
+        None
     );
 }
 
