@@ -16,9 +16,9 @@
 # authentication, and starts it on 127.0.0.1 on a free port from 54329 up, with fsync off: it is for tests
 # only. `stop DIR` stops that server and removes DIR (only a folder this script created).
 #
-# VIGIE_PG_SHARED_BUFFERS sets the server's buffer pool (PostgreSQL's default is 128MB, its tuning guide
-# suggests a quarter of the machine's memory): `vigie bench serve --postgres` is measured with a pool that holds
-# its 300 MB database (VIGIE_PG_SHARED_BUFFERS=512MB), as a tuned server would.
+# VIGIE_PG_SHARED_BUFFERS sets the server's buffer pool (PostgreSQL's default is 128MB; its tuning guide
+# suggests a quarter of the machine's memory), for benchmarks on stores larger than the default pool (the 100,000
+# cases of `vigie bench serve` make a 300 MB database).
 #
 # Only the export lines go to standard output; everything else goes to standard error.
 
