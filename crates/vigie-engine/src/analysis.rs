@@ -14,7 +14,7 @@ use crate::EngineError;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
-use vigie_model::{CaseSubject, Evidence, MatchStatus, Post, SignalKind};
+use vigie_model::{CaseStatus, CaseSubject, Evidence, MatchStatus, Post, SignalKind};
 use vigie_store::{CaseQuery, MatchQuery, NewCase, PostRow, Store};
 use vigie_text::classifier::Model;
 use vigie_text::{
@@ -136,6 +136,9 @@ pub struct Analyzer {
     near: NearDupIndex,
     /// The flagged posts in `near`, by id: `platform/post id`.
     near_posts: Vec<String>,
+    /// Posts whose case a reviewer rejected (`platform/post id`): a false positive is no statement, and its
+    /// reposts are no evidence.
+    rejected: std::collections::HashSet<String>,
     config: ScoringConfig,
     digest: String,
     normalized: Normalized,
@@ -213,6 +216,25 @@ impl Analyzer {
         };
         let matcher = TermMatcher::new(&terms.iter().map(|(t, _)| t.clone()).collect::<Vec<_>>())
             .map_err(|e| EngineError::Analysis(format!("term lists: {e}")))?;
+        // Rejected statements seed no near-duplicates, so a rejection changes the evidence of their reposts:
+        // they are part of the digest, and the next analysis after a rejection re-scores every post.
+        let mut rejected: Vec<String> = store
+            .cases(&CaseQuery {
+                subject: Some(CaseSubject::Post),
+                status: Some(CaseStatus::Rejected.as_str().to_owned()),
+                limit: usize::MAX,
+                brief: true,
+                ..CaseQuery::default()
+            })?
+            .into_iter()
+            .filter_map(|c| Some(format!("{}/{}", c.platform, c.post_id?)))
+            .collect();
+        rejected.sort_unstable();
+        for r in &rejected {
+            hasher.update(r.as_bytes());
+            hasher.update([0u8]);
+        }
+        let rejected = rejected.into_iter().collect();
         let digest = hasher
             .finalize()
             .iter()
@@ -226,6 +248,7 @@ impl Analyzer {
             model,
             near: NearDupIndex::new(),
             near_posts: Vec::new(),
+            rejected,
             config: config.clone(),
             digest,
             normalized: Normalized::default(),
@@ -234,8 +257,11 @@ impl Analyzer {
         })
     }
 
-    /// Adds a flagged post's fingerprint to the near-duplicate index.
+    /// Adds a flagged post's fingerprint to the near-duplicate index, unless reviewers rejected its case.
     fn remember(&mut self, label: String, fingerprint: u64) {
+        if self.rejected.contains(&label) {
+            return;
+        }
         let id = self.near_posts.len() as u64;
         self.near_posts.push(label);
         self.near.insert(id, fingerprint);
@@ -442,12 +468,17 @@ pub fn analyze(
         after = 0;
         report.full = true;
     } else {
-        // Flagged posts seen before feed the near-duplicate index.
+        // Flagged posts seen before feed the near-duplicate index, as they did when they were scored: not those
+        // flagged with mitigating context, nor (in `remember`) those reviewers rejected.
         for c in store.cases(&CaseQuery {
             subject: Some(CaseSubject::Post),
             limit: usize::MAX,
+            brief: true,
             ..CaseQuery::default()
         })? {
+            if c.signals.contains(&SignalKind::Context) {
+                continue;
+            }
             if let (Some(text), Some(post)) = (&c.text, &c.post_id) {
                 let n = vigie_text::normalize(text);
                 if n.as_str().split_whitespace().count() >= 8 {
@@ -669,5 +700,149 @@ mod tests {
             let (a, b) = term.span.unwrap_or_else(|| panic!("span"));
             assert_eq!(&text[a..b], written, "{text}");
         }
+    }
+
+    /// Scans one generic JSONL post into the store (ingest, then analysis).
+    fn scan_post(store: &mut dyn Store, dir: &tempfile::TempDir, id: &str, text: &str) {
+        let file = dir.path().join(format!("{id}.jsonl"));
+        let line = serde_json::json!({
+            "platform": "forum", "id": id, "text": text, "lang": "en",
+            "account_id": format!("acct-{id}"), "created_at": "2024-01-01T00:00:00Z",
+        });
+        std::fs::write(&file, format!("{line}\n")).unwrap_or_else(|e| panic!("{e}"));
+        crate::scan(
+            store,
+            &[file],
+            &crate::ScanConfig::default(),
+            &crate::SilentProgress,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// The near-duplicate evidence of a post's case.
+    fn near_duplicate_of(store: &mut dyn Store, id: &str) -> Option<String> {
+        store
+            .cases(&CaseQuery {
+                limit: 100,
+                ..CaseQuery::default()
+            })
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .find(|c| c.post_id.as_deref() == Some(id))
+            .unwrap_or_else(|| panic!("post {id} has a case"))
+            .evidence
+            .into_iter()
+            .find(|e| e.signal == SignalKind::NearDuplicate)
+            .and_then(|e| e.entry)
+    }
+
+    /// A reviewer rejects the case of post `id`.
+    fn reject(store: &mut dyn Store, id: &str) {
+        let reviewer = store
+            .add_user(
+                "rev",
+                vigie_model::Role::Reviewer,
+                "hash",
+                &vigie_store::Actor::cli("test"),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let case = store
+            .cases(&CaseQuery {
+                limit: 10,
+                ..CaseQuery::default()
+            })
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .find(|c| c.post_id.as_deref() == Some(id))
+            .unwrap_or_else(|| panic!("post {id}'s case"))
+            .id;
+        let outcome = store
+            .decide(
+                &reviewer,
+                &vigie_store::NewDecision {
+                    case_id: case,
+                    action: vigie_model::Action::Reject,
+                    label: None,
+                    reason: Some("a researcher's quotation".into()),
+                    allow_list: false,
+                },
+                &vigie_store::ReviewRules {
+                    two_person: true,
+                    taxonomy: vec!["propaganda".into()],
+                },
+                &vigie_store::Actor::cli("test"),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            matches!(outcome, vigie_store::DecisionOutcome::Taken(_)),
+            "{outcome:?}"
+        );
+    }
+
+    #[test]
+    fn a_rejected_statement_makes_no_near_duplicates() {
+        let statement = "New Amaq release: the brothers answered the call, download it here \
+                         https://files.example.net/d/x1 before deletion and share it everywhere";
+        let repost = format!("{statement} #share");
+        for rejected in [false, true] {
+            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+            let mut store = store(&dir);
+            scan_post(store.as_mut(), &dir, "1", statement);
+            if rejected {
+                reject(store.as_mut(), "1");
+            }
+            // The repost arrives later: an incremental analysis, which reloads the flagged statements.
+            scan_post(store.as_mut(), &dir, "2", &repost);
+            let found = near_duplicate_of(store.as_mut(), "2");
+            if rejected {
+                assert_eq!(found, None, "a rejected case seeded a near-duplicate");
+            } else {
+                assert_eq!(found.as_deref(), Some("forum/1"));
+            }
+            // A full re-analysis (new settings) agrees.
+            let config = ScoringConfig {
+                term_scale: 0.99,
+                ..ScoringConfig::default()
+            };
+            let report = analyze(store.as_mut(), &config).unwrap_or_else(|e| panic!("{e}"));
+            assert!(report.full);
+            assert_eq!(near_duplicate_of(store.as_mut(), "2"), found);
+        }
+    }
+
+    #[test]
+    fn a_report_with_context_makes_no_near_duplicates_after_a_reload() {
+        let report = "According to officials, Amaq posted a claim today; copies circulate at \
+                      https://files.example.net/d/x1 and were reported";
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut store = store(&dir);
+        scan_post(store.as_mut(), &dir, "1", report);
+        // The repost comes in a later run, which reloads the flagged posts from their cases.
+        scan_post(store.as_mut(), &dir, "2", &format!("{report} #share"));
+        assert_eq!(near_duplicate_of(store.as_mut(), "2"), None);
+    }
+
+    #[test]
+    fn a_rejection_takes_back_the_near_duplicates_it_seeded() {
+        let statement = "New Amaq release: the brothers answered the call, download it here \
+                         https://files.example.net/d/x1 before deletion and share it everywhere";
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut store = store(&dir);
+        scan_post(store.as_mut(), &dir, "1", statement);
+        scan_post(store.as_mut(), &dir, "2", &format!("{statement} #share"));
+        assert_eq!(
+            near_duplicate_of(store.as_mut(), "2").as_deref(),
+            Some("forum/1")
+        );
+        // Nothing changed: the next analysis is incremental.
+        let report =
+            analyze(store.as_mut(), &ScoringConfig::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!report.full);
+        // A reviewer rejects the statement: the next analysis re-scores the repost without it.
+        reject(store.as_mut(), "1");
+        let report =
+            analyze(store.as_mut(), &ScoringConfig::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(report.full);
+        assert_eq!(near_duplicate_of(store.as_mut(), "2"), None);
     }
 }
