@@ -18,12 +18,11 @@ use vigie_model::{CaseStatus, CaseSubject, Evidence, MatchStatus, Post, SignalKi
 use vigie_store::{CaseQuery, MatchQuery, NewCase, PostRow, Store};
 use vigie_text::classifier::Model;
 use vigie_text::{
-    DomainList, NEAR_DUP_CANDIDATE_DISTANCE, NEAR_DUP_DISTANCE, NEAR_DUP_MIN_JACCARD, NearDupIndex,
-    Normalized, Term, TermCategory, TermMatcher,
+    DomainList, NEAR_DUP_DISTANCE, NearDupIndex, Normalized, Term, TermCategory, TermMatcher,
 };
 
 /// Bumped when scoring itself changes, so that stores re-analyse their posts with the new rules.
-const ANALYSIS_VERSION: u32 = 4;
+const ANALYSIS_VERSION: u32 = 3;
 
 /// Scoring weights and thresholds (`[scoring]` in `vigie.toml`); every field has a default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,9 +134,8 @@ pub struct Analyzer {
     domains: DomainList,
     model: Option<Model>,
     near: NearDupIndex,
-    /// The flagged posts in `near`, by id: `platform/post id` and the normalized text (to verify a distant
-    /// candidate's word shingles).
-    near_posts: Vec<(String, String)>,
+    /// The flagged posts in `near`, by id: `platform/post id`.
+    near_posts: Vec<String>,
     /// Posts whose case a reviewer rejected (`platform/post id`): a false positive is no statement, and its
     /// reposts are no evidence.
     rejected: std::collections::HashSet<String>,
@@ -259,15 +257,14 @@ impl Analyzer {
         })
     }
 
-    /// Adds a flagged post (its normalized text) to the near-duplicate index, unless reviewers rejected its
-    /// case.
-    fn remember(&mut self, label: String, normalized: &str) {
+    /// Adds a flagged post's fingerprint to the near-duplicate index, unless reviewers rejected its case.
+    fn remember(&mut self, label: String, fingerprint: u64) {
         if self.rejected.contains(&label) {
             return;
         }
         let id = self.near_posts.len() as u64;
-        self.near.insert(id, vigie_text::simhash(normalized));
-        self.near_posts.push((label, normalized.to_owned()));
+        self.near_posts.push(label);
+        self.near.insert(id, fingerprint);
     }
 
     /// The digest of lists, model and settings: a change re-analyses every post.
@@ -366,40 +363,21 @@ impl Analyzer {
         let words = self.normalized.as_str().split_whitespace().count();
         let me = format!("{}/{}", post.platform.as_str(), post.platform_id);
         if words >= 8 {
-            // Within NEAR_DUP_DISTANCE the fingerprints alone decide; up to NEAR_DUP_CANDIDATE_DISTANCE the two
-            // texts must also share enough word shingles (edited reposts measure 0.73 and more, unrelated texts
-            // 0): two or three substituted words move a fingerprint past 7 but keep most shingles.
-            let text = self.normalized.as_str();
             let near = self
                 .near
-                .query(fingerprint, NEAR_DUP_CANDIDATE_DISTANCE)
+                .query(fingerprint, NEAR_DUP_DISTANCE)
                 .into_iter()
                 .filter_map(|(id, d)| {
-                    let (other, other_text) = self.near_posts.get(usize::try_from(id).ok()?)?;
-                    if *other == me {
-                        return None;
-                    }
-                    if d <= NEAR_DUP_DISTANCE {
-                        return Some((d, other.clone(), None));
-                    }
-                    let j = vigie_text::shingle_jaccard(text, other_text);
-                    (j >= NEAR_DUP_MIN_JACCARD).then(|| (d, other.clone(), Some(j)))
+                    let other = self.near_posts.get(usize::try_from(id).ok()?)?;
+                    (*other != me).then(|| (d, other.clone()))
                 })
-                .min_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-            if let Some((distance, other, shared)) = near {
-                let detail = match shared {
-                    None => format!(
-                        "near-duplicate (SimHash distance {distance}) of flagged post {other}"
-                    ),
-                    Some(j) => format!(
-                        "near-duplicate (SimHash distance {distance}, {:.0} % of word shingles shared) of \
-                         flagged post {other}",
-                        j * 100.0
-                    ),
-                };
+                .min();
+            if let Some((distance, other)) = near {
                 evidence.push(Evidence {
                     signal: SignalKind::NearDuplicate,
-                    detail,
+                    detail: format!(
+                        "near-duplicate (SimHash distance {distance}) of flagged post {other}"
+                    ),
                     source: Some("near_duplicates".to_owned()),
                     entry: Some(other),
                     span: None,
@@ -462,9 +440,7 @@ impl Analyzer {
         // Only a post flagged without mitigating context becomes a statement whose reposts are evidence: a
         // near-copy of a news report is not.
         if words >= 8 && !mitigated {
-            let normalized = std::mem::take(&mut self.normalized);
-            self.remember(me, normalized.as_str());
-            self.normalized = normalized;
+            self.remember(me, fingerprint);
         }
         Some((score, evidence))
     }
@@ -506,7 +482,10 @@ pub fn analyze(
             if let (Some(text), Some(post)) = (&c.text, &c.post_id) {
                 let n = vigie_text::normalize(text);
                 if n.as_str().split_whitespace().count() >= 8 {
-                    analyzer.remember(format!("{}/{post}", c.platform), n.as_str());
+                    analyzer.remember(
+                        format!("{}/{post}", c.platform),
+                        vigie_text::simhash(n.as_str()),
+                    );
                 }
             }
         }
@@ -865,69 +844,5 @@ mod tests {
             analyze(store.as_mut(), &ScoringConfig::default()).unwrap_or_else(|e| panic!("{e}"));
         assert!(report.full);
         assert_eq!(near_duplicate_of(store.as_mut(), "2"), None);
-    }
-
-    #[test]
-    fn reposts_with_a_few_words_changed_are_near_duplicates_when_their_shingles_agree() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let mut store = store(&dir);
-        let mut analyzer = Analyzer::load(store.as_mut(), &ScoringConfig::default())
-            .unwrap_or_else(|e| panic!("{e}"));
-        let statement = "new Amaq release from the brothers on the western front they answered the call \
-                         of their leaders watch download and share it widely before the deletion \
-                         https://files.example.net/d/x1";
-        let mut first = post(statement, "en");
-        first.platform_id = "statement".into();
-        assert!(analyzer.score_post(&first, &[]).is_some());
-        // Two words substituted: find a pair whose fingerprint lands past NEAR_DUP_DISTANCE (the text is
-        // fixed and the hash stable, so the search always picks the same edit).
-        let words: Vec<&str> = statement.split(' ').collect();
-        let fp = |t: &str| vigie_text::simhash(vigie_text::normalize(t).as_str());
-        let mut edited = None;
-        'search: for i in 3..words.len() - 1 {
-            for j in i + 1..words.len() - 1 {
-                let mut w = words.clone();
-                w[i] = "eastern";
-                w[j] = "soldiers";
-                let text = w.join(" ");
-                let d = vigie_text::hamming_distance(fp(statement), fp(&text));
-                if (NEAR_DUP_DISTANCE + 1..=NEAR_DUP_CANDIDATE_DISTANCE).contains(&d) {
-                    edited = Some((text, d));
-                    break 'search;
-                }
-            }
-        }
-        let (text, distance) = edited.unwrap_or_else(|| panic!("no two-word edit lands in 8..=11"));
-        let mut repost = post(&text, "en");
-        repost.platform_id = "repost".into();
-        let (_, evidence) = analyzer
-            .score_post(&repost, &[])
-            .unwrap_or_else(|| panic!("the repost is flagged"));
-        let near = evidence
-            .iter()
-            .find(|e| e.signal == SignalKind::NearDuplicate)
-            .unwrap_or_else(|| panic!("distance {distance}, verified by shingles: {evidence:?}"));
-        assert_eq!(near.entry.as_deref(), Some("x/statement"));
-        assert!(
-            near.detail.contains("word shingles shared"),
-            "{}",
-            near.detail
-        );
-        // An unrelated flagged text is no near-duplicate.
-        let mut other = post(
-            "Amaq says a convoy was hit near the river crossing this morning and more news will follow \
-             at https://files.example.net/d/x2 for those who follow the agency",
-            "en",
-        );
-        other.platform_id = "other".into();
-        let (_, evidence) = analyzer
-            .score_post(&other, &[])
-            .unwrap_or_else(|| panic!("flagged"));
-        assert!(
-            evidence
-                .iter()
-                .all(|e| e.signal != SignalKind::NearDuplicate),
-            "{evidence:?}"
-        );
     }
 }
