@@ -141,6 +141,17 @@ pub enum Command {
     /// Score stored posts into cases (new posts; every post when lists, the model or settings changed).
     /// `vigie scan` does this after each scan.
     Analyze,
+    /// Score labelled examples (JSON lines: id, text, label, language, category) with the whole text analysis
+    /// of this store (its term and domain lists, its classifier, `[scoring]`), without storing them: precision,
+    /// recall and false positives per category at the case-score threshold, and at other thresholds.
+    Evaluate {
+        /// The labelled examples.
+        #[arg(long)]
+        labels: PathBuf,
+        /// A text counts as flagged when its case scores at least this (the queue's cut-off).
+        #[arg(long, default_value_t = 1.0)]
+        threshold: f32,
+    },
     /// List cases with their score and evidence, strongest first.
     Cases(crate::signals::CasesArgs),
     /// A hashtag's timeline: posts per hour, the accounts that post it most, the tags posted with it.
@@ -422,6 +433,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Terms { command } => crate::signals::terms(open(&r)?.as_mut(), fmt, command),
         Command::Model { command } => crate::signals::model(open(&r)?.as_mut(), fmt, command),
         Command::Analyze => crate::signals::analyze(open(&r)?.as_mut(), fmt, &r.file.scoring),
+        Command::Evaluate { labels, threshold } => {
+            crate::signals::evaluate(open(&r)?.as_mut(), fmt, &r.file.scoring, &labels, threshold)
+        }
         Command::Cases(args) => crate::signals::cases(open(&r)?.as_mut(), fmt, args),
         Command::Hashtag { tag, top } => {
             crate::signals::hashtag(open(&r)?.as_mut(), fmt, &tag, top)

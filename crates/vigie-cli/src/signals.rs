@@ -245,6 +245,12 @@ fn metrics_line(m: &Metrics) -> String {
 }
 
 fn print_evaluation(out: &mut dyn Write, e: &Evaluation) -> std::io::Result<()> {
+    print_evaluation_at(out, e)?;
+    print_curve(out, e)
+}
+
+/// The evaluation at its threshold: overall, per language, per category of negatives.
+fn print_evaluation_at(out: &mut dyn Write, e: &Evaluation) -> std::io::Result<()> {
     writeln!(
         out,
         "{} examples ({} positive, {} negative), threshold {:.2}",
@@ -274,6 +280,11 @@ fn print_evaluation(out: &mut dyn Write, e: &Evaluation) -> std::io::Result<()> 
             r.false_positives, r.negatives, r.false_positive_rate
         )?;
     }
+    Ok(())
+}
+
+/// The precision-recall curve of a classifier's probabilities (thresholds 0.0 to 1.0).
+fn print_curve(out: &mut dyn Write, e: &Evaluation) -> std::io::Result<()> {
     writeln!(
         out,
         "precision-recall curve (threshold: precision / recall):"
@@ -365,6 +376,56 @@ pub fn model(
                 writeln!(out, "model {name} on {}:", labels.display())?;
                 print_evaluation(&mut out, &evaluation)?;
             }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `vigie evaluate`.
+pub fn evaluate(
+    store: &mut dyn Store,
+    fmt: OutputFormat,
+    scoring: &ScoringConfig,
+    labels: &Path,
+    threshold: f32,
+) -> anyhow::Result<ExitCode> {
+    let texts = read_labels(labels)?;
+    let scores = vigie_engine::score_texts(store, scoring, &texts)?;
+    let examples: Vec<vigie_text::classifier::Example> = texts
+        .iter()
+        .map(|t| vigie_text::classifier::Example {
+            text: String::new(),
+            label: t.label,
+            language: t.language.clone(),
+            category: t.category.clone(),
+        })
+        .collect();
+    let at = |t: f32| {
+        vigie_text::classifier::evaluate_scores(
+            scores.iter().map(|&s| s as f32).zip(examples.iter()),
+            t,
+        )
+    };
+    let evaluation = at(threshold);
+    // Case scores are sums of evidence weights, not probabilities: the curve is read at score cut-offs.
+    let cutoffs = [0.5f32, 1.0, 1.5, 2.0, 3.0, 5.0];
+    if fmt == OutputFormat::Json {
+        let curve: Vec<serde_json::Value> = cutoffs
+            .iter()
+            .map(|&t| serde_json::json!({"threshold": t, "metrics": at(t).metrics}))
+            .collect();
+        json(&serde_json::json!({"evaluation": evaluation, "thresholds": curve}))?;
+    } else {
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "text analysis of this store (lists, classifier, [scoring]) on {}:",
+            labels.display()
+        )?;
+        print_evaluation_at(&mut out, &evaluation)?;
+        writeln!(out, "at other case-score thresholds:")?;
+        for t in cutoffs {
+            writeln!(out, "  {t:>4.1}  {}", metrics_line(&at(t).metrics))?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -831,6 +831,42 @@ fn regression_5_scan_trains_and_scores_the_sample_corpus_into_cases_with_evidenc
         text.contains("news_reporting") && text.contains("precision"),
         "{text}"
     );
+    // The whole text analysis (terms, links, near-duplicates, classifier, context) on the held-out set, at the
+    // queue's cut-off and at others; nothing is stored.
+    let posts_before = d.json(&["stats"])["posts"].clone();
+    let whole = d.json(&["evaluate", "--labels", "corpus/labels/eval.labels"]);
+    let at_one = &whole["evaluation"];
+    assert_eq!(at_one["threshold"], 1.0, "{whole}");
+    assert!(
+        at_one["metrics"]["precision"].as_f64().unwrap_or(0.0) > 0.9,
+        "{whole}"
+    );
+    assert!(
+        at_one["metrics"]["recall"].as_f64().unwrap_or(0.0) > 0.8,
+        "{whole}"
+    );
+    let cutoffs = whole["thresholds"].as_array().cloned().unwrap_or_default();
+    assert!(cutoffs.len() >= 4, "{whole}");
+    let recalls: Vec<f64> = cutoffs
+        .iter()
+        .map(|c| c["metrics"]["recall"].as_f64().unwrap_or(-1.0))
+        .collect();
+    assert!(
+        recalls.windows(2).all(|w| w[0] >= w[1]) && recalls[0] > *recalls.last().unwrap_or(&1.0),
+        "a higher cut-off keeps fewer: {recalls:?}"
+    );
+    let strict = d.json(&[
+        "evaluate",
+        "--labels",
+        "corpus/labels/eval.labels",
+        "--threshold",
+        "100",
+    ]);
+    assert_eq!(
+        strict["evaluation"]["metrics"]["true_positives"], 0,
+        "{strict}"
+    );
+    assert_eq!(d.json(&["stats"])["posts"], posts_before);
 
     // Analysing again with both: link and classifier evidence appear, accounts get cases from their posts.
     let again = d.json(&["analyze"]);

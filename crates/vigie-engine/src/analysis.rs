@@ -461,6 +461,32 @@ impl Analyzer {
     }
 }
 
+/// Scores labelled texts the way analysis scores posts, with the store's lists, model and settings: each text a
+/// post of its own (platform `eval`, its id), in order, so that an earlier text flagged as a statement makes
+/// its near-copies evidence. Returns each text's case score, 0 for a text that makes no case. The store is only
+/// read. For `vigie evaluate`: how precise the whole text analysis is on a labelled set.
+///
+/// # Errors
+/// When the store fails or a stored model cannot be read.
+pub fn score_texts(
+    store: &mut dyn Store,
+    config: &ScoringConfig,
+    texts: &[vigie_ingest::labels::LabelledText],
+) -> Result<Vec<f64>, EngineError> {
+    let mut analyzer = Analyzer::load(store, config)?;
+    Ok(texts
+        .iter()
+        .map(|t| {
+            let mut post = Post::with_id(vigie_model::Platform::new("eval"), t.id.clone());
+            post.text = Some(t.text.clone());
+            post.lang = t.language.clone();
+            analyzer
+                .score_post(&post, &[])
+                .map_or(0.0, |(score, _)| score)
+        })
+        .collect())
+}
+
 /// Analyses the posts stored since the last analysis (all of them when lists, model or settings changed) and
 /// writes their cases and their accounts' cases.
 ///

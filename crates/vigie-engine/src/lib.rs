@@ -13,6 +13,7 @@ mod scan;
 
 pub use analysis::{
     AnalysisReport, Analyzer, ScoringConfig, analyze, parse_domain_list, parse_term_list,
+    score_texts,
 };
 pub use error::EngineError;
 pub use hashing::{FileHashes, ImageHash, ImageHashError, hash_bytes, hash_file};
