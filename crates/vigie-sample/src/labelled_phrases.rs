@@ -500,6 +500,9 @@ pub(crate) fn news_templates(lang: Lang) -> &'static [&'static str] {
             "Links to {outlet} material are being spread through short-lived file hosts, according to {src}.",
             "The output of {outlet} has fallen sharply this year, according to {src}.",
             "Reported: {outlet} put out a statement on {day}; officials said they were reviewing it.",
+            // Hard negatives: reports that quote the distribution wording they describe.
+            "Posts telling users to \"download before deletion\" and share {outlet} files spread on {day}, {src} said.",
+            "\"New release, links in the channel, pass it on\": this is how {outlet} supporters advertise each upload, according to {src}.",
         ],
         Lang::Fr => &[
             "Selon {src}, {outlet} a revendiqué l'incident survenu dans {place} {day}.",
@@ -508,6 +511,8 @@ pub(crate) fn news_templates(lang: Lang) -> &'static [&'static str] {
             "Les autorités indiquent qu'{outlet} a publié un communiqué sur {place} ; l'information n'a pas pu être vérifiée de manière indépendante.",
             "Des liens vers des contenus d'{outlet} circulent via des hébergeurs éphémères, selon {src}.",
             "La production d'{outlet} a fortement baissé cette année, selon {src}.",
+            "Des messages appelant à « télécharger avant suppression » et à partager les fichiers d'{outlet} ont circulé {day}, selon {src}.",
+            "« Nouvelle parution, liens en commentaire, partagez » : c'est ainsi que les soutiens d'{outlet} annoncent chaque mise en ligne, selon {src}.",
         ],
         Lang::Ar => &[
             "وفقا ل{src}، نشرت {outlet} بيانا حول الحادث في {place} يوم {day}.",
@@ -516,6 +521,8 @@ pub(crate) fn news_templates(lang: Lang) -> &'static [&'static str] {
             "قال مسؤولون إن {outlet} تبنت الحادث في {place}، ولم يتسن التحقق من ذلك بشكل مستقل.",
             "بحسب {src}، تنتشر روابط محتوى {outlet} عبر مواقع رفع ملفات مؤقتة.",
             "تراجع إنتاج {outlet} بشكل كبير هذا العام وفقا ل{src}.",
+            "انتشرت يوم {day} منشورات تدعو إلى «التحميل قبل الحذف» ونشر ملفات {outlet}، بحسب {src}.",
+            "«إصدار جديد، الروابط في القناة، انشروا»: هكذا يروّج أنصار {outlet} لكل إصدار، وفقا ل{src}.",
         ],
     }
 }
