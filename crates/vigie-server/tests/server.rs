@@ -776,6 +776,18 @@ async fn the_openapi_document_matches_the_routes() {
     assert_eq!(q.headers[header::X_FRAME_OPTIONS], "DENY");
 }
 
+/// Posts the case page's assignment form.
+async fn assign(app: &Router, case: i64, who: &Login, user: &str) -> Answer {
+    call(
+        app,
+        "POST",
+        &format!("/cases/{case}/assign"),
+        Auth::Session(who),
+        Some(json!({ "user": user })),
+    )
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_case_page_assigns_anyone_by_name_and_unassigns() {
     let f = Fixture::new();
@@ -812,14 +824,7 @@ async fn the_case_page_assigns_anyone_by_name_and_unassigns() {
     );
     assert!(!page.text().contains("id=\"unassign-form\""));
     // The analyst hands the case to the reviewer by name.
-    let a = call(
-        &app,
-        "POST",
-        &format!("/cases/{case}/assign"),
-        Auth::Session(analyst),
-        Some(json!({"user": reviewer.user.name})),
-    )
-    .await;
+    let a = assign(&app, case, analyst, &reviewer.user.name).await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text());
     assert_eq!(
         assignee(&app).await.as_deref(),
@@ -835,14 +840,7 @@ async fn the_case_page_assigns_anyone_by_name_and_unassigns() {
     .await;
     assert!(page.text().contains("id=\"unassign-form\""));
     // A name nobody has is refused, and the assignment stays.
-    let a = call(
-        &app,
-        "POST",
-        &format!("/cases/{case}/assign"),
-        Auth::Session(analyst),
-        Some(json!({"user": "nobody-by-this-name"})),
-    )
-    .await;
+    let a = assign(&app, case, analyst, "nobody-by-this-name").await;
     assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text());
     assert!(a.text().contains("nobody-by-this-name"), "{}", a.text());
     assert_eq!(
@@ -850,14 +848,7 @@ async fn the_case_page_assigns_anyone_by_name_and_unassigns() {
         Some(reviewer.user.name.as_str())
     );
     // Unassigned.
-    let a = call(
-        &app,
-        "POST",
-        &format!("/cases/{case}/assign"),
-        Auth::Session(analyst),
-        Some(json!({"user": ""})),
-    )
-    .await;
+    let a = assign(&app, case, analyst, "").await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text());
     assert_eq!(assignee(&app).await, None);
 }
