@@ -44,7 +44,8 @@ pub struct ScoringConfig {
     /// an outlet's name with a file-host link, a hash match or a confident classifier make a statement; a
     /// name alone (0.5 to 0.6 in the default list) or a single listed link (at most 1.0) do not, so the
     /// templated siblings of a news report, a research thread or a holiday-photos link are not suspects, and
-    /// near-duplicates of near-duplicates do not chain. Measured on the 301,000 generated posts of the serve
+    /// near-duplicates of near-duplicates do not chain. A post that reviewers confirmed is a statement whatever
+    /// its score; one they rejected never is. Measured on the 301,000 generated posts of the serve
     /// benchmark with the sample's file-host list: near-duplicate-only cases fell from 3,391 to none, and
     /// near-duplicate evidence stayed on 41 distribution posts.
     pub statement_min_score: f64,
@@ -149,6 +150,8 @@ pub struct Analyzer {
     /// Posts whose case a reviewer rejected (`platform/post id`): a false positive is no statement, and its
     /// reposts are no evidence.
     rejected: std::collections::HashSet<String>,
+    /// Posts whose case reviewers confirmed: statements whatever their own score.
+    confirmed: std::collections::HashSet<String>,
     config: ScoringConfig,
     digest: String,
     normalized: Normalized,
@@ -226,25 +229,32 @@ impl Analyzer {
         };
         let matcher = TermMatcher::new(&terms.iter().map(|(t, _)| t.clone()).collect::<Vec<_>>())
             .map_err(|e| EngineError::Analysis(format!("term lists: {e}")))?;
-        // Rejected statements seed no near-duplicates, so a rejection changes the evidence of their reposts:
-        // they are part of the digest, and the next analysis after a rejection re-scores every post.
-        let mut rejected: Vec<String> = store
-            .cases(&CaseQuery {
-                subject: Some(CaseSubject::Post),
-                status: Some(CaseStatus::Rejected.as_str().to_owned()),
-                limit: usize::MAX,
-                brief: true,
-                ..CaseQuery::default()
-            })?
-            .into_iter()
-            .filter_map(|c| Some(format!("{}/{}", c.platform, c.post_id?)))
-            .collect();
-        rejected.sort_unstable();
-        for r in &rejected {
-            hasher.update(r.as_bytes());
-            hasher.update([0u8]);
-        }
-        let rejected = rejected.into_iter().collect();
+        // Reviewers' decisions on posts decide whether they seed near-duplicates: a rejected post never does, a
+        // confirmed one always does (whatever its own score or context). Both change their reposts' evidence,
+        // so they are part of the digest: the next analysis after such a decision re-scores every post.
+        let mut reviewed =
+            |status: CaseStatus| -> Result<std::collections::HashSet<String>, EngineError> {
+                let mut labels: Vec<String> = store
+                    .cases(&CaseQuery {
+                        subject: Some(CaseSubject::Post),
+                        status: Some(status.as_str().to_owned()),
+                        limit: usize::MAX,
+                        brief: true,
+                        ..CaseQuery::default()
+                    })?
+                    .into_iter()
+                    .filter_map(|c| Some(format!("{}/{}", c.platform, c.post_id?)))
+                    .collect();
+                labels.sort_unstable();
+                hasher.update(status.as_str().as_bytes());
+                for l in &labels {
+                    hasher.update(l.as_bytes());
+                    hasher.update([0u8]);
+                }
+                Ok(labels.into_iter().collect())
+            };
+        let rejected = reviewed(CaseStatus::Rejected)?;
+        let confirmed = reviewed(CaseStatus::Confirmed)?;
         let digest = hasher
             .finalize()
             .iter()
@@ -259,6 +269,7 @@ impl Analyzer {
             near: NearDupIndex::new(),
             near_posts: Vec::new(),
             rejected,
+            confirmed,
             config: config.clone(),
             digest,
             normalized: Normalized::default(),
@@ -454,7 +465,9 @@ impl Analyzer {
             .filter(|e| e.signal != SignalKind::NearDuplicate && e.weight > 0.0)
             .map(|e| e.weight)
             .sum();
-        if words >= 8 && !mitigated && own >= self.config.statement_min_score {
+        let statement =
+            (!mitigated && own >= self.config.statement_min_score) || self.confirmed.contains(&me);
+        if words >= 8 && statement {
             self.remember(me, fingerprint);
         }
         Some((score, evidence))
@@ -509,9 +522,9 @@ pub fn analyze(
         after = 0;
         report.full = true;
     } else {
-        // Flagged posts seen before feed the near-duplicate index, as they did when they were scored: not those
-        // flagged with mitigating context or with too little evidence of their own, nor (in `remember`) those
-        // reviewers rejected.
+        // Flagged posts seen before feed the near-duplicate index, as they did when they were scored: those
+        // reviewers confirmed, and the others unless flagged with mitigating context or with too little evidence
+        // of their own; never (in `remember`) those reviewers rejected.
         for c in store.cases(&CaseQuery {
             subject: Some(CaseSubject::Post),
             limit: usize::MAX,
@@ -525,8 +538,10 @@ pub fn analyze(
             } else {
                 0.0
             };
-            if c.signals.contains(&SignalKind::Context)
-                || c.score - near < config.statement_min_score - 1e-9
+            let confirmed = c.status == CaseStatus::Confirmed.as_str();
+            if !confirmed
+                && (c.signals.contains(&SignalKind::Context)
+                    || c.score - near < config.statement_min_score - 1e-9)
             {
                 continue;
             }
@@ -787,15 +802,16 @@ mod tests {
             .and_then(|e| e.entry)
     }
 
-    /// A reviewer rejects the case of post `id`.
-    fn reject(store: &mut dyn Store, id: &str) {
-        let reviewer = store
-            .add_user(
-                "rev",
-                vigie_model::Role::Reviewer,
-                "hash",
-                &vigie_store::Actor::cli("test"),
-            )
+    /// A new user `name` (`role`) takes `action` on the case of post `id`.
+    fn decide_as(
+        store: &mut dyn Store,
+        name: &str,
+        role: vigie_model::Role,
+        id: &str,
+        action: vigie_model::Action,
+    ) {
+        let user = store
+            .add_user(name, role, "hash", &vigie_store::Actor::cli("test"))
             .unwrap_or_else(|e| panic!("{e}"));
         let case = store
             .cases(&CaseQuery {
@@ -809,12 +825,12 @@ mod tests {
             .id;
         let outcome = store
             .decide(
-                &reviewer,
+                &user,
                 &vigie_store::NewDecision {
                     case_id: case,
-                    action: vigie_model::Action::Reject,
-                    label: None,
-                    reason: Some("a researcher's quotation".into()),
+                    action,
+                    label: (action == vigie_model::Action::Confirm).then(|| "propaganda".into()),
+                    reason: Some("reviewed in a test".into()),
                     allow_list: false,
                 },
                 &vigie_store::ReviewRules {
@@ -827,6 +843,17 @@ mod tests {
         assert!(
             matches!(outcome, vigie_store::DecisionOutcome::Taken(_)),
             "{outcome:?}"
+        );
+    }
+
+    /// A reviewer rejects the case of post `id`.
+    fn reject(store: &mut dyn Store, id: &str) {
+        decide_as(
+            store,
+            "rev",
+            vigie_model::Role::Reviewer,
+            id,
+            vigie_model::Action::Reject,
         );
     }
 
@@ -904,14 +931,21 @@ mod tests {
         let mut analyzer = Analyzer::load(store.as_mut(), &ScoringConfig::default())
             .unwrap_or_else(|e| panic!("{e}"));
         // An outlet's name alone (0.5) flags a post, but its reposts are no evidence...
-        let weak =
-            "the word Amaq appears in this long sentence about something else entirely today";
+        let weak = "New Amaq release: the brothers answered the call of their leaders, watch it with your family and \
+             friends, download it here before the deletion and share it everywhere you can today";
         let (score, _) = analyzer
             .score_post(&post(weak, "en"), &[])
             .unwrap_or_else(|| panic!("flagged"));
         assert!(score < ScoringConfig::default().statement_min_score);
         let mut copy = post(&format!("{weak} #share"), "en");
         copy.platform_id = "2".into();
+        let fp = |t: &str| vigie_text::simhash(vigie_text::normalize(t).as_str());
+        assert!(
+            vigie_text::hamming_distance(fp(weak), fp(&format!("{weak} #share")))
+                <= NEAR_DUP_DISTANCE,
+            "the copy is near ({}): only the rule keeps it from being evidence",
+            vigie_text::hamming_distance(fp(weak), fp(&format!("{weak} #share")))
+        );
         let (_, evidence) = analyzer
             .score_post(&copy, &[])
             .unwrap_or_else(|| panic!("flagged"));
@@ -937,5 +971,48 @@ mod tests {
             .find(|e| e.signal == SignalKind::NearDuplicate)
             .unwrap_or_else(|| panic!("{evidence:?}"));
         assert_eq!(near.entry.as_deref(), Some("x/3"));
+    }
+
+    #[test]
+    fn a_confirmed_post_is_a_statement_whatever_its_score() {
+        // An outlet's name alone: too weak to make a statement by itself.
+        let weak = "New Amaq release: the brothers answered the call of their leaders, watch it with your family and \
+             friends, download it here before the deletion and share it everywhere you can today";
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut store = store(&dir);
+        scan_post(store.as_mut(), &dir, "1", weak);
+        scan_post(store.as_mut(), &dir, "2", &format!("{weak} #share"));
+        assert_eq!(near_duplicate_of(store.as_mut(), "2"), None);
+        // Two reviewers confirm it: its reposts become evidence at the next analysis.
+        decide_as(
+            store.as_mut(),
+            "ann",
+            vigie_model::Role::Analyst,
+            "1",
+            vigie_model::Action::Confirm,
+        );
+        let report =
+            analyze(store.as_mut(), &ScoringConfig::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!report.full, "a pending confirmation changes nothing yet");
+        decide_as(
+            store.as_mut(),
+            "rev",
+            vigie_model::Role::Reviewer,
+            "1",
+            vigie_model::Action::Confirm,
+        );
+        let report =
+            analyze(store.as_mut(), &ScoringConfig::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(report.full);
+        assert_eq!(
+            near_duplicate_of(store.as_mut(), "2").as_deref(),
+            Some("forum/1")
+        );
+        // An incremental run reloads it as a statement too.
+        scan_post(store.as_mut(), &dir, "3", &format!("{weak} #repost"));
+        assert_eq!(
+            near_duplicate_of(store.as_mut(), "3").as_deref(),
+            Some("forum/1")
+        );
     }
 }
