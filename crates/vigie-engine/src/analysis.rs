@@ -278,11 +278,17 @@ impl Analyzer {
         })
     }
 
-    /// Adds a flagged post's fingerprint to the near-duplicate index, unless reviewers rejected its case.
+    /// Whether the flagged post `label` is a statement whose near-copies are evidence: never when reviewers
+    /// rejected its case, always when they confirmed it, otherwise when no context mitigated it and its own
+    /// evidence (near-duplicates left out) reaches `statement_min_score`.
+    fn is_statement(&self, label: &str, own: f64, mitigated: bool) -> bool {
+        !self.rejected.contains(label)
+            && (self.confirmed.contains(label)
+                || (!mitigated && own >= self.config.statement_min_score - 1e-9))
+    }
+
+    /// Adds a statement's fingerprint to the near-duplicate index.
     fn remember(&mut self, label: String, fingerprint: u64) {
-        if self.rejected.contains(&label) {
-            return;
-        }
         let id = self.near_posts.len() as u64;
         self.near_posts.push(label);
         self.near.insert(id, fingerprint);
@@ -465,9 +471,7 @@ impl Analyzer {
             .filter(|e| e.signal != SignalKind::NearDuplicate && e.weight > 0.0)
             .map(|e| e.weight)
             .sum();
-        let statement =
-            (!mitigated && own >= self.config.statement_min_score) || self.confirmed.contains(&me);
-        if words >= 8 && statement {
+        if words >= 8 && self.is_statement(&me, own, mitigated) {
             self.remember(me, fingerprint);
         }
         Some((score, evidence))
@@ -522,36 +526,28 @@ pub fn analyze(
         after = 0;
         report.full = true;
     } else {
-        // Flagged posts seen before feed the near-duplicate index, as they did when they were scored: those
-        // reviewers confirmed, and the others unless flagged with mitigating context or with too little evidence
-        // of their own; never (in `remember`) those reviewers rejected.
+        // Flagged posts seen before feed the near-duplicate index when they are statements, judged as when they
+        // were scored (`is_statement`; their own evidence is the score less a near-duplicate's weight).
         for c in store.cases(&CaseQuery {
             subject: Some(CaseSubject::Post),
             limit: usize::MAX,
             brief: true,
             ..CaseQuery::default()
         })? {
-            // As when it was scored: its own evidence (the score less a near-duplicate's weight) must make it a
-            // statement.
             let near = if c.signals.contains(&SignalKind::NearDuplicate) {
                 config.near_duplicate_weight
             } else {
                 0.0
             };
-            let confirmed = c.status == CaseStatus::Confirmed.as_str();
-            if !confirmed
-                && (c.signals.contains(&SignalKind::Context)
-                    || c.score - near < config.statement_min_score - 1e-9)
-            {
-                continue;
-            }
             if let (Some(text), Some(post)) = (&c.text, &c.post_id) {
+                let label = format!("{}/{post}", c.platform);
+                let mitigated = c.signals.contains(&SignalKind::Context);
+                if !analyzer.is_statement(&label, c.score - near, mitigated) {
+                    continue;
+                }
                 let n = vigie_text::normalize(text);
                 if n.as_str().split_whitespace().count() >= 8 {
-                    analyzer.remember(
-                        format!("{}/{post}", c.platform),
-                        vigie_text::simhash(n.as_str()),
-                    );
+                    analyzer.remember(label, vigie_text::simhash(n.as_str()));
                 }
             }
         }
