@@ -151,6 +151,18 @@ pub enum Command {
         /// A text counts as flagged when its case scores at least this (the queue's cut-off).
         #[arg(long, default_value_t = 1.0)]
         threshold: f32,
+        /// Targets to check: exit 1 when recall overall is below this...
+        #[arg(long)]
+        min_recall: Option<f64>,
+        /// ...or recall in any category of positives or any language is below this...
+        #[arg(long)]
+        min_category_recall: Option<f64>,
+        /// ...or the false-positive rate of any category of negatives is above this.
+        #[arg(long)]
+        max_false_positive_rate: Option<f64>,
+        /// Print every false positive and missed positive with its score and evidence (to standard error).
+        #[arg(long)]
+        errors: bool,
     },
     /// List cases with their score and evidence, strongest first.
     Cases(crate::signals::CasesArgs),
@@ -433,9 +445,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Terms { command } => crate::signals::terms(open(&r)?.as_mut(), fmt, command),
         Command::Model { command } => crate::signals::model(open(&r)?.as_mut(), fmt, command),
         Command::Analyze => crate::signals::analyze(open(&r)?.as_mut(), fmt, &r.file.scoring),
-        Command::Evaluate { labels, threshold } => {
-            crate::signals::evaluate(open(&r)?.as_mut(), fmt, &r.file.scoring, &labels, threshold)
-        }
+        Command::Evaluate {
+            labels,
+            threshold,
+            min_recall,
+            min_category_recall,
+            max_false_positive_rate,
+            errors,
+        } => crate::signals::evaluate(
+            open(&r)?.as_mut(),
+            fmt,
+            &r.file.scoring,
+            &labels,
+            threshold,
+            &crate::signals::Targets {
+                min_recall,
+                min_category_recall,
+                max_false_positive_rate,
+            },
+            errors,
+        ),
         Command::Cases(args) => crate::signals::cases(open(&r)?.as_mut(), fmt, args),
         Command::Hashtag { tag, top } => {
             crate::signals::hashtag(open(&r)?.as_mut(), fmt, &tag, top)

@@ -89,6 +89,12 @@ pub const SOME_FILES_FAILED: u8 = 3;
 /// [`SOME_FILES_FAILED`] when some could not be (each named on stderr with the reason).
 pub fn run(paths: &[PathBuf], opts: &HashOptions) -> anyhow::Result<ExitCode> {
     let files = files_of(paths)?;
+    if !vigie_media::JPEG_SIMD && cfg!(any(target_arch = "x86_64", target_arch = "x86")) {
+        eprintln!(
+            "note: this vigie was built without libjpeg-turbo's SIMD code (nasm was not installed), so JPEG \
+             decoding is about 3x slower; scripts/install-deps installs nasm and rebuilds the decoder"
+        );
+    }
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(files.len() as u64);
         bar.set_style(

@@ -137,6 +137,20 @@ pub fn terms(
                 }
                 other => bail!("a list is of kind terms or domains, not {other:?}"),
             };
+            // One bad entry refuses the whole file: a list half imported silently drops what the analyst
+            // meant to add (or to switch off).
+            if !problems.is_empty() {
+                for p in problems.iter().take(20) {
+                    eprintln!("vigie: {}: {p}", file.display());
+                }
+                bail!(
+                    "{}: {} invalid entr{}, the first: {}; nothing was imported",
+                    file.display(),
+                    problems.len(),
+                    if problems.len() == 1 { "y" } else { "ies" },
+                    problems[0]
+                );
+            }
             let name = name.unwrap_or_else(|| {
                 file.file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
@@ -205,20 +219,52 @@ pub fn terms(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Reads labelled examples from a JSON-lines file, or from every `.jsonl` file of a folder in name order.
+///
+/// A bad line (not JSON, no text, a label that is not one of the known words, a violating example whose
+/// category is not a violation of the taxonomy) refuses the whole input, naming the file and line: training on
+/// half a file, or on examples whose label was mistyped, would silently teach the wrong thing.
 fn read_labels(path: &Path) -> anyhow::Result<Vec<vigie_ingest::labels::LabelledText>> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let (texts, problems) = vigie_ingest::labels::read_labels(&mut BufReader::new(file))
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    for p in problems.iter().take(10) {
-        eprintln!("vigie: {}: {p}", path.display());
-    }
-    if problems.len() > 10 {
-        eprintln!(
-            "vigie: {}: {} more bad lines",
-            path.display(),
-            problems.len() - 10
-        );
+    let files: Vec<PathBuf> = if path.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+            .with_context(|| format!("cannot read the folder {}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+            .collect();
+        files.sort();
+        files
+    } else {
+        vec![path.to_owned()]
+    };
+    let mut texts = Vec::new();
+    for file_path in &files {
+        let file = std::fs::File::open(file_path)
+            .with_context(|| format!("cannot open {}", file_path.display()))?;
+        let (mut read, mut problems) = vigie_ingest::labels::read_labels(&mut BufReader::new(file))
+            .with_context(|| format!("cannot read {}", file_path.display()))?;
+        for t in &read {
+            if let Some(c) = t.category.as_deref().filter(|_| t.label)
+                && vigie_model::Violation::parse(c).is_none()
+            {
+                problems.push(format!(
+                    "{}: the violating example's category {c:?} is not glorification, support, recruitment, \
+                     incitement or distribution",
+                    t.id
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            for p in problems.iter().take(10) {
+                eprintln!("vigie: {}: {p}", file_path.display());
+            }
+            bail!(
+                "{}: {} bad line(s), the first: {}; nothing was read",
+                file_path.display(),
+                problems.len(),
+                problems[0]
+            );
+        }
+        texts.append(&mut read);
     }
     if texts.is_empty() {
         bail!("{}: no labelled examples", path.display());
@@ -381,6 +427,80 @@ pub fn model(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The targets `vigie evaluate` checks (each optional): a run below one exits 1, naming it.
+#[derive(Debug, Clone, Default)]
+pub struct Targets {
+    /// Recall over every positive.
+    pub min_recall: Option<f64>,
+    /// Recall in every category of positives and in every language.
+    pub min_category_recall: Option<f64>,
+    /// The false-positive rate in every category of negatives.
+    pub max_false_positive_rate: Option<f64>,
+}
+
+impl Targets {
+    /// The targets `e` misses, in words.
+    fn missed(&self, e: &Evaluation) -> Vec<String> {
+        let mut out = Vec::new();
+        if let (Some(floor), Some(recall)) = (self.min_recall, e.metrics.recall)
+            && recall < floor
+        {
+            out.push(format!("recall {recall:.3} is below {floor}"));
+        }
+        if let Some(floor) = self.min_category_recall {
+            for (name, r) in &e.positive_categories {
+                if r.recall < floor {
+                    out.push(format!("recall on {name} {:.3} is below {floor}", r.recall));
+                }
+            }
+            for (language, m) in &e.by_language {
+                if let Some(recall) = m.recall.filter(|&r| r < floor) {
+                    out.push(format!("recall in {language} {recall:.3} is below {floor}"));
+                }
+            }
+        }
+        if let Some(ceiling) = self.max_false_positive_rate {
+            for (name, r) in &e.negative_categories {
+                if r.false_positive_rate > ceiling {
+                    out.push(format!(
+                        "false positives on {name} {:.3} are above {ceiling}",
+                        r.false_positive_rate
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Prints each false positive and false negative at `threshold` with its score and strongest evidence, to
+/// standard error: what an analyst reads to see why the lists or the model got a text wrong.
+fn print_errors(
+    texts: &[vigie_ingest::labels::LabelledText],
+    scored: &[vigie_engine::ScoredText],
+    threshold: f32,
+) {
+    for (t, s) in texts.iter().zip(scored) {
+        let flagged = s.score >= f64::from(threshold);
+        if flagged == t.label {
+            continue;
+        }
+        let kind = if flagged { "false positive" } else { "missed" };
+        eprintln!(
+            "{kind}: {} [{} {}] score {:.2} {}",
+            t.id,
+            t.language.as_deref().unwrap_or("?"),
+            t.category.as_deref().unwrap_or("?"),
+            s.score,
+            s.category.map_or("-", vigie_model::Violation::as_str)
+        );
+        eprintln!("    {}", t.text.replace('\n', " "));
+        for e in s.evidence.iter().take(4) {
+            eprintln!("    {:+.2} {}: {}", e.weight, e.signal.as_str(), e.detail);
+        }
+    }
+}
+
 /// Runs `vigie evaluate`.
 pub fn evaluate(
     store: &mut dyn Store,
@@ -388,9 +508,14 @@ pub fn evaluate(
     scoring: &ScoringConfig,
     labels: &Path,
     threshold: f32,
+    targets: &Targets,
+    show_errors: bool,
 ) -> anyhow::Result<ExitCode> {
     let texts = read_labels(labels)?;
-    let scores = vigie_engine::score_texts(store, scoring, &texts)?;
+    let scored = vigie_engine::score_texts(store, scoring, &texts)?;
+    if show_errors {
+        print_errors(&texts, &scored, threshold);
+    }
     let examples: Vec<vigie_text::classifier::Example> = texts
         .iter()
         .map(|t| vigie_text::classifier::Example {
@@ -402,11 +527,36 @@ pub fn evaluate(
         .collect();
     let at = |t: f32| {
         vigie_text::classifier::evaluate_scores(
-            scores.iter().map(|&s| s as f32).zip(examples.iter()),
+            scored.iter().map(|s| s.score as f32).zip(examples.iter()),
             t,
         )
     };
     let evaluation = at(threshold);
+    // The category each flagged positive's case names, against its label's category.
+    let (mut named, mut agreed) = (0usize, 0usize);
+    let mut confusions: std::collections::BTreeMap<(String, String), usize> =
+        std::collections::BTreeMap::new();
+    for (t, s) in texts.iter().zip(&scored) {
+        let (score, category) = (s.score, s.category);
+        if !t.label || score < f64::from(threshold) {
+            continue;
+        }
+        let (Some(expected), Some(found)) = (t.category.as_deref(), category) else {
+            continue;
+        };
+        if vigie_model::Violation::parse(expected).is_none() {
+            continue;
+        }
+        named += 1;
+        if found.as_str() == expected {
+            agreed += 1;
+        } else {
+            *confusions
+                .entry((expected.to_owned(), found.as_str().to_owned()))
+                .or_default() += 1;
+        }
+    }
+    let missed = targets.missed(&evaluation);
     // Case scores are sums of evidence weights, not probabilities: the curve is read at score cut-offs.
     let cutoffs = [0.5f32, 1.0, 1.5, 2.0, 3.0, 5.0];
     if fmt == OutputFormat::Json {
@@ -414,7 +564,12 @@ pub fn evaluate(
             .iter()
             .map(|&t| serde_json::json!({"threshold": t, "metrics": at(t).metrics}))
             .collect();
-        json(&serde_json::json!({"evaluation": evaluation, "thresholds": curve}))?;
+        json(&serde_json::json!({
+            "evaluation": evaluation,
+            "thresholds": curve,
+            "categories_named": {"flagged": named, "agreeing": agreed},
+            "targets_missed": missed,
+        }))?;
     } else {
         let mut out = std::io::stdout().lock();
         writeln!(
@@ -423,12 +578,44 @@ pub fn evaluate(
             labels.display()
         )?;
         print_evaluation_at(&mut out, &evaluation)?;
+        writeln!(out, "recall on each category of positives:")?;
+        for (name, r) in &evaluation.positive_categories {
+            writeln!(
+                out,
+                "  {name:<16} {:>5} of {:>5}  recall {:.3}",
+                r.found, r.positives, r.recall
+            )?;
+        }
+        for (language, categories) in &evaluation.positive_categories_by_language {
+            let row: Vec<String> = categories
+                .iter()
+                .map(|(name, r)| format!("{name} {:.2}", r.recall))
+                .collect();
+            writeln!(out, "  {language:<4} {}", row.join(", "))?;
+        }
+        if named > 0 {
+            writeln!(
+                out,
+                "the case names the labelled category for {agreed} of {named} flagged positives ({:.3})",
+                agreed as f64 / named as f64
+            )?;
+            for ((expected, found), n) in &confusions {
+                writeln!(out, "  {expected} filed as {found}: {n}")?;
+            }
+        }
         writeln!(out, "at other case-score thresholds:")?;
         for t in cutoffs {
             writeln!(out, "  {t:>4.1}  {}", metrics_line(&at(t).metrics))?;
         }
+        for m in &missed {
+            writeln!(out, "target missed: {m}")?;
+        }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if missed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// Runs `vigie analyze`.
@@ -519,6 +706,10 @@ pub struct CasesArgs {
     /// Only cases with this kind of evidence: term, url, hashtag, near_duplicate, classifier, hash_match, context.
     #[arg(long)]
     signal: Option<String>,
+    /// Only cases of this category of violating content: glorification, support, recruitment, incitement,
+    /// distribution.
+    #[arg(long)]
+    category: Option<String>,
     /// Only this status.
     #[arg(long)]
     status: Option<String>,
@@ -551,6 +742,14 @@ pub fn cases(
             Some(SignalKind::parse(s).with_context(|| format!("{s:?} is not a signal kind"))?)
         }
     };
+    let category = match args.category.as_deref() {
+        None => None,
+        Some(c) => Some(vigie_model::Violation::parse(c).with_context(|| {
+            format!(
+                "{c:?} is not a category (glorification, support, recruitment, incitement, distribution)"
+            )
+        })?),
+    };
     let sort = match args.sort.as_str() {
         "score" => CaseSort::Score,
         "newest" => CaseSort::Newest,
@@ -561,6 +760,7 @@ pub fn cases(
         platform: args.platform,
         language: args.language,
         signal,
+        category,
         status: args.status,
         min_score: args.min_score,
         sort,
@@ -585,9 +785,10 @@ pub fn cases(
         match c.subject {
             CaseSubject::Post => writeln!(
                 out,
-                "#{:<6} {:>6.2}  post {}/{} by {who} [{}] {}",
+                "#{:<6} {:>6.2}  {:<13} post {}/{} by {who} [{}] {}",
                 c.id,
                 c.score,
+                c.category.map_or("-", vigie_model::Violation::as_str),
                 c.platform,
                 c.post_id.as_deref().unwrap_or("-"),
                 c.language.as_deref().unwrap_or("?"),
@@ -595,8 +796,12 @@ pub fn cases(
             )?,
             CaseSubject::Account => writeln!(
                 out,
-                "#{:<6} {:>6.2}  account {}/{who} {}",
-                c.id, c.score, c.platform, c.status
+                "#{:<6} {:>6.2}  {:<13} account {}/{who} {}",
+                c.id,
+                c.score,
+                c.category.map_or("-", vigie_model::Violation::as_str),
+                c.platform,
+                c.status
             )?,
         }
         if let Some(text) = &c.text {

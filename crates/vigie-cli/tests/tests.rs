@@ -884,10 +884,17 @@ fn regression_5_scan_trains_and_scores_the_sample_corpus_into_cases_with_evidenc
         .and_then(|e| e.iter().find(|e| e["signal"] == "classifier"))
         .cloned()
         .unwrap_or_default();
+    // Explained in words a reviewer reads, never character n-grams; the case names its category.
     assert!(
         classifier["detail"]
             .as_str()
-            .is_some_and(|d| d.contains("top features")),
+            .is_some_and(|d| d.contains("the words that weigh most") && !d.contains("c:")),
+        "{top}"
+    );
+    assert!(
+        top["category"]
+            .as_str()
+            .is_some_and(|c| vigie_model::Violation::parse(c).is_some()),
         "{top}"
     );
     let accounts = d.json(&["cases", "--subject", "account", "--limit", "5"]);

@@ -109,10 +109,26 @@ pub fn parse_term_list(body: &str, format: &str) -> (Vec<Term>, Vec<String>) {
     } else {
         vigie_text::parse_terms_toml(body)
     };
+    // A TOML problem names its `[[term]]` table; the reader wants the line it starts on.
+    let table_lines: Vec<usize> = body
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with("[[term]]"))
+        .map(|(i, _)| i + 1)
+        .collect();
     match parsed {
         Ok(list) => (
             list.terms,
-            list.problems.iter().map(ToString::to_string).collect(),
+            list.problems
+                .iter()
+                .map(|p| match &p.position {
+                    vigie_text::TermPosition::Toml { index, .. } => match table_lines.get(*index) {
+                        Some(line) => format!("line {line}, {p}"),
+                        None => p.to_string(),
+                    },
+                    vigie_text::TermPosition::Csv { .. } => p.to_string(),
+                })
+                .collect(),
         ),
         Err(e) => (Vec::new(), vec![e.to_string()]),
     }
@@ -144,6 +160,8 @@ pub struct Analyzer {
     matcher: TermMatcher,
     domains: DomainList,
     model: Option<Model>,
+    /// One head per violation, trained with the model: the case's category when the classifier flags it.
+    heads: Vec<(vigie_model::Violation, Model)>,
     near: NearDupIndex,
     /// The flagged posts in `near`, by id: `platform/post id`.
     near_posts: Vec<String>,
@@ -227,6 +245,21 @@ impl Analyzer {
             }
             None => None,
         };
+        let mut heads = Vec::new();
+        if model.is_some() {
+            for violation in vigie_model::Violation::ALL {
+                let name = crate::model::head_name(&config.model, violation);
+                if let Some(m) = store.model(&name)? {
+                    hasher.update(&m.body);
+                    heads.push((
+                        violation,
+                        Model::from_bytes(&m.body).map_err(|e| {
+                            EngineError::Analysis(format!("stored model {name}: {e}"))
+                        })?,
+                    ));
+                }
+            }
+        }
         let matcher = TermMatcher::new(&terms.iter().map(|(t, _)| t.clone()).collect::<Vec<_>>())
             .map_err(|e| EngineError::Analysis(format!("term lists: {e}")))?;
         // Reviewers' decisions on posts decide whether they seed near-duplicates: a rejected post never does, a
@@ -266,6 +299,7 @@ impl Analyzer {
             domains: DomainList::new(dedup_domains(domain_entries))
                 .map_err(|e| EngineError::Analysis(format!("domain lists: {e}")))?,
             model,
+            heads,
             near: NearDupIndex::new(),
             near_posts: Vec::new(),
             rejected,
@@ -330,6 +364,9 @@ impl Analyzer {
             let Some((term, list)) = self.terms.get(hit.term) else {
                 continue;
             };
+            if !term_applies(term.language.as_deref(), post.lang.as_deref()) {
+                continue;
+            }
             // A term's language is not a filter: an Arabic outlet name in an English post is still that name,
             // and a post's detected language can be wrong on short or mixed texts.
             let written = text.get(hit.original.clone()).unwrap_or("").to_owned();
@@ -339,11 +376,12 @@ impl Analyzer {
                     _ if term.category.is_mitigating() => SignalKind::Context,
                     _ => SignalKind::Term,
                 },
-                detail: format!("{} {:?}", term.category.as_str(), written),
+                detail: term_detail(term, &written),
                 source: Some(list.clone()),
                 entry: Some(term.text.clone()),
                 span: Some((hit.original.start, hit.original.end)),
                 weight: f64::from(term.weight) * self.config.term_scale,
+                violation: term.category.violation(),
             };
             if term.category.is_mitigating() {
                 context.push(item);
@@ -365,6 +403,7 @@ impl Analyzer {
                     entry: Some(entry.domain.clone()),
                     span: Some((range.start, range.end)),
                     weight,
+                    violation: Some(vigie_model::Violation::Distribution),
                 });
             }
         }
@@ -384,6 +423,7 @@ impl Analyzer {
                 entry: Some(format!("#{}", m.entry_id)),
                 span: None,
                 weight: self.config.hash_match_weight * closeness,
+                violation: Some(vigie_model::Violation::Distribution),
             });
         }
         let fingerprint = vigie_text::simhash(self.normalized.as_str());
@@ -409,6 +449,7 @@ impl Analyzer {
                     entry: Some(other),
                     span: None,
                     weight: self.config.near_duplicate_weight,
+                    violation: None,
                 });
             }
         }
@@ -416,22 +457,46 @@ impl Analyzer {
             let p = f64::from(model.score(self.normalized.as_str()));
             let t = self.config.classifier_threshold.clamp(0.0, 0.99);
             if p >= t {
+                // Reviewers read words and phrases: character n-grams weigh in the score but are not shown.
                 let top: Vec<String> = model
-                    .explain(self.normalized.as_str(), 5)
+                    .explain(self.normalized.as_str(), 40)
                     .into_iter()
                     .filter(|c| c.weight > 0.0)
-                    .map(|c| format!("{} ({:+.2})", c.feature, c.weight))
+                    .filter_map(|c| {
+                        let words = c
+                            .feature
+                            .strip_prefix("w2:")
+                            .or_else(|| c.feature.strip_prefix("w:"))?;
+                        if words.split(' ').all(is_function_word) {
+                            return None;
+                        }
+                        Some(format!("\"{words}\""))
+                    })
+                    .take(6)
                     .collect();
+                let head = self
+                    .heads
+                    .iter()
+                    .map(|(v, m)| (*v, m.score(self.normalized.as_str())))
+                    .max_by(|a, b| a.1.total_cmp(&b.1));
+                let words = if top.is_empty() {
+                    String::new()
+                } else {
+                    format!("; the words that weigh most: {}", top.join(", "))
+                };
+                let category = head.map_or(String::new(), |(v, hp)| {
+                    format!(", most like {} ({hp:.2})", v.as_str())
+                });
                 evidence.push(Evidence {
                     signal: SignalKind::Classifier,
                     detail: format!(
-                        "classifier probability {p:.2}; top features: {}",
-                        top.join(", ")
+                        "the classifier reads it as violating (probability {p:.2}{category}){words}"
                     ),
                     source: Some(self.config.model.clone()),
                     entry: None,
                     span: None,
                     weight: self.config.classifier_weight * (p - t) / (1.0 - t),
+                    violation: head.map(|(v, _)| v),
                 });
             }
         }
@@ -442,7 +507,15 @@ impl Analyzer {
         let mut score = positive;
         let mitigated = !context.is_empty();
         if mitigated {
-            let factor = self.config.context_factor.clamp(0.0, 1.0);
+            // Context markers carry their strength as a negative weight: -1 (or 0, the old lists' "marker")
+            // is a clear marker and scales positive evidence by `context_factor`; weaker markers add up to that.
+            let strength: f64 = context
+                .iter()
+                .map(|c| if c.weight == 0.0 { 1.0 } else { c.weight.abs() })
+                .sum::<f64>()
+                .min(1.0);
+            let floor = self.config.context_factor.clamp(0.0, 1.0);
+            let factor = 1.0 - (1.0 - floor) * strength;
             let reduction = positive * (1.0 - factor);
             score = positive * factor;
             let markers: Vec<String> = context.iter().filter_map(|c| c.entry.clone()).collect();
@@ -451,7 +524,7 @@ impl Analyzer {
                 // The reduction is carried by the first marker; the others are shown for the reviewer.
                 c.weight = if i == 0 { -reduction } else { 0.0 };
                 c.detail = format!(
-                    "{} (context: {}; positive evidence x{factor})",
+                    "{} (context: {}; positive evidence x{factor:.2})",
                     c.detail,
                     markers.join(", ")
                 );
@@ -459,9 +532,9 @@ impl Analyzer {
             evidence.extend(context);
         }
         evidence.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
-        // A post whose own evidence reaches the minimum keeps its case even when context scales it below:
-        // the reviewer sees the low score and, in the evidence, why.
-        if positive < self.config.min_score {
+        // The case score, context included, must reach the minimum: a news report that names an outlet and
+        // quotes a slogan is scaled down by its context and, below the minimum, makes no case at all.
+        if score < self.config.min_score - 1e-9 {
             return None;
         }
         // Only a post flagged without mitigating context becomes a statement whose reposts are evidence: a
@@ -478,10 +551,78 @@ impl Analyzer {
     }
 }
 
+/// Whether a term of language `term` counts in a post of language `post`. A term is not filtered by language in
+/// general (an Arabic outlet name in an English post is still that name, and short or mixed posts are often
+/// detected wrongly), except between the Latin-script languages whose words fold together: the French
+/// research marker "thèse" folds to the English word "these", and an English "rage" is no French one.
+fn term_applies(term: Option<&str>, post: Option<&str>) -> bool {
+    const FOLDING: [&str; 2] = ["en", "fr"];
+    match (term, post) {
+        (Some(t), Some(p)) if FOLDING.contains(&t) && FOLDING.contains(&p) => t == p,
+        _ => true,
+    }
+}
+
+/// Words too common to explain anything: the classifier weighs them, a reviewer learns nothing from them.
+fn is_function_word(word: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "the", "and", "you", "your", "for", "are", "was", "this", "that", "with", "they", "them",
+        "their", "have", "has", "not", "but", "all", "our", "who", "what", "from", "his", "her",
+        "its", "will", "les", "des", "une", "est", "pas", "que", "qui", "vous", "nous", "pour",
+        "dans", "sur", "par", "avec", "ils", "elle", "son", "ses", "leur", "mais", "tout",
+        "ce que", "jusqu", "cette", "sont", "في", "من", "على", "الى", "عن", "ما", "لا", "كل", "هذا",
+        "هذه", "التي", "الذي", "هو", "هي", "مع", "او", "ان", "قد", "كان", "بعد", "ثم", "يا",
+    ];
+    // Short words are function words, but an emoji (one char) can say as much as a slogan.
+    (word.chars().count() < 3 && word.chars().all(char::is_alphanumeric)) || WORDS.contains(&word)
+}
+
+/// A term hit in words a reviewer reads: what it is evidence of, the words as written, what the entry means,
+/// and the ordinary uses to rule out.
+fn term_detail(term: &Term, written: &str) -> String {
+    let mut detail = format!("{} {written:?}", term.category.as_str().replace('_', " "));
+    if let Some(note) = &term.note {
+        detail.push_str(": ");
+        detail.push_str(note);
+    }
+    if let Some(benign) = term.benign.as_deref().filter(|b| !b.is_empty()) {
+        detail.push_str(" (benign uses: ");
+        detail.push_str(benign);
+        detail.push(')');
+    }
+    detail
+}
+
+/// The kind of violating content a case's evidence points at most strongly: the violation whose evidence
+/// weighs most. Evidence that names none (in-group vocabulary, the classifier, a near-duplicate) files the case
+/// under support, the declared sympathy it shows, when nothing else names a violation; `None` without
+/// positive evidence.
+pub fn case_violation(evidence: &[Evidence]) -> Option<vigie_model::Violation> {
+    let mut sums = [0.0f64; vigie_model::Violation::ALL.len()];
+    let mut positive = false;
+    for e in evidence.iter().filter(|e| e.weight > 0.0) {
+        positive = true;
+        if let Some(v) = e.violation {
+            sums[v as usize] += e.weight;
+        }
+    }
+    let (best, weight) = sums
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))?;
+    if *weight > 0.0 {
+        vigie_model::Violation::ALL.get(best).copied()
+    } else if positive {
+        Some(vigie_model::Violation::Support)
+    } else {
+        None
+    }
+}
+
 /// Scores labelled texts the way analysis scores posts, with the store's lists, model and settings: each text a
 /// post of its own (platform `eval`, its id), in order, so that an earlier text flagged as a statement makes
-/// its near-copies evidence. Returns each text's case score, 0 for a text that makes no case. The store is only
-/// read. For `vigie evaluate`: how precise the whole text analysis is on a labelled set.
+/// its near-copies evidence. Returns each text's case score and category, `(0, None)` for a text that makes no
+/// case. The store is only read. For `vigie evaluate`: how precise the whole text analysis is on a labelled set.
 ///
 /// # Errors
 /// When the store fails or a stored model cannot be read.
@@ -489,7 +630,7 @@ pub fn score_texts(
     store: &mut dyn Store,
     config: &ScoringConfig,
     texts: &[vigie_ingest::labels::LabelledText],
-) -> Result<Vec<f64>, EngineError> {
+) -> Result<Vec<ScoredText>, EngineError> {
     let mut analyzer = Analyzer::load(store, config)?;
     Ok(texts
         .iter()
@@ -499,9 +640,24 @@ pub fn score_texts(
             post.lang = t.language.clone();
             analyzer
                 .score_post(&post, &[])
-                .map_or(0.0, |(score, _)| score)
+                .map_or_else(ScoredText::default, |(score, evidence)| ScoredText {
+                    score,
+                    category: case_violation(&evidence),
+                    evidence,
+                })
         })
         .collect())
+}
+
+/// What analysis makes of one labelled text ([`score_texts`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScoredText {
+    /// The case score; 0 when the text makes no case.
+    pub score: f64,
+    /// The case's category.
+    pub category: Option<vigie_model::Violation>,
+    /// The evidence, strongest first.
+    pub evidence: Vec<Evidence>,
 }
 
 /// Analyses the posts stored since the last analysis (all of them when lists, model or settings changed) and
@@ -586,6 +742,7 @@ pub fn analyze(
                         subject: CaseSubject::Post,
                         row: row.id,
                         score,
+                        category: case_violation(&evidence),
                         evidence,
                     });
                 }
@@ -598,6 +755,7 @@ pub fn analyze(
                         row: row.id,
                         score: 0.0,
                         evidence: Vec::new(),
+                        category: None,
                     });
                 }
                 None => {}
@@ -644,6 +802,7 @@ pub fn analyze(
                     } else {
                         config.account_share * p.score
                     },
+                    violation: p.category,
                 })
                 .collect();
             report.account_cases += u64::from(!evidence.is_empty());
@@ -651,6 +810,7 @@ pub fn analyze(
                 subject: CaseSubject::Account,
                 row: account,
                 score,
+                category: case_violation(&evidence),
                 evidence,
             });
         }

@@ -12,8 +12,8 @@ pub mod model;
 mod scan;
 
 pub use analysis::{
-    AnalysisReport, Analyzer, ScoringConfig, analyze, parse_domain_list, parse_term_list,
-    score_texts,
+    AnalysisReport, Analyzer, ScoredText, ScoringConfig, analyze, case_violation,
+    parse_domain_list, parse_term_list, score_texts,
 };
 pub use error::EngineError;
 pub use hashing::{FileHashes, ImageHash, ImageHashError, hash_bytes, hash_file};

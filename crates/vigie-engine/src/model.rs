@@ -21,8 +21,19 @@ pub fn examples(texts: &[LabelledText]) -> Vec<Example> {
         .collect()
 }
 
+/// The store name of the head of `model` that tells one violation from the rest: `<model>.<violation>`.
+pub fn head_name(model: &str, violation: vigie_model::Violation) -> String {
+    format!("{model}.{}", violation.as_str())
+}
+
+/// Positive examples of a violation a head needs before it is trained.
+const MIN_HEAD_POSITIVES: usize = 10;
+
 /// Trains a model, evaluates it on `holdout` when given (else on the training examples), and stores it under
-/// `name` with that evaluation.
+/// `name` with that evaluation. When the positive examples name violation categories (`glorification`,
+/// `support`, `recruitment`, `incitement`, `distribution`), one head per category with enough examples is
+/// trained too (that category against every other example) and stored as `<name>.<category>`: analysis files a
+/// case under the category whose head is most confident.
 ///
 /// # Errors
 /// When there are no examples of one of the classes, or the store fails.
@@ -43,6 +54,26 @@ pub fn train_and_store(
         )));
     }
     let model = train(&examples, config);
+    for violation in vigie_model::Violation::ALL {
+        let is_it = |e: &Example| e.label && e.category.as_deref() == Some(violation.as_str());
+        if examples.iter().filter(|e| is_it(e)).count() < MIN_HEAD_POSITIVES {
+            continue;
+        }
+        let relabelled: Vec<Example> = examples
+            .iter()
+            .map(|e| Example {
+                label: is_it(e),
+                ..e.clone()
+            })
+            .collect();
+        let head = train(&relabelled, config);
+        store.put_model(
+            &head_name(name, violation),
+            &head.to_bytes(),
+            None,
+            relabelled.len() as u64,
+        )?;
+    }
     let evaluation = match holdout {
         Some(h) => evaluate(&model, &self::examples(h), threshold),
         None => evaluate(&model, &examples, threshold),

@@ -249,6 +249,19 @@ fn cmyk_to_rgb(cmyk: &[u8], adobe: bool) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    /// Regression for issue 21: the README's test command installs `nasm` before it builds, so the decoder it
+    /// tests (and the `vigie` it builds) must have libjpeg-turbo's SIMD code. Without nasm this fails, and
+    /// says how to get it.
+    #[test]
+    #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
+    fn regression_21_jpeg_decoding_is_built_with_simd() {
+        // Read through `black_box`: the value is decided at build time, which is the point of the test.
+        assert!(
+            std::hint::black_box(crate::JPEG_SIMD),
+            "libjpeg-turbo was built without SIMD: run scripts/install-deps (installs nasm, rebuilds the decoder)"
+        );
+    }
+
     #[test]
     fn cmyk_follows_pillow() {
         // Plain CMYK: white, pure cyan, black.

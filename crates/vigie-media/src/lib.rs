@@ -14,3 +14,10 @@ pub use digest::{Digests, digests};
 pub use limits::{MediaError, MediaLimits, read_capped};
 pub use sniff::{ImageInfo, describe, is_media};
 pub use stream::{HEAD_BYTES, MediaFacts, copy_and_describe};
+
+/// Whether JPEG decoding runs libjpeg-turbo's SIMD code (x86 SSE2/AVX2, ARM NEON).
+///
+/// Decided when the crate is built: libjpeg-turbo gets its SIMD routines only when the `nasm` assembler was
+/// installed then (`scripts/install-deps` installs it). Without them the pixels are the same and decoding is
+/// about three times slower; `vigie hash` says so.
+pub const JPEG_SIMD: bool = cfg!(jpeg_simd);

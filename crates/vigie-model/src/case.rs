@@ -88,6 +88,114 @@ impl SignalKind {
     }
 }
 
+/// A kind of violating content: the taxonomy every case is filed under.
+///
+/// Aligned with the public definitions the field uses: the EU regulation on addressing the dissemination of
+/// terrorist content online (Regulation (EU) 2021/784, article 2(7): material that incites, solicits
+/// participation, glorifies, threatens or instructs), GIFCT's content incident taxonomy and Tech Against
+/// Terrorism's categories of terrorist content. Instruction (manuals, weapons) is deliberately not a text
+/// category here: Vigie's text signals do not model it, and hash matching covers known manuals.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Violation {
+    /// Praise of terrorist attacks or attackers, celebration of their "martyrs", gloating over victims.
+    Glorification,
+    /// Support of a terrorist group: pledges of allegiance, loyalty slogans, wishing it victory.
+    Support,
+    /// Soliciting participation: joining, travelling to the group, funding it, contact for joining.
+    Recruitment,
+    /// Incitement to violence and threats against people or groups of people.
+    Incitement,
+    /// Spreading a group's media: release announcements, links, download and share formulas.
+    Distribution,
+}
+
+/// One row of the taxonomy: a violation, its definition and the public definitions it follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ViolationDefinition {
+    /// The category.
+    pub violation: Violation,
+    /// Its name in files, filters and the API.
+    pub name: &'static str,
+    /// What it covers, in a reviewer's words.
+    pub definition: &'static str,
+    /// The public definitions it follows.
+    pub references: &'static str,
+}
+
+/// The taxonomy of violating content, one row per [`Violation`], in order.
+pub const TAXONOMY: [ViolationDefinition; 5] = [
+    ViolationDefinition {
+        violation: Violation::Glorification,
+        name: "glorification",
+        definition: "praises terrorist attacks or their perpetrators, celebrates attackers as martyrs or \
+                     heroes, gloats over victims",
+        references: "EU 2021/784 art. 2(7)(a) (glorification of terrorist acts); GIFCT incident taxonomy; \
+                     Tech Against Terrorism: glorification",
+    },
+    ViolationDefinition {
+        violation: Violation::Support,
+        name: "support",
+        definition: "declares support for or membership of a terrorist group: pledges of allegiance, \
+                     loyalty slogans, defending its legitimacy, wishing it victory",
+        references: "EU 2021/784 art. 2(7)(c) (participation in the activities of a terrorist group); \
+                     GIFCT incident taxonomy: support",
+    },
+    ViolationDefinition {
+        violation: Violation::Recruitment,
+        name: "recruitment",
+        definition: "solicits participation: joining, travelling to the group's territory, funding its \
+                     fighters, contact for joining",
+        references: "EU 2021/784 art. 2(7)(b)-(c) (soliciting a person to commit or contribute to terrorist \
+                     offences, to participate in a group); Tech Against Terrorism: recruitment",
+    },
+    ViolationDefinition {
+        violation: Violation::Incitement,
+        name: "incitement",
+        definition: "calls for violence or threatens people or groups of people (unbelievers, apostates, \
+                     police, a country)",
+        references: "EU 2021/784 art. 2(7)(a) and (e) (incitement, threats to commit terrorist offences); \
+                     GIFCT incident taxonomy: incitement",
+    },
+    ViolationDefinition {
+        violation: Violation::Distribution,
+        name: "distribution",
+        definition: "spreads a terrorist group's media: its outlets' releases, links to them, download and \
+                     share formulas, replacement channels",
+        references: "EU 2021/784 art. 2(7) (dissemination of terrorist content); Tech Against Terrorism \
+                     TCAP: official and supporter propaganda outlets",
+    },
+];
+
+impl Violation {
+    /// Every violation, in the taxonomy's order.
+    pub const ALL: [Violation; 5] = [
+        Violation::Glorification,
+        Violation::Support,
+        Violation::Recruitment,
+        Violation::Incitement,
+        Violation::Distribution,
+    ];
+
+    /// The stored name (`glorification`, `support`, `recruitment`, `incitement`, `distribution`).
+    pub fn as_str(self) -> &'static str {
+        self.definition().name
+    }
+
+    /// Its row of [`TAXONOMY`].
+    pub fn definition(self) -> &'static ViolationDefinition {
+        &TAXONOMY[self as usize]
+    }
+
+    /// Parses a stored name, in any case.
+    pub fn parse(name: &str) -> Option<Violation> {
+        Violation::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+}
+
 /// One reason behind a score.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,6 +212,9 @@ pub struct Evidence {
     pub span: Option<(usize, usize)>,
     /// What it adds to the score (negative for context that lowers it).
     pub weight: f64,
+    /// The kind of violating content it is evidence of, when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub violation: Option<Violation>,
 }
 
 /// A case as stored.
@@ -145,4 +256,26 @@ pub struct Case {
     /// The policy label it was confirmed with (or proposed with, while it waits for a second reviewer).
     #[serde(default)]
     pub label: Option<String>,
+    /// The kind of violating content its evidence points at most strongly.
+    #[serde(default)]
+    pub category: Option<Violation>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_taxonomy_has_one_row_per_violation_in_order() {
+        for (i, v) in Violation::ALL.into_iter().enumerate() {
+            assert_eq!(TAXONOMY[i].violation, v);
+            assert_eq!(Violation::parse(v.as_str()), Some(v));
+            assert_eq!(
+                serde_json::to_value(v).ok(),
+                Some(serde_json::Value::String(v.as_str().to_owned()))
+            );
+        }
+        assert_eq!(Violation::parse(" Support "), Some(Violation::Support));
+        assert_eq!(Violation::parse("news"), None);
+    }
 }

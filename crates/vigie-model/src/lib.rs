@@ -20,7 +20,7 @@ pub use bank::{
     Bank, BankEntry, BankKind, DEFAULT_PDQ_DISTANCE, EntryRecord, Labels, MAX_PDQ_DISTANCE,
     MatchStatus, MediaMatch, SignalError, SignalType,
 };
-pub use case::{Case, CaseSubject, Evidence, SignalKind};
+pub use case::{Case, CaseSubject, Evidence, SignalKind, TAXONOMY, Violation, ViolationDefinition};
 pub use import::{Format, ImportCounts, ImportStatus, ImportSummary};
 pub use media::{Attachment, Media, MediaKind, MediaSource};
 pub use platform::Platform;

@@ -107,6 +107,9 @@ pub struct CaseParams {
     pub language: Option<String>,
     /// A signal kind: `term`, `url`, `hashtag`, `near_duplicate`, `classifier`, `hash_match`.
     pub signal: Option<String>,
+    /// Cases of this category of violating content: `glorification`, `support`, `recruitment`, `incitement`,
+    /// `distribution`.
+    pub category: Option<String>,
     /// Cases with a hash match from this bank.
     pub bank: Option<String>,
     /// Cases confirmed with this policy label.
@@ -151,6 +154,13 @@ impl CaseParams {
             ),
             None => None,
         };
+        let category = match empty(&self.category) {
+            Some(c) => Some(
+                vigie_model::Violation::parse(&c)
+                    .ok_or_else(|| AppError::bad_request(format!("unknown category {c:?}")))?,
+            ),
+            None => None,
+        };
         let sort = match self.sort.as_deref() {
             None | Some("") | Some("score") => CaseSort::Score,
             Some("newest") => CaseSort::Newest,
@@ -161,6 +171,7 @@ impl CaseParams {
             platform: empty(&self.platform),
             language: empty(&self.language),
             signal,
+            category,
             status,
             min_score: self.min_score,
             sort,

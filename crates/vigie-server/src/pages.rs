@@ -382,6 +382,7 @@ pub async fn queue(
             ("platform", &params.platform),
             ("language", &params.language),
             ("signal", &params.signal),
+            ("category", &params.category),
             ("bank", &params.bank),
             ("label", &params.label),
             ("assignee", &params.assignee),
@@ -413,6 +414,12 @@ pub async fn queue(
                     option value=(k.as_str()) selected[params.signal.as_deref() == Some(k.as_str())] { (k.as_str()) }
                 }
             } }
+            label { "Category " select name="category" {
+                option value="" { "any" }
+                @for v in vigie_model::Violation::ALL {
+                    option value=(v.as_str()) selected[params.category.as_deref() == Some(v.as_str())] { (v.as_str()) }
+                }
+            } }
             label { "Bank " input type="text" name="bank" size="8" value=(field(&params.bank)); }
             label { "Label " input type="text" name="label" size="10" value=(field(&params.label)); }
             label { "Assignee " input type="text" name="assignee" size="8" value=(field(&params.assignee)); }
@@ -423,12 +430,13 @@ pub async fn queue(
             p.empty { "No case matches." }
         } @else {
             table.queue #queue {
-                thead { tr { th { "Score" } th { "Case" } th { "Signals" } th { "Platform" } th { "Lang" } th { "Status" } th { "Assignee" } th { "Text" } } }
+                thead { tr { th { "Score" } th { "Case" } th { "Category" } th { "Signals" } th { "Platform" } th { "Lang" } th { "Status" } th { "Assignee" } th { "Text" } } }
                 tbody {
                     @for c in &cases {
                         tr data-href={"/cases/" (c.id)} {
                             td.score { (format!("{:.2}", c.score)) }
                             td { a href={"/cases/" (c.id)} { "#" (c.id) " " (c.subject.as_str()) } }
+                            td.category { (c.category.map_or("", vigie_model::Violation::as_str)) }
                             td { (signal_list(c)) }
                             td { (c.platform) }
                             td { (c.language.as_deref().unwrap_or("")) }
@@ -503,6 +511,9 @@ pub async fn case_page(
         h1 { "Case #" (c.id) " " (status_badge(&c.status)) }
         dl.facts {
             dt { "Score" } dd #score { (format!("{:.2}", c.score)) }
+            @if let Some(v) = c.category {
+                dt { "Category" } dd #category title=(v.definition().references) { (v.as_str()) ": " (v.definition().definition) }
+            }
             dt { "Subject" } dd { (c.subject.as_str()) }
             dt { "Platform" } dd { (c.platform) }
             @if let Some(h) = c.handle.as_deref().or(c.account_id.as_deref()) { dt { "Account" } dd { (h) } }
@@ -545,12 +556,13 @@ pub async fn case_page(
         }
         h2 { "Evidence" }
         table.evidence {
-            thead { tr { th { "Signal" } th { "Weight" } th { "What" } th { "Source" } th { "Entry" } } }
+            thead { tr { th { "Signal" } th { "Weight" } th { "Category" } th { "What" } th { "Source" } th { "Entry" } } }
             tbody {
                 @for e in &c.evidence {
                     tr class={"ev-" (e.signal.as_str())} {
                         td { (e.signal.as_str()) }
                         td.num { (format!("{:+.2}", e.weight)) }
+                        td { (e.violation.map_or("", vigie_model::Violation::as_str)) }
                         td dir="auto" { (e.detail) }
                         td { (e.source.as_deref().unwrap_or("")) }
                         td { (e.entry.as_deref().unwrap_or("")) }
@@ -1118,6 +1130,7 @@ mod tests {
             entry: None,
             span,
             weight: 1.0,
+            violation: None,
         };
         let text = "voir <b>Amaq</b> ici";
         let out =

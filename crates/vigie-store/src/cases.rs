@@ -2,7 +2,7 @@
 //! analyse, and cases with their evidence.
 
 use crate::{PostView, StoreError};
-use vigie_model::{Case, CaseSubject, Evidence, SignalKind, Timestamp};
+use vigie_model::{Case, CaseSubject, Evidence, SignalKind, Timestamp, Violation};
 
 /// A signal list to store (replacing one of the same name).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +78,8 @@ pub struct NewCase {
     pub score: f64,
     /// The evidence, strongest first.
     pub evidence: Vec<Evidence>,
+    /// The kind of violating content the evidence points at most strongly.
+    pub category: Option<Violation>,
 }
 
 /// A post case of an account, for the account's own case.
@@ -93,6 +95,8 @@ pub struct AccountPostCase {
     pub score: f64,
     /// The signal kinds in its evidence.
     pub signals: Vec<SignalKind>,
+    /// Its category.
+    pub category: Option<Violation>,
 }
 
 /// How to order cases.
@@ -119,6 +123,8 @@ pub struct CaseQuery {
     pub language: Option<String>,
     /// Only cases with this kind of evidence.
     pub signal: Option<SignalKind>,
+    /// Only cases of this category of violating content.
+    pub category: Option<Violation>,
     /// Only this status.
     pub status: Option<String>,
     /// Only cases scoring at least this.
@@ -241,7 +247,8 @@ pub(crate) fn case_select(brief: bool) -> String {
 pub(crate) fn case_columns(brief: bool) -> String {
     format!(
         "c.id, c.subject, COALESCE(p.platform, a.platform), p.platform_id, a.platform_id, a.handle, p.lang, \
-         p.text, c.score, {}, c.status, c.created_at, c.updated_at, u.name, c.label, c.signals",
+         p.text, c.score, {}, c.status, c.created_at, c.updated_at, u.name, c.label, c.signals, \
+         c.category",
         if brief { "'[]'" } else { "c.evidence" }
     )
 }

@@ -45,6 +45,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_case_author.sql"),
         postgres: include_str!("../migrations/postgres/0007_case_author.sql"),
     },
+    Migration {
+        version: 8,
+        sqlite: include_str!("../migrations/sqlite/0008_case_category.sql"),
+        postgres: include_str!("../migrations/postgres/0008_case_category.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -908,12 +908,12 @@ impl Store for PostgresStore {
         };
         let case = crate::sqlite_cases::case_of(crate::postgres_cases::pg_raw_case(&r)?)?;
         let decisions =
-            child_rows::<crate::sqlite_review::RawDecision>(r.try_get(16)?, id, "decisions")?
+            child_rows::<crate::sqlite_review::RawDecision>(r.try_get(17)?, id, "decisions")?
                 .into_iter()
                 .map(crate::sqlite_review::decision_of)
                 .collect::<Result<Vec<_>, _>>()?;
-        let post = match r.try_get::<_, Option<i64>>(17)? {
-            Some(_) => Some(post_of(&r, 17)?.2),
+        let post = match r.try_get::<_, Option<i64>>(18)? {
+            Some(_) => Some(post_of(&r, 18)?.2),
             None => None,
         };
         Ok(Some(crate::CaseView {

@@ -7,7 +7,7 @@ use crate::cases::{
 };
 use crate::postgres::{PostgresStore, read_posts};
 use crate::sqlite_cases::{RawCase, case_filter, case_of};
-use vigie_model::{Case, CaseSubject, Timestamp};
+use vigie_model::{Case, CaseSubject, Timestamp, Violation};
 
 fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -139,12 +139,14 @@ impl Cases for PostgresStore {
                 continue;
             }
             let (signals, evidence) = (signals_column(&c.evidence), evidence_json(&c.evidence));
+            let category = c.category.map(Violation::as_str);
             let updated = tx.execute(
                 &format!(
                     "UPDATE cases SET score = $3, signals = $4, evidence = $5, updated_at = $6, \
-                     author_id = {author} \
+                     author_id = {author}, category = $7 \
                      WHERE subject = $1 AND {col} = $2 \
-                     AND (score <> $3 OR evidence <> $5 OR author_id IS DISTINCT FROM {author})"
+                     AND (score <> $3 OR evidence <> $5 OR author_id IS DISTINCT FROM {author} \
+                     OR category IS DISTINCT FROM $7)"
                 ),
                 &[
                     &c.subject.as_str(),
@@ -153,16 +155,26 @@ impl Cases for PostgresStore {
                     &signals,
                     &evidence,
                     &now,
+                    &category,
                 ],
             )?;
             if updated == 0 {
                 tx.execute(
                     &format!(
-                        "INSERT INTO cases (subject, {col}, author_id, score, signals, evidence, created_at, updated_at) \
-                         SELECT $1, $2, {author}, $3, $4, $5, $6, $6 WHERE NOT EXISTS \
+                        "INSERT INTO cases (subject, {col}, author_id, score, signals, evidence, created_at, updated_at, \
+                         category) \
+                         SELECT $1, $2, {author}, $3, $4, $5, $6, $6, $7 WHERE NOT EXISTS \
                          (SELECT 1 FROM cases WHERE subject = $1 AND {col} = $2)"
                     ),
-                    &[&c.subject.as_str(), &c.row, &c.score, &signals, &evidence, &now],
+                    &[
+                        &c.subject.as_str(),
+                        &c.row,
+                        &c.score,
+                        &signals,
+                        &evidence,
+                        &now,
+                        &category,
+                    ],
                 )?;
             }
         }
@@ -173,7 +185,7 @@ impl Cases for PostgresStore {
     fn account_post_cases(&mut self, accounts: &[i64]) -> Result<Vec<AccountPostCase>, StoreError> {
         self.client
             .query(
-                "SELECT p.account_id, c.id, p.platform_id, c.score, c.signals FROM cases c JOIN posts p ON p.id = c.post_id \
+                "SELECT p.account_id, c.id, p.platform_id, c.score, c.signals, c.category FROM cases c JOIN posts p ON p.id = c.post_id \
                  WHERE c.subject = 'post' AND p.account_id = ANY($1) ORDER BY p.account_id, c.score DESC, c.id",
                 &[&accounts],
             )?
@@ -185,6 +197,9 @@ impl Cases for PostgresStore {
                     post_id: r.try_get(2)?,
                     score: r.try_get(3)?,
                     signals: parse_signals(r.try_get(4)?),
+                    category: r
+                        .try_get::<_, Option<&str>>(5)?
+                        .and_then(Violation::parse),
                 })
             })
             .collect()
@@ -314,5 +329,6 @@ pub(crate) fn pg_raw_case(r: &postgres::Row) -> Result<RawCase, postgres::Error>
         r.try_get(13)?,
         r.try_get(14)?,
         r.try_get(15)?,
+        r.try_get(16)?,
     ))
 }

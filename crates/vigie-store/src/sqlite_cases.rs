@@ -8,7 +8,7 @@ use crate::cases::{
 };
 use crate::sqlite::{SqliteStore, read_posts};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
-use vigie_model::{Case, CaseSubject, Timestamp};
+use vigie_model::{Case, CaseSubject, Timestamp, Violation};
 
 /// A case row as read by [`case_select`], before parsing.
 pub(crate) type RawCase = (
@@ -28,6 +28,7 @@ pub(crate) type RawCase = (
     Option<String>,
     Option<String>,
     String,
+    Option<String>,
 );
 
 /// Reads the columns of [`case_select`](crate::cases::case_select).
@@ -49,6 +50,7 @@ pub(crate) fn raw_case(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawCase> {
         r.get(13)?,
         r.get(14)?,
         r.get(15)?,
+        r.get(16)?,
     ))
 }
 
@@ -70,6 +72,7 @@ pub(crate) fn case_of(raw: RawCase) -> Result<Case, StoreError> {
         assignee,
         label,
         signals,
+        category,
     ) = raw;
     Ok(Case {
         id,
@@ -89,6 +92,7 @@ pub(crate) fn case_of(raw: RawCase) -> Result<Case, StoreError> {
         updated_at: Timestamp(updated),
         assignee,
         label,
+        category: category.as_deref().and_then(Violation::parse),
     })
 }
 
@@ -171,6 +175,10 @@ pub(crate) fn case_filter(
         ),
     ));
     conds.push(set(q.label.is_some(), 8, format!("c.label = {}", p(8))));
+    // A category is one of five fixed names: written as a literal, it needs no placeholder of its own.
+    if let Some(category) = q.category {
+        conds.push(format!("c.category = '{}'", category.as_str()));
+    }
     conds.push(set(
         q.bank.is_some(),
         9,
@@ -365,9 +373,10 @@ impl Cases for SqliteStore {
                 let updated = tx
                     .prepare_cached(&format!(
                         "UPDATE cases SET score = ?3, signals = ?4, evidence = ?5, updated_at = ?6, \
-                         author_id = {author} \
+                         author_id = {author}, category = ?7 \
                          WHERE subject = ?1 AND {col} = ?2 \
-                         AND (score <> ?3 OR evidence <> ?5 OR author_id IS NOT {author})"
+                         AND (score <> ?3 OR evidence <> ?5 OR author_id IS NOT {author} \
+                         OR category IS NOT ?7)"
                     ))
                     .and_then(|mut s| {
                         s.execute(params![
@@ -376,17 +385,29 @@ impl Cases for SqliteStore {
                             c.score,
                             signals,
                             evidence,
-                            now
+                            now,
+                            c.category.map(Violation::as_str)
                         ])
                     })
                     .map_err(err)?;
                 if updated == 0 {
                     tx.prepare_cached(&format!(
-                        "INSERT INTO cases (subject, {col}, author_id, score, signals, evidence, created_at, updated_at) \
-                         SELECT ?1, ?2, {author}, ?3, ?4, ?5, ?6, ?6 WHERE NOT EXISTS \
+                        "INSERT INTO cases (subject, {col}, author_id, score, signals, evidence, created_at, updated_at, \
+                         category) \
+                         SELECT ?1, ?2, {author}, ?3, ?4, ?5, ?6, ?6, ?7 WHERE NOT EXISTS \
                          (SELECT 1 FROM cases WHERE subject = ?1 AND {col} = ?2)"
                     ))
-                    .and_then(|mut s| s.execute(params![c.subject.as_str(), c.row, c.score, signals, evidence, now]))
+                    .and_then(|mut s| {
+                        s.execute(params![
+                            c.subject.as_str(),
+                            c.row,
+                            c.score,
+                            signals,
+                            evidence,
+                            now,
+                            c.category.map(Violation::as_str)
+                        ])
+                    })
                     .map_err(err)?;
                 }
             }
@@ -399,7 +420,7 @@ impl Cases for SqliteStore {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT p.account_id, c.id, p.platform_id, c.score, c.signals FROM cases c JOIN posts p ON p.id = c.post_id \
+                "SELECT p.account_id, c.id, p.platform_id, c.score, c.signals, c.category FROM cases c JOIN posts p ON p.id = c.post_id \
                  WHERE c.subject = 'post' AND p.account_id = ?1 ORDER BY c.score DESC, c.id",
             )
             .map_err(self.err())?;
@@ -413,6 +434,10 @@ impl Cases for SqliteStore {
                         post_id: r.get(2)?,
                         score: r.get(3)?,
                         signals: parse_signals(&r.get::<_, String>(4)?),
+                        category: r
+                            .get::<_, Option<String>>(5)?
+                            .as_deref()
+                            .and_then(Violation::parse),
                     })
                 })
                 .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())

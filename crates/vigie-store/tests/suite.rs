@@ -14,7 +14,7 @@ use vigie_model::{
 };
 use vigie_model::{
     Action, BankKind, CaseStatus, CaseSubject, DecisionError, EntryRecord, Evidence, Labels,
-    MatchStatus, Role, SignalKind, SignalType, User, UserSettings,
+    MatchStatus, Role, SignalKind, SignalType, User, UserSettings, Violation,
 };
 use vigie_store::{
     AccountQuery, Actor, Backend, BankChange, Batch, CaseQuery, CaseSort, DecisionOutcome,
@@ -499,7 +499,7 @@ fn migrations_run_once(env: &mut Env) {
     let url = env.fresh_url();
     let mut store = env.open(&url);
     assert_eq!(store.backend(), env.backend);
-    assert_eq!(ok(store.schema_version()), 7);
+    assert_eq!(ok(store.schema_version()), 8);
     assert_eq!(
         ok(store.snapshot())
             .tables
@@ -514,7 +514,7 @@ fn migrations_run_once(env: &mut Env) {
 
     // Reopening a migrated store applies nothing and keeps the content.
     let mut again = env.open(&url);
-    assert_eq!(ok(again.schema_version()), 7);
+    assert_eq!(ok(again.schema_version()), 8);
     assert_eq!(ok(again.snapshot()), before);
     assert_eq!(ok(again.imports(10)).len(), 1);
     drop(again);
@@ -528,7 +528,7 @@ fn migrations_run_once(env: &mut Env) {
     match vigie_store::open(&url, Some(&media)) {
         Err(StoreError::TooNew {
             found: 99,
-            supported: 7,
+            supported: 8,
         }) => {}
         Err(e) => panic!("expected TooNew, got {e}"),
         Ok(_) => panic!("a schema newer than this build was accepted"),
@@ -603,7 +603,7 @@ fn concurrent_opens_migrate_once(env: &mut Env) {
             .collect()
     });
     for r in results {
-        assert_eq!(r, Ok(7));
+        assert_eq!(r, Ok(8));
     }
 }
 
@@ -1166,6 +1166,7 @@ fn case_view_reads_a_case_with_its_decisions_and_post(env: &mut Env) {
         .find_map(|p| p.account)
         .unwrap_or_else(|| panic!("a post with an account"));
     ok(store.put_cases(&[NewCase {
+        category: None,
         subject: CaseSubject::Account,
         row: author,
         score: 0.5,
@@ -1978,6 +1979,7 @@ fn matches_are_recorded_held_and_released(env: &mut Env) {
 
 fn evidence(signal: SignalKind, weight: f64) -> Evidence {
     Evidence {
+        violation: None,
         signal,
         detail: format!("{} found", signal.as_str()),
         source: Some("default".into()),
@@ -2034,6 +2036,7 @@ fn cases_lists_and_models_round_trip(env: &mut Env) {
         .account
         .unwrap_or_else(|| panic!("the first post has an author"));
     let post_case = |row: i64, score: f64, ev: Vec<Evidence>| NewCase {
+        category: (score > 2.0).then_some(Violation::Glorification),
         subject: CaseSubject::Post,
         row,
         score,
@@ -2054,6 +2057,7 @@ fn cases_lists_and_models_round_trip(env: &mut Env) {
             vec![evidence(SignalKind::Classifier, 1.0)],
         ),
         NewCase {
+            category: None,
             subject: CaseSubject::Account,
             row: account,
             score: 2.5,
@@ -2100,7 +2104,29 @@ fn cases_lists_and_models_round_trip(env: &mut Env) {
         ..CaseQuery::default()
     }));
     assert_eq!(strong.len(), 2);
+    // The category is stored with the case, read back, and filters the listing.
+    assert_eq!(top.category, Some(Violation::Glorification));
+    let glorifying = ok(store.cases(&CaseQuery {
+        category: Some(Violation::Glorification),
+        brief: true,
+        limit: 10,
+        ..CaseQuery::default()
+    }));
+    assert_eq!(glorifying.len(), 1);
+    assert_eq!(glorifying[0].id, top.id);
+    let recruiting = ok(store.cases(&CaseQuery {
+        category: Some(Violation::Recruitment),
+        limit: 10,
+        ..CaseQuery::default()
+    }));
+    assert!(recruiting.is_empty());
     let of_account = ok(store.account_post_cases(&[account]));
+    assert!(
+        of_account
+            .iter()
+            .any(|c| c.category == Some(Violation::Glorification)),
+        "an account's post cases carry their category"
+    );
     assert!(
         of_account
             .iter()
@@ -2168,6 +2194,7 @@ fn rules() -> ReviewRules {
 
 fn hash_match(bank: &str) -> Evidence {
     Evidence {
+        violation: None,
         signal: SignalKind::HashMatch,
         detail: "medium matches".into(),
         source: Some(bank.into()),
@@ -2195,6 +2222,7 @@ fn store_with_cases(env: &mut Env) -> (Box<dyn Store>, Vec<i64>) {
         .zip(evidence)
         .enumerate()
         .map(|(i, (p, ev))| NewCase {
+            category: None,
             subject: CaseSubject::Post,
             row: p.id,
             score: 4.0 - i as f64,
@@ -2735,6 +2763,7 @@ fn decisions_follow_the_two_person_rule(env: &mut Env) {
     // Re-analysis keeps the decision, the label and the status; removing the evidence keeps a reviewed case.
     let post_row = ok(store.posts_after(0, 1))[0].id;
     ok(store.put_cases(&[NewCase {
+        category: None,
         subject: CaseSubject::Post,
         row: post_row,
         score: 9.0,
@@ -2750,6 +2779,7 @@ fn decisions_follow_the_two_person_rule(env: &mut Env) {
         (9.0, "confirmed", Some("incitement"))
     );
     ok(store.put_cases(&[NewCase {
+        category: None,
         subject: CaseSubject::Post,
         row: post_row,
         score: 0.0,
@@ -3093,6 +3123,7 @@ fn cases_are_assigned_and_filtered(env: &mut Env) {
     // Re-analysis keeps the assignee.
     let first_post = ok(store.posts_after(0, 1))[0].id;
     ok(store.put_cases(&[NewCase {
+        category: None,
         subject: CaseSubject::Post,
         row: first_post,
         score: 5.0,

@@ -13,7 +13,9 @@ mod features;
 mod model;
 mod train;
 
-pub use evaluate::{CategoryRate, Evaluation, Metrics, PrPoint, evaluate, evaluate_scores};
+pub use evaluate::{
+    CategoryRate, CategoryRecall, Evaluation, Metrics, PrPoint, evaluate, evaluate_scores,
+};
 pub use features::{DEFAULT_BITS, MAX_BITS, MIN_BITS, features, named_features};
 pub use model::{Contribution, Model, ModelError, ModelMetadata};
 pub use train::{ClassWeighting, Example, TrainConfig, train};

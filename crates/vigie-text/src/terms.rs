@@ -16,15 +16,40 @@ pub use matcher::{TermHit, TermMatcher, TermMatcherError};
 pub use parse::{
     TermList, TermListError, TermPosition, TermProblem, parse_terms_csv, parse_terms_toml,
 };
+pub use vigie_model::Violation;
 
-/// The default term list (TOML), a starting point for analysts; see `data/default-terms.toml`.
+/// The default term list (TOML): outlet names and the first context markers; see `data/default-terms.toml`.
 pub const DEFAULT_TERMS: &str = include_str!("../data/default-terms.toml");
 
-/// The terms of [`DEFAULT_TERMS`].
+/// The built-in lists, each `(name, TOML)`: the default list, then one lexicon per language (`data/lexicon/`)
+/// of terms, formulas and patterns per violation category, in-group vocabulary and context markers, each entry
+/// with its weight, its source and the ordinary uses that make it benign. Imported lists come after them, and
+/// an imported term with the same text and mode as a built-in one replaces it (weight 0 switches it off).
+pub const BUILTIN_LISTS: [(&str, &str); 4] = [
+    ("default", DEFAULT_TERMS),
+    ("lexicon-en", include_str!("../data/lexicon/en.toml")),
+    ("lexicon-fr", include_str!("../data/lexicon/fr.toml")),
+    ("lexicon-ar", include_str!("../data/lexicon/ar.toml")),
+];
+
+/// The terms of every built-in list, each with the name of its list.
 ///
-/// The list is tested to parse without problems; should it not, this returns the terms that parse.
+/// The lists are tested to parse without problems; should one not, this returns the terms that parse.
+pub fn builtin_terms() -> Vec<(Term, &'static str)> {
+    BUILTIN_LISTS
+        .iter()
+        .flat_map(|(name, body)| {
+            parse_terms_toml(body)
+                .map_or_else(|_| Vec::new(), |list| list.terms)
+                .into_iter()
+                .map(move |t| (t, *name))
+        })
+        .collect()
+}
+
+/// The terms of every built-in list ([`builtin_terms`] without the list names).
 pub fn default_terms() -> Vec<Term> {
-    parse_terms_toml(DEFAULT_TERMS).map_or_else(|_| Vec::new(), |list| list.terms)
+    builtin_terms().into_iter().map(|(t, _)| t).collect()
 }
 
 /// How a term's text is matched against normalized text.
@@ -60,24 +85,43 @@ impl MatchMode {
 }
 
 /// What a term is evidence of.
+///
+/// Five categories name a kind of violating content ([`Violation`]); `outlet`, `file_host`,
+/// `campaign_hashtag`, `slogan` and `call_to_violence` are older, narrower names that count towards one of
+/// them. `ingroup` (the movement's own vocabulary) is weak evidence that counts towards whichever violation
+/// the rest of the post points at. Four categories mark context that lowers a score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TermCategory {
-    /// The name of a terrorist media outlet or publication.
+    /// Praise of attacks or attackers (EU 2021/784 art. 2(7)(a), "glorifies").
+    Glorification,
+    /// Support of a terrorist group, pledges of allegiance, loyalty slogans.
+    Support,
+    /// Soliciting participation: joining, travelling, funding, contact for joining (art. 2(7)(b)-(c)).
+    Recruitment,
+    /// Incitement to violence and threats (art. 2(7)(a), (e)).
+    Incitement,
+    /// Spreading a group's media: release announcements, download and share formulas.
+    Distribution,
+    /// The movement's own vocabulary and framing; weak alone, counts with the rest.
+    Ingroup,
+    /// The name of a terrorist media outlet or publication (counts as distribution).
     Outlet,
-    /// A slogan of a terrorist organization.
+    /// A slogan of a terrorist organization (counts as support).
     Slogan,
-    /// A call to violence.
+    /// A call to violence (counts as incitement).
     CallToViolence,
-    /// A hashtag of a propaganda campaign.
+    /// A hashtag of a propaganda campaign (counts as distribution).
     CampaignHashtag,
-    /// A file host or link shortener used to spread propaganda.
+    /// A file host or link shortener used to spread propaganda (counts as distribution).
     FileHost,
     /// Counter-speech: condemnation, rejection (lowers a score).
     CounterSpeech,
-    /// News reporting: attribution, journalism (lowers a score).
+    /// News reporting: attribution, reported speech, journalism (lowers a score).
     NewsReporting,
     /// Research and analysis (lowers a score).
     Research,
+    /// Moderation and OSINT work: reporting, takedowns, archiving (lowers a score).
+    Moderation,
     /// Religious vocabulary, neutral on its own.
     Religious,
     /// Anything else.
@@ -86,7 +130,13 @@ pub enum TermCategory {
 
 impl TermCategory {
     /// Every category, in declaration order.
-    pub const ALL: [TermCategory; 10] = [
+    pub const ALL: [TermCategory; 17] = [
+        TermCategory::Glorification,
+        TermCategory::Support,
+        TermCategory::Recruitment,
+        TermCategory::Incitement,
+        TermCategory::Distribution,
+        TermCategory::Ingroup,
         TermCategory::Outlet,
         TermCategory::Slogan,
         TermCategory::CallToViolence,
@@ -95,13 +145,20 @@ impl TermCategory {
         TermCategory::CounterSpeech,
         TermCategory::NewsReporting,
         TermCategory::Research,
+        TermCategory::Moderation,
         TermCategory::Religious,
         TermCategory::Other,
     ];
 
-    /// The snake_case name used in term files (`outlet`, `call_to_violence`, …).
+    /// The snake_case name used in term files (`glorification`, `call_to_violence`, …).
     pub fn as_str(self) -> &'static str {
         match self {
+            TermCategory::Glorification => "glorification",
+            TermCategory::Support => "support",
+            TermCategory::Recruitment => "recruitment",
+            TermCategory::Incitement => "incitement",
+            TermCategory::Distribution => "distribution",
+            TermCategory::Ingroup => "ingroup",
             TermCategory::Outlet => "outlet",
             TermCategory::Slogan => "slogan",
             TermCategory::CallToViolence => "call_to_violence",
@@ -110,6 +167,7 @@ impl TermCategory {
             TermCategory::CounterSpeech => "counter_speech",
             TermCategory::NewsReporting => "news_reporting",
             TermCategory::Research => "research",
+            TermCategory::Moderation => "moderation",
             TermCategory::Religious => "religious",
             TermCategory::Other => "other",
         }
@@ -122,13 +180,32 @@ impl TermCategory {
             .find(|category| category.as_str().eq_ignore_ascii_case(name.trim()))
     }
 
-    /// Whether the category marks context that lowers a score: counter-speech, news reporting and
-    /// research.
+    /// Whether the category marks context that lowers a score: counter-speech, news reporting, research
+    /// and moderation.
     pub fn is_mitigating(self) -> bool {
         matches!(
             self,
-            TermCategory::CounterSpeech | TermCategory::NewsReporting | TermCategory::Research
+            TermCategory::CounterSpeech
+                | TermCategory::NewsReporting
+                | TermCategory::Research
+                | TermCategory::Moderation
         )
+    }
+
+    /// The kind of violating content a hit of this category is evidence of; `None` for in-group
+    /// vocabulary (which counts towards the post's strongest violation), context markers and neutral terms.
+    pub fn violation(self) -> Option<Violation> {
+        match self {
+            TermCategory::Glorification => Some(Violation::Glorification),
+            TermCategory::Support | TermCategory::Slogan => Some(Violation::Support),
+            TermCategory::Recruitment => Some(Violation::Recruitment),
+            TermCategory::Incitement | TermCategory::CallToViolence => Some(Violation::Incitement),
+            TermCategory::Distribution
+            | TermCategory::Outlet
+            | TermCategory::CampaignHashtag
+            | TermCategory::FileHost => Some(Violation::Distribution),
+            _ => None,
+        }
     }
 }
 
@@ -146,8 +223,12 @@ pub struct Term {
     pub weight: f32,
     /// How the text is matched.
     pub mode: MatchMode,
-    /// Where the term comes from or why it is listed, shown to reviewers.
+    /// What the term means or why it is listed, shown to reviewers.
     pub note: Option<String>,
+    /// The public reference the entry rests on (a glossary, a designation list, a study).
+    pub source: Option<String>,
+    /// The ordinary uses that make a hit benign, for the reviewer to rule out.
+    pub benign: Option<String>,
 }
 
 impl Term {
@@ -175,8 +256,9 @@ pub enum TermProblemKind {
     MissingCategory,
     /// The category is not one of [`TermCategory::ALL`].
     #[error(
-        "unknown category {0:?} (expected outlet, slogan, call_to_violence, campaign_hashtag, \
-         file_host, counter_speech, news_reporting, research, religious or other)"
+        "unknown category {0:?} (expected glorification, support, recruitment, incitement, distribution, \
+         ingroup, outlet, slogan, call_to_violence, campaign_hashtag, file_host, counter_speech, \
+         news_reporting, research, moderation, religious or other)"
     )]
     UnknownCategory(String),
     /// The mode is not `word`, `phrase` or `regex`.
@@ -210,11 +292,15 @@ mod tests {
 
     #[test]
     fn default_list_parses_without_problems() {
-        let list = parse_terms_toml(DEFAULT_TERMS).expect("the default list is valid TOML");
-        assert!(list.problems.is_empty(), "{:?}", list.problems);
-        assert!(list.terms.len() >= 20);
-        assert_eq!(default_terms(), list.terms);
-        assert!(TermMatcher::new(&list.terms).is_ok());
+        let mut all = Vec::new();
+        for (name, body) in BUILTIN_LISTS {
+            let list = parse_terms_toml(body).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(list.problems.is_empty(), "{name}: {:?}", list.problems);
+            all.extend(list.terms);
+        }
+        assert!(all.len() >= 20);
+        assert_eq!(default_terms(), all);
+        assert!(TermMatcher::new(&all).is_ok());
     }
 
     #[test]

@@ -3,9 +3,9 @@
 //! with their position without dropping the good ones.
 
 use vigie_text::{
-    DEFAULT_TERMS, MatchMode, Term, TermCategory, TermHit, TermListError, TermMatcher,
-    TermMatcherError, TermPosition, TermProblemKind, default_terms, normalize, parse_terms_csv,
-    parse_terms_toml,
+    BUILTIN_LISTS, DEFAULT_TERMS, MatchMode, Term, TermCategory, TermHit, TermListError,
+    TermMatcher, TermMatcherError, TermPosition, TermProblemKind, default_terms, normalize,
+    parse_terms_csv, parse_terms_toml,
 };
 
 fn term(text: &str, category: TermCategory, mode: MatchMode) -> Term {
@@ -16,6 +16,8 @@ fn term(text: &str, category: TermCategory, mode: MatchMode) -> Term {
         weight: 1.0,
         mode,
         note: None,
+        source: None,
+        benign: None,
     }
 }
 
@@ -304,8 +306,8 @@ fn context_markers_are_mitigating() {
 
 #[test]
 fn default_list_holds_only_outlets_and_context_markers() {
-    let terms = default_terms();
-    for t in &terms {
+    let list = parse_terms_toml(DEFAULT_TERMS).expect("the default list parses");
+    for t in &list.terms {
         assert!(
             t.category == TermCategory::Outlet || t.category.is_mitigating(),
             "{t:?}"
@@ -316,6 +318,51 @@ fn default_list_holds_only_outlets_and_context_markers() {
         }
     }
     assert!(DEFAULT_TERMS.contains("STARTING POINT"));
+}
+
+#[test]
+fn the_lexicons_name_their_sources_and_benign_uses() {
+    let mut per_category: std::collections::HashMap<(&str, TermCategory), usize> =
+        std::collections::HashMap::new();
+    for (name, body) in BUILTIN_LISTS.iter().skip(1) {
+        let list = parse_terms_toml(body).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(list.problems.is_empty(), "{name}: {:?}", list.problems);
+        assert!(
+            list.terms.len() >= 250,
+            "{name}: {} entries",
+            list.terms.len()
+        );
+        for t in &list.terms {
+            *per_category.entry((name, t.category)).or_default() += 1;
+            assert!(t.source.is_some(), "{name}: no source for {t:?}");
+            assert!(t.weight.is_finite() && t.weight <= 1.5, "{name}: {t:?}");
+            if t.category.violation().is_some() {
+                assert!(t.benign.is_some(), "{name}: no benign uses for {t:?}");
+                assert!(t.weight > 0.0, "{name}: {t:?}");
+            }
+            if t.category.is_mitigating() {
+                assert!(t.weight < 0.0, "{name}: {t:?}");
+            }
+        }
+    }
+    // Every language's lexicon covers every violation and every kind of context.
+    for (name, _) in BUILTIN_LISTS.iter().skip(1) {
+        for category in [
+            TermCategory::Glorification,
+            TermCategory::Support,
+            TermCategory::Recruitment,
+            TermCategory::Incitement,
+            TermCategory::Distribution,
+            TermCategory::Ingroup,
+            TermCategory::NewsReporting,
+            TermCategory::Research,
+            TermCategory::CounterSpeech,
+            TermCategory::Moderation,
+        ] {
+            let n = per_category.get(&(*name, category)).copied().unwrap_or(0);
+            assert!(n >= 10, "{name}: {n} {} entries", category.as_str());
+        }
+    }
 }
 
 #[test]

@@ -109,6 +109,17 @@ pub struct CategoryRate {
     pub false_positive_rate: f64,
 }
 
+/// Recall among the positives of one category (a kind of violating content).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CategoryRecall {
+    /// Positive examples of the category.
+    pub positives: usize,
+    /// Of those, how many scored at or above the threshold.
+    pub found: usize,
+    /// `found / positives`.
+    pub recall: f64,
+}
+
 /// A model's quality on a labelled set. Serializes to JSON for the CLI.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evaluation {
@@ -132,6 +143,10 @@ pub struct Evaluation {
     pub by_language: BTreeMap<String, Metrics>,
     /// For each category of negative examples (`"unspecified"` for those without one), its false positives.
     pub negative_categories: BTreeMap<String, CategoryRate>,
+    /// For each category of positive examples, its recall.
+    pub positive_categories: BTreeMap<String, CategoryRecall>,
+    /// Recall per (language, category of positives): the floor a per-language target checks.
+    pub positive_categories_by_language: BTreeMap<String, BTreeMap<String, CategoryRecall>>,
 }
 
 /// Scores every example with `model` and evaluates at `threshold` ([`evaluate_scores`]).
@@ -152,6 +167,9 @@ pub fn evaluate_scores<'a>(
     let mut all = Counts::default();
     let mut by_language: BTreeMap<String, Counts> = BTreeMap::new();
     let mut categories: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut positive_categories: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut positive_by_language: BTreeMap<String, BTreeMap<String, (usize, usize)>> =
+        BTreeMap::new();
     let mut ranked: Vec<(f32, bool)> = Vec::new();
     for (score, example) in scored {
         let score = if score.is_nan() {
@@ -166,8 +184,20 @@ pub fn evaluate_scores<'a>(
             .entry(language.to_owned())
             .or_default()
             .add(example.label, predicted);
-        if !example.label {
-            let category = example.category.as_deref().unwrap_or(NO_CATEGORY);
+        let category = example.category.as_deref().unwrap_or(NO_CATEGORY);
+        if example.label {
+            for entry in [
+                positive_categories.entry(category.to_owned()).or_default(),
+                positive_by_language
+                    .entry(language.to_owned())
+                    .or_default()
+                    .entry(category.to_owned())
+                    .or_default(),
+            ] {
+                entry.0 += 1;
+                entry.1 += usize::from(predicted);
+            }
+        } else {
             let entry = categories.entry(category.to_owned()).or_default();
             entry.0 += 1;
             entry.1 += usize::from(predicted);
@@ -244,5 +274,27 @@ pub fn evaluate_scores<'a>(
                 )
             })
             .collect(),
+        positive_categories: recalls(positive_categories),
+        positive_categories_by_language: positive_by_language
+            .into_iter()
+            .map(|(language, counts)| (language, recalls(counts)))
+            .collect(),
     }
+}
+
+/// `(positives, found)` per category as [`CategoryRecall`]s.
+fn recalls(counts: BTreeMap<String, (usize, usize)>) -> BTreeMap<String, CategoryRecall> {
+    counts
+        .into_iter()
+        .map(|(k, (positives, found))| {
+            (
+                k,
+                CategoryRecall {
+                    positives,
+                    found,
+                    recall: found as f64 / positives.max(1) as f64,
+                },
+            )
+        })
+        .collect()
 }

@@ -1,14 +1,15 @@
 //! Hashed n-gram features of normalized text: the classifier's only view of a post.
 //!
 //! Three kinds, each hashed with its own seed so that they never share a hash by construction:
-//! - character n-grams, `n = 2..=4`, over the words joined by single spaces with a space before the first and
-//!   after the last (` the cat `), so n-grams at word edges and across a word boundary are features too
-//!   (named `c:` then the n-gram, spaces kept: `c: ca`);
+//! - character n-grams, `n = 2..=4`, inside each word with a space before and after it (` cat `), so n-grams
+//!   at word edges are features too but none spans two words: they carry spelling variants and inflections of a
+//!   word (`c: ca`), never the generator-made pairings of words that a template repeats;
 //! - word unigrams (`w:cat`) and
 //! - word bigrams (`w2:the cat`),
 //!
 //! where words are those of the crate's tokenizer (alphanumeric runs, `#`/`@` prefixes kept; punctuation is
-//! dropped). A feature's bucket is the top `bits` bits of its 64-bit hash:
+//! dropped), and each pictographic emoji is a word of its own (`🏴`, `☝`): in this field a black flag and a
+//! raised index finger say as much as a slogan, and they carry no letters. A feature's bucket is the top `bits` bits of its 64-bit hash:
 //! - a char n-gram packs its chars' 16-bit codes into a key (first char highest; a char's code is itself in
 //!   the Basic Multilingual Plane, else its low 16 bits XOR its plane number) and hashes it with the SplitMix64
 //!   finalizer of `key ^ seed_n ^ n`, one seed per `n`: no multiply chain per n-gram, which keeps the
@@ -120,9 +121,10 @@ impl Scanner {
         let (h, len) = match self.word {
             Some(state) => state,
             None => {
-                if self.chars == 0 {
-                    self.push(SPACE);
-                }
+                // Each word's n-grams start afresh: none spans a word boundary.
+                self.window = 0;
+                self.chars = 0;
+                self.push(SPACE);
                 (SEED_WORD, 0)
             }
         };
@@ -172,6 +174,11 @@ pub(crate) fn for_each_batch(text: &str, bits: u32, mut f: impl FnMut(&[u32])) -
                 scanner.word_char(p);
             }
             scanner.word_char(c);
+        } else if is_pictograph(c) {
+            scanner.end_word();
+            scanner.word_char(c);
+            scanner.end_word();
+            prefix = None;
         } else {
             scanner.end_word();
             prefix = (c == '#' || c == '@').then_some(c);
@@ -185,6 +192,28 @@ pub(crate) fn for_each_batch(text: &str, bits: u32, mut f: impl FnMut(&[u32])) -
     scanner.end_word();
     f(&scanner.batch[..scanner.len]);
     scanner.total
+}
+
+/// Whether `c` is a pictographic emoji (the Unicode blocks of symbols and pictographs, dingbats and the
+/// miscellaneous symbols, flags' regional indicators): a word of its own for the classifier.
+#[inline]
+pub(crate) fn is_pictograph(c: char) -> bool {
+    matches!(c as u32, 0x2600..=0x27BF | 0x1F000..=0x1FAFF)
+}
+
+/// The classifier's words: the crate's words, and each pictograph as a word of its own, in text order.
+fn classifier_words(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if is_pictograph(c) {
+            out.extend(words(&text[start..i]));
+            out.push(&text[i..i + c.len_utf8()]);
+            start = i + c.len_utf8();
+        }
+    }
+    out.extend(words(&text[start..]));
+    out
 }
 
 /// The features of already-normalized `text` with `2^bits` buckets, replacing the contents of `out`.
@@ -213,18 +242,18 @@ pub fn features(text: &str, bits: u32, out: &mut Vec<(u32, f32)>) {
 pub fn named_features(text: &str, bits: u32) -> Vec<(String, u32, f32)> {
     let bits = clamp_bits(bits);
     let mut named: Vec<(String, u32)> = Vec::new();
-    let tokens: Vec<&str> = words(text).collect();
+    let tokens: Vec<&str> = classifier_words(text);
     if !tokens.is_empty() {
-        let mut stream: Vec<char> = vec![' '];
         for word in &tokens {
+            let mut stream: Vec<char> = vec![' '];
             stream.extend(word.chars());
             stream.push(' ');
-        }
-        for n in 2..=4 {
-            for gram in stream.windows(n) {
-                let key = gram.iter().fold(0, |key, &c| (key << 16) | char_code(c));
-                let b = bucket(gram_hash(key, n), bits);
-                named.push((format!("c:{}", gram.iter().collect::<String>()), b));
+            for n in 2..=4 {
+                for gram in stream.windows(n) {
+                    let key = gram.iter().fold(0, |key, &c| (key << 16) | char_code(c));
+                    let b = bucket(gram_hash(key, n), bits);
+                    named.push((format!("c:{}", gram.iter().collect::<String>()), b));
+                }
             }
         }
         let hashes: Vec<u64> = tokens.iter().map(|w| stable_hash(SEED_WORD, w)).collect();
@@ -274,6 +303,8 @@ mod tests {
             "",
             "!!",
             "a a a a",
+            "baqiya 🏴☝ jusqu'a",
+            "🦁🦁 #🏴x",
         ] {
             for bits in [8, 20] {
                 let mut from_named: Vec<u32> = Vec::new();
@@ -309,12 +340,13 @@ mod tests {
     #[test]
     fn buckets_are_pinned() {
         // Stored models depend on these values: a change needs a new feature scheme number.
-        // " ab #c " has 6 + 5 + 4 char n-grams, 2 words and 1 word bigram.
+        // " ab " and " #c " each have 3 + 2 + 1 char n-grams (none spans the two words), then 2 words and 1
+        // word bigram.
         assert_eq!(
             sorted_buckets("ab #c", 20),
             [
-                462, 212297, 224030, 339604, 401486, 485712, 531633, 590869, 603611, 670850,
-                762033, 862136, 862180, 904491, 944141, 952834, 974488, 984394
+                462, 212297, 224030, 401486, 485712, 531633, 590869, 603611, 670850, 762033,
+                862180, 904491, 944141, 974488, 984394
             ]
         );
     }
@@ -325,15 +357,20 @@ mod tests {
             .into_iter()
             .map(|e| e.0)
             .collect();
-        for expected in [
-            "w:the",
-            "w:cat",
-            "w2:the cat",
-            "c: t",
-            "c:e c",
-            "c: cat",
-            "c:at ",
-        ] {
+        for expected in ["w:the", "w:cat", "w2:the cat", "c: t", "c: cat", "c:at "] {
+            assert!(
+                names.iter().any(|n| n == expected),
+                "{expected} in {names:?}"
+            );
+        }
+        // No character n-gram spans two words.
+        assert!(!names.iter().any(|n| n == "c:e c"), "{names:?}");
+        // Each pictograph is a word of its own.
+        let names: Vec<String> = named_features("baqiya🏴☝ go", 20)
+            .into_iter()
+            .map(|e| e.0)
+            .collect();
+        for expected in ["w:baqiya", "w:🏴", "w:☝", "w2:🏴 ☝", "w2:☝ go"] {
             assert!(
                 names.iter().any(|n| n == expected),
                 "{expected} in {names:?}"

@@ -72,6 +72,8 @@ struct Pattern {
     bounded_start: bool,
     /// The last character is a word character: the one after the match must not be.
     bounded_end: bool,
+    /// The last word is a prefix (`martyr*`): the match extends to the end of that word.
+    prefix: bool,
     /// The first character is an Arabic letter: a proclitic may come before it.
     arabic_start: bool,
 }
@@ -93,7 +95,8 @@ pub struct TermMatcher {
 
 /// What checking a term yields for the matcher.
 pub(super) enum Checked {
-    Literal(String),
+    /// A normalized word or phrase, and whether its last word is a prefix (written with a trailing `*`).
+    Literal(String, bool),
     Pattern(Regex),
 }
 
@@ -115,13 +118,20 @@ pub(super) fn check_term(term: &Term) -> Result<Checked, TermProblemKind> {
                 message: e.to_string(),
             }),
         MatchMode::Word | MatchMode::Phrase => {
-            let normalized = normalize(&term.text).as_str().to_owned();
+            let trimmed = term.text.trim();
+            let prefix = trimmed.ends_with('*');
+            let normalized = normalize(trimmed.trim_end_matches('*')).as_str().to_owned();
             if normalized.is_empty() {
                 Err(TermProblemKind::EmptyAfterNormalization(term.text.clone()))
             } else if term.mode == MatchMode::Word && normalized.contains(' ') {
                 Err(TermProblemKind::WordWithSpaces(term.text.clone()))
+            } else if prefix && !normalized.chars().next_back().is_some_and(is_word_char) {
+                Err(TermProblemKind::Malformed(format!(
+                    "the prefix term {:?} must end with a letter or digit before its `*`",
+                    term.text
+                )))
             } else {
-                Ok(Checked::Literal(normalized))
+                Ok(Checked::Literal(normalized, prefix))
             }
         }
     }
@@ -132,7 +142,7 @@ impl TermMatcher {
     pub fn new(terms: &[Term]) -> Result<TermMatcher, TermMatcherError> {
         let mut literals: Vec<String> = Vec::new();
         let mut patterns: Vec<Pattern> = Vec::new();
-        let mut by_literal: HashMap<String, usize> = HashMap::new();
+        let mut by_literal: HashMap<(String, bool), usize> = HashMap::new();
         let mut regexes = Vec::new();
         for (index, term) in terms.iter().enumerate() {
             let checked = check_term(term).map_err(|kind| TermMatcherError::InvalidTerm {
@@ -142,20 +152,23 @@ impl TermMatcher {
             })?;
             match checked {
                 Checked::Pattern(regex) => regexes.push((index, regex)),
-                Checked::Literal(literal) => {
-                    if let Some(&p) = by_literal.get(&literal) {
+                Checked::Literal(literal, prefix) => {
+                    let key = (literal, prefix);
+                    if let Some(&p) = by_literal.get(&key) {
                         patterns[p].terms.push(index);
                         continue;
                     }
+                    let literal = key.0.clone();
                     let first = literal.chars().next().unwrap_or(' ');
                     let last = literal.chars().next_back().unwrap_or(' ');
                     patterns.push(Pattern {
                         terms: vec![index],
                         bounded_start: is_word_char(first),
                         bounded_end: is_word_char(last),
+                        prefix,
                         arabic_start: is_arabic_letter(first),
                     });
-                    by_literal.insert(literal.clone(), patterns.len() - 1);
+                    by_literal.insert(key, patterns.len() - 1);
                     literals.push(literal);
                 }
             }
@@ -213,14 +226,24 @@ impl TermMatcher {
                 let Some(pattern) = self.patterns.get(found.pattern().as_usize()) else {
                     continue;
                 };
-                if !bounded(haystack, found.start(), found.end(), pattern) {
+                let mut end = found.end();
+                if pattern.prefix {
+                    end += haystack.get(end..).map_or(0, |rest| {
+                        rest.chars()
+                            .take_while(|&c| is_word_char(c))
+                            .map(char::len_utf8)
+                            .sum()
+                    });
+                }
+                if !bounded(haystack, found.start(), end, pattern) {
                     continue;
                 }
-                let original = text.original_range(found.range());
+                let range = found.start()..end;
+                let original = text.original_range(range.clone());
                 for &term in &pattern.terms {
                     out.push(TermHit {
                         term,
-                        normalized: found.range(),
+                        normalized: range.clone(),
                         original: original.clone(),
                     });
                 }
@@ -300,6 +323,8 @@ mod tests {
             weight: 1.0,
             mode,
             note: None,
+            source: None,
+            benign: None,
         }
     }
 
@@ -317,6 +342,38 @@ mod tests {
             matcher.find(&normalize(text), &mut hits);
             assert_eq!(hits.len(), expected, "{text}");
         }
+    }
+
+    #[test]
+    fn a_trailing_star_makes_the_last_word_a_prefix() {
+        let matcher = TermMatcher::new(&[
+            term("martyr*", MatchMode::Word),
+            term("prêtons allégean*", MatchMode::Phrase),
+            term("الاستشهادي*", MatchMode::Word),
+        ])
+        .expect("valid");
+        let mut hits = Vec::new();
+        for (text, expected) in [
+            ("the martyrdom of", Some("martyrdom")),
+            ("martyrs", Some("martyrs")),
+            ("a martyr.", Some("martyr")),
+            ("unmartyred", None),
+            ("nous pretons allegeance au", Some("pretons allegeance")),
+            ("pretons alle", None),
+            ("والاستشهاديين", Some("والاستشهاديين")),
+        ] {
+            let normalized = normalize(text);
+            matcher.find(&normalized, &mut hits);
+            let found = hits
+                .first()
+                .map(|h| &normalized.as_str()[h.normalized.clone()]);
+            let expected_normalized = expected.map(|e| {
+                // The proclitic is outside the match: the hit starts at the word itself.
+                e.trim_start_matches('و').to_owned()
+            });
+            assert_eq!(found.map(str::to_owned), expected_normalized, "{text}");
+        }
+        assert!(TermMatcher::new(&[term("martyr-*", MatchMode::Word)]).is_err());
     }
 
     #[test]

@@ -102,12 +102,15 @@ struct RawTerm {
     weight: Option<f64>,
     mode: Option<String>,
     note: Option<String>,
+    source: Option<String>,
+    benign: Option<String>,
 }
 
 /// Reads a TOML term list: an optional `version = 1` and `[[term]]` tables with the keys `text`
 /// (required), `category` (required, see [`TermCategory::as_str`]), `language` (`fr`, `en`, `ar`, …;
 /// absent for any), `weight` (default 1.0), `mode` (`word`, `phrase` or `regex`; default `phrase` when
-/// the normalized text holds a space, `word` otherwise) and `note`.
+/// the normalized text holds a space, `word` otherwise), `note`, `source` (the public reference the entry
+/// rests on) and `benign` (the ordinary uses a reviewer must rule out).
 pub fn parse_terms_toml(text: &str) -> Result<TermList, TermListError> {
     let file: RawFile = toml::from_str(text).map_err(|e| TermListError::Toml(e.to_string()))?;
     if let Some(version) = file.version
@@ -132,7 +135,7 @@ pub fn parse_terms_toml(text: &str) -> Result<TermList, TermListError> {
                     raw.category,
                     Weight::Number(weight),
                     raw.mode,
-                    raw.note,
+                    [raw.note, raw.source, raw.benign],
                 )
             });
         match built {
@@ -150,10 +153,12 @@ pub fn parse_terms_toml(text: &str) -> Result<TermList, TermListError> {
 }
 
 /// The columns of a CSV term list.
-const CSV_COLUMNS: [&str; 6] = ["term", "language", "category", "weight", "mode", "note"];
+const CSV_COLUMNS: [&str; 8] = [
+    "term", "language", "category", "weight", "mode", "note", "source", "benign",
+];
 
 /// Reads a CSV term list with a header naming its columns, in any order: `term` and `category`
-/// (required), `language`, `weight`, `mode` and `note` (optional; an empty cell means the default, as
+/// (required), `language`, `weight`, `mode`, `note`, `source` and `benign` (optional; an empty cell means the default, as
 /// in [`parse_terms_toml`]). Records may have fewer cells than the header.
 pub fn parse_terms_csv(text: &str) -> Result<TermList, TermListError> {
     let mut reader = csv::ReaderBuilder::new()
@@ -168,7 +173,7 @@ pub fn parse_terms_csv(text: &str) -> Result<TermList, TermListError> {
         })?
         .clone();
     let header_text = header.iter().collect::<Vec<_>>().join(",");
-    let mut columns = [None; 6];
+    let mut columns = [None; CSV_COLUMNS.len()];
     for (i, name) in header.iter().enumerate() {
         let Some(slot) = CSV_COLUMNS
             .iter()
@@ -177,7 +182,8 @@ pub fn parse_terms_csv(text: &str) -> Result<TermList, TermListError> {
             return Err(TermListError::CsvHeader {
                 header: header_text,
                 reason: format!(
-                    "unknown column {name:?} (expected term, language, category, weight, mode, note)"
+                    "unknown column {name:?} (expected term, language, category, weight, mode, note, \
+                     source, benign)"
                 ),
             });
         };
@@ -225,7 +231,7 @@ pub fn parse_terms_csv(text: &str) -> Result<TermList, TermListError> {
             cell(2),
             Weight::Text(cell(3)),
             cell(4),
-            cell(5),
+            [cell(5), cell(6), cell(7)],
         );
         match built {
             Ok(term) => list.terms.push(term),
@@ -251,7 +257,7 @@ fn build_term(
     category: Option<String>,
     weight: Weight,
     mode: Option<String>,
-    note: Option<String>,
+    [note, source, benign]: [Option<String>; 3],
 ) -> Result<Term, TermProblemKind> {
     if text.trim().is_empty() {
         return Err(TermProblemKind::EmptyText);
@@ -276,7 +282,12 @@ fn build_term(
     };
     let mode = match mode {
         Some(mode) => MatchMode::parse(&mode).ok_or(TermProblemKind::UnknownMode(mode))?,
-        None if crate::normalize::normalize(&text).as_str().contains(' ') => MatchMode::Phrase,
+        None if crate::normalize::normalize(text.trim_end_matches('*'))
+            .as_str()
+            .contains(' ') =>
+        {
+            MatchMode::Phrase
+        }
         None => MatchMode::Word,
     };
     let term = Term {
@@ -286,6 +297,8 @@ fn build_term(
         weight,
         mode,
         note: note.filter(|n| !n.trim().is_empty()),
+        source: source.filter(|n| !n.trim().is_empty()),
+        benign: benign.filter(|n| !n.trim().is_empty()),
     };
     matcher::check_term(&term)?;
     Ok(term)
