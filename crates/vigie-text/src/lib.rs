@@ -20,9 +20,9 @@ pub use neardup::{
 };
 pub use normalize::{Normalized, normalize, normalize_into};
 pub use terms::{
-    BUILTIN_LISTS, DEFAULT_TERMS, MatchMode, Term, TermCategory, TermHit, TermList, TermListError,
-    TermMatcher, TermMatcherError, TermPosition, TermProblem, TermProblemKind, Violation,
-    builtin_terms, default_terms, parse_terms_csv, parse_terms_toml,
+    BUILTIN_DOMAINS, BUILTIN_LISTS, DEFAULT_TERMS, MatchMode, Term, TermCategory, TermHit,
+    TermList, TermListError, TermMatcher, TermMatcherError, TermPosition, TermProblem,
+    TermProblemKind, Violation, builtin_terms, default_terms, parse_terms_csv, parse_terms_toml,
 };
 pub use urls::{
     CanonicalUrl, DomainEntry, DomainList, DomainListError, DomainProblem, DomainProblemKind,
