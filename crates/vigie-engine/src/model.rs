@@ -8,12 +8,37 @@ use vigie_ingest::labels::LabelledText;
 use vigie_store::Store;
 use vigie_text::classifier::{Evaluation, Example, Model, TrainConfig, evaluate, train};
 
-/// The classifier's examples from labelled texts (normalized).
+/// The text the classifier reads: the post with each link replaced by the word `link`.
+///
+/// Links are the domain lists' evidence. Read as words, their hosts and paths (`archive org details`) teach the
+/// classifier that a lecture shared on a file host is a release; it should learn from what people write.
+pub fn classifier_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let urls = vigie_text::extract_urls_canonical(text);
+    if urls.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (range, _) in urls {
+        if range.start < at {
+            continue;
+        }
+        out.push_str(text.get(at..range.start).unwrap_or(""));
+        out.push_str(" link ");
+        at = range.end;
+    }
+    out.push_str(text.get(at..).unwrap_or(""));
+    std::borrow::Cow::Owned(out)
+}
+
+/// The classifier's examples from labelled texts (links replaced, normalized as analysis normalizes posts).
 pub fn examples(texts: &[LabelledText]) -> Vec<Example> {
     texts
         .iter()
         .map(|t| Example {
-            text: vigie_text::normalize(&t.text).as_str().to_owned(),
+            text: vigie_text::normalize(&classifier_text(&t.text))
+                .as_str()
+                .to_owned(),
             label: t.label,
             language: t.language.clone(),
             category: t.category.clone(),
@@ -106,4 +131,21 @@ pub fn evaluate_stored(
     let model = Model::from_bytes(&stored.body)
         .map_err(|e| EngineError::Analysis(format!("stored model {name}: {e}")))?;
     Ok(evaluate(&model, &examples(texts), threshold))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_classifier_reads_links_as_one_word() {
+        assert_eq!(
+            classifier_text("new lecture https://archive.org/details/x-y and http://a.example/b."),
+            "new lecture  link  and  link ."
+        );
+        assert!(matches!(
+            classifier_text("no link here"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 }
