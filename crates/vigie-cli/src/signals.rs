@@ -184,17 +184,41 @@ pub fn terms(
         }
         TermsCommand::List => {
             let lists = store.lists()?;
-            let builtin = vigie_text::default_terms().len();
+            let builtin: Vec<(&str, usize)> = vigie_text::BUILTIN_LISTS
+                .iter()
+                .map(|(name, body)| {
+                    let n = vigie_text::parse_terms_toml(body).map_or(0, |l| l.terms.len());
+                    (*name, n)
+                })
+                .collect();
+            let hosts = vigie_engine::parse_domain_list(vigie_text::BUILTIN_DOMAINS)
+                .0
+                .len();
             if fmt == OutputFormat::Json {
-                json(&serde_json::json!({"default_terms": builtin, "lists": lists}))?;
+                let named: serde_json::Map<String, serde_json::Value> = builtin
+                    .iter()
+                    .map(|(name, n)| ((*name).to_owned(), serde_json::json!(n)))
+                    .collect();
+                json(&serde_json::json!({
+                    "default_terms": builtin.iter().map(|(_, n)| n).sum::<usize>(),
+                    "builtin": named,
+                    "builtin_file_hosts": hosts,
+                    "lists": lists,
+                }))?;
             } else {
                 println!(
                     "{:<24} {:<8} {:<5} {:>8}  source",
                     "list", "kind", "fmt", "entries"
                 );
+                for (name, n) in &builtin {
+                    println!(
+                        "{name:<24} {:<8} {:<5} {n:>8}  built in (imported terms with the same text override it)",
+                        "terms", "toml"
+                    );
+                }
                 println!(
-                    "{:<24} {:<8} {:<5} {:>8}  built in (a starting point: extend it)",
-                    "default", "terms", "toml", builtin
+                    "{:<24} {:<8} {:<5} {hosts:>8}  built in (imported domain lists override it)",
+                    "file-hosts", "domains", "csv"
                 );
                 for l in &lists {
                     println!(

@@ -192,15 +192,17 @@ impl Analyzer {
     /// When the store fails or a stored model cannot be read.
     pub fn load(store: &mut dyn Store, config: &ScoringConfig) -> Result<Analyzer, EngineError> {
         let mut problems = Vec::new();
-        let mut terms: Vec<(Term, String)> = vigie_text::default_terms()
+        let mut terms: Vec<(Term, String)> = vigie_text::builtin_terms()
             .into_iter()
-            .map(|t| (t, "default".to_owned()))
+            .map(|(t, list)| (t, list.to_owned()))
             .collect();
         let mut domain_entries = Vec::new();
         let mut hasher = Sha256::new();
         hasher.update(ANALYSIS_VERSION.to_le_bytes());
         hasher.update(serde_json::to_vec(config).unwrap_or_default());
-        hasher.update(vigie_text::DEFAULT_TERMS.as_bytes());
+        for (_, body) in vigie_text::BUILTIN_LISTS {
+            hasher.update(body.as_bytes());
+        }
         // Hash matches are evidence too: a bank imported or changed after posts were analysed gives their
         // media new matches (or suppresses, holds or releases old ones), so the set of matches and the banks'
         // settings are part of what the cases were computed from.
@@ -273,6 +275,9 @@ impl Analyzer {
                 }
             }
         }
+        // An imported term with the same text and mode as an earlier one (a built-in term, or one of an earlier
+        // list) replaces it: that is how an analyst re-weighs a built-in entry, or switches it off with weight 0.
+        let terms = override_terms(terms);
         let matcher = TermMatcher::new(&terms.iter().map(|(t, _)| t.clone()).collect::<Vec<_>>())
             .map_err(|e| EngineError::Analysis(format!("term lists: {e}")))?;
         // Reviewers' decisions on posts decide whether they seed near-duplicates: a rejected post never does, a
@@ -635,6 +640,31 @@ impl Analyzer {
     }
 }
 
+/// The terms with every later entry of the same (normalized text, mode, language) replacing the earlier one, in
+/// the place of the earlier one.
+fn override_terms(terms: Vec<(Term, String)>) -> Vec<(Term, String)> {
+    let key = |t: &Term| {
+        (
+            vigie_text::normalize(&t.text).as_str().to_owned(),
+            t.mode.as_str(),
+            t.language.clone(),
+        )
+    };
+    let mut position: HashMap<(String, &'static str, Option<String>), usize> = HashMap::new();
+    let mut out: Vec<(Term, String)> = Vec::with_capacity(terms.len());
+    for (term, list) in terms {
+        match position.get(&key(&term)) {
+            Some(&i) if out[i].1 != list => out[i] = (term, list),
+            Some(_) => out.push((term, list)),
+            None => {
+                position.insert(key(&term), out.len());
+                out.push((term, list));
+            }
+        }
+    }
+    out
+}
+
 /// Whether a term of language `term` counts in a post of language `post`. A term is not filtered by language in
 /// general (an Arabic outlet name in an English post is still that name, and short or mixed posts are often
 /// detected wrongly), except between the Latin-script languages whose words fold together: the French
@@ -987,6 +1017,51 @@ mod tests {
         p.text = Some(text.to_owned());
         p.lang = Some(lang.to_owned());
         p
+    }
+
+    #[test]
+    fn an_imported_term_replaces_the_built_in_one() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut store = store(&dir);
+        let post = post("Amaq News Agency", "en");
+        let entries = |store: &mut dyn Store| -> Vec<(Option<String>, f64)> {
+            let mut analyzer =
+                Analyzer::load(store, &weak_config()).unwrap_or_else(|e| panic!("{e}"));
+            analyzer
+                .score_post(&post, &[])
+                .map(|(_, evidence)| {
+                    evidence
+                        .into_iter()
+                        .filter(|e| {
+                            e.entry
+                                .as_deref()
+                                .is_some_and(|t| t.eq_ignore_ascii_case("Amaq News Agency"))
+                        })
+                        .map(|e| (e.source, e.weight))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        // The English lexicon's entry already replaced the default list's (same text, mode and language).
+        let built_in = entries(store.as_mut());
+        assert_eq!(built_in.len(), 1, "{built_in:?}");
+        assert_eq!(built_in[0].0.as_deref(), Some("lexicon-en"));
+        store
+            .put_list(&NewList {
+                name: "mine".into(),
+                kind: "terms".into(),
+                format: "toml".into(),
+                source: None,
+                body: "[[term]]\ntext = \"Amaq News Agency\"\ncategory = \"outlet\"\nlanguage = \"en\"\n\
+                       weight = 1.2\n"
+                    .into(),
+                entries: 1,
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        let replaced = entries(store.as_mut());
+        assert_eq!(replaced.len(), 1, "{replaced:?}");
+        assert_eq!(replaced[0].0.as_deref(), Some("mine"));
+        assert!((replaced[0].1 - 1.2).abs() < 1e-6, "{replaced:?}");
     }
 
     #[test]
