@@ -425,7 +425,7 @@ impl Analyzer {
         // Several links to one listed host are one piece of evidence: a post of holiday photos links the same
         // host five times.
         let mut hosts_seen: Vec<String> = Vec::new();
-        for (range, url) in vigie_text::extract_urls_canonical(text) {
+        for (range, url) in all_links(text) {
             if let Some(entry) = self.domains.find(&url.host) {
                 if hosts_seen.contains(&entry.domain) {
                     continue;
@@ -638,6 +638,26 @@ impl Analyzer {
         }
         Some((score, evidence))
     }
+}
+
+/// Every link of `text`, with a scheme or without (`mega.nz/file/...`), in order.
+pub(crate) fn all_links(text: &str) -> Vec<(std::ops::Range<usize>, vigie_text::CanonicalUrl)> {
+    let mut links = vigie_text::extract_urls_canonical(text);
+    if text.contains('/') {
+        let bare = vigie_text::extract_bare_links(text);
+        if !bare.is_empty() {
+            links.extend(bare);
+            links.sort_by_key(|(r, _)| r.start);
+            // A `www.` link is found by both readers: keep the first of overlapping ones.
+            let mut end = 0;
+            links.retain(|(r, _)| {
+                let keep = r.start >= end;
+                end = end.max(r.end);
+                keep
+            });
+        }
+    }
+    links
 }
 
 /// The terms with every later entry of the same (normalized text, mode, language) replacing the earlier one, in

@@ -26,5 +26,6 @@ pub use terms::{
 };
 pub use urls::{
     CanonicalUrl, DomainEntry, DomainList, DomainListError, DomainProblem, DomainProblemKind,
-    ParsedDomainList, canonicalize_url, extract_urls_canonical, is_tracking_parameter,
+    ParsedDomainList, canonicalize_url, extract_bare_links, extract_urls_canonical,
+    is_tracking_parameter,
 };

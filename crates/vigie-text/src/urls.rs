@@ -146,6 +146,58 @@ pub fn extract_urls_canonical(text: &str) -> Vec<(Range<usize>, CanonicalUrl)> {
     out
 }
 
+/// Links written without `http://` or `www.` (`mega.nz/file/x`, `justpaste.it/4k9rz`), with their byte ranges
+/// and canonical forms (as if `https://` came first), in order of appearance.
+///
+/// Posts that spread propaganda often drop the scheme so that platforms do not turn the link into a preview. A
+/// word counts when it is a host name (ASCII labels of letters, digits and hyphens, at least two, the last one
+/// of two or more letters) followed by a `/` and a path: `e.g.` or a sentence's end is no link, and neither is a
+/// word inside a link with a scheme (those are [`extract_urls_canonical`]'s). Cost: one pass over the words.
+pub fn extract_bare_links(text: &str) -> Vec<(Range<usize>, CanonicalUrl)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    let bytes = text.as_bytes();
+    for i in 0..=bytes.len() {
+        let boundary = i == bytes.len()
+            || bytes[i].is_ascii_whitespace()
+            || matches!(bytes[i], b'<' | b'>' | b'"' | b'(' | b')');
+        match (start, boundary) {
+            (None, false) => start = Some(i),
+            (Some(s), true) => {
+                start = None;
+                let word = trim_link_end(&text[s..i]);
+                if is_bare_link(word)
+                    && let Some(canonical) = canonicalize_url(&format!("https://{word}"))
+                {
+                    out.push((s..s + word.len(), canonical));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether `word` is `host/path` with a plausible host name and no scheme.
+fn is_bare_link(word: &str) -> bool {
+    let Some((host, path)) = word.split_once('/') else {
+        return false;
+    };
+    if path.is_empty() || host.is_empty() || word.contains("://") {
+        return false;
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !l.starts_with('-')
+        })
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
+}
+
 fn utf8_len(first: u8) -> usize {
     match first {
         0xF0.. => 4,
@@ -554,6 +606,26 @@ fn normalize_domain(raw: &str) -> Result<String, DomainProblemKind> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bare_links_are_found_and_sentences_are_not() {
+        let found = |t: &str| -> Vec<(String, String)> {
+            extract_bare_links(t)
+                .into_iter()
+                .map(|(r, u)| (t[r].to_owned(), u.host))
+                .collect()
+        };
+        assert_eq!(
+            found("get it: mega.nz/file/Ru8z#X, share"),
+            [("mega.nz/file/Ru8z#X".to_owned(), "mega.nz".to_owned())]
+        );
+        assert_eq!(
+            found("(justpaste.it/4k9rz)"),
+            [("justpaste.it/4k9rz".to_owned(), "justpaste.it".to_owned())]
+        );
+        assert!(found("e.g. this. and that/other, a.b/ or 1.2/3").is_empty());
+        assert!(found("https://archive.org/details/x").is_empty());
+    }
 
     fn canon(raw: &str) -> Option<String> {
         canonicalize_url(raw).map(|c| c.url)
