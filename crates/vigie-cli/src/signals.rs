@@ -680,6 +680,12 @@ pub fn print_analysis(r: &vigie_engine::AnalysisReport) {
     for p in r.list_problems.iter().take(5) {
         println!("  {p}");
     }
+    if !r.classifier && r.posts > 0 {
+        println!(
+            "  No classifier yet: the built-in lexicons alone find formulas, not what people write in their own \
+             words. Train it: vigie model train --labels testdata/text-train (then vigie analyze)"
+        );
+    }
 }
 
 /// Runs `vigie hashtag TAG`.

@@ -251,7 +251,9 @@ impl Analyzer {
         let (builtin_domains, bad) = parse_domain_list(vigie_text::BUILTIN_DOMAINS);
         domain_entries.extend(builtin_domains);
         problems.extend(bad.into_iter().map(|p| format!("built-in file hosts: {p}")));
-        let model = match store.model(&config.model)? {
+        let stored_model = store.model(&config.model)?;
+        let model_trained_at = stored_model.as_ref().map(|m| m.trained_at);
+        let model = match stored_model {
             Some(m) => {
                 hasher.update(&m.body);
                 Some(Model::from_bytes(&m.body).map_err(|e| {
@@ -264,7 +266,9 @@ impl Analyzer {
         if model.is_some() {
             for violation in vigie_model::Violation::ALL {
                 let name = crate::model::head_name(&config.model, violation);
-                if let Some(m) = store.model(&name)? {
+                if let Some(m) = store.model(&name)?
+                    && model_trained_at.is_some_and(|at| m.trained_at >= at)
+                {
                     hasher.update(&m.body);
                     heads.push((
                         violation,

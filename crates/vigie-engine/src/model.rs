@@ -81,6 +81,19 @@ pub fn train_and_store(
         )));
     }
     let model = train(&examples, config);
+    let evaluation = match holdout {
+        Some(h) => evaluate(&model, &self::examples(h), threshold),
+        None => evaluate(&model, &examples, threshold),
+    };
+    let metrics = serde_json::to_string(&evaluation).ok();
+    // The model first, then its heads: analysis uses only heads stored at or after their model, so the heads of
+    // an earlier training (of categories this one has no examples of) are left out.
+    store.put_model(
+        name,
+        &model.to_bytes(),
+        metrics.as_deref(),
+        examples.len() as u64,
+    )?;
     for violation in vigie_model::Violation::ALL {
         let is_it = |e: &Example| e.label && e.category.as_deref() == Some(violation.as_str());
         if examples.iter().filter(|e| is_it(e)).count() < MIN_HEAD_POSITIVES {
@@ -101,17 +114,6 @@ pub fn train_and_store(
             relabelled.len() as u64,
         )?;
     }
-    let evaluation = match holdout {
-        Some(h) => evaluate(&model, &self::examples(h), threshold),
-        None => evaluate(&model, &examples, threshold),
-    };
-    let metrics = serde_json::to_string(&evaluation).ok();
-    store.put_model(
-        name,
-        &model.to_bytes(),
-        metrics.as_deref(),
-        examples.len() as u64,
-    )?;
     Ok((model, evaluation))
 }
 
@@ -138,6 +140,74 @@ pub fn evaluate_stored(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn labelled(n: usize, categories: &[&str]) -> Vec<LabelledText> {
+        let mut out = Vec::new();
+        for i in 0..n {
+            for (k, c) in categories.iter().enumerate() {
+                out.push(LabelledText {
+                    id: format!("{c}-{i}"),
+                    text: format!("zorb{k} marker{k} plus word{i} and filler"),
+                    label: true,
+                    language: Some("en".into()),
+                    category: Some((*c).to_owned()),
+                });
+            }
+            out.push(LabelledText {
+                id: format!("neg-{i}"),
+                text: format!("ordinary words about lunch number {i}"),
+                label: false,
+                language: Some("en".into()),
+                category: Some("everyday".into()),
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn heads_of_an_earlier_training_are_left_out() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut store = vigie_store::open(&dir.path().join("t.db").to_string_lossy(), None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let config = TrainConfig::default();
+        train_and_store(
+            store.as_mut(),
+            "default",
+            &labelled(12, &["glorification", "support"]),
+            None,
+            &config,
+            0.5,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(store.model("default.support").ok().flatten().is_some());
+        // Trained again, later, on distribution only: the support head stays stored but is no head of this model.
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        train_and_store(
+            store.as_mut(),
+            "default",
+            &labelled(12, &["distribution"]),
+            None,
+            &config,
+            0.5,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut analyzer = crate::Analyzer::load(store.as_mut(), &crate::ScoringConfig::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut post = vigie_model::Post::with_id(vigie_model::Platform::new("t"), "1".to_owned());
+        post.text = Some("zorb0 marker0 plus word3 and filler".into());
+        let (_, evidence) = analyzer
+            .score_post(&post, &[])
+            .unwrap_or_else(|| panic!("the classifier flags its own marker"));
+        let classifier = evidence
+            .iter()
+            .find(|e| e.signal == vigie_model::SignalKind::Classifier)
+            .unwrap_or_else(|| panic!("{evidence:?}"));
+        assert_eq!(
+            classifier.violation,
+            Some(vigie_model::Violation::Distribution),
+            "{classifier:?}"
+        );
+    }
 
     #[test]
     fn the_classifier_reads_links_as_one_word() {
