@@ -664,9 +664,15 @@ pub(crate) fn all_links(text: &str) -> Vec<(std::ops::Range<usize>, vigie_text::
     links
 }
 
-/// The terms with every later entry of the same (normalized text, mode, language) replacing the earlier one, in
-/// the place of the earlier one.
+/// The terms with every entry of an imported list replacing an earlier one of the same (normalized text, mode,
+/// language), in the place of the earlier one. Built-in lists do not replace each other: where two hold the same
+/// term, the first one's hit is the evidence.
 fn override_terms(terms: Vec<(Term, String)>) -> Vec<(Term, String)> {
+    let builtin = |list: &str| {
+        vigie_text::BUILTIN_LISTS
+            .iter()
+            .any(|(name, _)| *name == list)
+    };
     let key = |t: &Term| {
         (
             vigie_text::normalize(&t.text).as_str().to_owned(),
@@ -678,7 +684,7 @@ fn override_terms(terms: Vec<(Term, String)>) -> Vec<(Term, String)> {
     let mut out: Vec<(Term, String)> = Vec::with_capacity(terms.len());
     for (term, list) in terms {
         match position.get(&key(&term)) {
-            Some(&i) if out[i].1 != list => out[i] = (term, list),
+            Some(&i) if out[i].1 != list && !builtin(&list) => out[i] = (term, list),
             Some(_) => out.push((term, list)),
             None => {
                 position.insert(key(&term), out.len());
@@ -1066,10 +1072,10 @@ mod tests {
                 })
                 .unwrap_or_default()
         };
-        // The English lexicon's entry already replaced the default list's (same text, mode and language).
+        // The default list and the English lexicon both hold it: the first one's hit is the evidence.
         let built_in = entries(store.as_mut());
         assert_eq!(built_in.len(), 1, "{built_in:?}");
-        assert_eq!(built_in[0].0.as_deref(), Some("lexicon-en"));
+        assert_eq!(built_in[0].0.as_deref(), Some("default"));
         store
             .put_list(&NewList {
                 name: "mine".into(),
