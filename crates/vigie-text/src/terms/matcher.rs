@@ -53,14 +53,6 @@ pub enum TermMatcherError {
         /// The aho-corasick crate's explanation.
         message: String,
     },
-    /// The regex terms together are too large.
-    #[error("the {patterns} regex terms do not fit in one regex set: {message}")]
-    RegexSet {
-        /// How many regex terms there are.
-        patterns: usize,
-        /// The regex crate's explanation.
-        message: String,
-    },
 }
 
 /// A distinct normalized word or phrase and what its occurrences need.
