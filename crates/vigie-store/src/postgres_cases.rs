@@ -140,6 +140,11 @@ impl Cases for PostgresStore {
             }
             let (signals, evidence) = (signals_column(&c.evidence), evidence_json(&c.evidence));
             let category = c.category.map(Violation::as_str);
+            let subject = c.subject.as_str();
+            // The UPDATE and the INSERT bind the same seven values.
+            let bound: &[&(dyn postgres::types::ToSql + Sync)] = &[
+                &subject, &c.row, &c.score, &signals, &evidence, &now, &category,
+            ];
             let updated = tx.execute(
                 &format!(
                     "UPDATE cases SET score = $3, signals = $4, evidence = $5, updated_at = $6, \
@@ -148,15 +153,7 @@ impl Cases for PostgresStore {
                      AND (score <> $3 OR evidence <> $5 OR author_id IS DISTINCT FROM {author} \
                      OR category IS DISTINCT FROM $7)"
                 ),
-                &[
-                    &c.subject.as_str(),
-                    &c.row,
-                    &c.score,
-                    &signals,
-                    &evidence,
-                    &now,
-                    &category,
-                ],
+                bound,
             )?;
             if updated == 0 {
                 tx.execute(
@@ -166,15 +163,7 @@ impl Cases for PostgresStore {
                          SELECT $1, $2, {author}, $3, $4, $5, $6, $6, $7 WHERE NOT EXISTS \
                          (SELECT 1 FROM cases WHERE subject = $1 AND {col} = $2)"
                     ),
-                    &[
-                        &c.subject.as_str(),
-                        &c.row,
-                        &c.score,
-                        &signals,
-                        &evidence,
-                        &now,
-                        &category,
-                    ],
+                    bound,
                 )?;
             }
         }

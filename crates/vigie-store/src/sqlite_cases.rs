@@ -370,6 +370,16 @@ impl Cases for SqliteStore {
                     continue;
                 }
                 let (signals, evidence) = (signals_column(&c.evidence), evidence_json(&c.evidence));
+                // The UPDATE and the INSERT bind the same seven values.
+                let bound = params![
+                    c.subject.as_str(),
+                    c.row,
+                    c.score,
+                    signals,
+                    evidence,
+                    now,
+                    c.category.map(Violation::as_str)
+                ];
                 let updated = tx
                     .prepare_cached(&format!(
                         "UPDATE cases SET score = ?3, signals = ?4, evidence = ?5, updated_at = ?6, \
@@ -379,15 +389,7 @@ impl Cases for SqliteStore {
                          OR category IS NOT ?7)"
                     ))
                     .and_then(|mut s| {
-                        s.execute(params![
-                            c.subject.as_str(),
-                            c.row,
-                            c.score,
-                            signals,
-                            evidence,
-                            now,
-                            c.category.map(Violation::as_str)
-                        ])
+                        s.execute(bound)
                     })
                     .map_err(err)?;
                 if updated == 0 {
@@ -398,15 +400,7 @@ impl Cases for SqliteStore {
                          (SELECT 1 FROM cases WHERE subject = ?1 AND {col} = ?2)"
                     ))
                     .and_then(|mut s| {
-                        s.execute(params![
-                            c.subject.as_str(),
-                            c.row,
-                            c.score,
-                            signals,
-                            evidence,
-                            now,
-                            c.category.map(Violation::as_str)
-                        ])
+                        s.execute(bound)
                     })
                     .map_err(err)?;
                 }
