@@ -108,9 +108,10 @@ pub fn scan_report(
     let t = &report.totals;
     writeln!(
         out,
-        "Scanned {} inputs in {:.1} s into {db}",
+        "Scanned {} inputs in {:.1} s into {db} (text analysis {:.1} s)",
         report.inputs.len(),
-        report.elapsed.as_secs_f64()
+        report.elapsed.as_secs_f64(),
+        report.analysis_time.as_secs_f64()
     )?;
     for i in &report.inputs {
         let c = &i.counts;

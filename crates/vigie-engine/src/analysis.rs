@@ -64,6 +64,13 @@ pub struct ScoringConfig {
     /// Positive evidence is multiplied by this when the post carries news-reporting, research or
     /// counter-speech markers. Default 0.35.
     pub context_factor: f64,
+    /// An account's own history: when at least `history_min_posts` of its other stored posts exist and at
+    /// least `history_min_share` of them carry news, research, counter-speech or moderation markers (a
+    /// newsroom, a researcher, a moderator), a flagged post of it is scaled down like a post with context, in
+    /// proportion to that share. Defaults 5 and 0.5.
+    pub history_min_posts: usize,
+    /// See `history_min_posts`.
+    pub history_min_share: f64,
     /// An account's score: its best post case plus this share of the others' scores. Default 0.25.
     pub account_share: f64,
     /// The classifier model used (stored by `vigie model train`). Default `default`.
@@ -83,6 +90,8 @@ impl Default for ScoringConfig {
             classifier_threshold: 0.5,
             uncorroborated_classifier_factor: 0.75,
             context_factor: 0.35,
+            history_min_posts: 5,
+            history_min_share: 0.5,
             account_share: 0.25,
             model: "default".to_owned(),
         }
@@ -180,10 +189,63 @@ pub struct Analyzer {
     confirmed: std::collections::HashSet<String>,
     config: ScoringConfig,
     digest: String,
-    normalized: Normalized,
-    hits: Vec<vigie_text::TermHit>,
+    scratch: Scratch,
     problems: Vec<String>,
 }
+
+/// The buffers one thread reuses from post to post while reading them ([`Analyzer::read_post`]).
+#[derive(Default)]
+pub struct Scratch {
+    normalized: Normalized,
+    hits: Vec<vigie_text::TermHit>,
+}
+
+/// What a post's own words, links and media show ([`Analyzer::read_post`]), before the evidence that depends on
+/// the posts scored before it (near-duplicates of flagged statements) and the final score ([`Analyzer::judge`]).
+pub struct Reading {
+    /// `platform/post id`.
+    label: String,
+    evidence: Vec<Evidence>,
+    context: Vec<Evidence>,
+    fingerprint: u64,
+    words: usize,
+}
+
+/// What an account's other stored posts say about it: how many there are (up to [`HISTORY_POSTS`]) and how
+/// many of them carry reporting markers (news, research, counter-speech, moderation).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct History {
+    /// The account's other posts read.
+    pub posts: usize,
+    /// Of which, posts with a reporting marker.
+    pub reporting: usize,
+}
+
+/// Tells whether a post carries a reporting marker (a news, research, counter-speech or moderation term of a
+/// list that applies to its language): what an account's [`History`] counts. From [`Analyzer::reporter`].
+pub struct Reporter {
+    matcher: TermMatcher,
+    /// For each term of the matcher: whether it is a reporting marker, and its language.
+    markers: Vec<(bool, Option<String>)>,
+}
+
+impl Reporter {
+    /// Whether `text` (in `lang`) carries a reporting marker.
+    pub fn reports(&self, text: &str, lang: Option<&str>, scratch: &mut Scratch) -> bool {
+        let Scratch { normalized, hits } = scratch;
+        vigie_text::normalize_into(text, normalized);
+        hits.clear();
+        self.matcher.find(normalized, hits);
+        hits.iter().any(|h| {
+            self.markers.get(h.term).is_some_and(|(marker, language)| {
+                *marker && term_applies(language.as_deref(), lang)
+            })
+        })
+    }
+}
+
+/// The most recent posts of an account read for its [`History`].
+pub const HISTORY_POSTS: usize = 200;
 
 impl Analyzer {
     /// Loads the default term list, the stored term and domain lists, and the stored model.
@@ -328,8 +390,7 @@ impl Analyzer {
             confirmed,
             config: config.clone(),
             digest,
-            normalized: Normalized::default(),
-            hits: Vec::new(),
+            scratch: Scratch::default(),
             problems,
         })
     }
@@ -356,25 +417,52 @@ impl Analyzer {
     }
 
     /// Scores one post: its evidence (strongest first) and score; `None` below the minimum score.
+    /// ([`Analyzer::read_post`] then [`Analyzer::judge`]; posts are judged in the order they were stored.)
     pub fn score_post(
         &mut self,
         post: &Post,
         matches: &[vigie_model::MediaMatch],
     ) -> Option<(f64, Vec<Evidence>)> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let reading = self.read_post(post, matches, &mut scratch);
+        self.scratch = scratch;
+        self.judge(reading, || Ok(None)).unwrap_or_default()
+    }
+
+    /// What tells a reporting post ([`Reporter`]): this analyzer's term lists, for an account's [`History`].
+    pub fn reporter(&self) -> Reporter {
+        Reporter {
+            matcher: self.matcher.clone(),
+            markers: self
+                .terms
+                .iter()
+                .map(|(term, _)| (term.category.is_mitigating(), term.language.clone()))
+                .collect(),
+        }
+    }
+
+    /// Reads one post: the evidence of its words (lists, classifier), links and media matches, and its
+    /// context. Needs only shared access, so that the posts of a batch are read on every core.
+    pub fn read_post(
+        &self,
+        post: &Post,
+        matches: &[vigie_model::MediaMatch],
+        scratch: &mut Scratch,
+    ) -> Reading {
         let text = post.text.as_deref().unwrap_or("");
         let mut evidence: Vec<Evidence> = Vec::new();
-        vigie_text::normalize_into(text, &mut self.normalized);
-        self.hits.clear();
-        self.matcher.find(&self.normalized, &mut self.hits);
+        let Scratch { normalized, hits } = scratch;
+        vigie_text::normalize_into(text, normalized);
+        hits.clear();
+        self.matcher.find(normalized, hits);
         let mut seen_terms: Vec<usize> = Vec::new();
         let mut context: Vec<Evidence> = Vec::new();
         // A term inside a longer one that matched ("Amaq" in "Amaq News Agency") is the same evidence: the
         // longest counts once.
-        self.hits
-            .sort_by_key(|h| (std::cmp::Reverse(h.original.len()), h.original.start));
+        hits.sort_by_key(|h| (std::cmp::Reverse(h.original.len()), h.original.start));
         let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
         let quotes = quoted_spans(text);
-        for hit in &self.hits {
+        for hit in hits.iter() {
             if seen_terms.contains(&hit.term)
                 || taken
                     .iter()
@@ -470,39 +558,10 @@ impl Analyzer {
                 violation: Some(vigie_model::Violation::Distribution),
             });
         }
-        let fingerprint = vigie_text::simhash(self.normalized.as_str());
-        let words = self.normalized.as_str().split_whitespace().count();
-        let me = format!("{}/{}", post.platform.as_str(), post.platform_id);
-        if words >= 8 {
-            let near = self
-                .near
-                .query(fingerprint, NEAR_DUP_DISTANCE)
-                .into_iter()
-                .filter_map(|(id, d)| {
-                    let other = self.near_posts.get(usize::try_from(id).ok()?)?;
-                    (*other != me).then(|| (d, other.clone()))
-                })
-                .min();
-            if let Some((distance, other)) = near {
-                evidence.push(Evidence {
-                    signal: SignalKind::NearDuplicate,
-                    detail: format!(
-                        "near-duplicate (SimHash distance {distance}) of flagged post {other}"
-                    ),
-                    source: Some("near_duplicates".to_owned()),
-                    entry: Some(other),
-                    span: None,
-                    weight: self.config.near_duplicate_weight,
-                    violation: None,
-                });
-            }
-        }
         if let Some(model) = &self.model {
             let read = crate::model::classifier_text(text);
             let reading = match &read {
-                std::borrow::Cow::Borrowed(_) => {
-                    std::borrow::Cow::Borrowed(self.normalized.as_str())
-                }
+                std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(normalized.as_str()),
                 std::borrow::Cow::Owned(stripped) => {
                     std::borrow::Cow::Owned(vigie_text::normalize(stripped).as_str().to_owned())
                 }
@@ -574,6 +633,59 @@ impl Analyzer {
                 });
             }
         }
+        Reading {
+            label: format!("{}/{}", post.platform.as_str(), post.platform_id),
+            evidence,
+            context,
+            fingerprint: vigie_text::simhash(normalized.as_str()),
+            words: normalized.as_str().split_whitespace().count(),
+        }
+    }
+
+    /// Scores a read post: adds the near-duplicate evidence (a copy of a statement flagged before it), weighs
+    /// an uncorroborated classifier down, applies the context (the post's markers, then its account's
+    /// `history`, asked for only when the post would otherwise make a case), and keeps a flagged statement for
+    /// the near-duplicates of the posts after it. Its evidence (strongest first) and score; `None` below the
+    /// minimum score.
+    ///
+    /// # Errors
+    /// Those of `history`.
+    pub fn judge(
+        &mut self,
+        reading: Reading,
+        history: impl FnOnce() -> Result<Option<History>, EngineError>,
+    ) -> Result<Option<(f64, Vec<Evidence>)>, EngineError> {
+        let Reading {
+            label: me,
+            mut evidence,
+            mut context,
+            fingerprint,
+            words,
+        } = reading;
+        if words >= 8 {
+            let near = self
+                .near
+                .query(fingerprint, NEAR_DUP_DISTANCE)
+                .into_iter()
+                .filter_map(|(id, d)| {
+                    let other = self.near_posts.get(usize::try_from(id).ok()?)?;
+                    (*other != me).then(|| (d, other.clone()))
+                })
+                .min();
+            if let Some((distance, other)) = near {
+                evidence.push(Evidence {
+                    signal: SignalKind::NearDuplicate,
+                    detail: format!(
+                        "near-duplicate (SimHash distance {distance}) of flagged post {other}"
+                    ),
+                    source: Some("near_duplicates".to_owned()),
+                    entry: Some(other),
+                    span: None,
+                    weight: self.config.near_duplicate_weight,
+                    violation: None,
+                });
+            }
+        }
         // A link to a big file host (weight under 0.5) says little: every holiday album has one.
         let corroborated = evidence.iter().any(|e| match e.signal {
             SignalKind::Classifier => false,
@@ -595,10 +707,10 @@ impl Analyzer {
         }
         let positive: f64 = evidence.iter().map(|e| e.weight).sum();
         if positive <= 0.0 {
-            return None;
+            return Ok(None);
         }
         let mut score = positive;
-        let mitigated = !context.is_empty();
+        let mut mitigated = !context.is_empty();
         if mitigated {
             // Context markers carry their strength as a negative weight: -1 (or 0, the old lists' "marker")
             // is a clear marker and scales positive evidence by `context_factor`; weaker markers add up to that.
@@ -624,11 +736,39 @@ impl Analyzer {
             }
             evidence.extend(context);
         }
+        // The account's own history: a newsroom's or a researcher's post that names a group and quotes it
+        // without a marker of its own is still reporting. Asked only for a post that would make a case.
+        if score >= self.config.min_score - 1e-9
+            && let Some(h) = history()?
+            && h.posts >= self.config.history_min_posts.max(1)
+        {
+            let share = h.reporting as f64 / h.posts as f64;
+            if share >= self.config.history_min_share {
+                let floor = self.config.context_factor.clamp(0.0, 1.0);
+                let factor = 1.0 - (1.0 - floor) * share.min(1.0);
+                let reduction = score * (1.0 - factor);
+                score *= factor;
+                mitigated = true;
+                evidence.push(Evidence {
+                    signal: SignalKind::Context,
+                    detail: format!(
+                        "the account's history: {} of its {} other stored posts carry news, research, \
+                         counter-speech or moderation markers (an account that reports on this): evidence x{factor:.2}",
+                        h.reporting, h.posts
+                    ),
+                    source: Some("account history".to_owned()),
+                    entry: Some("account history".to_owned()),
+                    span: None,
+                    weight: -reduction,
+                    violation: None,
+                });
+            }
+        }
         evidence.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
         // The case score, context included, must reach the minimum: a news report that names an outlet and
         // quotes a slogan is scaled down by its context and, below the minimum, makes no case at all.
         if score < self.config.min_score - 1e-9 {
-            return None;
+            return Ok(None);
         }
         // Only a post flagged without mitigating context becomes a statement whose reposts are evidence: a
         // near-copy of a news report is not.
@@ -640,7 +780,7 @@ impl Analyzer {
         if words >= 8 && self.is_statement(&me, own, mitigated) {
             self.remember(me, fingerprint);
         }
-        Some((score, evidence))
+        Ok(Some((score, evidence)))
     }
 }
 
@@ -850,6 +990,84 @@ pub struct ScoredText {
     pub evidence: Vec<Evidence>,
 }
 
+/// The [`History`] of `account` without its post `post` (row id): its most recent stored posts, each read once
+/// per run for whether it carries a reporting marker.
+fn account_history(
+    store: &mut dyn Store,
+    reporter: &Reporter,
+    cache: &mut HashMap<i64, Vec<(i64, bool)>>,
+    account: i64,
+    post: i64,
+) -> Result<History, EngineError> {
+    if let std::collections::hash_map::Entry::Vacant(slot) = cache.entry(account) {
+        let mut scratch = Scratch::default();
+        let read: Vec<(i64, bool)> = store
+            .account_texts(account, HISTORY_POSTS + 1)?
+            .into_iter()
+            .map(|(id, text, lang)| {
+                let reports =
+                    reporter.reports(text.as_deref().unwrap_or(""), lang.as_deref(), &mut scratch);
+                (id, reports)
+            })
+            .collect();
+        slot.insert(read);
+    }
+    let others = cache
+        .get(&account)
+        .map(|posts| {
+            posts
+                .iter()
+                .filter(|(id, _)| *id != post)
+                .take(HISTORY_POSTS)
+        })
+        .into_iter()
+        .flatten();
+    let mut h = History::default();
+    for (_, reports) in others {
+        h.posts += 1;
+        h.reporting += usize::from(*reports);
+    }
+    Ok(h)
+}
+
+/// Reads a batch of posts on every core ([`Analyzer::read_post`]), in order: the reading is most of the
+/// analysis, and the posts of a batch do not depend on each other.
+fn read_posts(
+    analyzer: &Analyzer,
+    rows: &[PostRow],
+    matches: &[Vec<vigie_model::MediaMatch>],
+) -> Vec<Reading> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let per_thread = rows.len().div_ceil(threads.max(1)).max(64);
+    if threads <= 1 || rows.len() <= per_thread {
+        let mut scratch = Scratch::default();
+        return rows
+            .iter()
+            .zip(matches)
+            .map(|(row, m)| analyzer.read_post(&row.view.post, m, &mut scratch))
+            .collect();
+    }
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = rows
+            .chunks(per_thread)
+            .zip(matches.chunks(per_thread))
+            .map(|(rows, matches)| {
+                scope.spawn(move || {
+                    let mut scratch = Scratch::default();
+                    rows.iter()
+                        .zip(matches)
+                        .map(|(row, m)| analyzer.read_post(&row.view.post, m, &mut scratch))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 /// Analyses the posts stored since the last analysis (all of them when lists, model or settings changed) and
 /// writes their cases and their accounts' cases.
 ///
@@ -899,30 +1117,43 @@ pub fn analyze(
         }
     }
     let mut accounts: BTreeSet<i64> = BTreeSet::new();
+    // Accounts' histories, read once per run for the accounts with a post that would make a case.
+    let mut histories: HashMap<i64, Vec<(i64, bool)>> = HashMap::new();
+    let reporter = analyzer.reporter();
     loop {
         let rows: Vec<PostRow> = store.posts_after(after, 2_000)?;
         let Some(last) = rows.last().map(|r| r.id) else {
             break;
         };
-        let mut cases = Vec::with_capacity(rows.len());
+        let mut matches: Vec<Vec<vigie_model::MediaMatch>> = Vec::with_capacity(rows.len());
         for row in &rows {
-            let media: Vec<&str> = row
+            let mut found = Vec::new();
+            for sha in row
                 .view
                 .post
                 .attachments
                 .iter()
                 .filter_map(|a| a.sha256.as_deref())
-                .collect();
-            let mut matches = Vec::new();
-            for sha in media {
-                matches.extend(store.matches(&MatchQuery {
+            {
+                found.extend(store.matches(&MatchQuery {
                     media_sha256: Some(sha.to_owned()),
                     limit: 100,
                     ..MatchQuery::default()
                 })?);
             }
+            matches.push(found);
+        }
+        let readings = read_posts(&analyzer, &rows, &matches);
+        let mut cases = Vec::with_capacity(rows.len());
+        for (row, reading) in rows.iter().zip(readings) {
             report.posts += 1;
-            match analyzer.score_post(&row.view.post, &matches) {
+            let history = || match row.account {
+                Some(account) => {
+                    account_history(store, &reporter, &mut histories, account, row.id).map(Some)
+                }
+                None => Ok(None),
+            };
+            match analyzer.judge(reading, history)? {
                 Some((score, evidence)) => {
                     report.post_cases += 1;
                     if let Some(a) = row.account {
@@ -1149,6 +1380,87 @@ mod tests {
         let total: f64 = evidence.iter().map(|e| e.weight).sum();
         assert!(
             (total - scaled).abs() < 1e-9,
+            "the evidence adds up to the score"
+        );
+    }
+
+    #[test]
+    fn an_account_that_reports_has_its_flagged_post_scaled_down_and_the_case_says_why() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut store = store(&dir);
+        let flagged =
+            "New Amaq release, download it here https://files.example.net/d/x1 before deletion";
+        let mut lines = Vec::new();
+        for (account, ordinary) in [
+            (
+                "newsdesk",
+                "According to officials, the ministry met the unions on day {i}.",
+            ),
+            (
+                "someone",
+                "Lovely weather on day {i}, going for a walk with the dog.",
+            ),
+        ] {
+            for i in 0..6 {
+                lines.push(serde_json::json!({
+                    "platform": "forum", "id": format!("{account}-{i}"),
+                    "text": ordinary.replace("{i}", &i.to_string()), "lang": "en",
+                    "account_id": account, "created_at": format!("2024-01-0{}T00:00:00Z", i + 1),
+                }));
+            }
+            lines.push(serde_json::json!({
+                "platform": "forum", "id": format!("{account}-flagged"), "text": flagged, "lang": "en",
+                "account_id": account, "created_at": "2024-01-09T00:00:00Z",
+            }));
+        }
+        let file = dir.path().join("posts.jsonl");
+        let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        std::fs::write(&file, body).unwrap_or_else(|e| panic!("{e}"));
+        crate::scan(
+            store.as_mut(),
+            &[file],
+            &crate::ScanConfig {
+                scoring: weak_config(),
+                ..crate::ScanConfig::default()
+            },
+            &crate::SilentProgress,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let case = |store: &mut dyn Store, id: &str| {
+            store
+                .cases(&CaseQuery {
+                    subject: Some(CaseSubject::Post),
+                    limit: 100,
+                    ..CaseQuery::default()
+                })
+                .unwrap_or_else(|e| panic!("{e}"))
+                .into_iter()
+                .find(|c| c.post_id.as_deref() == Some(id))
+                .unwrap_or_else(|| panic!("no case for {id}"))
+        };
+        let plain = case(store.as_mut(), "someone-flagged");
+        let reporter = case(store.as_mut(), "newsdesk-flagged");
+        assert!(
+            !plain.evidence.iter().any(|e| e.detail.contains("history")),
+            "{:?}",
+            plain.evidence
+        );
+        assert!(
+            reporter.score < plain.score * 0.6,
+            "{} against {}",
+            reporter.score,
+            plain.score
+        );
+        let history = reporter
+            .evidence
+            .iter()
+            .find(|e| e.signal == SignalKind::Context && e.detail.contains("account's history"))
+            .unwrap_or_else(|| panic!("the history is evidence: {:?}", reporter.evidence));
+        assert!(history.detail.contains("6 of its 6"), "{}", history.detail);
+        assert!(history.weight < 0.0);
+        let total: f64 = reporter.evidence.iter().map(|e| e.weight).sum();
+        assert!(
+            (total - reporter.score).abs() < 1e-6,
             "the evidence adds up to the score"
         );
     }

@@ -100,6 +100,9 @@ pub struct ScanReport {
     /// Of which writing to the store (transactions), to tell reading from writing in benchmarks.
     #[serde(serialize_with = "secs")]
     pub store_time: Duration,
+    /// Of which text analysis (reading the stored posts, scoring them, writing their cases).
+    #[serde(serialize_with = "secs")]
+    pub analysis_time: Duration,
     /// What matching against the hash banks found; `None` when the store has no bank.
     pub matching: Option<MatchReport>,
     /// What text analysis found.
@@ -184,6 +187,7 @@ pub fn scan(
         quarantined: Vec::new(),
         elapsed: Duration::ZERO,
         store_time: Duration::ZERO,
+        analysis_time: Duration::ZERO,
         matching: None,
         analysis: None,
     };
@@ -221,7 +225,9 @@ pub fn scan(
         flood_guard(store, &config.matching, &mut m)?;
         report.matching = Some(m.report);
     }
+    let analysis_started = Instant::now();
     report.analysis = Some(crate::analyze(store, &config.scoring)?);
+    report.analysis_time = analysis_started.elapsed();
     report.elapsed = started.elapsed();
     Ok(report)
 }

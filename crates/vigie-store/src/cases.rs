@@ -182,6 +182,9 @@ pub trait Cases {
     fn model(&mut self, name: &str) -> Result<Option<StoredModel>, StoreError>;
     /// Posts with a row id above `after`, in row id order, at most `limit`.
     fn posts_after(&mut self, after: i64, limit: usize) -> Result<Vec<PostRow>, StoreError>;
+    /// An account's most recent posts (row id, text, language), at most `limit`: its history.
+    fn account_texts(&mut self, account: i64, limit: usize)
+    -> Result<Vec<AccountText>, StoreError>;
     /// The last post analysed and the digest of the settings it was analysed with.
     fn analysis_position(&mut self) -> Result<(i64, String), StoreError>;
     /// Records where analysis stands.
@@ -197,6 +200,9 @@ pub trait Cases {
     /// A hashtag's timeline (`tag` without `#`, any case), with at most `top` accounts and co-occurring tags.
     fn hashtag_timeline(&mut self, tag: &str, top: usize) -> Result<HashtagTimeline, StoreError>;
 }
+
+/// One post of an account's history: its row id, text and language.
+pub type AccountText = (i64, Option<String>, Option<String>);
 
 /// The SQL for a case's `author_id` (the account it is about) given its subject and the placeholder of its row
 /// id: the account itself, or the post's author.

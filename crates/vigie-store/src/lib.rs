@@ -28,8 +28,8 @@ pub use banks::{
 pub use batch::{AccountSighting, Batch, StoredMedia};
 pub use blobs::{BlobWriter, Blobs};
 pub use cases::{
-    AccountPostCase, CaseQuery, CaseSort, Cases, HashtagTimeline, NewCase, NewList, PostRow,
-    StoredList, StoredModel,
+    AccountPostCase, AccountText, CaseQuery, CaseSort, Cases, HashtagTimeline, NewCase, NewList,
+    PostRow, StoredList, StoredModel,
 };
 pub use error::StoreError;
 pub use query::{AccountQuery, AccountView, Count, PostQuery, PostView, Snapshot, Stats};

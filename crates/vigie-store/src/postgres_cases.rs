@@ -2,8 +2,8 @@
 
 use crate::StoreError;
 use crate::cases::{
-    AccountPostCase, CaseQuery, Cases, HashtagTimeline, NewCase, NewList, PostRow, StoredList,
-    StoredModel, author_of, case_select, evidence_json, parse_signals, signals_column,
+    AccountPostCase, AccountText, CaseQuery, Cases, HashtagTimeline, NewCase, NewList, PostRow,
+    StoredList, StoredModel, author_of, case_select, evidence_json, parse_signals, signals_column,
 };
 use crate::postgres::{PostgresStore, read_posts};
 use crate::sqlite_cases::{RawCase, case_filter, case_of};
@@ -101,6 +101,21 @@ impl Cases for PostgresStore {
             "WHERE p.id > $1 ORDER BY p.id LIMIT $2",
             &[&after, &i64::try_from(limit).unwrap_or(i64::MAX)],
         )
+    }
+
+    fn account_texts(
+        &mut self,
+        account: i64,
+        limit: usize,
+    ) -> Result<Vec<AccountText>, StoreError> {
+        let rows = self.client.query(
+            "SELECT id, text, lang FROM posts WHERE account_id = $1 \
+             ORDER BY created_at DESC NULLS LAST, id DESC LIMIT $2",
+            &[&account, &i64::try_from(limit).unwrap_or(i64::MAX)],
+        )?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
     }
 
     fn analysis_position(&mut self) -> Result<(i64, String), StoreError> {

@@ -1267,11 +1267,8 @@ const LIST_SNAPSHOT_SQL: &[(&str, &str)] = &[
     ),
 ];
 
-/// Fills a post's lists from the JSON columns read with its row (`refs, hashtags, urls, mentions`), and its
-/// attachments from `post_media`.
-fn fill_children(
-    c: &Connection,
-    id: i64,
+/// Fills a post's lists from the JSON columns read with its row (`refs, hashtags, urls, mentions`).
+fn fill_lists(
     [refs, tags, urls, mentions]: [Option<String>; 4],
     post: &mut Post,
 ) -> rusqlite::Result<()> {
@@ -1291,21 +1288,37 @@ fn fill_children(
     post.hashtags = decode(tags)?;
     post.urls = decode(urls)?;
     post.mentions = decode(mentions)?;
+    Ok(())
+}
+
+/// Fills the attachments of `rows` from `post_media`, in one query for all of them (the ids go in as one JSON
+/// array): a query per post cost more than reading the posts.
+fn fill_attachments(c: &Connection, rows: &mut [crate::cases::PostRow]) -> rusqlite::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let at: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let ids = serde_json::to_string(&ids)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
     let mut media = c.prepare_cached(
-        "SELECT kind, media_key, url, source_path, width, height, sha256 FROM post_media WHERE post_id = ?1 ORDER BY position",
+        "SELECT post_id, kind, media_key, url, source_path, width, height, sha256 FROM post_media \
+         WHERE post_id IN (SELECT value FROM json_each(?1)) ORDER BY post_id, position",
     )?;
-    post.attachments = media
-        .query_map([id], |r| {
-            let mut a = Attachment::new(MediaKind::parse(&r.get::<_, String>(0)?));
-            a.media_key = r.get(1)?;
-            a.url = r.get(2)?;
-            a.source_path = r.get(3)?;
-            a.width = r.get(4)?;
-            a.height = r.get(5)?;
-            a.sha256 = r.get(6)?;
-            Ok(a)
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let mut found = media.query([ids])?;
+    while let Some(r) = found.next()? {
+        let Some(&i) = at.get(&r.get::<_, i64>(0)?) else {
+            continue;
+        };
+        let mut a = Attachment::new(MediaKind::parse(&r.get::<_, String>(1)?));
+        a.media_key = r.get(2)?;
+        a.url = r.get(3)?;
+        a.source_path = r.get(4)?;
+        a.width = r.get(5)?;
+        a.height = r.get(6)?;
+        a.sha256 = r.get(7)?;
+        rows[i].view.post.attachments.push(a);
+    }
     Ok(())
 }
 
@@ -1354,8 +1367,9 @@ pub(crate) fn read_posts(
         });
     }
     for (row, lists) in out.iter_mut().zip(lists) {
-        fill_children(c, row.id, lists, &mut row.view.post)?;
+        fill_lists(lists, &mut row.view.post)?;
     }
+    fill_attachments(c, &mut out)?;
     Ok(out)
 }
 

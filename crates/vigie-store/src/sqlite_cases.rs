@@ -2,9 +2,9 @@
 
 use crate::StoreError;
 use crate::cases::{
-    AccountPostCase, CaseQuery, CaseSort, Cases, HashtagTimeline, NewCase, NewList, PostRow,
-    StoredList, StoredModel, author_of, case_select, evidence_json, parse_evidence, parse_signals,
-    signals_column,
+    AccountPostCase, AccountText, CaseQuery, CaseSort, Cases, HashtagTimeline, NewCase, NewList,
+    PostRow, StoredList, StoredModel, author_of, case_select, evidence_json, parse_evidence,
+    parse_signals, signals_column,
 };
 use crate::sqlite::{SqliteStore, read_posts};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
@@ -318,6 +318,28 @@ impl Cases for SqliteStore {
         .map_err(self.err())
     }
 
+    fn account_texts(
+        &mut self,
+        account: i64,
+        limit: usize,
+    ) -> Result<Vec<AccountText>, StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, text, lang FROM posts WHERE account_id = ?1 \
+                 ORDER BY created_at DESC, id DESC LIMIT ?2",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map(
+                params![account, i64::try_from(limit).unwrap_or(i64::MAX)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
+        rows.map_err(self.err())
+    }
+
     fn analysis_position(&mut self) -> Result<(i64, String), StoreError> {
         self.flush_pending()?;
         self.conn
@@ -359,20 +381,23 @@ impl Cases for SqliteStore {
             };
             for c in cases {
                 let col = column(c);
-                let author = author_of(c.subject, "?2");
+                // The subject is written into the SQL, not bound: the partial unique indexes (`WHERE subject =
+                // 'post'`) are usable only with its value known, and SQLite re-prepares a statement whose plan
+                // depends on a bound value each time that value is bound again (a quarter of the analysis time).
+                let subject = c.subject.as_str();
+                let author = author_of(c.subject, "?1");
                 if c.evidence.is_empty() {
                     tx.prepare_cached(&format!(
-                        "DELETE FROM cases WHERE subject = ?1 AND {col} = ?2 \
+                        "DELETE FROM cases WHERE subject = '{subject}' AND {col} = ?1 \
                          AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.case_id = cases.id)"
                     ))
-                    .and_then(|mut s| s.execute(params![c.subject.as_str(), c.row]))
+                    .and_then(|mut s| s.execute(params![c.row]))
                     .map_err(err)?;
                     continue;
                 }
                 let (signals, evidence) = (signals_column(&c.evidence), evidence_json(&c.evidence));
-                // The UPDATE and the INSERT bind the same seven values.
+                // The UPDATE and the INSERT bind the same six values.
                 let bound = params![
-                    c.subject.as_str(),
                     c.row,
                     c.score,
                     signals,
@@ -382,26 +407,22 @@ impl Cases for SqliteStore {
                 ];
                 let updated = tx
                     .prepare_cached(&format!(
-                        "UPDATE cases SET score = ?3, signals = ?4, evidence = ?5, updated_at = ?6, \
-                         author_id = {author}, category = ?7 \
-                         WHERE subject = ?1 AND {col} = ?2 \
-                         AND (score <> ?3 OR evidence <> ?5 OR author_id IS NOT {author} \
-                         OR category IS NOT ?7)"
+                        "UPDATE cases SET score = ?2, signals = ?3, evidence = ?4, updated_at = ?5, \
+                         author_id = {author}, category = ?6 \
+                         WHERE subject = '{subject}' AND {col} = ?1 \
+                         AND (score <> ?2 OR evidence <> ?4 OR author_id IS NOT {author} \
+                         OR category IS NOT ?6)"
                     ))
-                    .and_then(|mut s| {
-                        s.execute(bound)
-                    })
+                    .and_then(|mut s| s.execute(bound))
                     .map_err(err)?;
                 if updated == 0 {
                     tx.prepare_cached(&format!(
                         "INSERT INTO cases (subject, {col}, author_id, score, signals, evidence, created_at, updated_at, \
                          category) \
-                         SELECT ?1, ?2, {author}, ?3, ?4, ?5, ?6, ?6, ?7 WHERE NOT EXISTS \
-                         (SELECT 1 FROM cases WHERE subject = ?1 AND {col} = ?2)"
+                         SELECT '{subject}', ?1, {author}, ?2, ?3, ?4, ?5, ?5, ?6 WHERE NOT EXISTS \
+                         (SELECT 1 FROM cases WHERE subject = '{subject}' AND {col} = ?1)"
                     ))
-                    .and_then(|mut s| {
-                        s.execute(bound)
-                    })
+                    .and_then(|mut s| s.execute(bound))
                     .map_err(err)?;
                 }
             }

@@ -3,7 +3,10 @@
 //! Word and phrase terms are normalized like post text and go into one Aho-Corasick automaton searched
 //! in overlapping mode, so that a longer term and a shorter one inside it (`amaq news agency` and
 //! `amaq`) are both reported; word boundaries are then checked on the normalized text. Regex terms run
-//! each on its own, skipping those whose letters (Arabic or Latin) the text does not have.
+//! each on its own, and only on the texts where a match could start: a second automaton holds the literals
+//! that every match of a pattern starts with (`\b(kill|behead) ...` starts with `kill` or `behead`), and a
+//! pattern runs only when one of its literals occurs; a pattern without such literals runs when the text has
+//! the letters (Arabic or Latin) it needs.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -82,6 +85,28 @@ pub struct TermMatcher {
     patterns: Vec<Pattern>,
     /// The regex terms: (term index, compiled pattern, the script its letters need).
     regexes: Vec<(usize, Regex, Script)>,
+    /// The literals that the matches of the gated regex terms start with, and for each pattern of this
+    /// automaton the index (in `regexes`) of the term it gates.
+    gate: Option<(AhoCorasick, Vec<usize>)>,
+    /// The regex terms (indices in `regexes`) without a finite set of starting literals: run on every text
+    /// with their script.
+    ungated: Vec<usize>,
+}
+
+/// The literals every match of `pattern` starts with, when there is a finite set of non-empty ones (the regex
+/// crate's own literal extraction, with its limits: long alternations are cut to shorter prefixes).
+fn starting_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(pattern)
+        .ok()?;
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let literals = seq.literals()?;
+    if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty()) {
+        return None;
+    }
+    Some(literals.iter().map(|l| l.as_bytes().to_vec()).collect())
 }
 
 /// The letters a regex term needs in a text before it can match.
@@ -199,6 +224,30 @@ impl TermMatcher {
                 }
             }
         }
+        let mut gate_literals: Vec<Vec<u8>> = Vec::new();
+        let mut gate_owner: Vec<usize> = Vec::new();
+        let mut ungated: Vec<usize> = Vec::new();
+        for (i, (_, regex, _)) in regexes.iter().enumerate() {
+            match starting_literals(regex.as_str()) {
+                Some(found) => {
+                    gate_owner.extend(std::iter::repeat_n(i, found.len()));
+                    gate_literals.extend(found);
+                }
+                None => ungated.push(i),
+            }
+        }
+        let gate = if gate_literals.is_empty() {
+            None
+        } else {
+            let built = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&gate_literals)
+                .map_err(|e| TermMatcherError::Automaton {
+                    patterns: gate_literals.len(),
+                    message: e.to_string(),
+                })?;
+            Some((built, gate_owner))
+        };
         let automaton = if literals.is_empty() {
             None
         } else {
@@ -216,6 +265,8 @@ impl TermMatcher {
             automaton,
             patterns,
             regexes,
+            gate,
+            ungated,
         })
     }
 
@@ -264,19 +315,36 @@ impl TermMatcher {
         }
         // Each pattern runs on its own: its lazy DFA stays small and warm, and its literal prefilter skips most
         // posts. One `RegexSet` of the lexicons' patterns thrashed its DFA cache on every post (1,800 posts/s).
-        // A pattern written in Arabic letters cannot match a text without any, and one in Latin letters a text
-        // without an ASCII letter: most posts are in one script, so half the patterns are skipped.
-        let has_arabic = haystack.chars().any(is_arabic_letter);
-        let has_latin = haystack.bytes().any(|b| b.is_ascii_alphabetic());
-        for (term, regex, script) in &self.regexes {
-            let runs = match script {
-                Script::Arabic => has_arabic,
-                Script::Latin => has_latin,
-                Script::Any => true,
-            };
-            if !runs {
-                continue;
+        // A gated pattern runs only where one of its starting literals occurs (one automaton pass for all of
+        // them). An ungated one written in Arabic letters cannot match a text without any, and one in Latin
+        // letters a text without an ASCII letter.
+        let mut run: Vec<usize> = Vec::new();
+        if let Some((gate, owner)) = &self.gate {
+            for found in gate.find_overlapping_iter(haystack) {
+                if let Some(&r) = owner.get(found.pattern().as_usize()) {
+                    run.push(r);
+                }
             }
+        }
+        if !self.ungated.is_empty() {
+            let has_arabic = haystack.chars().any(is_arabic_letter);
+            let has_latin = haystack.bytes().any(|b| b.is_ascii_alphabetic());
+            run.extend(self.ungated.iter().copied().filter(|&r| {
+                self.regexes
+                    .get(r)
+                    .is_some_and(|(_, _, script)| match script {
+                        Script::Arabic => has_arabic,
+                        Script::Latin => has_latin,
+                        Script::Any => true,
+                    })
+            }));
+        }
+        run.sort_unstable();
+        run.dedup();
+        for r in run {
+            let Some((term, regex, _)) = self.regexes.get(r) else {
+                continue;
+            };
             for found in regex.find_iter(haystack).filter(|m| !m.is_empty()) {
                 out.push(TermHit {
                     term: *term,
@@ -405,5 +473,25 @@ mod tests {
         let mut hits = Vec::new();
         matcher.find(&normalize("amaq"), &mut hits);
         assert_eq!(hits.iter().map(|h| h.term).collect::<Vec<_>>(), [0, 1]);
+    }
+}
+
+#[cfg(test)]
+mod gate_tests {
+    use super::starting_literals;
+
+    #[test]
+    fn a_pattern_is_gated_by_the_literals_its_matches_start_with() {
+        let found = starting_literals(r"\b(kill|behead) (the )?kuffar\b")
+            .unwrap_or_else(|| panic!("an alternation of words gives literals"));
+        let text: Vec<String> = found
+            .iter()
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .collect();
+        assert!(text.iter().any(|l| l.starts_with("kill")), "{text:?}");
+        assert!(text.iter().any(|l| l.starts_with("behead")), "{text:?}");
+        // A pattern that may start anywhere, or with anything, is not gated: it runs on every text.
+        assert_eq!(starting_literals(r"\W+amaq"), None);
+        assert_eq!(starting_literals(r"(a|)b?"), None);
     }
 }
