@@ -692,6 +692,20 @@ impl Analyzer {
             SignalKind::Url => e.weight >= 0.5,
             _ => e.weight > 0.0,
         });
+        // ... nor does it corroborate the classifier: with nothing else, a weak link adds nothing (the
+        // classifier has read the words around it; a remix, a lecture or a game mod is shared the same way).
+        if !corroborated {
+            for e in evidence
+                .iter_mut()
+                .filter(|e| e.signal == SignalKind::Url && e.weight > 0.0)
+            {
+                e.detail = format!(
+                    "{}; a file-host link counts only with other evidence (an outlet, a formula, a match): x0",
+                    e.detail
+                );
+                e.weight = 0.0;
+            }
+        }
         let factor = self.config.uncorroborated_classifier_factor.clamp(0.0, 1.0);
         if !corroborated && factor < 1.0 {
             for e in evidence
