@@ -207,7 +207,9 @@ pub struct Reading {
     label: String,
     evidence: Vec<Evidence>,
     context: Vec<Evidence>,
-    fingerprint: u64,
+    /// The normalized text when it has at least eight words (the near-duplicate fingerprint is computed from
+    /// it only when needed: an index to query, or a statement to remember), else empty.
+    fingerprinted: String,
     words: usize,
 }
 
@@ -633,12 +635,17 @@ impl Analyzer {
                 });
             }
         }
+        let words = normalized.as_str().split_whitespace().count();
         Reading {
             label: format!("{}/{}", post.platform.as_str(), post.platform_id),
             evidence,
             context,
-            fingerprint: vigie_text::simhash(normalized.as_str()),
-            words: normalized.as_str().split_whitespace().count(),
+            fingerprinted: if words >= 8 {
+                normalized.as_str().to_owned()
+            } else {
+                String::new()
+            },
+            words,
         }
     }
 
@@ -659,10 +666,14 @@ impl Analyzer {
             label: me,
             mut evidence,
             mut context,
-            fingerprint,
+            fingerprinted,
             words,
         } = reading;
-        if words >= 8 {
+        let mut fingerprint_of: Option<u64> = None;
+        let mut fingerprint =
+            || *fingerprint_of.get_or_insert_with(|| vigie_text::simhash(&fingerprinted));
+        if words >= 8 && !self.near_posts.is_empty() {
+            let fingerprint = fingerprint();
             let near = self
                 .near
                 .query(fingerprint, NEAR_DUP_DISTANCE)
@@ -792,6 +803,7 @@ impl Analyzer {
             .map(|e| e.weight)
             .sum();
         if words >= 8 && self.is_statement(&me, own, mitigated) {
+            let fingerprint = fingerprint();
             self.remember(me, fingerprint);
         }
         Ok(Some((score, evidence)))

@@ -303,6 +303,50 @@ struct Importer<'a> {
     to_match: Vec<MediumHashes>,
 }
 
+/// Records handed from the reading thread to the storing one at a time.
+const RECORD_CHUNK: usize = 512;
+
+/// [`vigie_ingest::read`] on a thread of its own, handing the records to `sink` on this one in chunks: parsing
+/// (JSON, entities, language) and storing (SQLite) then run side by side on two cores. A sink's [`Stop`] stops
+/// the reader at its next chunk, as it would stop a reader on this thread.
+fn read_alongside(
+    input: &Input,
+    options: &vigie_ingest::IngestOptions,
+    sink: &mut dyn FnMut(Record) -> Result<(), Stop>,
+) -> Result<(), IngestError> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record>>(8);
+        let reader = scope.spawn(move || {
+            let mut chunk = Vec::with_capacity(RECORD_CHUNK);
+            let read = vigie_ingest::read(input, options, &mut |record| {
+                chunk.push(record);
+                if chunk.len() >= RECORD_CHUNK {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(RECORD_CHUNK));
+                    tx.send(full).map_err(|_| Stop)?;
+                }
+                Ok(())
+            });
+            if !chunk.is_empty() {
+                // The sink may have stopped already: then nobody needs the rest.
+                let _ = tx.send(chunk);
+            }
+            read
+        });
+        'chunks: for chunk in &rx {
+            for record in chunk {
+                if sink(record).is_err() {
+                    break 'chunks;
+                }
+            }
+        }
+        // Dropping the receiver makes the reader's next hand-over fail, which stops it.
+        drop(rx);
+        reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
 fn scan_input(
     store: &mut dyn Store,
     input: &Input,
@@ -328,7 +372,7 @@ fn scan_input(
         matching,
         to_match: Vec::new(),
     };
-    let result = vigie_ingest::read(input, &config.ingest, &mut |record| importer.accept(record));
+    let result = read_alongside(input, &config.ingest, &mut |record| importer.accept(record));
     if let Some(e) = importer.failure.take() {
         return Err(e.into());
     }
