@@ -239,3 +239,26 @@ fn a_joined_spaced_out_word_is_folded_in_the_same_pass() {
         );
     }
 }
+
+#[test]
+fn marks_without_a_base_are_judged_the_same_in_a_second_pass() {
+    // Found by `idempotent_on_any_text` and `idempotent_on_mixed_text`: marks with no base in an order that
+    // composing changes (U+16FF0, a spacing mark of a script, then the generic U+20D8; an accent then an Arabic
+    // haraka), a compatibility character that decomposes to a mark after a Latin letter or a space (U+FF9E), and
+    // a Tibetan letter whose decomposition ends with a subjoined letter.
+    for input in [
+        "\u{16ff0}\u{20d8}",
+        "a\u{16ff0}\u{20d8} b",
+        "\u{301}\u{64e}a",
+        "a\u{20dd}\u{ff9e}",
+        "a\u{a0}\u{20dd}\u{ff9e}",
+        "\u{f69}",
+    ] {
+        let once = normalize(input);
+        assert_eq!(
+            normalize(once.as_str()).as_str(),
+            once.as_str(),
+            "{input:?}"
+        );
+    }
+}
