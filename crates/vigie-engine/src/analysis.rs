@@ -22,7 +22,7 @@ use vigie_text::{
 };
 
 /// Bumped when scoring itself changes, so that stores re-analyse their posts with the new rules.
-const ANALYSIS_VERSION: u32 = 5;
+const ANALYSIS_VERSION: u32 = 6;
 
 /// Scoring weights and thresholds (`[scoring]` in `vigie.toml`); every field has a default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,15 +1,17 @@
-//! The word lists and templates of the labelled posts of [`crate::labelled`]: the names of the media
-//! outlets, the made-up file hosts, and per-language phrases for each class of post.
+//! The word lists of the labelled posts of [`crate::labelled`]: the names of the media outlets, the
+//! made-up file hosts, the parts of a release notice, the shared lists that the templates of
+//! [`crate::labelled_templates`] name as slots (days, places, sources, greetings, findings), and the
+//! hashtags and emoji of each category.
 //!
-//! Everything here is synthetic and written for testing the detector. The positive class is described by
-//! its distribution mechanics only (release notices, part numbers, download and mirror links, "share
-//! before it is deleted"): no phrase here quotes, paraphrases or praises any content, and none describes
-//! violence. The outlet names are the publicly documented names used as they appear in news reports and
-//! research. Every host is on a domain reserved by RFC 2606 (`example.com`, `example.net`, `example.org`
-//! and the `.example` top-level domain).
+//! Everything here is synthetic and written for testing the detector. The release-notice parts describe
+//! distribution mechanics only (release wording, part numbers, download and mirror links, "share before it
+//! is deleted"). The outlet names are the publicly documented names used as they appear in news reports
+//! and research. Every host is on a domain reserved by RFC 2606 (`example.com`, `example.net`,
+//! `example.org` and the `.example` top-level domain).
 //!
-//! Templates use `{name}` placeholders, filled by [`fill`]; `{link}` marks where a link segment goes.
+//! `{name}` placeholders are filled by [`fill`]; `{link}` marks where a link segment goes.
 
+use crate::labelled::Category;
 use crate::rng::Rng;
 use crate::text::Lang;
 
@@ -337,36 +339,6 @@ pub(crate) fn share_calls(lang: Lang) -> &'static [&'static str] {
     }
 }
 
-/// Release-notice shapes: `{head}` the opening words, `{outlet}`, `{what}` the format, `{part}`, `{q}`
-/// a technical detail.
-pub(crate) fn release_lines(lang: Lang) -> &'static [&'static str] {
-    match lang {
-        Lang::En => &[
-            "{head} | {outlet} | {what} {part}",
-            "{outlet} — {what} {part} {q}",
-            "{head}: {outlet} {what} ({part})",
-            "{head} from {outlet}: {what}, {part}",
-            "[{outlet}] {what} {part} {q}",
-            "{outlet} {what} {part} is up",
-        ],
-        Lang::Fr => &[
-            "{head} | {outlet} | {what} {part}",
-            "{outlet} — {what} {part} {q}",
-            "{head} : {outlet} {what} ({part})",
-            "{head} de {outlet} : {what}, {part}",
-            "[{outlet}] {what} {part} {q}",
-            "{outlet} : {what} {part} en ligne",
-        ],
-        Lang::Ar => &[
-            "{head} | {outlet} | {what} {part}",
-            "{outlet} — {what} {part} {q}",
-            "{head}: {outlet} {what} ({part})",
-            "{head} من {outlet}: {what}، {part}",
-            "[{outlet}] {what} {part} {q}",
-        ],
-    }
-}
-
 /// Where the links are when a post carries none: the reader is sent elsewhere.
 pub(crate) fn links_elsewhere(lang: Lang) -> &'static [&'static str] {
     match lang {
@@ -488,45 +460,6 @@ pub(crate) fn days(lang: Lang) -> &'static [&'static str] {
     }
 }
 
-/// News reports about the outlets, in neutral wording with an attribution. `{src}` is a source,
-/// `{subj}` (Arabic only) a source that can be a subject, `{place}`, `{day}`, `{n}` an issue number.
-pub(crate) fn news_templates(lang: Lang) -> &'static [&'static str] {
-    match lang {
-        Lang::En => &[
-            "According to {src}, {outlet} claimed responsibility for the incident in {place} on {day}.",
-            "{outlet} released a new video on {day}, {src} said. Platforms removed most copies within hours.",
-            "{outlet} published issue {n} of its weekly on {day}, {src} reported.",
-            "Officials say {outlet} posted a statement about {place}; the claim could not be independently verified.",
-            "Links to {outlet} material are being spread through short-lived file hosts, according to {src}.",
-            "The output of {outlet} has fallen sharply this year, according to {src}.",
-            "Reported: {outlet} put out a statement on {day}; officials said they were reviewing it.",
-            // Hard negatives: reports that quote the distribution wording they describe.
-            "Posts telling users to \"download before deletion\" and share {outlet} files spread on {day}, {src} said.",
-            "\"New release, links in the channel, pass it on\": this is how {outlet} supporters advertise each upload, according to {src}.",
-        ],
-        Lang::Fr => &[
-            "Selon {src}, {outlet} a revendiqué l'incident survenu dans {place} {day}.",
-            "{outlet} a diffusé une nouvelle vidéo {day}, selon {src}. Les plateformes ont retiré la plupart des copies en quelques heures.",
-            "D'après {src}, {outlet} a publié son numéro {n} {day}.",
-            "Les autorités indiquent qu'{outlet} a publié un communiqué sur {place} ; l'information n'a pas pu être vérifiée de manière indépendante.",
-            "Des liens vers des contenus d'{outlet} circulent via des hébergeurs éphémères, selon {src}.",
-            "La production d'{outlet} a fortement baissé cette année, selon {src}.",
-            "Des messages appelant à « télécharger avant suppression » et à partager les fichiers d'{outlet} ont circulé {day}, selon {src}.",
-            "« Nouvelle parution, liens en commentaire, partagez » : c'est ainsi que les soutiens d'{outlet} annoncent chaque mise en ligne, selon {src}.",
-        ],
-        Lang::Ar => &[
-            "وفقا ل{src}، نشرت {outlet} بيانا حول الحادث في {place} يوم {day}.",
-            "ذكرت {subj} أن {outlet} نشرت فيديو جديدا يوم {day}، وحذفت المنصات معظم النسخ خلال ساعات.",
-            "أفادت {subj} بأن {outlet} أصدرت العدد {n} يوم {day}.",
-            "قال مسؤولون إن {outlet} تبنت الحادث في {place}، ولم يتسن التحقق من ذلك بشكل مستقل.",
-            "بحسب {src}، تنتشر روابط محتوى {outlet} عبر مواقع رفع ملفات مؤقتة.",
-            "تراجع إنتاج {outlet} بشكل كبير هذا العام وفقا ل{src}.",
-            "انتشرت يوم {day} منشورات تدعو إلى «التحميل قبل الحذف» ونشر ملفات {outlet}، بحسب {src}.",
-            "«إصدار جديد، الروابط في القناة، انشروا»: هكذا يروّج أنصار {outlet} لكل إصدار، وفقا ل{src}.",
-        ],
-    }
-}
-
 /// The words in front of a link to the full article.
 pub(crate) fn read_more(lang: Lang) -> &'static [&'static str] {
     match lang {
@@ -545,34 +478,6 @@ pub(crate) fn news_tags(lang: Lang) -> &'static [&'static str] {
     }
 }
 
-/// Research posts about the outlets: `{y1}`, `{y2}` years, `{n}` a count, `{finding}`, `{day}`.
-pub(crate) fn research_templates(lang: Lang) -> &'static [&'static str] {
-    match lang {
-        Lang::En => &[
-            "Our study of {outlet} issues from {y1} to {y2} finds {finding}. Paper: {link}",
-            "New paper: we analysed {n} {outlet} releases and their mirrors. Main finding: {finding}. {link}",
-            "Thread on our dataset of {outlet} distribution posts (methods, limits, ethics) 🧵 {link}",
-            "Seminar on {day}: how {outlet} output moved across platforms, {y1}–{y2}. Slides: {link}",
-            "Researchers found {finding} in {outlet} material shared online between {y1} and {y2}.",
-            "Preprint: measuring takedown speed for {outlet} links, {y1}-{y2} {link}",
-        ],
-        Lang::Fr => &[
-            "Des chercheurs ont analysé les publications d'{outlet} entre {y1} et {y2} : {finding}. {link}",
-            "Notre rapport sur la diffusion des contenus d'{outlet} est en ligne : {link}",
-            "Nouvel article : nous avons étudié {n} parutions d'{outlet} et leurs miroirs. Résultat principal : {finding}.",
-            "Séminaire {day} : l'évolution de la production d'{outlet}, {y1}-{y2}. Diapos : {link}",
-            "Étude : la vitesse de retrait des liens d'{outlet} entre {y1} et {y2} {link}",
-        ],
-        Lang::Ar => &[
-            "حللت دراسة جديدة إصدارات {outlet} بين عامي {y1} و{y2}، ومن أبرز النتائج: {finding}. {link}",
-            "تقرير بحثي حول انتشار منشورات {outlet} على المنصات: {link}",
-            "ورقة جديدة: درسنا {n} من إصدارات {outlet} وروابطها البديلة. أهم النتائج: {finding}.",
-            "ندوة يوم {day} حول تطور إنتاج {outlet} بين {y1} و{y2}. العرض: {link}",
-            "دراسة: سرعة حذف روابط {outlet} بين {y1} و{y2} {link}",
-        ],
-    }
-}
-
 /// Findings of research posts.
 pub(crate) fn findings(lang: Lang) -> &'static [&'static str] {
     match lang {
@@ -583,6 +488,10 @@ pub(crate) fn findings(lang: Lang) -> &'static [&'static str] {
             "that releases now appear in several languages at once",
             "a shift towards smaller platforms",
             "that takedowns cut reach by more than half",
+            "that glorifying posts spike in the days after each claimed attack",
+            "that recruiters move conversations to private chats quickly",
+            "that most pledges of allegiance are copied from a handful of texts",
+            "that counter-speech reaches fewer people than the posts it answers",
         ],
         Lang::Fr => &[
             "une baisse régulière de la production",
@@ -590,6 +499,10 @@ pub(crate) fn findings(lang: Lang) -> &'static [&'static str] {
             "une forte réutilisation des mêmes hébergeurs",
             "un déplacement vers de petites plateformes",
             "les retraits réduisent la portée de plus de moitié",
+            "les messages de glorification culminent dans les jours qui suivent chaque attaque revendiquée",
+            "les recruteurs basculent vite vers des messageries privées",
+            "la plupart des allégeances sont copiées de quelques textes",
+            "le contre-discours touche moins de monde que les messages auxquels il répond",
         ],
         Lang::Ar => &[
             "تراجع مستمر في الإنتاج",
@@ -597,6 +510,10 @@ pub(crate) fn findings(lang: Lang) -> &'static [&'static str] {
             "إعادة استخدام مواقع رفع الملفات نفسها",
             "انتقال نحو منصات أصغر",
             "الحذف يقلل الانتشار بأكثر من النصف",
+            "منشورات التمجيد تبلغ ذروتها في الأيام التي تلي كل هجوم متبنى",
+            "المجندون ينقلون المحادثات بسرعة إلى الرسائل الخاصة",
+            "معظم نصوص البيعة منسوخة من نصوص قليلة",
+            "الخطاب المضاد يصل إلى عدد أقل من المنشورات التي يرد عليها",
         ],
     }
 }
@@ -607,34 +524,6 @@ pub(crate) fn research_tags(lang: Lang) -> &'static [&'static str] {
         Lang::En => &["research", "OSINT", "trustandsafety", "openaccess"],
         Lang::Fr => &["recherche", "OSINT", "moderation"],
         Lang::Ar => &["بحث", "دراسات", "الإعلام_الرقمي"],
-    }
-}
-
-/// Counter-speech: rejecting the outlets and asking people to report rather than share.
-pub(crate) fn counter_templates(lang: Lang) -> &'static [&'static str] {
-    match lang {
-        Lang::En => &[
-            "We reject the lies of {outlet}. Report these accounts, don't share their links.",
-            "{outlet} does not speak for us. Report, block, move on.",
-            "Seeing {outlet} links in this group again. Please report them and do not click or share.",
-            "Don't amplify {outlet} propaganda: report the posts instead of reposting them.",
-            "Reminder: sharing {outlet} material, even to criticise it, spreads it. Report these accounts.",
-            "We condemn {outlet} and everything it spreads. Our community stands together.",
-        ],
-        Lang::Fr => &[
-            "Nous condamnons la propagande d'{outlet}. Signalez ces comptes, ne partagez pas leurs liens.",
-            "{outlet} ne parle pas en notre nom. Signalez, bloquez, passez votre chemin.",
-            "Encore des liens d'{outlet} dans ce groupe : signalez-les, ne cliquez pas, ne partagez pas.",
-            "Partager les contenus d'{outlet}, même pour les critiquer, c'est les diffuser. Signalez ces comptes.",
-            "Nous rejetons les mensonges d'{outlet}. Notre quartier reste uni.",
-        ],
-        Lang::Ar => &[
-            "ندين أكاذيب {outlet}، بلغوا عن هذه الحسابات ولا تنشروا روابطها.",
-            "{outlet} لا تمثلنا. بلغوا واحظروا وتجاهلوا.",
-            "روابط {outlet} تظهر مجددا في هذه المجموعة، يرجى التبليغ عنها وعدم فتحها أو نشرها.",
-            "نشر محتوى {outlet} حتى لانتقاده يساعد على انتشاره، بلغوا عن هذه الحسابات.",
-            "نرفض دعاية {outlet} جملة وتفصيلا، ومجتمعنا متماسك.",
-        ],
     }
 }
 
@@ -792,22 +681,81 @@ pub(crate) fn religious_tags(lang: Lang) -> &'static [&'static str] {
 /// Emoji of religious posts.
 pub(crate) const RELIGIOUS_EMOJI: &[&str] = &["🌙", "🤲", "✨", "🕌", "💚", "🌟"];
 
-/// The words in front of an ordinary link to a file host (holiday photos, a club's match video).
-pub(crate) fn album_leads(lang: Lang) -> &'static [&'static str] {
-    match lang {
-        Lang::En => &[
-            "Photos from the day:",
-            "Match video here:",
-            "All the pictures:",
+/// Hashtags of the categories that have no list of their own above, without `#`. The violating ones are
+/// made-up or generic words of each category's vocabulary; several are shared with the hard negatives.
+pub(crate) fn category_tags(lang: Lang, category: Category) -> &'static [&'static str] {
+    match (lang, category) {
+        (_, Category::Distribution) => campaign_tags(lang),
+        (_, Category::News) => news_tags(lang),
+        (_, Category::Research) => research_tags(lang),
+        (_, Category::CounterSpeech) => counter_tags(lang),
+        (_, Category::Religious) => religious_tags(lang),
+        (Lang::En, Category::Glorification) => &[
+            "shaheed",
+            "shuhada",
+            "blessed_raid",
+            "lions_of_the_khilafah",
         ],
-        Lang::Fr => &[
-            "Les photos :",
-            "La vidéo du match :",
-            "Toutes les photos ici :",
-        ],
-        Lang::Ar => &["الصور هنا:", "فيديو المباراة:", "كل الصور:"],
+        (Lang::Fr, Category::Glorification) => &["chahid", "chouhada", "lions_du_califat"],
+        (Lang::Ar, Category::Glorification) => &["الشهداء", "غزوة_مباركة", "تقبله_الله"],
+        (Lang::En, Category::Support) => &["baqiya", "khilafah", "dawlah", "bayah"],
+        (Lang::Fr, Category::Support) => &["baqiya", "khilafa", "dawla"],
+        (Lang::Ar, Category::Support) => &["باقية_وتتمدد", "الخلافة", "البيعة"],
+        (Lang::En, Category::Recruitment) => &["hijrah", "join_the_caravan", "answer_the_call"],
+        (Lang::Fr, Category::Recruitment) => &["hijra", "rejoins_la_caravane", "khilafa"],
+        (Lang::Ar, Category::Recruitment) => &["الهجرة", "انفروا", "قافلة_المجاهدين"],
+        (Lang::En, Category::Incitement) => &["revenge", "rise_up", "dawlah"],
+        (Lang::Fr, Category::Incitement) => &["vengeance", "levez_vous", "dawla"],
+        (Lang::Ar, Category::Incitement) => &["الثأر", "انهضوا", "الدولة_الإسلامية"],
+        (Lang::En, Category::ActivismPolitics) => {
+            &["solidarity", "vote", "climatestrike", "strike"]
+        }
+        (Lang::Fr, Category::ActivismPolitics) => &["solidarite", "greve", "manif", "votez"],
+        (Lang::Ar, Category::ActivismPolitics) => &["تضامن", "إضراب", "صوتك_مهم"],
+        (Lang::En, Category::GamingSports) => &["gaming", "esports", "FPS", "matchday", "ranked"],
+        (Lang::Fr, Category::GamingSports) => &["gaming", "esport", "foot", "ranked"],
+        (Lang::Ar, Category::GamingSports) => &["ألعاب", "كورة", "رانكد"],
+        (Lang::En, Category::OsintModeration) => &["OSINT", "trustandsafety", "contentmoderation"],
+        (Lang::Fr, Category::OsintModeration) => &["OSINT", "moderation", "signalement"],
+        (Lang::Ar, Category::OsintModeration) => &["رصد", "الإشراف_على_المحتوى", "بلغ_ولا_تنشر"],
+        (Lang::En, Category::FileLinks) => &["download", "podcast", "release", "photos"],
+        (Lang::Fr, Category::FileLinks) => &["telechargement", "podcast", "photos"],
+        (Lang::Ar, Category::FileLinks) => &["تحميل", "بودكاست", "صور"],
+        (Lang::En, Category::Everyday) => &["weekend", "family", "mondaymood", "foodie"],
+        (Lang::Fr, Category::Everyday) => &["weekend", "famille", "lundi"],
+        (Lang::Ar, Category::Everyday) => &["يوميات", "العائلة", "الويكند"],
     }
 }
+
+/// Emoji of each category; some are shared between violating posts and hard negatives (🔥, ☝️, 🌹).
+pub(crate) fn category_emoji(category: Category) -> &'static [&'static str] {
+    match category {
+        Category::Distribution => DISTRIBUTION_EMOJI,
+        Category::CounterSpeech => COUNTER_EMOJI,
+        Category::Religious => RELIGIOUS_EMOJI,
+        Category::Glorification => &["🦁", "🌹", "☝️", "🏴", "💚", "🕊️"],
+        Category::Support => &["☝️", "🏴", "💪", "🤲", "⚔️"],
+        Category::Recruitment => &["🏴", "☝️", "🐎", "🌄", "📩"],
+        Category::Incitement => &["⚔️", "🔥", "🩸", "🏴", "💥"],
+        Category::News => &["📰", "🔴", "⚡"],
+        Category::Research => &["📊", "📄", "🧵"],
+        Category::ActivismPolitics => &["✊", "📢", "🗳️", "🔥"],
+        Category::GamingSports => &["🎮", "🔥", "💥", "⚽", "🏆", "🎯"],
+        Category::OsintModeration => &["🚩", "🛑", "⚠️", "🔎"],
+        Category::FileLinks => &["📎", "📁", "⬇️", "🎧"],
+        Category::Everyday => &["😊", "☀️", "👍", "😂", "🌹"],
+    }
+}
+
+/// Made-up names of ordinary files shared through file hosts; `{n}` is a number.
+pub(crate) const ORDINARY_FILES: &[&str] = &[
+    "slides_{n}.pdf",
+    "photos_{n}.zip",
+    "episode{n}.mp3",
+    "setup_{n}.zip",
+    "newsletter_{n}.pdf",
+    "match_{n}.mp4",
+];
 
 /// Stems of the made-up accounts that post the labelled posts of the corpus, by pool.
 pub(crate) const DISTRIBUTOR_STEMS: &[&str] = &[
@@ -818,6 +766,8 @@ pub(crate) const DISTRIBUTOR_STEMS: &[&str] = &[
     "backup_links",
     "link_depot",
 ];
+/// Stems of the accounts that post the other violating categories (made up, neutral words).
+pub(crate) const SUPPORTER_STEMS: &[&str] = &["night_ink", "far_echo", "qalam_relay", "anon_voice"];
 /// Stems of newsroom accounts.
 pub(crate) const NEWSROOM_STEMS: &[&str] = &["newsdesk", "wire_watch", "actu_monde", "akhbar_now"];
 /// Stems of research accounts.
@@ -908,8 +858,11 @@ mod tests {
                 community_notices(lang),
                 venues(lang),
                 religious_tags(lang),
-                album_leads(lang),
                 days(lang),
+                category_tags(lang, Category::Everyday),
+                category_tags(lang, Category::GamingSports),
+                category_tags(lang, Category::ActivismPolitics),
+                category_tags(lang, Category::FileLinks),
             ] {
                 for s in list {
                     let lower = s.to_lowercase();
