@@ -519,7 +519,9 @@ impl Analyzer {
         // Several links to one listed host are one piece of evidence: a post of holiday photos links the same
         // host five times.
         let mut hosts_seen: Vec<String> = Vec::new();
-        for (range, url) in all_links(text) {
+        let links = all_links(text);
+        for (range, url) in &links {
+            let (range, url) = (range.clone(), url);
             if let Some(entry) = self.domains.find(&url.host) {
                 if hosts_seen.contains(&entry.domain) {
                     continue;
@@ -561,7 +563,7 @@ impl Analyzer {
             });
         }
         if let Some(model) = &self.model {
-            let read = crate::model::classifier_text(text);
+            let read = crate::model::strip_links(text, &links);
             let reading = match &read {
                 std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(normalized.as_str()),
                 std::borrow::Cow::Owned(stripped) => {
@@ -880,7 +882,11 @@ fn term_applies(term: Option<&str>, post: Option<&str>) -> bool {
 fn quoted_spans(text: &str) -> Vec<std::ops::Range<usize>> {
     let mut spans = Vec::new();
     // Most posts quote nothing: one scan for an opening mark spares them the rest.
-    if !text.contains(['"', '\'', '«', '“', '‘', '„']) {
+    // (A byte scan: `"` and `'`, and the lead bytes of `«` (C2) and of `“ ‘ „` (E2), are enough to rule a post out.)
+    if !text
+        .bytes()
+        .any(|b| matches!(b, b'"' | b'\'' | 0xC2 | 0xE2))
+    {
         return spans;
     }
     let chars: Vec<(usize, char)> = text.char_indices().collect();

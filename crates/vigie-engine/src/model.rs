@@ -15,13 +15,22 @@ use vigie_text::classifier::{Evaluation, Example, Model, TrainConfig, evaluate, 
 /// any link is one (held-out training files: 14 of 150 file-host posts flagged with a placeholder, 3 without
 /// the links at all); it should learn from what people write.
 pub fn classifier_text(text: &str) -> std::borrow::Cow<'_, str> {
-    let urls = crate::analysis::all_links(text);
+    let links = crate::analysis::all_links(text);
+    strip_links(text, &links)
+}
+
+/// [`classifier_text`] with the links of `text` already found (by [`crate::analysis::all_links`]).
+pub(crate) fn strip_links<'t>(
+    text: &'t str,
+    urls: &[(std::ops::Range<usize>, vigie_text::CanonicalUrl)],
+) -> std::borrow::Cow<'t, str> {
     if urls.is_empty() {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for (range, _) in urls {
+        let range = range.clone();
         if range.start < at {
             continue;
         }
