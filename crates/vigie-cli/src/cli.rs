@@ -443,7 +443,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Audit { command } => crate::review::audit(open(&r)?.as_mut(), fmt, command),
         Command::Review { command } => crate::review::review(open(&r)?.as_mut(), fmt, command),
         Command::Terms { command } => crate::signals::terms(open(&r)?.as_mut(), fmt, command),
-        Command::Model { command } => crate::signals::model(open(&r)?.as_mut(), fmt, command),
+        Command::Model { command } => {
+            crate::signals::model(open(&r)?.as_mut(), fmt, &r.file.scoring, command)
+        }
         Command::Analyze => crate::signals::analyze(open(&r)?.as_mut(), fmt, &r.file.scoring),
         Command::Evaluate {
             labels,

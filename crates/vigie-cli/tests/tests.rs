@@ -802,7 +802,7 @@ fn regression_5_scan_trains_and_scores_the_sample_corpus_into_cases_with_evidenc
         evaluation["metrics"]["f1"].as_f64().unwrap_or(0.0) > 0.8,
         "{evaluation}"
     );
-    for category in ["news_reporting", "research", "counter_speech", "religious"] {
+    for category in ["news", "research", "counter_speech", "religious"] {
         let rate = &evaluation["negative_categories"][category];
         assert!(
             rate["negatives"].as_u64().unwrap_or(0) > 10,
@@ -830,7 +830,7 @@ fn regression_5_scan_trains_and_scores_the_sample_corpus_into_cases_with_evidenc
     );
     let text = d.ok(&["model", "eval", "--labels", "corpus/labels/eval.labels"]);
     assert!(
-        text.contains("news_reporting") && text.contains("precision"),
+        text.contains("news") && text.contains("precision"),
         "{text}"
     );
     // The whole text analysis (terms, links, near-duplicates, classifier, context) on the held-out set, at the
@@ -930,11 +930,21 @@ fn regression_5_scan_trains_and_scores_the_sample_corpus_into_cases_with_evidenc
             .unwrap_or_default()
     };
     let top: Vec<String> = all.iter().take(100).map(of).collect();
-    assert!(top.iter().all(|c| c == "distribution"), "{top:?}");
+    let violating = [
+        "glorification",
+        "support",
+        "recruitment",
+        "incitement",
+        "distribution",
+    ];
+    assert!(
+        top.iter().all(|c| violating.contains(&c.as_str())),
+        "{top:?}"
+    );
     // News reports that name an outlet are scaled down by their context, below the queue's cut-off: (almost)
     // none makes a case, and one that does shows the context that lowered it.
-    let news_posts = category.values().filter(|c| *c == "news_reporting").count();
-    let news: Vec<&serde_json::Value> = all.iter().filter(|c| of(c) == "news_reporting").collect();
+    let news_posts = category.values().filter(|c| *c == "news").count();
+    let news: Vec<&serde_json::Value> = all.iter().filter(|c| of(c) == "news").collect();
     assert!(news_posts > 50, "{news_posts}");
     assert!(
         news.len() * 50 <= news_posts,

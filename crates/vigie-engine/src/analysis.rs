@@ -53,8 +53,14 @@ pub struct ScoringConfig {
     /// The classifier adds `classifier_weight * (p - threshold) / (1 - threshold)` when its probability `p` is
     /// at least `classifier_threshold`. Default 3.0 and 0.5.
     pub classifier_weight: f64,
-    /// See `classifier_weight`.
+    /// See `classifier_weight`. A model trained on a folder of label files carries a calibration that replaces
+    /// it per language (see `calibrated`).
     pub classifier_threshold: f64,
+    /// Use the model's calibration when it has one (`vigie model train` on a folder of at least three label
+    /// files cross-validates over them and chooses, per language, the probability at which the classifier
+    /// alone makes a case: at most 2 % of the benign posts out of fold, 4 % of a category). Default true; false
+    /// applies `classifier_threshold` to every language.
+    pub calibrated: bool,
     /// The classifier's evidence is multiplied by this when nothing else in the post (a list term, in-group
     /// vocabulary, a listed link, a hash match, a near-duplicate) corroborates it. Default 0.75: alone, the
     /// classifier needs a probability of about 0.72 to reach the queue, where ordinary piety, prayers for the
@@ -88,6 +94,7 @@ impl Default for ScoringConfig {
             statement_min_score: 1.5,
             classifier_weight: 3.0,
             classifier_threshold: 0.5,
+            calibrated: true,
             uncorroborated_classifier_factor: 0.75,
             context_factor: 0.35,
             history_min_posts: 5,
@@ -179,6 +186,8 @@ pub struct Analyzer {
     model: Option<Model>,
     /// One head per violation, trained with the model: the case's category when the classifier flags it.
     heads: Vec<(vigie_model::Violation, Model)>,
+    /// The classifier's threshold per language, from the model's calibration (see [`Analyzer::threshold_for`]).
+    thresholds: std::collections::BTreeMap<String, f64>,
     near: NearDupIndex,
     /// The flagged posts in `near`, by id: `platform/post id`.
     near_posts: Vec<String>,
@@ -221,6 +230,21 @@ pub struct History {
     pub posts: usize,
     /// Of which, posts with a reporting marker.
     pub reporting: usize,
+}
+
+/// The classifier threshold at which the classifier alone, with nothing to corroborate it, reaches the queue's
+/// cut-off at probability `queue` under `config`; `None` when its weights cannot reach the cut-off at all.
+///
+/// Alone, the classifier weighs `weight x factor x (p - t) / (1 - t)`: that is the cut-off at `p = queue` when
+/// `t = (queue - a) / (1 - a)`, `a = cut-off / (weight x factor)`.
+pub fn threshold_reaching(config: &ScoringConfig, queue: f32) -> Option<f64> {
+    let reach = config.classifier_weight * config.uncorroborated_classifier_factor.clamp(0.0, 1.0);
+    let a = if reach > 0.0 {
+        config.min_score / reach
+    } else {
+        f64::INFINITY
+    };
+    (a > 0.0 && a < 1.0).then(|| ((f64::from(queue) - a) / (1.0 - a)).clamp(0.05, 0.95))
 }
 
 /// Tells whether a post carries a reporting marker (a news, research, counter-speech or moderation term of a
@@ -343,6 +367,28 @@ impl Analyzer {
                 }
             }
         }
+        // The calibration of the model, when stored with it: the probability at which the classifier alone puts a
+        // post of each language in the queue becomes that language's threshold under these settings.
+        let mut thresholds = std::collections::BTreeMap::new();
+        if model.is_some()
+            && config.calibrated
+            && let Some(m) = store.model(&crate::model::calibration_name(&config.model))?
+            && model_trained_at.is_some_and(|at| m.trained_at >= at)
+        {
+            hasher.update(&m.body);
+            let calibration: crate::model::Calibration =
+                serde_json::from_slice(&m.body).map_err(|e| {
+                    EngineError::Analysis(format!(
+                        "stored calibration of model {}: {e}",
+                        config.model
+                    ))
+                })?;
+            for (language, p) in calibration.queue_probability {
+                if let Some(t) = threshold_reaching(config, p) {
+                    thresholds.insert(language, t);
+                }
+            }
+        }
         // An imported term with the same text and mode as an earlier one (a built-in term, or one of an earlier
         // list) replaces it: that is how an analyst re-weighs a built-in entry, or switches it off with weight 0.
         let terms = override_terms(terms);
@@ -386,6 +432,7 @@ impl Analyzer {
                 .map_err(|e| EngineError::Analysis(format!("domain lists: {e}")))?,
             model,
             heads,
+            thresholds,
             near: NearDupIndex::new(),
             near_posts: Vec::new(),
             rejected,
@@ -411,6 +458,30 @@ impl Analyzer {
         let id = self.near_posts.len() as u64;
         self.near_posts.push(label);
         self.near.insert(id, fingerprint);
+    }
+
+    /// Replaces the classifier (without heads) and its per-language thresholds, and forgets the near-duplicates
+    /// seen: for cross-validating a model over labelled texts with this analyzer's lists and settings.
+    pub fn set_classifier(
+        &mut self,
+        model: Option<Model>,
+        thresholds: std::collections::BTreeMap<String, f64>,
+    ) {
+        self.model = model;
+        self.heads.clear();
+        self.thresholds = thresholds;
+        self.near = NearDupIndex::new();
+        self.near_posts.clear();
+    }
+
+    /// The classifier's threshold for a post in `language`: the calibrated one of that language when the model
+    /// has one, else `classifier_threshold`.
+    pub fn threshold_for(&self, language: Option<&str>) -> f64 {
+        language
+            .and_then(|l| self.thresholds.get(l))
+            .copied()
+            .unwrap_or(self.config.classifier_threshold)
+            .clamp(0.0, 0.99)
     }
 
     /// The digest of lists, model and settings: a change re-analyses every post.
@@ -571,7 +642,7 @@ impl Analyzer {
                 }
             };
             let mut p = f64::from(model.score(&reading));
-            let t = self.config.classifier_threshold.clamp(0.0, 0.99);
+            let t = self.threshold_for(post.lang.as_deref());
             // Reported speech: the journalist, the researcher and the rebuttal quote the words they write
             // about. The author's own voice is the text outside quotation marks; the classifier reads that too,
             // and the lower of the two readings counts.

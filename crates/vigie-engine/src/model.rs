@@ -4,6 +4,7 @@
 //! model sees the same features in training and in use.
 
 use crate::EngineError;
+use serde::{Deserialize, Serialize};
 use vigie_ingest::labels::LabelledText;
 use vigie_store::Store;
 use vigie_text::classifier::{Evaluation, Example, Model, TrainConfig, evaluate, train};
@@ -62,6 +63,176 @@ pub fn head_name(model: &str, violation: vigie_model::Violation) -> String {
     format!("{model}.{}", violation.as_str())
 }
 
+/// The store name of the calibration of `model` ([`Calibration`]): `<model>.calibration`.
+pub fn calibration_name(model: &str) -> String {
+    format!("{model}.calibration")
+}
+
+/// The share of a language's benign posts that may make a case in cross-validation, all categories together; no
+/// benign category of at least 25 posts may go over twice this share.
+pub const CALIBRATION_FALSE_POSITIVES: f64 = 0.02;
+
+/// Where the classifier alone puts a post in the queue, per language, chosen by cross-validation over the
+/// groups of the training examples (the files of a labels folder: one writer or brief each), so that it holds
+/// on writing the model never saw. For each group, a model trained on the others reads it through the whole
+/// analysis (lists, context, quotations: a news report that the classifier alone would flag is often spared by
+/// its markers), at each candidate probability; per language, the lowest candidate at which at most
+/// [`CALIBRATION_FALSE_POSITIVES`] of its benign posts, and at most twice that share of any benign category of
+/// at least 25 posts, make a case. Analysis then sets the classifier's threshold of a post in that language so
+/// that, alone, it reaches the queue's cut-off exactly there ([`crate::analysis::threshold_reaching`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    /// Language code to the queue probability.
+    pub queue_probability: std::collections::BTreeMap<String, f32>,
+    /// Per language: the share of its violating training posts that make a case there, out of fold.
+    pub recall: std::collections::BTreeMap<String, f64>,
+    /// Per language: the share of its benign training posts that make a case there, out of fold.
+    pub false_positives: std::collections::BTreeMap<String, f64>,
+    /// Per language, each candidate probability with what it gives out of fold: (probability, share of the
+    /// violating posts, share of the benign posts, highest share of a benign category of at least 25 posts).
+    pub curve: std::collections::BTreeMap<String, Vec<(f32, f64, f64, f64)>>,
+    /// Groups (folds).
+    pub folds: usize,
+}
+
+/// The queue probabilities calibration chooses from.
+const CANDIDATES: [f32; 9] = [0.55, 0.6, 0.65, 0.7, 0.72, 0.75, 0.8, 0.85, 0.9];
+
+/// Cross-validates `texts` (with their `examples`) over `groups` (one per text) through the analysis of
+/// `store`'s lists under `scoring`, and chooses each language's queue probability ([`Calibration`]); `None`
+/// with fewer than three groups.
+///
+/// # Errors
+/// When the store fails.
+pub fn calibrate(
+    store: &mut dyn Store,
+    scoring: &crate::ScoringConfig,
+    texts: &[LabelledText],
+    examples: &[Example],
+    groups: &[usize],
+    config: &TrainConfig,
+) -> Result<Option<Calibration>, EngineError> {
+    let mut folds: Vec<usize> = groups.to_vec();
+    folds.sort_unstable();
+    folds.dedup();
+    if folds.len() < 3 || groups.len() != examples.len() || texts.len() != examples.len() {
+        return Ok(None);
+    }
+    let mut analyzer = crate::Analyzer::load(store, scoring)?;
+    // flagged[i][k]: text i makes a case with candidate k.
+    let mut flagged = vec![[false; CANDIDATES.len()]; texts.len()];
+    for &fold in &folds {
+        let training: Vec<Example> = examples
+            .iter()
+            .zip(groups)
+            .filter(|(_, g)| **g != fold)
+            .map(|(e, _)| e.clone())
+            .collect();
+        if training.iter().all(|e| e.label) || training.iter().all(|e| !e.label) {
+            continue;
+        }
+        let model = train(&training, config);
+        for (k, &candidate) in CANDIDATES.iter().enumerate() {
+            let Some(t) = crate::analysis::threshold_reaching(scoring, candidate) else {
+                continue;
+            };
+            let thresholds = texts
+                .iter()
+                .filter_map(|x| x.language.clone())
+                .map(|l| (l, t))
+                .collect();
+            analyzer.set_classifier(Some(model.clone()), thresholds);
+            for (i, text) in texts.iter().enumerate() {
+                if groups[i] != fold {
+                    continue;
+                }
+                let mut post = vigie_model::Post::with_id(
+                    vigie_model::Platform::new("calibration"),
+                    text.id.clone(),
+                );
+                post.text = Some(text.text.clone());
+                post.lang = text.language.clone();
+                flagged[i][k] = analyzer.score_post(&post, &[]).is_some();
+            }
+        }
+    }
+    let mut languages: Vec<&str> = texts.iter().filter_map(|t| t.language.as_deref()).collect();
+    languages.sort_unstable();
+    languages.dedup();
+    let mut calibration = Calibration {
+        queue_probability: std::collections::BTreeMap::new(),
+        recall: std::collections::BTreeMap::new(),
+        false_positives: std::collections::BTreeMap::new(),
+        curve: std::collections::BTreeMap::new(),
+        folds: folds.len(),
+    };
+    for language in languages {
+        let of_language: Vec<usize> = (0..texts.len())
+            .filter(|&i| texts[i].language.as_deref() == Some(language))
+            .collect();
+        let benign: Vec<usize> = of_language
+            .iter()
+            .copied()
+            .filter(|&i| !texts[i].label)
+            .collect();
+        let positive: Vec<usize> = of_language
+            .iter()
+            .copied()
+            .filter(|&i| texts[i].label)
+            .collect();
+        if positive.len() < 20 || benign.len() < 50 {
+            continue;
+        }
+        let mut categories: std::collections::BTreeMap<&str, Vec<usize>> =
+            std::collections::BTreeMap::new();
+        for &i in &benign {
+            categories
+                .entry(texts[i].category.as_deref().unwrap_or("benign"))
+                .or_default()
+                .push(i);
+        }
+        let share = |set: &[usize], k: usize| {
+            set.iter().filter(|&&i| flagged[i][k]).count() as f64 / set.len().max(1) as f64
+        };
+        let worst = |k: usize| {
+            categories
+                .values()
+                .filter(|c| c.len() >= 25)
+                .map(|c| share(c, k))
+                .fold(0.0, f64::max)
+        };
+        let chosen = (0..CANDIDATES.len())
+            .find(|&k| {
+                share(&benign, k) <= CALIBRATION_FALSE_POSITIVES
+                    && worst(k) <= 2.0 * CALIBRATION_FALSE_POSITIVES
+            })
+            .unwrap_or(CANDIDATES.len() - 1);
+        calibration.curve.insert(
+            language.to_owned(),
+            (0..CANDIDATES.len())
+                .map(|k| {
+                    (
+                        CANDIDATES[k],
+                        share(&positive, k),
+                        share(&benign, k),
+                        worst(k),
+                    )
+                })
+                .collect(),
+        );
+        calibration
+            .queue_probability
+            .insert(language.to_owned(), CANDIDATES[chosen]);
+        calibration
+            .recall
+            .insert(language.to_owned(), share(&positive, chosen));
+        calibration
+            .false_positives
+            .insert(language.to_owned(), share(&benign, chosen));
+    }
+    Ok(Some(calibration))
+}
+
 /// Positive examples of a violation a head needs before it is trained.
 const MIN_HEAD_POSITIVES: usize = 10;
 
@@ -73,14 +244,17 @@ const MIN_HEAD_POSITIVES: usize = 10;
 ///
 /// # Errors
 /// When there are no examples of one of the classes, or the store fails.
+#[allow(clippy::too_many_arguments)]
 pub fn train_and_store(
     store: &mut dyn Store,
+    scoring: &crate::ScoringConfig,
     name: &str,
     training: &[LabelledText],
+    groups: Option<&[usize]>,
     holdout: Option<&[LabelledText]>,
     config: &TrainConfig,
     threshold: f32,
-) -> Result<(Model, Evaluation), EngineError> {
+) -> Result<(Model, Evaluation, Option<Calibration>), EngineError> {
     let examples = examples(training);
     let positives = examples.iter().filter(|e| e.label).count();
     if positives == 0 || positives == examples.len() {
@@ -123,7 +297,17 @@ pub fn train_and_store(
             relabelled.len() as u64,
         )?;
     }
-    Ok((model, evaluation))
+    // Stored after the model (analysis leaves out a calibration older than its model), or nothing: without
+    // groups to cross-validate over, the configured threshold stands.
+    let calibration = match groups {
+        Some(g) => calibrate(store, scoring, training, &examples, g, config)?,
+        None => None,
+    };
+    if let Some(c) = &calibration {
+        let body = serde_json::to_vec(c).map_err(|e| EngineError::Analysis(e.to_string()))?;
+        store.put_model(&calibration_name(name), &body, None, examples.len() as u64)?;
+    }
+    Ok((model, evaluation, calibration))
 }
 
 /// Evaluates the stored model `name` on labelled texts.
@@ -174,6 +358,72 @@ mod tests {
     }
 
     #[test]
+    fn a_folder_of_label_files_calibrates_the_threshold_of_each_language() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut store = vigie_store::open(&dir.path().join("t.db").to_string_lossy(), None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let texts = labelled(60, &["support"]);
+        // Three files: every third example in each.
+        let groups: Vec<usize> = (0..texts.len()).map(|i| i % 3).collect();
+        let scoring = crate::ScoringConfig::default();
+        let config = TrainConfig::default();
+        let (_, _, calibration) = train_and_store(
+            store.as_mut(),
+            &scoring,
+            "default",
+            &texts,
+            Some(&groups),
+            None,
+            &config,
+            0.5,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let calibration = calibration.unwrap_or_else(|| panic!("three groups calibrate"));
+        assert_eq!(calibration.folds, 3);
+        // The classes are far apart: out of fold, the lowest candidate finds every violating example and no
+        // benign one.
+        let queue = calibration.queue_probability.get("en").copied();
+        assert_eq!(queue, Some(CANDIDATES[0]), "{calibration:?}");
+        assert_eq!(calibration.recall.get("en").copied(), Some(1.0));
+        assert_eq!(calibration.false_positives.get("en").copied(), Some(0.0));
+        let expected = crate::analysis::threshold_reaching(&scoring, CANDIDATES[0])
+            .unwrap_or_else(|| panic!("the default weights reach the cut-off"));
+        assert!(expected < scoring.classifier_threshold);
+        let analyzer =
+            crate::Analyzer::load(store.as_mut(), &scoring).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(analyzer.threshold_for(Some("en")), expected);
+        // A language the calibration has no examples of, and a store told not to use it, keep the setting.
+        assert_eq!(
+            analyzer.threshold_for(Some("fr")),
+            scoring.classifier_threshold
+        );
+        let plain = crate::ScoringConfig {
+            calibrated: false,
+            ..scoring.clone()
+        };
+        let analyzer =
+            crate::Analyzer::load(store.as_mut(), &plain).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            analyzer.threshold_for(Some("en")),
+            plain.classifier_threshold
+        );
+        // Fewer than three files: no calibration.
+        let two: Vec<usize> = (0..texts.len()).map(|i| i % 2).collect();
+        let (_, _, none) = train_and_store(
+            store.as_mut(),
+            &scoring,
+            "other",
+            &texts,
+            Some(&two),
+            None,
+            &config,
+            0.5,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(none, None);
+    }
+
+    #[test]
     fn heads_of_an_earlier_training_are_left_out() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let mut store = vigie_store::open(&dir.path().join("t.db").to_string_lossy(), None)
@@ -181,8 +431,10 @@ mod tests {
         let config = TrainConfig::default();
         train_and_store(
             store.as_mut(),
+            &crate::ScoringConfig::default(),
             "default",
             &labelled(12, &["glorification", "support"]),
+            None,
             None,
             &config,
             0.5,
@@ -193,8 +445,10 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(5));
         train_and_store(
             store.as_mut(),
+            &crate::ScoringConfig::default(),
             "default",
             &labelled(12, &["distribution"]),
+            None,
             None,
             &config,
             0.5,

@@ -198,9 +198,10 @@ fn plan(config: &SampleConfig) -> Result<Plan, SampleError> {
 /// (the evaluation posts, as posts that a scan ingests). The `labels/` files are deliberately not named
 /// `.jsonl` or `.csv`: a scan of the corpus folder passes them over instead of reading them as posts.
 ///
-/// Every text is synthetic. All of them are benign except the labelled positives, which show only the
-/// distribution mechanics of a release (outlet name, part number, made-up file-host links, hashtags); every
-/// link is on a domain reserved by RFC 2606 (`example.com`, `example.org`, `example.net` and their
+/// Every text is synthetic. All of them are benign except the labelled positives, short formulaic
+/// non-operational posts of the five violating categories drawn from templates written for this project
+/// (the training and evaluation sets from disjoint templates, see [`labelled_posts`](crate::labelled_posts));
+/// every link is on a domain reserved by RFC 2606 (`example.com`, `example.org`, `example.net` and their
 /// subdomains, the `.example` top-level domain); the few malformed records are listed in
 /// [`SampleSummary::malformed`].
 ///

@@ -1,23 +1,31 @@
-//! Labelled synthetic posts for training and evaluating a text classifier that recognises the
-//! distribution of terrorist media releases, with the hard negatives such a classifier must not flag.
+//! Labelled synthetic posts for training and evaluating a text classifier that recognises terrorist
+//! propaganda in every category of the taxonomy, with the hard negatives such a classifier must not flag.
 //!
-//! **Everything here is synthetic, generated from a seed, for testing the detector. No real propaganda
-//! text is used or imitated.** The positive class (`distribution`) has the *shape* analysts see when a
-//! release is pushed out, not its content: an outlet name, "new release" or "download" wording, part
-//! numbers, links to file hosts, campaign hashtags and "share before it is deleted" calls. Positives
-//! contain no violent language, no slogans, no calls to violence and no praise of anyone. The names of the
-//! media outlets (Amaq, al-Hayat Media Center, al-Furqan, al-Naba, As-Sahab, in Latin and Arabic script)
-//! are the publicly documented names, used as they appear in news reports and research. Every link is on a
-//! domain reserved by RFC 2606: `example.com`, `example.net`, `example.org` and the `.example` top-level
-//! domain; the file hosts are made up.
+//! **Everything here is synthetic, generated from a seed, for testing the detector.** The posts come from
+//! templates written for this project ([`crate::labelled_templates`]): short, formulaic, non-operational
+//! statements, with no instructions of any kind, no real victim, attacker, private person or place. Group
+//! and outlet names are the publicly documented ones used in news and research (Amaq, al-Hayat Media
+//! Center, al-Furqan, al-Naba, As-Sahab in Latin and Arabic script; "Islamic State", "Daesh", "al-Qaeda").
+//! Every link is on a domain reserved by RFC 2606: `example.com`, `example.net`, `example.org` and the
+//! `.example` top-level domain; the file hosts are made up.
 //!
-//! The negative class holds the posts a naive detector confuses with distribution: journalists reporting
-//! about the outlets (`news_reporting`), researchers (`research`), people condemning the outlets and asking
-//! others to report them (`counter_speech`), ordinary religious greetings and notices with no outlet name
-//! (`religious`), and the everyday posts of the rest of the corpus (`everyday`), a third of them in Arabic,
-//! some with ordinary file-host links. Languages are balanced between French, English and Arabic, about a
-//! quarter of the posts are positive, and about a tenth of the positives spell the outlet name evasively
-//! (zero-width characters, tatweel) so that a classifier has to generalise.
+//! The violating categories are the five of `vigie_model::TAXONOMY`: `glorification` (praise of attacks
+//! and "martyrs"), `support` (pledges, loyalty slogans), `recruitment` (calls to join, travel or fund),
+//! `incitement` (threats and calls to violence against groups of people) and `distribution` (release
+//! notices with outlet names, part numbers, file-host links, "share before it is deleted"; about a tenth
+//! spell the outlet name evasively with zero-width characters or tatweel). The hard negatives share their
+//! vocabulary: `news` (reports quoting claims and slogans), `research`, `counter_speech`, `religious`
+//! (greetings, the shahada, jihad al-nafs, the hijra and the bay'ah as history, prayers for the ordinary
+//! dead), `activism_politics`, `gaming_sports` ("sniper", "bomb", "execute", "raid"), `osint_moderation`
+//! (moderators reporting accounts), `file_links` (ordinary file-host links) and `everyday`.
+//!
+//! About 40 % of the posts violate (8 % per category); languages are balanced between French, English and
+//! Arabic. Each template has an id and belongs to the training or the evaluation split
+//! ([`Split`]): the training set is drawn from training templates only and the evaluation set from the
+//! held-out ones, so that the evaluation measures generalisation to unseen templates, not recall of seen
+//! ones. Paraphrase rules vary each post: synonym and spelling slots (dawla / dawlah, khilafa / caliphate,
+//! shaheed / shahid), optional clauses and word-order alternatives in the templates, then typos, Arabic
+//! spelling variants (ة / ه, dropped hamza), case, emoji and hashtags.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::{self, Write};
@@ -27,10 +35,11 @@ use serde::{Deserialize, Serialize};
 use crate::dates::{self, CORPUS_END, CORPUS_START};
 use crate::error::SampleError;
 use crate::labelled_phrases::{self as lp, OUTLETS, Outlet};
+use crate::labelled_templates::{self as lt, Split};
 use crate::output::Output;
 use crate::rng::Rng;
 use crate::summary::{LabelCounts, LabelledSummary, LangCounts};
-use crate::text::{self, Body, Lang, Seg, Style};
+use crate::text::{Body, Lang, Seg};
 
 /// The training set, relative to the corpus root. It is JSON lines in the format of
 /// [`write_labels_jsonl`]; the extension is not `.jsonl` so that `vigie scan` of the corpus folder does
@@ -55,7 +64,7 @@ const S_CORPUS: u64 = 0x6004;
 const ZERO_WIDTH: &[char] = &['\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}'];
 
 /// One labelled post, as `vigie model train --labels FILE` reads it (one JSON object per line with the
-/// keys `id`, `text`, `language`, `label`, `category`, in that order).
+/// keys `id`, `text`, `language`, `label`, `category`, `template`, in that order).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LabelledPost {
     /// Unique within a set, e.g. `lp-00042`, `train-00042` or `eval-00042`.
@@ -64,51 +73,119 @@ pub struct LabelledPost {
     pub text: String,
     /// The language the text was written in: `fr`, `en` or `ar`.
     pub language: String,
-    /// True for the positive class: the post distributes a release of a terrorist media outlet.
+    /// True for the violating class: the post glorifies, supports, recruits for, incites to or
+    /// distributes terrorism.
     pub label: bool,
-    /// Why the post has its label: `distribution` (the only positive category), `news_reporting`,
-    /// `research`, `counter_speech`, `religious` or `everyday`.
+    /// Why the post has its label. Violating: `glorification`, `support`, `recruitment`, `incitement`,
+    /// `distribution` (the names of `vigie_model::TAXONOMY`). Not violating: `news`, `research`,
+    /// `counter_speech`, `religious`, `activism_politics`, `gaming_sports`, `osint_moderation`,
+    /// `file_links`, `everyday`.
     pub category: String,
+    /// The id of the template the post was drawn from, e.g. `en-support-07`: every template generates
+    /// either training or evaluation posts, never both.
+    #[serde(default)]
+    pub template: String,
 }
 
 /// The class a post is drawn from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Category {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Category {
+    Glorification,
+    Support,
+    Recruitment,
+    Incitement,
     Distribution,
-    NewsReporting,
+    News,
     Research,
     CounterSpeech,
     Religious,
+    ActivismPolitics,
+    GamingSports,
+    OsintModeration,
+    FileLinks,
     Everyday,
 }
 
+/// Each category with its share of the posts, per mille: 40 % violating, 8 % each.
+const WEIGHTS: [(Category, u64); 14] = [
+    (Category::Glorification, 80),
+    (Category::Support, 80),
+    (Category::Recruitment, 80),
+    (Category::Incitement, 80),
+    (Category::Distribution, 80),
+    (Category::News, 110),
+    (Category::Research, 60),
+    (Category::CounterSpeech, 70),
+    (Category::Religious, 80),
+    (Category::ActivismPolitics, 50),
+    (Category::GamingSports, 60),
+    (Category::OsintModeration, 50),
+    (Category::FileLinks, 50),
+    (Category::Everyday, 70),
+];
+
 impl Category {
-    fn name(self) -> &'static str {
+    /// Every category: the five violating ones first, in the taxonomy's order, then the hard negatives.
+    #[cfg(test)]
+    pub(crate) const ALL: [Category; 14] = [
+        Category::Glorification,
+        Category::Support,
+        Category::Recruitment,
+        Category::Incitement,
+        Category::Distribution,
+        Category::News,
+        Category::Research,
+        Category::CounterSpeech,
+        Category::Religious,
+        Category::ActivismPolitics,
+        Category::GamingSports,
+        Category::OsintModeration,
+        Category::FileLinks,
+        Category::Everyday,
+    ];
+
+    /// The name written in the label files.
+    pub(crate) fn name(self) -> &'static str {
         match self {
+            Category::Glorification => "glorification",
+            Category::Support => "support",
+            Category::Recruitment => "recruitment",
+            Category::Incitement => "incitement",
             Category::Distribution => "distribution",
-            Category::NewsReporting => "news_reporting",
+            Category::News => "news",
             Category::Research => "research",
             Category::CounterSpeech => "counter_speech",
             Category::Religious => "religious",
+            Category::ActivismPolitics => "activism_politics",
+            Category::GamingSports => "gaming_sports",
+            Category::OsintModeration => "osint_moderation",
+            Category::FileLinks => "file_links",
             Category::Everyday => "everyday",
         }
     }
 
-    fn label(self) -> bool {
-        self == Category::Distribution
+    /// True for the violating categories.
+    pub(crate) fn label(self) -> bool {
+        matches!(
+            self,
+            Category::Glorification
+                | Category::Support
+                | Category::Recruitment
+                | Category::Incitement
+                | Category::Distribution
+        )
     }
 
-    /// A category drawn 25 % distribution, 18 % news, 12 % research, 12 % counter-speech, 13 % religious
-    /// and 20 % everyday.
+    /// A category drawn by [`WEIGHTS`].
     fn draw(rng: &mut Rng) -> Category {
-        match rng.below(1000) {
-            0..250 => Category::Distribution,
-            250..430 => Category::NewsReporting,
-            430..550 => Category::Research,
-            550..670 => Category::CounterSpeech,
-            670..800 => Category::Religious,
-            _ => Category::Everyday,
+        let mut roll = rng.below(1000);
+        for (category, weight) in WEIGHTS {
+            if roll < weight {
+                return category;
+            }
+            roll -= weight;
         }
+        Category::Everyday
     }
 }
 
@@ -299,96 +376,6 @@ fn tag_count(rng: &mut Rng) -> usize {
     }
 }
 
-/// A distribution post: release notice, file-host links, a share call, campaign hashtags.
-fn distribution(rng: &mut Rng, lang: Lang) -> Vec<Seg> {
-    let outlet = rng.pick(OUTLETS);
-    let name = positive_name(rng, outlet, lang);
-    let n = match outlet.kind {
-        lp::OutletKind::Newsletter => rng.range(380, 520),
-        _ => rng.range(1, 24),
-    };
-    let m = n + rng.range(1, 4);
-    let indic = lp::indic_digits(rng, lang);
-    let n_text = lp::number(indic, n);
-    let m_text = lp::number(indic, m);
-    let part = lp::fill(
-        rng.word(lp::part_labels(lang)),
-        &[("n", &n_text), ("m", &m_text)],
-    );
-    let head = rng.word(lp::release_heads(lang));
-    let head = maybe_typo(rng, head, 100);
-    let what = rng.word(lp::release_kinds(lang, outlet.kind));
-    let q = if rng.chance(450) {
-        rng.word(lp::QUALITY)
-    } else {
-        ""
-    };
-    let line = lp::fill(
-        rng.word(lp::release_lines(lang)),
-        &[
-            ("head", &head),
-            ("outlet", &name),
-            ("what", what),
-            ("part", &part),
-            ("q", q),
-        ],
-    );
-    let line = line
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>();
-    let mut segs = Segs::default();
-    if rng.chance(400) {
-        segs.text(format!("{} ", rng.word(lp::DISTRIBUTION_EMOJI)));
-    }
-    segs.text(line.join(" "));
-
-    let links = if rng.chance(100) { 0 } else { rng.range(1, 3) };
-    let file = lp::fill(
-        rng.word(lp::file_names(outlet.kind)),
-        &[("n", &n.to_string())],
-    );
-    let list_sep = match rng.below(3) {
-        0 => " ",
-        1 => " | ",
-        _ => "\n",
-    };
-    for k in 0..links {
-        segs.text(if k == 0 && rng.chance(600) {
-            "\n"
-        } else {
-            list_sep
-        });
-        if rng.chance(750) {
-            let label = rng.word(lp::link_labels(lang));
-            let label = maybe_typo(rng, label, 80);
-            segs.text(format!("{label} "));
-        }
-        segs.link(file_host_link(rng, &file));
-    }
-    if links == 0 {
-        segs.text(format!(" — {}", rng.word(lp::links_elsewhere(lang))));
-    }
-    if rng.chance(700) {
-        let call = rng.word(lp::share_calls(lang));
-        let call = maybe_typo(rng, call, 100);
-        let sep = if rng.chance(500) { "\n" } else { " " };
-        segs.text(format!("{sep}{call}"));
-        if rng.chance(300) {
-            segs.text(if lang == Lang::Fr { " !" } else { "!" });
-        }
-    }
-    let mut tags = tag_count(rng);
-    if links == 0 {
-        tags = tags.max(1);
-    }
-    segs.tags(rng, lp::campaign_tags(lang), tags);
-    if rng.chance(200) {
-        segs.text(format!(" {}", rng.word(lp::DISTRIBUTION_EMOJI)));
-    }
-    segs.0
-}
-
 /// A link to a made-up news site.
 fn news_link(rng: &mut Rng) -> String {
     const SECTIONS: &[&str] = &["world", "security", "tech", "international"];
@@ -406,43 +393,6 @@ fn news_link(rng: &mut Rng) -> String {
         rng.word(SLUGS),
         rng.range(10_000, 99_999)
     )
-}
-
-/// A journalist reporting about an outlet, with an attribution.
-fn news_reporting(rng: &mut Rng, lang: Lang) -> Vec<Seg> {
-    let outlet = rng.pick(OUTLETS);
-    let name = plain_name(rng, outlet, lang);
-    let template = rng.word(lp::news_templates(lang));
-    let issue = rng.range(380, 520);
-    let n = lp::number(lp::indic_digits(rng, lang), issue);
-    let filled = lp::fill(
-        template,
-        &[
-            ("outlet", &name),
-            ("src", rng.word(lp::news_sources(lang))),
-            ("subj", rng.word(lp::AR_NEWS_SUBJECTS)),
-            ("place", rng.word(lp::news_places(lang))),
-            ("day", rng.word(lp::days(lang))),
-            ("n", &n),
-        ],
-    );
-    let mut segs = Segs::default();
-    if rng.chance(100) {
-        segs.text(match lang {
-            Lang::En => "Update: ",
-            Lang::Fr => "Mise à jour : ",
-            Lang::Ar => "تحديث: ",
-        });
-    }
-    segs.text(filled);
-    if rng.chance(450) {
-        segs.text(format!(" {} ", rng.word(lp::read_more(lang))));
-        segs.link(news_link(rng));
-    }
-    if rng.chance(250) {
-        segs.tags(rng, lp::news_tags(lang), 1);
-    }
-    segs.0
 }
 
 /// A link to a made-up research site.
@@ -464,59 +414,6 @@ fn research_link(rng: &mut Rng) -> String {
     }
 }
 
-/// A researcher writing about an outlet.
-fn research(rng: &mut Rng, lang: Lang) -> Vec<Seg> {
-    let outlet = rng.pick(OUTLETS);
-    let name = plain_name(rng, outlet, lang);
-    let template = rng.word(lp::research_templates(lang));
-    let y1 = rng.range(2015, 2021);
-    let y2 = y1 + rng.range(1, 3);
-    let indic = lp::indic_digits(rng, lang);
-    let filled = lp::fill(
-        template,
-        &[
-            ("outlet", &name),
-            ("y1", &lp::number(indic, y1)),
-            ("y2", &lp::number(indic, y2)),
-            ("n", &rng.range(40, 900).to_string()),
-            ("finding", rng.word(lp::findings(lang))),
-            ("day", rng.word(lp::days(lang))),
-        ],
-    );
-    let mut segs = Segs::default();
-    let has_link = filled.contains("{link}");
-    segs.template(&filled, &mut || research_link(rng));
-    if !has_link && rng.chance(400) {
-        segs.text(" ");
-        segs.link(research_link(rng));
-    }
-    if rng.chance(150) {
-        segs.text(" 📊");
-    }
-    if rng.chance(350) {
-        let count = rng.range(1, 2) as usize;
-        segs.tags(rng, lp::research_tags(lang), count);
-    }
-    segs.0
-}
-
-/// Someone condemning an outlet and asking others to report rather than share.
-fn counter_speech(rng: &mut Rng, lang: Lang) -> Vec<Seg> {
-    let outlet = rng.pick(OUTLETS);
-    let name = plain_name(rng, outlet, lang);
-    let template = rng.word(lp::counter_templates(lang));
-    let template = maybe_typo(rng, template, 80);
-    let mut segs = Segs::default();
-    segs.text(lp::fill(&template, &[("outlet", &name)]));
-    if rng.chance(300) {
-        segs.text(format!(" {}", rng.word(lp::COUNTER_EMOJI)));
-    }
-    if rng.chance(400) {
-        segs.tags(rng, lp::counter_tags(lang), 1);
-    }
-    segs.0
-}
-
 /// A link to a made-up community page.
 fn community_link(rng: &mut Rng) -> String {
     if rng.chance(500) {
@@ -529,84 +426,298 @@ fn community_link(rng: &mut Rng) -> String {
     }
 }
 
-/// An ordinary religious greeting, wish or community notice: no outlet, no violence.
-fn religious(rng: &mut Rng, lang: Lang) -> Vec<Seg> {
-    let mut segs = Segs::default();
-    let greeting = rng.word(lp::greetings(lang));
-    let notice = |rng: &mut Rng| {
-        lp::fill(
-            rng.word(lp::community_notices(lang)),
-            &[
-                ("day", rng.word(lp::days(lang))),
-                ("venue", rng.word(lp::venues(lang))),
-            ],
-        )
+/// The numbers and outlet name that the [`lt::LATE`] placeholders of an ordinary post take.
+fn late_vars(rng: &mut Rng, lang: Lang) -> Vec<(&'static str, String)> {
+    let indic = lp::indic_digits(rng, lang);
+    let outlet = rng.pick(OUTLETS);
+    let name = plain_name(rng, outlet, lang);
+    let n = rng.range(2, 12);
+    let y1 = rng.range(2015, 2021);
+    let y2 = y1 + rng.range(1, 3);
+    vec![
+        ("outlet", name),
+        ("n", lp::number(indic, n)),
+        ("m", lp::number(indic, n + rng.range(1, 4))),
+        ("n2", lp::number(indic, rng.range(10, 95))),
+        ("big", lp::number(indic, rng.range(120, 4800))),
+        ("issue", lp::number(indic, rng.range(380, 520))),
+        ("y1", lp::number(indic, y1)),
+        ("y2", lp::number(indic, y2)),
+        (
+            "v",
+            format!(
+                "{}.{}.{}",
+                rng.range(1, 4),
+                rng.range(0, 9),
+                rng.range(0, 9)
+            ),
+        ),
+    ]
+}
+
+/// 1 to 3 labelled file-host links (`{link}` marks each), or none about a tenth of the time.
+fn link_list(rng: &mut Rng, lang: Lang) -> Option<String> {
+    if rng.chance(100) {
+        return None;
+    }
+    let sep = match rng.below(3) {
+        0 => " ",
+        1 => " | ",
+        _ => "\n",
     };
-    match rng.below(4) {
-        0 | 1 => {
-            segs.text(greeting);
-            if rng.chance(600) {
-                segs.text(format!(" {}", rng.word(lp::addressees(lang))));
-            }
-            if rng.chance(400) {
-                segs.text(format!(" {}", rng.word(lp::RELIGIOUS_EMOJI)));
-            }
-            if rng.chance(650) {
-                segs.text(if rng.chance(300) { "\n" } else { ". " });
-                segs.text(rng.word(lp::wishes(lang)));
-            }
+    let mut out = String::new();
+    for k in 0..rng.range(1, 3) {
+        if k > 0 {
+            out.push_str(sep);
         }
-        2 => {
-            segs.text(format!("{greeting}! "));
-            let filled = notice(rng);
-            segs.template(&filled, &mut || community_link(rng));
+        if rng.chance(750) {
+            let label = rng.word(lp::link_labels(lang));
+            out.push_str(&maybe_typo(rng, label, 80));
+            out.push(' ');
         }
-        _ => {
-            let filled = notice(rng);
-            segs.template(&filled, &mut || community_link(rng));
-            if rng.chance(500) {
-                segs.text(format!(" {}", rng.word(lp::wishes(lang))));
+        out.push_str("{link}");
+    }
+    Some(out)
+}
+
+/// The parts of a release notice: the placeholders of a distribution template, the file name its links
+/// carry, and whether it has links (a notice without any sends the reader elsewhere instead).
+fn release_vars(rng: &mut Rng, lang: Lang) -> (Vec<(&'static str, String)>, String, bool) {
+    let outlet = rng.pick(OUTLETS);
+    let name = positive_name(rng, outlet, lang);
+    let n = match outlet.kind {
+        lp::OutletKind::Newsletter => rng.range(380, 520),
+        _ => rng.range(1, 24),
+    };
+    let m = n + rng.range(1, 4);
+    let indic = lp::indic_digits(rng, lang);
+    let part = lp::fill(
+        rng.word(lp::part_labels(lang)),
+        &[("n", &lp::number(indic, n)), ("m", &lp::number(indic, m))],
+    );
+    let head = rng.word(lp::release_heads(lang));
+    let head = maybe_typo(rng, head, 100);
+    let what = rng.word(lp::release_kinds(lang, outlet.kind));
+    let q = if rng.chance(450) {
+        rng.word(lp::QUALITY)
+    } else {
+        ""
+    };
+    let file = lp::fill(
+        rng.word(lp::file_names(outlet.kind)),
+        &[("n", &n.to_string())],
+    );
+    let links = link_list(rng, lang);
+    let linked = links.is_some();
+    let links = links.unwrap_or_else(|| rng.word(lp::links_elsewhere(lang)).to_owned());
+    let call = rng.word(lp::share_calls(lang));
+    let mut share = maybe_typo(rng, call, 100);
+    if rng.chance(300) {
+        share.push_str(if lang == Lang::Fr { " !" } else { "!" });
+    }
+    let vars = vec![
+        ("outlet", name),
+        ("head", head),
+        ("what", what.to_owned()),
+        ("part", part),
+        ("q", q.to_owned()),
+        ("links", links),
+        ("share", share),
+    ];
+    (vars, file, linked)
+}
+
+/// A link of the kind a post of `category` carries; `file` names the file of file-host links.
+fn link_for(rng: &mut Rng, category: Category, file: &str) -> String {
+    match category {
+        Category::Distribution | Category::FileLinks => file_host_link(rng, file),
+        Category::News => news_link(rng),
+        Category::Research => research_link(rng),
+        Category::ActivismPolitics => format!(
+            "https://petition.example.org/{}/{}",
+            rng.word(&[
+                "fair-rents",
+                "save-the-library",
+                "press-freedom",
+                "clean-air"
+            ]),
+            token(rng, 6)
+        ),
+        Category::GamingSports => format!("https://clips.example.net/{}", token(rng, 8)),
+        Category::OsintModeration => format!(
+            "https://transparency.example.com/reports/{}-h{}",
+            rng.range(2021, 2024),
+            rng.range(1, 2)
+        ),
+        Category::Glorification
+        | Category::Support
+        | Category::Recruitment
+        | Category::Incitement => format!("https://chat.example/+{}", token(rng, 10)),
+        Category::CounterSpeech | Category::Religious | Category::Everyday => community_link(rng),
+    }
+}
+
+/// Whether `c` is an Arabic letter (hamza to yeh).
+fn arabic_letter(c: char) -> bool {
+    ('\u{0621}'..='\u{064A}').contains(&c)
+}
+
+/// `s` with every word-final ta marbuta (ة) written as heh (ه), a common informal spelling.
+fn ta_marbuta_as_heh(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            if c == 'ة' && chars.get(i + 1).is_none_or(|&next| !arabic_letter(next)) {
+                'ه'
+            } else {
+                c
             }
+        })
+        .collect()
+}
+
+/// `s` with the hamza seats of alef (أ إ آ) written as a bare alef, as fast typing does.
+fn without_hamza(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'أ' | 'إ' | 'آ' => 'ا',
+            c => c,
+        })
+        .collect()
+}
+
+/// The paraphrase rules applied to an expanded template before its late placeholders are filled (so they
+/// never touch an outlet name, a number or a link): typos, Arabic spelling variants, case and a dropped
+/// final full stop. Release notices keep their own typos and case.
+fn paraphrase(rng: &mut Rng, lang: Lang, category: Category, text: String) -> String {
+    if category == Category::Distribution {
+        return text;
+    }
+    let mut text = maybe_typo(rng, &text, 80);
+    if lang == Lang::Ar {
+        if rng.chance(200) {
+            text = without_hamza(&text);
         }
+        if rng.chance(120) {
+            text = ta_marbuta_as_heh(&text);
+        }
+    } else if rng.chance(70) {
+        text = text.to_lowercase();
+    } else if let Some(first) = text.chars().next().filter(|c| c.is_lowercase()) {
+        text = first.to_uppercase().chain(text.chars().skip(1)).collect();
     }
-    if rng.chance(250) {
-        segs.text(format!(" {}", rng.word(lp::RELIGIOUS_EMOJI)));
+    if text.ends_with('.') && !text.ends_with("..") && rng.chance(150) {
+        text.pop();
     }
-    if rng.chance(400) {
-        let count = rng.range(1, 2) as usize;
-        segs.tags(rng, lp::religious_tags(lang), count);
+    text
+}
+
+/// `s` without the doubled and dangling spaces that empty alternatives and placeholders leave, line by
+/// line, and without empty lines.
+fn tidy(s: &str) -> String {
+    s.split('\n')
+        .map(|line| {
+            let mut line = line
+                .split(' ')
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            for (from, to) in [(" ,", ","), (" .", "."), (" ،", "،")] {
+                if line.contains(from) {
+                    line = line.replace(from, to);
+                }
+            }
+            line
+        })
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A post of `category` in `lang` drawn from template `index`: the template expanded, paraphrased and
+/// filled, then emoji, category extras (a news link, a research link) and hashtags.
+fn compose(rng: &mut Rng, lang: Lang, category: Category, index: usize) -> Vec<Seg> {
+    let templates = lt::templates(lang, category);
+    let template = templates.get(index).copied().unwrap_or_default();
+    let expanded = lt::expand(rng, lang, template);
+    let text = paraphrase(rng, lang, category, expanded);
+    let (vars, file, linked) = if category == Category::Distribution {
+        release_vars(rng, lang)
+    } else {
+        let n = rng.range(1, 99).to_string();
+        let file = lp::fill(rng.word(lp::ORDINARY_FILES), &[("n", &n)]);
+        (late_vars(rng, lang), file, true)
+    };
+    let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let filled = tidy(&lp::fill(&text, &pairs));
+
+    let emoji = lp::category_emoji(category);
+    let (before, after) = match category {
+        Category::Distribution => (400, 200),
+        c if c.label() => (150, 350),
+        _ => (60, 250),
+    };
+    let mut segs = Segs::default();
+    if category == Category::News && rng.chance(100) {
+        segs.text(match lang {
+            Lang::En => "Update: ",
+            Lang::Fr => "Mise à jour : ",
+            Lang::Ar => "تحديث: ",
+        });
+    } else if rng.chance(before) {
+        segs.text(format!("{} ", rng.word(emoji)));
     }
+    let has_link = filled.contains("{link}");
+    segs.template(&filled, &mut || link_for(rng, category, &file));
+    match category {
+        Category::News if !has_link && rng.chance(450) => {
+            segs.text(format!(" {} ", rng.word(lp::read_more(lang))));
+            segs.link(news_link(rng));
+        }
+        Category::Research if !has_link && rng.chance(400) => {
+            segs.text(" ");
+            segs.link(research_link(rng));
+        }
+        _ => {}
+    }
+    if rng.chance(after) {
+        segs.text(format!(" {}", rng.word(emoji)));
+    }
+    let tags = match category {
+        // A notice without links names its campaign hashtag.
+        Category::Distribution if !linked => tag_count(rng).max(1),
+        c if c.label() => tag_count(rng),
+        _ if rng.chance(350) => rng.range(1, 2) as usize,
+        _ => 0,
+    };
+    segs.tags(rng, lp::category_tags(lang, category), tags);
     segs.0
 }
 
-/// An everyday post of the benign corpus, now and then with an ordinary file-host link.
-fn everyday(rng: &mut Rng, lang: Lang) -> Vec<Seg> {
-    let mut segs = text::compose(rng, lang, None, Style::GENERIC).segs;
-    if rng.chance(70) {
-        segs.push(Seg::Plain(format!(" {} ", rng.word(lp::album_leads(lang)))));
-        let file = format!("photos_{}.zip", rng.range(1, 99));
-        segs.push(Seg::Link(file_host_link(rng, &file)));
-    }
-    segs
-}
-
-/// One post: its category and text.
-fn draw_one(rng: &mut Rng) -> (Category, Body) {
+/// One post drawn from the templates of `split` (from every template when `None`): its category, the id
+/// of its template and its text.
+fn draw_one(rng: &mut Rng, split: Option<Split>) -> (Category, String, Body) {
     let lang = match rng.below(3) {
         0 => Lang::Fr,
         1 => Lang::En,
         _ => Lang::Ar,
     };
     let category = Category::draw(rng);
-    let segs = match category {
-        Category::Distribution => distribution(rng, lang),
-        Category::NewsReporting => news_reporting(rng, lang),
-        Category::Research => research(rng, lang),
-        Category::CounterSpeech => counter_speech(rng, lang),
-        Category::Religious => religious(rng, lang),
-        Category::Everyday => everyday(rng, lang),
-    };
-    (category, Body { lang, segs })
+    let allowed: Vec<usize> = (0..lt::templates(lang, category).len())
+        .filter(|&i| split.is_none_or(|s| Split::of(i) == s))
+        .collect();
+    let index = allowed
+        .get(rng.index(allowed.len()))
+        .copied()
+        .unwrap_or_default();
+    let segs = compose(rng, lang, category, index);
+    (
+        category,
+        lt::template_id(lang, category, index),
+        Body { lang, segs },
+    )
 }
 
 /// A drawn post with its text's segments, which the corpus file needs for its entity lists.
@@ -617,13 +728,15 @@ struct Drawn {
     body: Body,
 }
 
-/// Draws `count` posts with ids `{prefix}-00000` upwards, none of whose texts is in `seen` (which
-/// receives them), so that no text repeats within a set or between the sets drawn with one `seen`.
+/// Draws `count` posts with ids `{prefix}-00000` upwards from the templates of `split`, none of whose
+/// texts is in `seen` (which receives them), so that no text repeats within a set or between the sets
+/// drawn with one `seen`.
 fn draw_set(
     seed: u64,
     stream: u64,
     prefix: &str,
     count: usize,
+    split: Option<Split>,
     seen: &mut HashSet<String>,
 ) -> Vec<Drawn> {
     let mut out = Vec::with_capacity(count);
@@ -633,7 +746,7 @@ fn draw_set(
     while out.len() < count {
         let mut rng = Rng::derive(seed, stream, attempt);
         attempt += 1;
-        let (category, body) = draw_one(&mut rng);
+        let (category, template, body) = draw_one(&mut rng, split);
         let text = body.flat();
         if !seen.insert(text.clone()) && attempt <= give_up {
             continue;
@@ -645,6 +758,7 @@ fn draw_set(
                 language: body.lang.code().to_owned(),
                 label: category.label(),
                 category: category.name().to_owned(),
+                template,
             },
             category,
             body,
@@ -653,25 +767,35 @@ fn draw_set(
     out
 }
 
+/// The training and the evaluation sets of a corpus: the first from training templates only, the second
+/// from held-out templates only, no text in both.
+fn draw_splits(seed: u64, train: usize, eval: usize) -> (Vec<Drawn>, Vec<Drawn>) {
+    let mut seen = HashSet::new();
+    let train = draw_set(seed, S_TRAIN, "train", train, Some(Split::Train), &mut seen);
+    let eval = draw_set(seed, S_EVAL, "eval", eval, Some(Split::Eval), &mut seen);
+    (train, eval)
+}
+
 /// `count` labelled posts drawn from `seed`, with ids `lp-00000` upwards; the same arguments always give
 /// the same posts, and no text repeats.
 ///
-/// About 25 % are positives (category `distribution`); the rest are the hard negatives `news_reporting`,
-/// `research`, `counter_speech`, `religious` and `everyday`, languages split evenly between `fr`, `en`
-/// and `ar`. Every text is synthetic and generated for testing the detector: positives show only the
-/// distribution mechanics of a release (the publicly documented outlet names, release wording, part
-/// numbers, made-up file-host links and hashtags), never any content, violence or praise, and every link
-/// is on a domain reserved by RFC 2606. Cost: a few microseconds per post.
+/// About 40 % violate, 8 % in each category of the taxonomy (`glorification`, `support`, `recruitment`,
+/// `incitement`, `distribution`); the rest are hard negatives that share their vocabulary (`news`,
+/// `research`, `counter_speech`, `religious`, `activism_politics`, `gaming_sports`, `osint_moderation`,
+/// `file_links`, `everyday`). Languages are split evenly between `fr`, `en` and `ar`. The posts come from
+/// every template, training and held-out alike (the corpus's `labels/` files keep the two apart). Every
+/// text is synthetic, generated for testing the detector from short non-operational templates, and every
+/// link is on a domain reserved by RFC 2606. Cost: a few microseconds per post.
 pub fn labelled_posts(seed: u64, count: usize) -> Vec<LabelledPost> {
-    draw_set(seed, S_PUBLIC, "lp", count, &mut HashSet::new())
+    draw_set(seed, S_PUBLIC, "lp", count, None, &mut HashSet::new())
         .into_iter()
         .map(|d| d.post)
         .collect()
 }
 
-/// Writes `posts` as JSON lines: one object per line with the keys `id`, `text`, `language`, `label` and
-/// `category`, in that order, each line ending with `\n`. This is the `--labels` format of
-/// `vigie model train`.
+/// Writes `posts` as JSON lines: one object per line with the keys `id`, `text`, `language`, `label`,
+/// `category` and `template`, in that order, each line ending with `\n`. This is the `--labels` format of
+/// `vigie model train` and `vigie evaluate` (which ignore `template`).
 ///
 /// Fails only when `out` fails.
 pub fn write_labels_jsonl(out: &mut impl Write, posts: &[LabelledPost]) -> io::Result<()> {
@@ -693,13 +817,14 @@ pub(crate) struct LabelledPlan {
 }
 
 /// The made-up accounts of the corpus file: `(stem, how many)` by pool.
-fn pools() -> [(&'static [&'static str], usize); 5] {
+fn pools() -> [(&'static [&'static str], usize); 6] {
     [
         (lp::DISTRIBUTOR_STEMS, 2),
         (lp::NEWSROOM_STEMS, 2),
         (lp::RESEARCH_STEMS, 2),
         (lp::COUNTER_STEMS, 2),
         (lp::ORDINARY_STEMS, 4),
+        (lp::SUPPORTER_STEMS, 2),
     ]
 }
 
@@ -725,16 +850,23 @@ fn account(pool: usize, k: usize) -> (String, String, String) {
     )
 }
 
-/// The account that posts a post of `category`: each pool its own kind of post, with a few everyday posts
-/// from the distributors so that the account alone does not give the label away.
+/// The account that posts a post of `category`: each pool its own kinds of post, with a few everyday posts
+/// from the distributors and supporters so that the account alone does not give the label away.
 fn author(rng: &mut Rng, category: Category) -> (String, String, String) {
     let pool = match category {
         Category::Distribution => 0,
-        Category::NewsReporting => 1,
-        Category::Research => 2,
-        Category::CounterSpeech => 3,
+        Category::News => 1,
+        Category::Research | Category::OsintModeration => 2,
+        Category::CounterSpeech | Category::ActivismPolitics => 3,
+        Category::Glorification
+        | Category::Support
+        | Category::Recruitment
+        | Category::Incitement => 5,
         Category::Everyday if rng.chance(100) => 0,
-        Category::Religious | Category::Everyday => 4,
+        Category::Everyday if rng.chance(100) => 5,
+        Category::Religious | Category::GamingSports | Category::FileLinks | Category::Everyday => {
+            4
+        }
     };
     let (stems, per_stem) = pools()[pool];
     account(pool, rng.index(stems.len() * per_stem))
@@ -792,9 +924,7 @@ fn labels_bytes(set: &[Drawn], file: &str) -> Result<Vec<u8>, SampleError> {
 
 /// Writes the two label sets, the file-host list and the corpus file of the evaluation posts.
 pub(crate) fn write(out: &mut Output, plan: &LabelledPlan) -> Result<LabelledSummary, SampleError> {
-    let mut seen = HashSet::new();
-    let train = draw_set(plan.seed, S_TRAIN, "train", plan.train, &mut seen);
-    let eval = draw_set(plan.seed, S_EVAL, "eval", plan.eval, &mut seen);
+    let (train, eval) = draw_splits(plan.seed, plan.train, plan.eval);
     out.write(TRAIN_FILE, &labels_bytes(&train, TRAIN_FILE)?)?;
     out.write(EVAL_FILE, &labels_bytes(&eval, EVAL_FILE)?)?;
 
@@ -847,8 +977,29 @@ pub(crate) fn write(out: &mut Output, plan: &LabelledPlan) -> Result<LabelledSum
 }
 
 #[cfg(test)]
+#[cfg(test)]
 mod tests {
     use super::*;
+
+    const LANGS: [&str; 3] = ["fr", "en", "ar"];
+    const VIOLATING: [&str; 5] = [
+        "glorification",
+        "support",
+        "recruitment",
+        "incitement",
+        "distribution",
+    ];
+    const HARD_NEGATIVES: [&str; 9] = [
+        "news",
+        "research",
+        "counter_speech",
+        "religious",
+        "activism_politics",
+        "gaming_sports",
+        "osint_moderation",
+        "file_links",
+        "everyday",
+    ];
 
     /// The text lower-cased, without zero-width characters and tatweel.
     fn folded(text: &str) -> String {
@@ -883,6 +1034,12 @@ mod tests {
             || host.ends_with(".example")
     }
 
+    /// The split of the template a post names by its id (`{lang}-{category}-{index}`).
+    fn split_of(post: &LabelledPost) -> Option<Split> {
+        let index: usize = post.template.rsplit('-').next()?.parse().ok()?;
+        Some(Split::of(index))
+    }
+
     #[test]
     fn the_same_seed_gives_the_same_posts() {
         let a = labelled_posts(11, 400);
@@ -895,62 +1052,124 @@ mod tests {
         let texts: HashSet<&str> = a.iter().map(|p| p.text.as_str()).collect();
         assert_eq!(texts.len(), a.len());
         assert!(labelled_posts(1, 0).is_empty());
+        // The corpus's two sets too.
+        let posts = |set: Vec<Drawn>| set.into_iter().map(|d| d.post).collect::<Vec<_>>();
+        let (train, eval) = draw_splits(5, 300, 100);
+        let (train_again, eval_again) = draw_splits(5, 300, 100);
+        let (train, eval) = (posts(train), posts(eval));
+        assert_eq!(train, posts(train_again));
+        assert_eq!(eval, posts(eval_again));
+        assert_ne!(train, posts(draw_splits(6, 300, 100).0));
+    }
+
+    #[test]
+    fn eval_templates_never_generate_training_posts() {
+        let (train, eval) = draw_splits(7, 2000, 600);
+        let train_templates: BTreeSet<&str> =
+            train.iter().map(|d| d.post.template.as_str()).collect();
+        let eval_templates: BTreeSet<&str> =
+            eval.iter().map(|d| d.post.template.as_str()).collect();
+        let shared: Vec<&&str> = train_templates.intersection(&eval_templates).collect();
+        assert!(shared.is_empty(), "in both splits: {shared:?}");
+        for d in &train {
+            assert_eq!(split_of(&d.post), Some(Split::Train), "{:?}", d.post);
+        }
+        for d in &eval {
+            assert_eq!(split_of(&d.post), Some(Split::Eval), "{:?}", d.post);
+        }
+        // Every post's template id names its language and category.
+        for d in train.iter().chain(&eval) {
+            let p = &d.post;
+            let prefix = format!("{}-{}-", p.language, p.category);
+            assert!(p.template.starts_with(&prefix), "{p:?}");
+        }
+        // Every (language, violating category) has posts in both splits, from more than one template.
+        for lang in LANGS {
+            for category in VIOLATING {
+                for (set, name) in [(&train, "train"), (&eval, "eval")] {
+                    let templates: BTreeSet<&str> = set
+                        .iter()
+                        .filter(|d| d.post.language == lang && d.post.category == category)
+                        .map(|d| d.post.template.as_str())
+                        .collect();
+                    assert!(
+                        templates.len() >= 2,
+                        "{lang} {category} {name}: {templates:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_category_appears_in_every_language() {
+        // The violating categories are exactly the taxonomy's, in its order.
+        let violating: Vec<&str> = Category::ALL
+            .iter()
+            .filter(|c| c.label())
+            .map(|c| c.name())
+            .collect();
+        assert_eq!(violating, VIOLATING);
+        let benign: Vec<&str> = Category::ALL
+            .iter()
+            .filter(|c| !c.label())
+            .map(|c| c.name())
+            .collect();
+        assert_eq!(benign, HARD_NEGATIVES);
+
+        let posts = |set: Vec<Drawn>| set.into_iter().map(|d| d.post).collect::<Vec<_>>();
+        let (train, eval) = draw_splits(3, 2000, 1000);
+        for (name, set) in [
+            ("public", labelled_posts(3, 2000)),
+            ("train", posts(train)),
+            ("eval", posts(eval)),
+        ] {
+            for lang in LANGS {
+                for category in VIOLATING.iter().chain(&HARD_NEGATIVES) {
+                    assert!(
+                        set.iter()
+                            .any(|p| p.language == lang && p.category == *category),
+                        "{name}: no {category} in {lang}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
     fn classes_and_languages_are_balanced() {
         let posts = labelled_posts(7, 3000);
         let positives = posts.iter().filter(|p| p.label).count();
-        assert!((630..870).contains(&positives), "{positives} positives");
-        let mut per_category: BTreeMap<&str, usize> = BTreeMap::new();
+        assert!((1080..1320).contains(&positives), "{positives} positives");
+        let mut per_category: BTreeMap<&str, u64> = BTreeMap::new();
         let mut per_lang: BTreeMap<&str, usize> = BTreeMap::new();
         for p in &posts {
             *per_category.entry(p.category.as_str()).or_default() += 1;
             *per_lang.entry(p.language.as_str()).or_default() += 1;
-            assert_eq!(p.label, p.category == "distribution", "{p:?}");
+            assert_eq!(p.label, VIOLATING.contains(&p.category.as_str()), "{p:?}");
         }
-        for (category, (lo, hi)) in [
-            ("distribution", (630, 870)),
-            ("news_reporting", (420, 660)),
-            ("research", (270, 450)),
-            ("counter_speech", (270, 450)),
-            ("religious", (280, 500)),
-            ("everyday", (480, 720)),
-        ] {
-            let n = per_category.get(category).copied().unwrap_or(0);
-            assert!((lo..hi).contains(&n), "{category}: {n} {per_category:?}");
+        for (category, per_mille) in WEIGHTS {
+            let expected = per_mille * 3;
+            let n = per_category.get(category.name()).copied().unwrap_or(0);
+            assert!(
+                n * 4 > expected * 3 && n * 4 < expected * 5,
+                "{}: {n}, expected about {expected}",
+                category.name()
+            );
         }
         assert_eq!(per_lang.len(), 3, "{per_lang:?}");
         for (lang, n) in &per_lang {
             assert!((900..1100).contains(n), "{lang}: {n}");
         }
-        // Each language has positives and every kind of hard negative.
-        for lang in ["fr", "en", "ar"] {
-            for category in [
-                "distribution",
-                "news_reporting",
-                "research",
-                "counter_speech",
-                "religious",
-                "everyday",
-            ] {
-                assert!(
-                    posts
-                        .iter()
-                        .any(|p| p.language == lang && p.category == category),
-                    "no {category} in {lang}"
-                );
-            }
-        }
     }
 
     #[test]
-    fn positives_name_an_outlet_and_carry_a_link_or_hashtag() {
-        let posts = labelled_posts(3, 4000);
+    fn distribution_posts_name_an_outlet_and_carry_a_link_or_hashtag() {
+        let posts = labelled_posts(3, 8000);
         let mut evasive = 0;
-        let mut positives = 0;
-        for p in posts.iter().filter(|p| p.label) {
-            positives += 1;
+        let mut distribution = 0;
+        for p in posts.iter().filter(|p| p.category == "distribution") {
+            distribution += 1;
             assert!(names_outlet(&p.text), "{}", p.text);
             assert!(
                 p.text.contains("https://") || p.text.contains('#'),
@@ -968,32 +1187,43 @@ mod tests {
                 );
             }
         }
-        // About a tenth of the positives hide the name from exact matching.
-        let share = evasive as f64 / positives as f64;
-        assert!((0.06..0.14).contains(&share), "{evasive} of {positives}");
+        // About a tenth of them hide the name from exact matching.
+        let share = evasive as f64 / distribution as f64;
+        assert!((0.06..0.14).contains(&share), "{evasive} of {distribution}");
     }
 
     #[test]
     fn ordinary_negatives_never_name_an_outlet() {
         let posts = labelled_posts(5, 4000);
+        let ordinary = [
+            "religious",
+            "activism_politics",
+            "gaming_sports",
+            "file_links",
+            "everyday",
+        ];
         let mut checked = 0;
+        let mut naming = BTreeMap::<&str, usize>::new();
         for p in &posts {
-            if p.category == "religious" || p.category == "everyday" {
+            if ordinary.contains(&p.category.as_str()) {
                 checked += 1;
                 assert!(!names_outlet(&p.text), "{}: {}", p.category, p.text);
-            } else {
-                assert!(names_outlet(&p.text), "{}: {}", p.category, p.text);
+            } else if names_outlet(&p.text) {
+                *naming.entry(p.category.as_str()).or_default() += 1;
             }
         }
-        assert!(checked > 1000);
-        // Arabic everyday chatter is there, as a false positive to avoid.
-        assert!(
-            posts
-                .iter()
-                .filter(|p| p.category == "everyday" && p.language == "ar")
-                .count()
-                > 200
-        );
+        assert!(checked > 1000, "{checked}");
+        // The hard negatives that report on the outlets name them, as distribution posts do.
+        for category in ["news", "research", "counter_speech", "osint_moderation"] {
+            assert!(
+                naming.get(category).copied().unwrap_or(0) > 20,
+                "{naming:?}"
+            );
+        }
+        // The other violating categories do not lean on outlet names.
+        for category in ["glorification", "support", "recruitment", "incitement"] {
+            assert_eq!(naming.get(category), None, "{naming:?}");
+        }
     }
 
     #[test]
@@ -1008,7 +1238,7 @@ mod tests {
                 }
             }
         }
-        assert!(file_hosts > 500);
+        assert!(file_hosts > 300, "{file_hosts}");
         for (domain, ..) in lp::FILE_HOSTS {
             assert!(reserved(domain), "{domain}");
         }
@@ -1019,6 +1249,34 @@ mod tests {
                     .iter()
                     .any(|(d, ..)| p.text.contains(&format!("https://{d}/")))
         }));
+    }
+
+    #[test]
+    fn paraphrase_rules_vary_spelling_and_leave_no_placeholder() {
+        let posts = labelled_posts(13, 3000);
+        for p in &posts {
+            assert!(!p.text.contains('{') && !p.text.contains('}'), "{}", p.text);
+            assert!(
+                !p.text.contains("  ") && !p.text.contains(" ,"),
+                "{:?}",
+                p.text
+            );
+            assert_eq!(p.text.trim(), p.text, "{:?}", p.text);
+        }
+        // Spelling variants of the same words occur.
+        let has = |needle: &str| posts.iter().any(|p| p.text.contains(needle));
+        for (a, b) in [
+            ("dawla ", "dawlah"),
+            ("khilafa", "caliphate"),
+            ("shaheed", "shahid"),
+            ("الدولة", "الدوله"),
+        ] {
+            assert!(has(a) && has(b), "{a} / {b}");
+        }
+        assert_eq!(ta_marbuta_as_heh("الدولة الإسلامية."), "الدوله الإسلاميه.");
+        assert_eq!(ta_marbuta_as_heh("ةا"), "ةا");
+        assert_eq!(without_hamza("أإآب"), "اااب");
+        assert_eq!(tidy("a  b ,c\n \n d ."), "a b,c\nd.");
     }
 
     #[test]
@@ -1037,7 +1295,13 @@ mod tests {
                 .as_object()
                 .map(|o| o.keys().map(String::as_str).collect())
                 .unwrap_or_default();
-            assert_eq!(keys.len(), 5, "{line}");
+            assert_eq!(keys.len(), 6, "{line}");
+            assert!(
+                ["label", "category", "text", "template"]
+                    .iter()
+                    .all(|k| keys.contains(k)),
+                "{line}"
+            );
             back.push(serde_json::from_str::<LabelledPost>(line)?);
         }
         assert_eq!(back, posts);

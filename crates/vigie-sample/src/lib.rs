@@ -6,10 +6,11 @@
 //! counts. A seed fixes every byte; no `rand` crate is involved.
 //!
 //! Beside them, [`labelled_posts`] draws labelled posts for training and evaluating a text classifier:
-//! synthetic posts that distribute releases of terrorist media outlets (the shape only: outlet names,
-//! release wording, made-up file-host links on reserved example domains, no content and no violence) and
-//! the hard negatives a detector must not flag (news reports, research, counter-speech, religious and
-//! everyday posts).
+//! short, formulaic, non-operational synthetic posts of every violating category of the taxonomy
+//! (glorification, support, recruitment, incitement, distribution; made-up links on reserved example
+//! domains) and the hard negatives that share their vocabulary (news, research, counter-speech, religious
+//! practice, activism, games and sport, moderation, ordinary file links, everyday posts), in French,
+//! English and Arabic, drawn from templates split between training and evaluation.
 
 mod accounts;
 mod corpus;
@@ -19,6 +20,7 @@ mod generic;
 mod image;
 mod labelled;
 mod labelled_phrases;
+mod labelled_templates;
 mod media;
 mod output;
 mod phrases;

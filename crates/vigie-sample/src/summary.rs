@@ -206,12 +206,14 @@ pub struct MalformedRecord {
 pub struct LabelCounts {
     /// Posts of the set.
     pub posts: usize,
-    /// Posts with `label` true (category `distribution`).
+    /// Posts with `label` true (the violating categories `glorification`, `support`, `recruitment`,
+    /// `incitement` and `distribution`).
     pub positives: usize,
     /// Posts with `label` false.
     pub negatives: usize,
-    /// Posts by category: `distribution`, `news_reporting`, `research`, `counter_speech`, `religious`,
-    /// `everyday` (a category with no post is absent).
+    /// Posts by category: the five violating ones and the hard negatives `news`, `research`,
+    /// `counter_speech`, `religious`, `activism_politics`, `gaming_sports`, `osint_moderation`,
+    /// `file_links` and `everyday` (a category with no post is absent).
     pub per_category: BTreeMap<String, usize>,
     /// Posts by language.
     pub langs: LangCounts,
@@ -225,8 +227,8 @@ pub struct LabelledSummary {
     /// [`write_labels_jsonl`](crate::write_labels_jsonl). Not named `.jsonl`, so that a scan of the corpus
     /// folder does not ingest the labels as posts.
     pub train_file: String,
-    /// `labels/eval.labels`: the evaluation set, in the same format; no id or text is shared with the
-    /// training set.
+    /// `labels/eval.labels`: the evaluation set, in the same format; no id, text or template is shared
+    /// with the training set (its posts come from held-out templates).
     pub eval_file: String,
     /// `labels/file-hosts.list`: CSV with the header `domain,category,weight,note`, one made-up file-host
     /// domain per row, category `file_host`. Not named `.csv`, so that a scan does not read it as posts.
