@@ -1133,23 +1133,47 @@ fn account_history(
     Ok(h)
 }
 
-/// Reads a batch of posts on every core ([`Analyzer::read_post`]), in order: the reading is most of the
-/// analysis, and the posts of a batch do not depend on each other.
-fn read_posts(
+/// Posts analysed in one batch.
+const BATCH_POSTS: usize = 2_000;
+
+/// The next batch of stored posts after row `after`, with the matches of their media.
+fn fetch_batch(
+    store: &mut dyn Store,
+    after: i64,
+) -> Result<(Vec<PostRow>, Vec<Vec<vigie_model::MediaMatch>>), EngineError> {
+    let rows: Vec<PostRow> = store.posts_after(after, BATCH_POSTS)?;
+    let mut matches = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut found = Vec::new();
+        for sha in row
+            .view
+            .post
+            .attachments
+            .iter()
+            .filter_map(|a| a.sha256.as_deref())
+        {
+            found.extend(store.matches(&MatchQuery {
+                media_sha256: Some(sha.to_owned()),
+                limit: 100,
+                ..MatchQuery::default()
+            })?);
+        }
+        matches.push(found);
+    }
+    Ok((rows, matches))
+}
+
+/// Reads a batch of posts on every core ([`Analyzer::read_post`]), in order, while this thread runs
+/// `meanwhile`: the reading is most of the analysis, the posts of a batch do not depend on each other, and the
+/// store's work (writing the cases before, fetching the posts after) needs no reading.
+fn read_posts_while<R>(
     analyzer: &Analyzer,
     rows: &[PostRow],
     matches: &[Vec<vigie_model::MediaMatch>],
-) -> Vec<Reading> {
+    meanwhile: impl FnOnce() -> R,
+) -> (Vec<Reading>, R) {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let per_thread = rows.len().div_ceil(threads.max(1)).max(64);
-    if threads <= 1 || rows.len() <= per_thread {
-        let mut scratch = Scratch::default();
-        return rows
-            .iter()
-            .zip(matches)
-            .map(|(row, m)| analyzer.read_post(&row.view.post, m, &mut scratch))
-            .collect();
-    }
     std::thread::scope(|scope| {
         let parts: Vec<_> = rows
             .chunks(per_thread)
@@ -1164,10 +1188,12 @@ fn read_posts(
                 })
             })
             .collect();
-        parts
+        let other = meanwhile();
+        let readings = parts
             .into_iter()
             .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+            .collect();
+        (readings, other)
     })
 }
 
@@ -1223,30 +1249,23 @@ pub fn analyze(
     // Accounts' histories, read once per run for the accounts with a post that would make a case.
     let mut histories: HashMap<i64, Vec<(i64, bool)>> = HashMap::new();
     let reporter = analyzer.reporter();
+    // A pipeline: while the cores read one batch, this thread writes the cases of the batch before and fetches
+    // the next one; then it judges the batch in order (near-duplicates depend on the posts before).
+    let mut next = fetch_batch(store, after)?;
+    let mut pending: Option<(Vec<NewCase>, i64)> = None;
     loop {
-        let rows: Vec<PostRow> = store.posts_after(after, 2_000)?;
+        let (rows, matches) = next;
         let Some(last) = rows.last().map(|r| r.id) else {
             break;
         };
-        let mut matches: Vec<Vec<vigie_model::MediaMatch>> = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let mut found = Vec::new();
-            for sha in row
-                .view
-                .post
-                .attachments
-                .iter()
-                .filter_map(|a| a.sha256.as_deref())
-            {
-                found.extend(store.matches(&MatchQuery {
-                    media_sha256: Some(sha.to_owned()),
-                    limit: 100,
-                    ..MatchQuery::default()
-                })?);
+        let (readings, fetched) = read_posts_while(&analyzer, &rows, &matches, || {
+            if let Some((cases, position)) = pending.take() {
+                store.put_cases(&cases)?;
+                store.set_analysis_position(position, "")?;
             }
-            matches.push(found);
-        }
-        let readings = read_posts(&analyzer, &rows, &matches);
+            fetch_batch(store, last)
+        });
+        next = fetched?;
         let mut cases = Vec::with_capacity(rows.len());
         for (row, reading) in rows.iter().zip(readings) {
             report.posts += 1;
@@ -1285,9 +1304,12 @@ pub fn analyze(
                 None => {}
             }
         }
-        store.put_cases(&cases)?;
-        store.set_analysis_position(last, "")?;
+        pending = Some((cases, last));
         after = last;
+    }
+    if let Some((cases, position)) = pending.take() {
+        store.put_cases(&cases)?;
+        store.set_analysis_position(position, "")?;
     }
     // Account cases: the best post case plus a share of the others.
     let ids: Vec<i64> = accounts.into_iter().collect();

@@ -180,7 +180,8 @@ pub trait Cases {
     ) -> Result<(), StoreError>;
     /// A model by name.
     fn model(&mut self, name: &str) -> Result<Option<StoredModel>, StoreError>;
-    /// Posts with a row id above `after`, in row id order, at most `limit`.
+    /// Posts with a row id above `after`, in row id order, at most `limit`: what text analysis reads (keys, text,
+    /// language, author row, attachments); a backend may leave out the author's handle and the entity lists.
     fn posts_after(&mut self, after: i64, limit: usize) -> Result<Vec<PostRow>, StoreError>;
     /// An account's most recent posts (row id, text, language), at most `limit`: its history.
     fn account_texts(&mut self, account: i64, limit: usize)

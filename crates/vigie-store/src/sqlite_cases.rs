@@ -6,7 +6,7 @@ use crate::cases::{
     PostRow, StoredList, StoredModel, author_of, case_select, evidence_json, parse_evidence,
     parse_signals, signals_column,
 };
-use crate::sqlite::{SqliteStore, read_posts};
+use crate::sqlite::SqliteStore;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use vigie_model::{Case, CaseSubject, Timestamp, Violation};
 
@@ -310,12 +310,7 @@ impl Cases for SqliteStore {
 
     fn posts_after(&mut self, after: i64, limit: usize) -> Result<Vec<PostRow>, StoreError> {
         self.flush_pending()?;
-        read_posts(
-            &self.conn,
-            "WHERE p.id > ?1 ORDER BY p.id LIMIT ?2",
-            params![after, i64::try_from(limit).unwrap_or(i64::MAX)],
-        )
-        .map_err(self.err())
+        crate::sqlite::read_post_texts(&self.conn, after, limit).map_err(self.err())
     }
 
     fn account_texts(
