@@ -306,34 +306,83 @@ struct Importer<'a> {
 /// Records handed from the reading thread to the storing one at a time.
 const RECORD_CHUNK: usize = 512;
 
-/// [`vigie_ingest::read`] on a thread of its own, handing the records to `sink` on this one in chunks: parsing
-/// (JSON, entities, language) and storing (SQLite) then run side by side on two cores. A sink's [`Stop`] stops
-/// the reader at its next chunk, as it would stop a reader on this thread.
+/// What the reading thread hands over: a batch it built itself (accounts and posts without files to store),
+/// then records for the storing thread to take in order.
+#[derive(Default)]
+struct Handed {
+    /// Built on the reading thread; written before `records`.
+    built: Batch,
+    /// The records `built` holds: (accounts, posts).
+    built_counts: (u64, u64),
+    /// Records the storing thread takes one by one: posts with files to store, media, quarantined records.
+    records: Vec<Record>,
+}
+
+/// [`vigie_ingest::read`] on a thread of its own, side by side with storing on this one: the reading thread
+/// parses (JSON, entities, language) and builds batches of accounts and of posts with no file to store, which
+/// `write` writes here; every other record goes to `sink` here, in order. From the first post with a file or
+/// medium on, every record goes to `sink` (its bytes are stored here, and the accounts around it must be
+/// written in the order they were read). A [`Stop`] from either stops the reader at its next hand-over.
 fn read_alongside(
     input: &Input,
     options: &vigie_ingest::IngestOptions,
+    batch_posts: usize,
+    write: &mut dyn FnMut(&Batch, (u64, u64)) -> Result<(), Stop>,
     sink: &mut dyn FnMut(Record) -> Result<(), Stop>,
 ) -> Result<(), IngestError> {
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record>>(8);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Handed>(4);
+        // Written batches come back to be emptied on the reading thread, keeping their allocations.
+        let (give_back, returned) = std::sync::mpsc::channel::<Batch>();
         let reader = scope.spawn(move || {
-            let mut chunk = Vec::with_capacity(RECORD_CHUNK);
+            let mut handed = Handed::default();
+            let mut building = true;
             let read = vigie_ingest::read(input, options, &mut |record| {
-                chunk.push(record);
-                if chunk.len() >= RECORD_CHUNK {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(RECORD_CHUNK));
-                    tx.send(full).map_err(|_| Stop)?;
+                match record {
+                    Record::Account(a) if building => {
+                        handed.built.push_account(a);
+                        handed.built_counts.0 += 1;
+                    }
+                    Record::Post(p)
+                        if building && p.attachments.iter().all(|a| a.file.is_none()) =>
+                    {
+                        handed.built.push_post(p);
+                        handed.built_counts.1 += 1;
+                    }
+                    Record::Quarantine(q) => handed.records.push(Record::Quarantine(q)),
+                    other => {
+                        building = false;
+                        handed.records.push(other);
+                    }
+                }
+                let full = handed.built.posts.len() >= batch_posts
+                    || handed.built.len() >= batch_posts * 4
+                    || handed.records.len() >= RECORD_CHUNK;
+                if full {
+                    let mut next = Handed {
+                        built: returned.try_recv().unwrap_or_default(),
+                        ..Handed::default()
+                    };
+                    next.built.clear();
+                    tx.send(std::mem::replace(&mut handed, next))
+                        .map_err(|_| Stop)?;
                 }
                 Ok(())
             });
-            if !chunk.is_empty() {
-                // The sink may have stopped already: then nobody needs the rest.
-                let _ = tx.send(chunk);
+            if !handed.built.is_empty() || !handed.records.is_empty() {
+                // The storing side may have stopped already: then nobody needs the rest.
+                let _ = tx.send(handed);
             }
             read
         });
-        'chunks: for chunk in &rx {
-            for record in chunk {
+        'chunks: for handed in &rx {
+            if !handed.built.is_empty() {
+                if write(&handed.built, handed.built_counts).is_err() {
+                    break 'chunks;
+                }
+                let _ = give_back.send(handed.built);
+            }
+            for record in handed.records {
                 if sink(record).is_err() {
                     break 'chunks;
                 }
@@ -357,7 +406,7 @@ fn scan_input(
     matching: Option<&mut Matching>,
 ) -> Result<InputReport, EngineError> {
     let import_id = store.begin_import(&input.display, input.format)?;
-    let mut importer = Importer {
+    let importer = Importer {
         store,
         config,
         progress,
@@ -372,7 +421,16 @@ fn scan_input(
         matching,
         to_match: Vec::new(),
     };
-    let result = read_alongside(input, &config.ingest, &mut |record| importer.accept(record));
+    // Both closures need the importer; they run one at a time, on this thread.
+    let importer = std::cell::RefCell::new(importer);
+    let result = read_alongside(
+        input,
+        &config.ingest,
+        config.batch_posts,
+        &mut |built, counts| importer.borrow_mut().write_built(built, counts),
+        &mut |record| importer.borrow_mut().accept(record),
+    );
+    let mut importer = importer.into_inner();
     if let Some(e) = importer.failure.take() {
         return Err(e.into());
     }
@@ -593,6 +651,27 @@ impl Importer<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Writes a batch the reading thread built: the open batch first (the records before it), then it.
+    fn write_built(&mut self, built: &Batch, (accounts, posts): (u64, u64)) -> Result<(), Stop> {
+        self.counts.accounts += accounts;
+        self.counts.posts += posts;
+        self.unreported += accounts + posts;
+        if self.unreported >= 1024 {
+            self.progress.records(self.unreported);
+            self.unreported = 0;
+        }
+        let written = self.flush().and_then(|()| {
+            let started = Instant::now();
+            let written = self.store.write_batch(self.import_id, built, &self.counts);
+            *self.store_time += started.elapsed();
+            written
+        });
+        written.map_err(|e| {
+            self.failure = Some(e);
+            Stop
+        })
     }
 
     fn flush(&mut self) -> Result<(), StoreError> {
