@@ -318,6 +318,9 @@ struct Handed {
     records: Vec<Record>,
 }
 
+/// Writes a batch the reading thread built, given the (accounts, posts) it holds.
+type WriteBuilt<'a> = dyn FnMut(&Batch, (u64, u64)) -> Result<(), Stop> + 'a;
+
 /// [`vigie_ingest::read`] on a thread of its own, side by side with storing on this one: the reading thread
 /// parses (JSON, entities, language) and builds batches of accounts and of posts with no file to store, which
 /// `write` writes here; every other record goes to `sink` here, in order. From the first post with a file or
@@ -327,7 +330,7 @@ fn read_alongside(
     input: &Input,
     options: &vigie_ingest::IngestOptions,
     batch_posts: usize,
-    write: &mut dyn FnMut(&Batch, (u64, u64)) -> Result<(), Stop>,
+    write: &mut WriteBuilt<'_>,
     sink: &mut dyn FnMut(Record) -> Result<(), Stop>,
 ) -> Result<(), IngestError> {
     std::thread::scope(|scope| {
