@@ -1541,16 +1541,7 @@ mod tests {
         let file = dir.path().join("posts.jsonl");
         let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
         std::fs::write(&file, body).unwrap_or_else(|e| panic!("{e}"));
-        crate::scan(
-            store.as_mut(),
-            &[file],
-            &crate::ScanConfig {
-                scoring: weak_config(),
-                ..crate::ScanConfig::default()
-            },
-            &crate::SilentProgress,
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        scan_file(store.as_mut(), file);
         let case = |store: &mut dyn Store, id: &str| {
             store
                 .cases(&CaseQuery {
@@ -1631,6 +1622,11 @@ mod tests {
             "account_id": format!("acct-{id}"), "created_at": "2024-01-01T00:00:00Z",
         });
         std::fs::write(&file, format!("{line}\n")).unwrap_or_else(|e| panic!("{e}"));
+        scan_file(store, file);
+    }
+
+    /// Scans one file into the store, scoring with [`weak_config`].
+    fn scan_file(store: &mut dyn Store, file: std::path::PathBuf) {
         crate::scan(
             store,
             &[file],

@@ -13,13 +13,9 @@ use vigie_sample::{
 type TestResult = Result<(), Box<dyn Error>>;
 
 /// The violating categories of `vigie_model::TAXONOMY`, as the label files name them.
-const VIOLATING: [&str; 5] = [
-    "glorification",
-    "support",
-    "recruitment",
-    "incitement",
-    "distribution",
-];
+fn violating() -> [&'static str; 5] {
+    vigie_model::Violation::ALL.map(vigie_model::Violation::as_str)
+}
 
 /// Every file under `root`, by `/`-separated relative path.
 fn read_tree(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, Box<dyn Error>> {
@@ -890,7 +886,7 @@ fn labelled_files_match_the_summary() -> TestResult {
         let mut per_category = BTreeMap::new();
         for p in set.iter() {
             *per_category.entry(p.category.clone()).or_insert(0) += 1;
-            assert_eq!(p.label, VIOLATING.contains(&p.category.as_str()), "{p:?}");
+            assert_eq!(p.label, violating().contains(&p.category.as_str()), "{p:?}");
         }
         assert_eq!(per_category, counts.per_category);
         // Every violating category of the taxonomy and every kind of hard negative.
@@ -913,7 +909,7 @@ fn labelled_files_match_the_summary() -> TestResult {
     );
     // Each (language, violating category) is in both sets.
     for lang in ["fr", "en", "ar"] {
-        for category in VIOLATING {
+        for category in violating() {
             for set in [&train, &eval] {
                 assert!(
                     set.iter()

@@ -93,6 +93,24 @@ pub struct TermMatcher {
     ungated: Vec<usize>,
 }
 
+/// One automaton of `literals` for overlapping search; `None` when there are none.
+fn overlapping_automaton<P: AsRef<[u8]>>(
+    literals: &[P],
+) -> Result<Option<AhoCorasick>, TermMatcherError> {
+    if literals.is_empty() {
+        return Ok(None);
+    }
+    AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .kind(automaton_kind(literals.len()))
+        .build(literals)
+        .map(Some)
+        .map_err(|e| TermMatcherError::Automaton {
+            patterns: literals.len(),
+            message: e.to_string(),
+        })
+}
+
 /// The automaton for `patterns` literals searched in overlapping mode, where no prefilter helps: a full DFA
 /// (one table lookup per byte; on the built-in lists' thousand terms, 10 to 35 % more posts per second than
 /// the default NFA in `vigie bench text`, measured side by side) up to lists of 20,000 terms; above that its memory (hundreds of bytes per state) is not worth it, and the
@@ -244,32 +262,8 @@ impl TermMatcher {
                 None => ungated.push(i),
             }
         }
-        let gate = if gate_literals.is_empty() {
-            None
-        } else {
-            let built = AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .kind(automaton_kind(gate_literals.len()))
-                .build(&gate_literals)
-                .map_err(|e| TermMatcherError::Automaton {
-                    patterns: gate_literals.len(),
-                    message: e.to_string(),
-                })?;
-            Some((built, gate_owner))
-        };
-        let automaton = if literals.is_empty() {
-            None
-        } else {
-            let built = AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .kind(automaton_kind(literals.len()))
-                .build(&literals)
-                .map_err(|e| TermMatcherError::Automaton {
-                    patterns: literals.len(),
-                    message: e.to_string(),
-                })?;
-            Some(built)
-        };
+        let gate = overlapping_automaton(&gate_literals)?.map(|built| (built, gate_owner));
+        let automaton = overlapping_automaton(&literals)?;
         Ok(TermMatcher {
             terms: terms.to_vec(),
             automaton,
