@@ -447,7 +447,7 @@ pub fn model(
                         writeln!(
                             out,
                             "calibrated over {} files (each read by the analysis with a model trained on the others, \
-                             at most 2 % of a language's benign posts and 4 % of a category in cases): the \
+                             at most 2 % of a language's benign posts and of each benign category in cases): the \
                              classifier alone puts a post in the queue from probability",
                             c.folds
                         )?;

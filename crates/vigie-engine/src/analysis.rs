@@ -58,7 +58,7 @@ pub struct ScoringConfig {
     pub classifier_threshold: f64,
     /// Use the model's calibration when it has one (`vigie model train` on a folder of at least three label
     /// files cross-validates over them and chooses, per language, the probability at which the classifier
-    /// alone makes a case: at most 2 % of the benign posts out of fold, 4 % of a category). Default true; false
+    /// alone makes a case: at most 2 % of the benign posts out of fold, and of each benign category). Default true; false
     /// applies `classifier_threshold` to every language.
     pub calibrated: bool,
     /// The classifier's evidence is multiplied by this when nothing else in the post (a list term, in-group
@@ -188,9 +188,8 @@ pub struct Analyzer {
     heads: Vec<(vigie_model::Violation, Model)>,
     /// The classifier's threshold per language, from the model's calibration (see [`Analyzer::threshold_for`]).
     thresholds: std::collections::BTreeMap<String, f64>,
-    near: NearDupIndex,
-    /// The flagged posts in `near`, by id: `platform/post id`.
-    near_posts: Vec<String>,
+    /// The statements judged so far in this run (see [`Statements`]).
+    statements: Statements,
     /// Posts whose case a reviewer rejected (`platform/post id`): a false positive is no statement, and its
     /// reposts are no evidence.
     rejected: std::collections::HashSet<String>,
@@ -200,6 +199,32 @@ pub struct Analyzer {
     digest: String,
     scratch: Scratch,
     problems: Vec<String>,
+}
+
+/// The flagged statements judged so far in a run, whose near-copies are evidence: all that judging a post
+/// changes, kept apart so that the cores can read the next batch while this thread judges the last.
+pub struct Statements {
+    index: NearDupIndex,
+    /// The statements in `index`, by id: `platform/post id`.
+    labels: Vec<String>,
+}
+
+impl Default for Statements {
+    fn default() -> Self {
+        Statements {
+            index: NearDupIndex::new(),
+            labels: Vec::new(),
+        }
+    }
+}
+
+impl Statements {
+    /// Adds a statement's fingerprint to the near-duplicate index.
+    fn remember(&mut self, label: String, fingerprint: u64) {
+        let id = self.labels.len() as u64;
+        self.labels.push(label);
+        self.index.insert(id, fingerprint);
+    }
 }
 
 /// The buffers one thread reuses from post to post while reading them ([`Analyzer::read_post`]).
@@ -433,8 +458,7 @@ impl Analyzer {
             model,
             heads,
             thresholds,
-            near: NearDupIndex::new(),
-            near_posts: Vec::new(),
+            statements: Statements::default(),
             rejected,
             confirmed,
             config: config.clone(),
@@ -453,13 +477,6 @@ impl Analyzer {
                 || (!mitigated && own >= self.config.statement_min_score - 1e-9))
     }
 
-    /// Adds a statement's fingerprint to the near-duplicate index.
-    fn remember(&mut self, label: String, fingerprint: u64) {
-        let id = self.near_posts.len() as u64;
-        self.near_posts.push(label);
-        self.near.insert(id, fingerprint);
-    }
-
     /// Replaces the classifier (without heads) and its per-language thresholds, and forgets the near-duplicates
     /// seen: for cross-validating a model over labelled texts with this analyzer's lists and settings.
     pub fn set_classifier(
@@ -470,8 +487,7 @@ impl Analyzer {
         self.model = model;
         self.heads.clear();
         self.thresholds = thresholds;
-        self.near = NearDupIndex::new();
-        self.near_posts.clear();
+        self.statements = Statements::default();
     }
 
     /// The classifier's threshold for a post in `language`: the calibrated one of that language when the model
@@ -735,6 +751,23 @@ impl Analyzer {
         reading: Reading,
         history: impl FnOnce() -> Result<Option<History>, EngineError>,
     ) -> Result<Option<(f64, Vec<Evidence>)>, EngineError> {
+        let mut statements = std::mem::take(&mut self.statements);
+        let judged = self.judge_with(&mut statements, reading, history);
+        self.statements = statements;
+        judged
+    }
+
+    /// [`Analyzer::judge`] with the run's statements held apart ([`Statements`]), so that other threads can read
+    /// posts with this analyzer meanwhile.
+    ///
+    /// # Errors
+    /// Those of `history`.
+    pub fn judge_with(
+        &self,
+        statements: &mut Statements,
+        reading: Reading,
+        history: impl FnOnce() -> Result<Option<History>, EngineError>,
+    ) -> Result<Option<(f64, Vec<Evidence>)>, EngineError> {
         let Reading {
             label: me,
             mut evidence,
@@ -745,14 +778,14 @@ impl Analyzer {
         let mut fingerprint_of: Option<u64> = None;
         let mut fingerprint =
             || *fingerprint_of.get_or_insert_with(|| vigie_text::simhash(&fingerprinted));
-        if words >= 8 && !self.near_posts.is_empty() {
+        if words >= 8 && !statements.labels.is_empty() {
             let fingerprint = fingerprint();
-            let near = self
-                .near
+            let near = statements
+                .index
                 .query(fingerprint, NEAR_DUP_DISTANCE)
                 .into_iter()
                 .filter_map(|(id, d)| {
-                    let other = self.near_posts.get(usize::try_from(id).ok()?)?;
+                    let other = statements.labels.get(usize::try_from(id).ok()?)?;
                     (*other != me).then(|| (d, other.clone()))
                 })
                 .min();
@@ -877,7 +910,7 @@ impl Analyzer {
             .sum();
         if words >= 8 && self.is_statement(&me, own, mitigated) {
             let fingerprint = fingerprint();
-            self.remember(me, fingerprint);
+            statements.remember(me, fingerprint);
         }
         Ok(Some((score, evidence)))
     }
@@ -963,15 +996,25 @@ fn quoted_spans(text: &str) -> Vec<std::ops::Range<usize>> {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut open: Option<(usize, char)> = None;
     for (k, &(i, c)) in chars.iter().enumerate() {
+        // Only quotation marks open or close; the neighbours are looked at for those alone.
+        if !matches!(c, '"' | '\'' | '“' | '”' | '«' | '»' | '„' | '‘' | '’') {
+            continue;
+        }
         let before = k.checked_sub(1).map(|j| chars[j].1);
         let after = chars.get(k + 1).map(|&(_, c)| c);
-        let edge_before = before.is_none_or(|b| b.is_whitespace() || "([{".contains(b));
-        let edge_after = after.is_none_or(|a| a.is_whitespace() || ".,;:!?)]}".contains(a));
+        let edge_before =
+            || before.is_none_or(|b| b.is_whitespace() || matches!(b, '(' | '[' | '{'));
+        let edge_after = || {
+            after.is_none_or(|a| {
+                a.is_whitespace()
+                    || matches!(a, '.' | ',' | ';' | ':' | '!' | '?' | ')' | ']' | '}')
+            })
+        };
         match open {
             None => {
                 let opens = match c {
                     '"' | '“' | '«' | '„' | '‘' => true,
-                    '\'' => edge_before && after.is_some_and(|a| !a.is_whitespace()),
+                    '\'' => edge_before() && after.is_some_and(|a| !a.is_whitespace()),
                     _ => false,
                 };
                 if opens {
@@ -983,7 +1026,7 @@ fn quoted_spans(text: &str) -> Vec<std::ops::Range<usize>> {
                     ('"', '"') | ('“', '”') | ('“', '"') | ('«', '»') | ('„', '“') | ('‘', '’') => {
                         true
                     }
-                    ('\'', '\'') => edge_after && before.is_some_and(|b| !b.is_whitespace()),
+                    ('\'', '\'') => edge_after() && before.is_some_and(|b| !b.is_whitespace()),
                     _ => false,
                 };
                 if closes {
@@ -1164,8 +1207,8 @@ fn fetch_batch(
 }
 
 /// Reads a batch of posts on every core ([`Analyzer::read_post`]), in order, while this thread runs
-/// `meanwhile`: the reading is most of the analysis, the posts of a batch do not depend on each other, and the
-/// store's work (writing the cases before, fetching the posts after) needs no reading.
+/// `meanwhile`: the reading is most of the analysis, the posts of a batch do not depend on each other, and
+/// judging the batch before it, writing its cases and fetching the batch after need none of this one's readings.
 fn read_posts_while<R>(
     analyzer: &Analyzer,
     rows: &[PostRow],
@@ -1240,7 +1283,9 @@ pub fn analyze(
                 }
                 let n = vigie_text::normalize(text);
                 if n.as_str().split_whitespace().count() >= 8 {
-                    analyzer.remember(label, vigie_text::simhash(n.as_str()));
+                    analyzer
+                        .statements
+                        .remember(label, vigie_text::simhash(n.as_str()));
                 }
             }
         }
@@ -1249,67 +1294,75 @@ pub fn analyze(
     // Accounts' histories, read once per run for the accounts with a post that would make a case.
     let mut histories: HashMap<i64, Vec<(i64, bool)>> = HashMap::new();
     let reporter = analyzer.reporter();
-    // A pipeline: while the cores read one batch, this thread writes the cases of the batch before and fetches
-    // the next one; then it judges the batch in order (near-duplicates depend on the posts before).
-    let mut next = fetch_batch(store, after)?;
-    let mut pending: Option<(Vec<NewCase>, i64)> = None;
-    loop {
-        let (rows, matches) = next;
-        let Some(last) = rows.last().map(|r| r.id) else {
-            break;
-        };
-        let (readings, fetched) = read_posts_while(&analyzer, &rows, &matches, || {
-            if let Some((cases, position)) = pending.take() {
-                store.put_cases(&cases)?;
-                store.set_analysis_position(position, "")?;
+    // A pipeline: while the cores read one batch, this thread judges the batch before it (in order:
+    // near-duplicates depend on the posts before), writes its cases and fetches the batch after.
+    let mut statements = std::mem::take(&mut analyzer.statements);
+    // A full analysis clears the cases of the posts no longer flagged (and recomputes their accounts'): a store
+    // without any case, as after a first scan, has none to clear, and spares a statement per post.
+    let clear = report.full
+        && !store
+            .cases(&CaseQuery {
+                limit: 1,
+                brief: true,
+                ..CaseQuery::default()
+            })?
+            .is_empty();
+    let first = fetch_batch(store, after)?;
+    let (mut readings, ()) = read_posts_while(&analyzer, &first.0, &first.1, || ());
+    let mut next = match first.0.last() {
+        Some(row) => fetch_batch(store, row.id)?,
+        None => (Vec::new(), Vec::new()),
+    };
+    let mut current = first;
+    while let Some(last) = current.0.last().map(|r| r.id) {
+        let (next_readings, fetched) = read_posts_while(&analyzer, &next.0, &next.1, || {
+            let mut cases = Vec::with_capacity(current.0.len());
+            for (row, reading) in current.0.iter().zip(readings) {
+                report.posts += 1;
+                let history = || match row.account {
+                    Some(account) => {
+                        account_history(store, &reporter, &mut histories, account, row.id).map(Some)
+                    }
+                    None => Ok(None),
+                };
+                match analyzer.judge_with(&mut statements, reading, history)? {
+                    Some((score, evidence)) => {
+                        report.post_cases += 1;
+                        if let Some(a) = row.account {
+                            accounts.insert(a);
+                        }
+                        cases.push(NewCase {
+                            subject: CaseSubject::Post,
+                            row: row.id,
+                            score,
+                            category: case_violation(&evidence),
+                            evidence,
+                        });
+                    }
+                    None if clear => {
+                        if let Some(a) = row.account {
+                            accounts.insert(a);
+                        }
+                        cases.push(NewCase {
+                            subject: CaseSubject::Post,
+                            row: row.id,
+                            score: 0.0,
+                            evidence: Vec::new(),
+                            category: None,
+                        });
+                    }
+                    None => {}
+                }
             }
-            fetch_batch(store, last)
+            store.put_cases(&cases)?;
+            store.set_analysis_position(last, "")?;
+            match next.0.last() {
+                Some(row) => fetch_batch(store, row.id),
+                None => Ok((Vec::new(), Vec::new())),
+            }
         });
-        next = fetched?;
-        let mut cases = Vec::with_capacity(rows.len());
-        for (row, reading) in rows.iter().zip(readings) {
-            report.posts += 1;
-            let history = || match row.account {
-                Some(account) => {
-                    account_history(store, &reporter, &mut histories, account, row.id).map(Some)
-                }
-                None => Ok(None),
-            };
-            match analyzer.judge(reading, history)? {
-                Some((score, evidence)) => {
-                    report.post_cases += 1;
-                    if let Some(a) = row.account {
-                        accounts.insert(a);
-                    }
-                    cases.push(NewCase {
-                        subject: CaseSubject::Post,
-                        row: row.id,
-                        score,
-                        category: case_violation(&evidence),
-                        evidence,
-                    });
-                }
-                None if report.full => {
-                    if let Some(a) = row.account {
-                        accounts.insert(a);
-                    }
-                    cases.push(NewCase {
-                        subject: CaseSubject::Post,
-                        row: row.id,
-                        score: 0.0,
-                        evidence: Vec::new(),
-                        category: None,
-                    });
-                }
-                None => {}
-            }
-        }
-        pending = Some((cases, last));
-        after = last;
-    }
-    if let Some((cases, position)) = pending.take() {
-        store.put_cases(&cases)?;
-        store.set_analysis_position(position, "")?;
+        current = std::mem::replace(&mut next, fetched?);
+        readings = next_readings;
     }
     // Account cases: the best post case plus a share of the others.
     let ids: Vec<i64> = accounts.into_iter().collect();

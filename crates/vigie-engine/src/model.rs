@@ -68,8 +68,8 @@ pub fn calibration_name(model: &str) -> String {
     format!("{model}.calibration")
 }
 
-/// The share of a language's benign posts that may make a case in cross-validation, all categories together; no
-/// benign category of at least 25 posts may go over twice this share.
+/// The share of a language's benign posts that may make a case in cross-validation: of all of them together,
+/// and of each benign category of at least 25 posts (the issue's target for every hard-negative category).
 pub const CALIBRATION_FALSE_POSITIVES: f64 = 0.02;
 
 /// Where the classifier alone puts a post in the queue, per language, chosen by cross-validation over the
@@ -77,8 +77,10 @@ pub const CALIBRATION_FALSE_POSITIVES: f64 = 0.02;
 /// on writing the model never saw. For each group, a model trained on the others reads it through the whole
 /// analysis (lists, context, quotations: a news report that the classifier alone would flag is often spared by
 /// its markers), at each candidate probability; per language, the lowest candidate at which at most
-/// [`CALIBRATION_FALSE_POSITIVES`] of its benign posts, and at most twice that share of any benign category of
-/// at least 25 posts, make a case. Analysis then sets the classifier's threshold of a post in that language so
+/// [`CALIBRATION_FALSE_POSITIVES`] of its benign posts, and of each benign category of at least 25 posts, make
+/// a case. (Twice that share per category was allowed before: with the ninth writer's files, the test part of
+/// `testdata/text-eval` then showed file-sharing posts of French writers flagged, "nouvelle chaîne, l'ancienne
+/// a sauté", where holding each category to the target itself keeps them out.) Analysis then sets the classifier's threshold of a post in that language so
 /// that, alone, it reaches the queue's cut-off exactly there ([`crate::analysis::threshold_reaching`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
@@ -96,7 +98,9 @@ pub struct Calibration {
 }
 
 /// The queue probabilities calibration chooses from.
-const CANDIDATES: [f32; 9] = [0.55, 0.6, 0.65, 0.7, 0.72, 0.75, 0.8, 0.85, 0.9];
+const CANDIDATES: [f32; 12] = [
+    0.55, 0.6, 0.65, 0.7, 0.72, 0.75, 0.78, 0.8, 0.82, 0.85, 0.88, 0.9,
+];
 
 /// Cross-validates `texts` (with their `examples`) over `groups` (one per text) through the analysis of
 /// `store`'s lists under `scoring`, and chooses each language's queue probability ([`Calibration`]); `None`
@@ -204,7 +208,7 @@ pub fn calibrate(
         let chosen = (0..CANDIDATES.len())
             .find(|&k| {
                 share(&benign, k) <= CALIBRATION_FALSE_POSITIVES
-                    && worst(k) <= 2.0 * CALIBRATION_FALSE_POSITIVES
+                    && worst(k) <= CALIBRATION_FALSE_POSITIVES
             })
             .unwrap_or(CANDIDATES.len() - 1);
         calibration.curve.insert(

@@ -1,11 +1,11 @@
 //! Hashed n-gram features of normalized text: the classifier's only view of a post.
 //!
 //! Three kinds, each hashed with its own seed so that they never share a hash by construction:
-//! - character n-grams, `n = 2..=4`, inside each word with a space before and after it (` cat `), so n-grams
+//! - character n-grams, `n = 3..=4`, inside each word with a space before and after it (` cat `), so n-grams
 //!   at word edges are features too but none spans two words: they carry spelling variants and inflections of a
 //!   word (`c: ca`), never the generator-made pairings of words that a template repeats;
 //! - word unigrams (`w:cat`) and
-//! - word bigrams (`w2:the cat`),
+//! - word bigrams (`w2:the cat`), each word feature counted twice (see below),
 //!
 //! where words are those of the crate's tokenizer (alphanumeric runs, `#`/`@` prefixes kept; punctuation is
 //! dropped), and each pictographic emoji is a word of its own (`🏴`, `☝`): in this field a black flag and a
@@ -16,6 +16,12 @@
 //!   three n-grams of each char cheap;
 //! - a word is the crate's [`stable_hash`](crate::stable_hash) of the word, and its unigram and bigram
 //!   features combine those word hashes under their own seeds.
+//!
+//! Why these (scheme 3): trained on six of the seven writers of `testdata/text-train` and tested on the seventh,
+//! in turn, the classifier found 72 % of the violating posts at 2 % false positives per language with char
+//! 2- to 4-grams and single-counted words; dropping the char bigrams (which say little of a word and much of a
+//! writer's spelling) and counting word features twice took that to 79 % and 82 %, with a stronger L2
+//! penalty (see `TrainConfig`): the words carry what transfers between writers.
 //!
 //! These constants and rules are part of the model file contract (its feature scheme number). Every occurrence
 //! has value `1 / sqrt(N)`, `N` the number of feature occurrences in the text, so a bucket's value is its
@@ -40,6 +46,8 @@ const SEED_CHAR: [u64; 3] = [
 const SEED_UNIGRAM: u64 = 0x7669_6769_652d_7731; // "vigie-w1"
 const SEED_BIGRAM: u64 = 0x7669_6769_652d_7732; // "vigie-w2"
 const SPACE: u64 = b' ' as u64;
+/// Occurrences each word unigram and bigram counts for (the char n-grams count once).
+const WORD_COUNT: usize = 2;
 
 /// Clamps `bits` to `MIN_BITS..=MAX_BITS`.
 pub(crate) fn clamp_bits(bits: u32) -> u32 {
@@ -65,7 +73,7 @@ fn gram_hash(key: u64, n: usize) -> u64 {
     finish(key ^ SEED_CHAR[n - 2], n as u64)
 }
 
-/// Buckets a [`Scanner`] holds before handing them over; room is left for the most one char can add (3).
+/// Buckets a [`Scanner`] holds before handing them over; room is left for the most one char can add.
 const BATCH: usize = 128;
 
 /// One pass over the text, collecting the bucket of every feature occurrence in a fixed batch.
@@ -91,7 +99,7 @@ struct Scanner {
 impl Scanner {
     #[inline(always)]
     fn emit(&mut self, h: u64) {
-        // `len < BATCH` holds: the caller flushes when fewer than 8 places are left.
+        // `len < BATCH` holds: the caller flushes when fewer than 24 places are left.
         if let Some(slot) = self.batch.get_mut(self.len) {
             *slot = bucket(h, self.bits);
             self.len += 1;
@@ -104,9 +112,6 @@ impl Scanner {
     fn push(&mut self, code: u64) {
         self.window = (self.window << 16) | code;
         self.chars += 1;
-        if self.chars >= 2 {
-            self.emit(gram_hash(self.window & 0xffff_ffff, 2));
-        }
         if self.chars >= 3 {
             self.emit(gram_hash(self.window & 0xffff_ffff_ffff, 3));
         }
@@ -138,9 +143,13 @@ impl Scanner {
         if let Some((h, len)) = self.word.take() {
             self.push(SPACE);
             let word = finish(h, len);
-            self.emit(combine(SEED_UNIGRAM, &[word]));
+            let unigram = combine(SEED_UNIGRAM, &[word]);
+            self.emit(unigram);
+            self.emit(unigram);
             if let Some(previous) = self.previous_word {
-                self.emit(combine(SEED_BIGRAM, &[previous, word]));
+                let bigram = combine(SEED_BIGRAM, &[previous, word]);
+                self.emit(bigram);
+                self.emit(bigram);
             }
             self.previous_word = Some(word);
         }
@@ -183,8 +192,9 @@ pub(crate) fn for_each_batch(text: &str, bits: u32, mut f: impl FnMut(&[u32])) -
             scanner.end_word();
             prefix = (c == '#' || c == '@').then_some(c);
         }
-        // One char adds at most 8 buckets (a prefix char, the char, and ending a word).
-        if scanner.len > BATCH - 16 {
+        // One char adds at most 16 buckets (ending a word: 2 char n-grams and 4 word features; a prefix char
+        // and the char: 2 each; a pictograph's own word: 6 more).
+        if scanner.len > BATCH - 24 {
             f(&scanner.batch[..scanner.len]);
             scanner.len = 0;
         }
@@ -248,7 +258,7 @@ pub fn named_features(text: &str, bits: u32) -> Vec<(String, u32, f32)> {
             let mut stream: Vec<char> = vec![' '];
             stream.extend(word.chars());
             stream.push(' ');
-            for n in 2..=4 {
+            for n in 3..=4 {
                 for gram in stream.windows(n) {
                     let key = gram.iter().fold(0, |key, &c| (key << 16) | char_code(c));
                     let b = bucket(gram_hash(key, n), bits);
@@ -258,14 +268,16 @@ pub fn named_features(text: &str, bits: u32) -> Vec<(String, u32, f32)> {
         }
         let hashes: Vec<u64> = tokens.iter().map(|w| stable_hash(SEED_WORD, w)).collect();
         for (word, &h) in tokens.iter().zip(&hashes) {
-            named.push((
-                format!("w:{word}"),
-                bucket(combine(SEED_UNIGRAM, &[h]), bits),
-            ));
+            let b = bucket(combine(SEED_UNIGRAM, &[h]), bits);
+            for _ in 0..WORD_COUNT {
+                named.push((format!("w:{word}"), b));
+            }
         }
         for (pair, h) in tokens.windows(2).zip(hashes.windows(2)) {
             let b = bucket(combine(SEED_BIGRAM, h), bits);
-            named.push((format!("w2:{} {}", pair[0], pair[1]), b));
+            for _ in 0..WORD_COUNT {
+                named.push((format!("w2:{} {}", pair[0], pair[1]), b));
+            }
         }
     }
     let value = 1.0 / (named.len().max(1) as f32).sqrt();
@@ -328,11 +340,14 @@ mod tests {
 
     #[test]
     fn feature_counts() {
-        // " ab " has 4 chars: 3 bigrams, 2 trigrams, 1 four-gram; 1 word, no word bigram.
+        // " ab " has 4 chars: 2 trigrams, 1 four-gram; 1 word counted twice, no word bigram.
         let mut out = Vec::new();
         features("ab", 20, &mut out);
-        assert_eq!(out.len(), 3 + 2 + 1 + 1);
-        assert!((out[0].1 - 1.0 / 7f32.sqrt()).abs() < 1e-6);
+        assert_eq!(out.len(), 2 + 1 + 2);
+        assert!((out[0].1 - 1.0 / 5f32.sqrt()).abs() < 1e-6);
+        // "ab cd": 3 char n-grams per word, 2 words and 1 bigram counted twice.
+        features("ab cd", 20, &mut out);
+        assert_eq!(out.len(), 3 + 3 + 2 * 3);
         features("", 20, &mut out);
         assert!(out.is_empty());
     }
@@ -340,13 +355,13 @@ mod tests {
     #[test]
     fn buckets_are_pinned() {
         // Stored models depend on these values: a change needs a new feature scheme number.
-        // " ab " and " #c " each have 3 + 2 + 1 char n-grams (none spans the two words), then 2 words and 1
-        // word bigram.
+        // " ab " and " #c " each have 2 + 1 char n-grams (none spans the two words), then 2 words and 1 word
+        // bigram, each twice.
         assert_eq!(
             sorted_buckets("ab #c", 20),
             [
-                462, 212297, 224030, 401486, 485712, 531633, 590869, 603611, 670850, 762033,
-                862180, 904491, 944141, 974488, 984394
+                462, 462, 212297, 224030, 485712, 485712, 531633, 590869, 670850, 762033, 862180,
+                862180
             ]
         );
     }
@@ -357,14 +372,15 @@ mod tests {
             .into_iter()
             .map(|e| e.0)
             .collect();
-        for expected in ["w:the", "w:cat", "w2:the cat", "c: t", "c: cat", "c:at "] {
+        for expected in ["w:the", "w:cat", "w2:the cat", "c: th", "c: cat", "c:at "] {
             assert!(
                 names.iter().any(|n| n == expected),
                 "{expected} in {names:?}"
             );
         }
-        // No character n-gram spans two words.
+        // No character n-gram spans two words, and there are no char bigrams.
         assert!(!names.iter().any(|n| n == "c:e c"), "{names:?}");
+        assert!(!names.iter().any(|n| n == "c: t"), "{names:?}");
         // Each pictograph is a word of its own.
         let names: Vec<String> = named_features("baqiya🏴☝ go", 20)
             .into_iter()

@@ -6,7 +6,7 @@
 //! |------------|--------|----------------------------------------------------------------|
 //! | 0          | 8      | magic `VIGIEMDL`                                               |
 //! | 8          | 4      | format version, u32 = 1                                        |
-//! | 12         | 4      | feature scheme, u32 = 2 (the hashing of `features`)            |
+//! | 12         | 4      | feature scheme, u32 = 3 (the hashing of `features`)            |
 //! | 16         | 4      | hash bits, u32, in `MIN_BITS..=MAX_BITS`                       |
 //! | 20         | 4      | bias, f32                                                      |
 //! | 24         | 4      | training epochs, u32                                           |
@@ -33,8 +33,9 @@ use crate::neardup::{finish, step};
 const MAGIC: &[u8; 8] = b"VIGIEMDL";
 const FORMAT_VERSION: u32 = 1;
 /// Version of the feature hashing; bump when [`features`] changes.
-/// Scheme 2: character n-grams stay inside words (scheme 1 also ran them across word boundaries).
-const FEATURE_SCHEME: u32 = 2;
+/// Scheme 3: no character bigrams, word features counted twice (scheme 2 had char 2- to 4-grams inside words,
+/// scheme 1 also ran them across word boundaries).
+const FEATURE_SCHEME: u32 = 3;
 const HEADER_LEN: usize = 72;
 const CHECKSUM_LEN: usize = 8;
 

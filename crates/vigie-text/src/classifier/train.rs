@@ -43,7 +43,10 @@ pub struct TrainConfig {
     /// AdaGrad base learning rate. Default 0.3; a non-finite or non-positive value means the default.
     pub learning_rate: f32,
     /// L2 penalty, applied to each weight when its feature occurs (sparse, as is usual with hashed features).
-    /// Default 1e-6; a non-finite or negative value means 0.
+    /// Default 2e-3; a non-finite or negative value means 0. Chosen by leaving each writer of
+    /// `testdata/text-train` out in turn: from 1e-6 to 2e-3, recall at 2 % false positives on the writer left
+    /// out rose from 72 % to 78 % (1e-2 gave 76 %); a strong penalty keeps the weights of words that only one
+    /// writer used small.
     pub l2: f32,
     /// Seed of the example order. Default 0x5eed.
     pub seed: u64,
@@ -57,7 +60,7 @@ impl Default for TrainConfig {
             bits: DEFAULT_BITS,
             epochs: 10,
             learning_rate: 0.3,
-            l2: 1e-6,
+            l2: 2e-3,
             seed: 0x5eed,
             class_weighting: ClassWeighting::Balanced,
         }
