@@ -306,7 +306,9 @@ pub fn serve(
                 "vigie: warning: listening beyond this machine; put a TLS proxy in front (cookies are Secure)"
             );
         }
-        vigie_server::serve_on(listener, state).await
+        vigie_server::serve_on(listener, state)
+            .await
+            .context("serving stopped")
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1363,6 +1363,7 @@ pub fn analyze(
         });
         current = std::mem::replace(&mut next, fetched?);
         readings = next_readings;
+        after = last;
     }
     // Account cases: the best post case plus a share of the others.
     let ids: Vec<i64> = accounts.into_iter().collect();

@@ -204,21 +204,26 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves until Ctrl-C (or SIGTERM): binds `config.listen`, then answers requests.
-pub async fn serve(state: AppState) -> anyhow::Result<()> {
+///
+/// # Errors
+/// When the address cannot be bound (the message names it), or serving fails.
+pub async fn serve(state: AppState) -> std::io::Result<()> {
     let addr = state.config.listen;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
     serve_on(listener, state).await
 }
 
 /// Serves on an already bound listener (tests bind port 0 and read the address back).
-pub async fn serve_on(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
+///
+/// # Errors
+/// When serving fails.
+pub async fn serve_on(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
-        .await?;
-    Ok(())
+        .await
 }
 
 async fn shutdown() {

@@ -767,8 +767,13 @@ pub async fn media(
             .into_response();
     }
     let s2 = sha.clone();
-    let path = match state.pool.run(move |s| Ok(s.blobs().path_of(&s2))).await {
-        Ok(p) => p,
+    // The type is the one ingest sniffed from the bytes (only `vigie-media` inspects media bytes).
+    let (path, mime) = match state
+        .pool
+        .run(move |s| Ok((s.blobs().path_of(&s2), s.media_type(&s2)?)))
+        .await
+    {
+        Ok(found) => found,
         Err(e) => return e.into_response(),
     };
     let bytes = match tokio::fs::read(&path).await {
@@ -777,9 +782,13 @@ pub async fn media(
             return AppError::not_found(format!("medium {sha} is not stored")).into_response();
         }
     };
-    let mime = sniff(&bytes);
     let mut headers = HeaderMap::new();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    headers.insert(
+        header::CONTENT_TYPE,
+        mime.as_deref()
+            .and_then(|m| HeaderValue::from_str(m).ok())
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=3600"),
@@ -789,25 +798,6 @@ pub async fn media(
         HeaderValue::from_static("inline"),
     );
     (headers, bytes).into_response()
-}
-
-/// The content type of media bytes by their magic numbers; anything unknown is served as opaque bytes.
-fn sniff(b: &[u8]) -> &'static str {
-    if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        "image/jpeg"
-    } else if b.starts_with(b"\x89PNG\r\n\x1a\n") {
-        "image/png"
-    } else if b.starts_with(b"GIF87a") || b.starts_with(b"GIF89a") {
-        "image/gif"
-    } else if b.len() > 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WEBP" {
-        "image/webp"
-    } else if b.len() > 12 && &b[4..8] == b"ftyp" {
-        "video/mp4"
-    } else if b.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
-        "video/webm"
-    } else {
-        "application/octet-stream"
-    }
 }
 
 /// `GET /settings`.

@@ -181,6 +181,10 @@ pub trait Banks {
     /// The PDQ hash (hex) stored for each of these media (by SHA-256), in the order asked: `None` for a medium
     /// that is unknown or has none (not an image, or too small to hash).
     fn media_pdq(&mut self, sha256: &[String]) -> Result<Vec<Option<String>>, StoreError>;
+    /// The MIME type that ingest sniffed from a stored medium's bytes (`application/octet-stream` when it was
+    /// not recognized), or `None` for an unknown medium: the only place outside `vigie-media` that knows what
+    /// the bytes are.
+    fn media_type(&mut self, sha256: &str) -> Result<Option<String>, StoreError>;
     /// Calls `each` for every entry changed after `since` (every entry when `since` is `None` or from another
     /// epoch) and returns the feed's current position. The second value is true when the caller must start
     /// from empty (no `since`, or another epoch).

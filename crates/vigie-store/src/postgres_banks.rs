@@ -296,6 +296,14 @@ impl Banks for PostgresStore {
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
+    fn media_type(&mut self, sha256: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .client
+            .query_opt("SELECT mime FROM media WHERE sha256 = $1", &[&sha256])?
+            .map(|r| r.try_get::<_, String>(0))
+            .transpose()?)
+    }
+
     fn media_pdq(&mut self, sha256: &[String]) -> Result<Vec<Option<String>>, StoreError> {
         let found: std::collections::HashMap<String, String> = self
             .client

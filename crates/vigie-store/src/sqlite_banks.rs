@@ -382,6 +382,14 @@ impl Banks for SqliteStore {
         Ok(out)
     }
 
+    fn media_type(&mut self, sha256: &str) -> Result<Option<String>, StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .prepare_cached("SELECT mime FROM media WHERE sha256 = ?1")
+            .and_then(|mut s| s.query_row([sha256], |r| r.get(0)).optional())
+            .map_err(self.err())
+    }
+
     fn media_pdq(&mut self, sha256: &[String]) -> Result<Vec<Option<String>>, StoreError> {
         self.flush_pending()?;
         let mut stmt = self

@@ -1241,6 +1241,10 @@ fn media_pdq_by_digest(env: &mut Env) {
         [None, Some(image_pdq.clone()), None, Some(image_pdq)]
     );
     assert!(ok(store.media_pdq(&[])).is_empty());
+    // The type ingest sniffed is kept with the medium (the review pages serve the bytes with it).
+    assert_eq!(ok(store.media_type(SHA_A)).as_deref(), Some("image/png"));
+    assert_eq!(ok(store.media_type(SHA_B)).as_deref(), Some("video/mp4"));
+    assert_eq!(ok(store.media_type(&"f".repeat(64))), None);
 }
 
 fn media_and_loose_sources(env: &mut Env) {
