@@ -139,16 +139,16 @@ pub fn run(
     let actor = Actor::cli("bench");
     // A fresh reviewer each run, so that a reused store takes another.
     let user = store.add_user(
-        &format!("bench-reviewer-{}", vigie_server::auth::random_hex(4)),
+        &format!("bench-reviewer-{}", vigie_review::random_hex(4)),
         Role::Reviewer,
-        &vigie_server::auth::hash_password("bench password long enough"),
+        &vigie_review::hash_password("bench password long enough"),
         &actor,
     )?;
-    let secret = vigie_server::auth::random_hex(32);
+    let secret = vigie_review::random_hex(32);
     store.create_session(
-        &vigie_server::auth::secret_hash(&secret),
+        &vigie_review::secret_hash(&secret),
         user.id,
-        &vigie_server::auth::random_hex(32),
+        &vigie_review::random_hex(32),
         Timestamp(Timestamp::now().0 + 3_600_000),
     )?;
     drop(store);

@@ -102,7 +102,7 @@ fn read_password() -> anyhow::Result<String> {
 fn generated_password() -> String {
     // 20 characters from a 32-letter alphabet without look-alikes: 100 bits.
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let raw = vigie_server::auth::random_hex(20);
+    let raw = vigie_review::random_hex(20);
     raw.as_bytes()
         .chunks(2)
         .map(|pair| {
@@ -130,13 +130,9 @@ pub fn user(
             } else {
                 (generated_password(), true)
             };
-            vigie_server::api::check_new_user(&name, &password).map_err(anyhow::Error::msg)?;
-            let user = store.add_user(
-                &name,
-                role,
-                &vigie_server::auth::hash_password(&password),
-                &actor,
-            )?;
+            vigie_review::check_new_user(&name, &password).map_err(anyhow::Error::msg)?;
+            let user =
+                store.add_user(&name, role, &vigie_review::hash_password(&password), &actor)?;
             if fmt == OutputFormat::Json {
                 let mut v = serde_json::to_value(&user)?;
                 if generated {
@@ -193,11 +189,11 @@ pub fn user(
                 None
             };
             if let Some(p) = &password
-                && p.chars().count() < vigie_server::api::MIN_PASSWORD
+                && p.chars().count() < vigie_review::MIN_PASSWORD
             {
                 bail!(
                     "a password needs at least {} characters",
-                    vigie_server::api::MIN_PASSWORD
+                    vigie_review::MIN_PASSWORD
                 );
             }
             let change = UserChange {
@@ -209,7 +205,7 @@ pub fn user(
                 } else {
                     None
                 },
-                password_hash: password.as_deref().map(vigie_server::auth::hash_password),
+                password_hash: password.as_deref().map(vigie_review::hash_password),
             };
             let Some(user) = store.change_user(&name, &change, &actor)? else {
                 bail!("no user named {name:?} (`vigie user list` shows them)");
@@ -236,7 +232,7 @@ pub fn audit(
 ) -> anyhow::Result<ExitCode> {
     match command {
         AuditCommand::Verify => {
-            let report = vigie_server::api::verify_store_audit(store)?;
+            let report = vigie_review::verify_store_audit(store)?;
             if fmt == OutputFormat::Json {
                 println!("{}", serde_json::to_string(&report)?);
             } else if report.problems.is_empty() {
@@ -321,7 +317,7 @@ pub fn review(
 ) -> anyhow::Result<ExitCode> {
     match command {
         ReviewCommand::AllowList { bank } => {
-            let fed = vigie_server::feed_allow_list(store, &bank, &cli_actor())?;
+            let fed = vigie_review::feed_allow_list(store, &bank, &cli_actor())?;
             let (cases, records_len, counts) = (fed.cases, fed.media, fed.counts);
             if fmt == OutputFormat::Json {
                 println!(

@@ -18,9 +18,10 @@ use vigie_model::{
     Action, ApiToken, AuditEntry, Case, CaseStatus, CaseSubject, Decision, MediaMatch, Role,
     SignalKind, User, UserSettings,
 };
+pub(crate) use vigie_review::{AuditReport, MIN_PASSWORD, check_new_user, verify_store_audit};
 use vigie_store::{
-    AuditProblem, AuditVerifier, CaseQuery, CaseSort, DecisionOutcome, MatchQuery, NewDecision,
-    Store, StoreError, UserChange,
+    AuditProblem, CaseQuery, CaseSort, DecisionOutcome, MatchQuery, NewDecision, Store, StoreError,
+    UserChange,
 };
 
 /// The OpenAPI document of the API.
@@ -657,27 +658,6 @@ pub struct NewUserRequest {
     pub password: String,
 }
 
-/// The shortest password accepted.
-pub const MIN_PASSWORD: usize = 12;
-
-/// Checks a new user name and password.
-pub fn check_new_user(name: &str, password: &str) -> Result<(), String> {
-    if name.is_empty()
-        || name.len() > 64
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
-    {
-        return Err("a user name is 1 to 64 letters, digits, '.', '_', '-' or '@'".to_owned());
-    }
-    if password.chars().count() < MIN_PASSWORD {
-        return Err(format!(
-            "a password needs at least {MIN_PASSWORD} characters"
-        ));
-    }
-    Ok(())
-}
-
 /// Creates a user.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserRequest,
     responses((status = 201, description = "Created", body = User),
@@ -774,39 +754,6 @@ pub async fn audit(
 ) -> Result<Json<Vec<AuditEntry>>, AppError> {
     let (after, limit) = (p.after.unwrap_or(0), p.limit.unwrap_or(100).clamp(1, 1000));
     Ok(Json(state.pool.run(move |s| s.audit(after, limit)).await?))
-}
-
-/// The result of checking the audit chain.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct AuditReport {
-    /// Entries checked.
-    pub checked: u64,
-    /// The recorded head: last position.
-    pub head: i64,
-    /// Breaks found (none: the trail is intact).
-    pub problems: Vec<AuditProblem>,
-}
-
-/// Checks the whole audit chain in batches.
-pub fn verify_store_audit(s: &mut dyn Store) -> Result<AuditReport, StoreError> {
-    let mut v = AuditVerifier::default();
-    let mut after = 0;
-    loop {
-        let batch = s.audit(after, 10_000)?;
-        let Some(last) = batch.last() else { break };
-        after = last.seq;
-        for e in &batch {
-            v.check(e);
-        }
-    }
-    let checked = v.checked;
-    let head = s.audit_head()?;
-    let problems = v.finish((head.0, &head.1));
-    Ok(AuditReport {
-        checked,
-        head: head.0,
-        problems,
-    })
 }
 
 /// Checks the audit chain: every entry's hash, the links between entries, and the recorded head.

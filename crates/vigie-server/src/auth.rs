@@ -1,7 +1,6 @@
 //! Authentication and authorization.
 //!
-//! - Passwords: Argon2id (19 MiB, 2 passes, 1 lane: OWASP's recommended minimum), random 16-byte salt,
-//!   stored as `argon2id$v=19$m=19456,t=2,p=1$<salt hex>$<hash hex>`.
+//! - Passwords: Argon2id, hashed and checked by `vigie_review::passwords`.
 //! - Sessions: a random 32-byte secret in the `vigie_session` cookie (HttpOnly, Secure, SameSite=Strict,
 //!   Path=/); the store keeps only its SHA-256, and a CSRF token per session.
 //! - CSRF: every state-changing request authenticated by the session cookie must carry the session's CSRF
@@ -13,14 +12,12 @@
 //!   `lockout_failures` wrong passwords in a row lock the account for `lockout_minutes`.
 
 use crate::AppState;
-use argon2::{Algorithm, Argon2, Params, Version};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
 use std::marker::PhantomData;
 use std::net::{IpAddr, SocketAddr};
@@ -39,91 +36,9 @@ pub const TOKEN_PREFIX: &str = "vigie_";
 /// The largest form body read to find the CSRF field.
 const MAX_FORM_BYTES: usize = 256 * 1024;
 
-const ARGON_M: u32 = 19_456;
-const ARGON_T: u32 = 2;
-const ARGON_P: u32 = 1;
-
-/// Random bytes as hex.
-pub fn random_hex(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    // The OS random source does not fail on the platforms Vigie runs on; if it ever did, refusing to
-    // continue is the only safe answer.
-    #[allow(clippy::expect_used)]
-    getrandom::fill(&mut buf).expect("the operating system's random source failed");
-    hex::encode(buf)
-}
-
-/// SHA-256 of a secret, hex: what the store keeps of session and API tokens.
-pub fn secret_hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-fn argon2() -> Argon2<'static> {
-    // The parameters are constants within Argon2's limits.
-    #[allow(clippy::expect_used)]
-    let params = Params::new(ARGON_M, ARGON_T, ARGON_P, Some(32)).expect("valid Argon2 parameters");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-}
-
-/// Hashes a password with Argon2id and a fresh salt.
-pub fn hash_password(password: &str) -> String {
-    let salt = random_hex(16);
-    let mut out = [0u8; 32];
-    // Only fails for out-of-range lengths, which these are not.
-    #[allow(clippy::expect_used)]
-    argon2()
-        .hash_password_into(password.as_bytes(), salt.as_bytes(), &mut out)
-        .expect("Argon2id hashing");
-    format!(
-        "argon2id$v=19$m={ARGON_M},t={ARGON_T},p={ARGON_P}${salt}${}",
-        hex::encode(out)
-    )
-}
-
-/// Checks a password against a stored hash, in constant time over the hash bytes. A malformed hash never
-/// verifies.
-pub fn verify_password(password: &str, stored: &str) -> bool {
-    let parts: Vec<&str> = stored.split('$').collect();
-    let [alg, version, params, salt, hash] = parts.as_slice() else {
-        return false;
-    };
-    if *alg != "argon2id" || *version != "v=19" {
-        return false;
-    }
-    let mut m = 0;
-    let mut t = 0;
-    let mut p = 0;
-    for kv in params.split(',') {
-        match kv.split_once('=') {
-            Some(("m", v)) => m = v.parse().unwrap_or(0),
-            Some(("t", v)) => t = v.parse().unwrap_or(0),
-            Some(("p", v)) => p = v.parse().unwrap_or(0),
-            _ => return false,
-        }
-    }
-    let Ok(expected) = hex::decode(hash) else {
-        return false;
-    };
-    let Ok(params) = Params::new(m, t, p, Some(expected.len())) else {
-        return false;
-    };
-    let mut out = vec![0u8; expected.len()];
-    if Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .hash_password_into(password.as_bytes(), salt.as_bytes(), &mut out)
-        .is_err()
-    {
-        return false;
-    }
-    constant_time_eq(&out, &expected)
-}
-
-/// Compares two byte strings without stopping at the first difference.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+pub(crate) use vigie_review::{
+    constant_time_eq, hash_password, random_hex, secret_hash, verify_password,
+};
 
 /// A stored hash that no password matches, verified against for unknown users so that a login takes as long
 /// whether or not the name exists.
@@ -642,21 +557,6 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_verify_only_themselves() {
-        let h = hash_password("correct horse");
-        assert!(h.starts_with("argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify_password("correct horse", &h));
-        assert!(!verify_password("correct hors", &h));
-        assert!(!verify_password(
-            "correct horse",
-            "argon2id$v=19$m=19456,t=2,p=1$00$zz"
-        ));
-        assert!(!verify_password("", ""));
-        // Two hashes of one password differ (fresh salt).
-        assert_ne!(h, hash_password("correct horse"));
-    }
 
     #[test]
     fn forms_and_cookies_parse() {

@@ -20,11 +20,9 @@ mod error;
 mod metrics;
 pub mod pages;
 pub mod pool;
-mod review;
 
 pub use config::{DEFAULT_TAXONOMY, ServerConfig};
 pub use error::AppError;
-pub use review::{AllowListFeed, feed_allow_list};
 
 use auth::RateLimiter;
 use axum::Router;

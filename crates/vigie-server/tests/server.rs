@@ -554,7 +554,7 @@ async fn rejections_feed_an_allow_list_that_suppresses_the_match() {
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
     assert_eq!(a.json()["to_status"], "rejected");
     let mut store = f.store();
-    let fed = vigie_server::feed_allow_list(
+    let fed = vigie_review::feed_allow_list(
         store.as_mut(),
         "false-positives",
         &vigie_store::Actor::cli("test"),
@@ -580,7 +580,7 @@ async fn rejections_feed_an_allow_list_that_suppresses_the_match() {
         );
     }
     // Again: nothing new.
-    let again = vigie_server::feed_allow_list(
+    let again = vigie_review::feed_allow_list(
         store.as_mut(),
         "false-positives",
         &vigie_store::Actor::cli("test"),
@@ -589,7 +589,7 @@ async fn rejections_feed_an_allow_list_that_suppresses_the_match() {
     assert_eq!(again.counts.added, 0);
     // A block bank is refused.
     assert!(
-        vigie_server::feed_allow_list(store.as_mut(), "demo", &vigie_store::Actor::cli("test"))
+        vigie_review::feed_allow_list(store.as_mut(), "demo", &vigie_store::Actor::cli("test"))
             .is_err()
     );
     // The next scan suppresses the medium's block match.

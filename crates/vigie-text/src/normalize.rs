@@ -616,11 +616,17 @@ fn push_segment(
     let strip_marks = if is_combining_mark(base) {
         // No base. Right after a character whose marks go (a Latin letter, an Arabic one, a space, a symbol), marks
         // that a compatibility character decomposed to (U+FF9E) would attach to it in a second pass: they go,
-        // as that base's own marks would. Otherwise each mark that belongs to no script goes and a script's mark stays,
-        // whatever their order (composing reorders marks by combining class, and a second pass must find the
-        // same ones).
+        // as that base's own marks would. After any character, a segment opened by a mark of no script goes
+        // whole: that mark goes (an enclosing circle, U+20DD), and the marks after it, no longer separated from
+        // the character or the marks before, would be attached, reordered or composed by a second pass.
+        // Otherwise each mark that belongs to no script goes and a script's mark stays, whatever their order
+        // (composing reorders marks by combining class, and a second pass must find the same ones).
         if emitter.text.chars().next_back().is_some_and(|p| {
-            p.is_ascii() || fold::is_latin_letter(p) || fold::is_arabic(p) || !p.is_alphanumeric()
+            p.is_ascii()
+                || fold::is_latin_letter(p)
+                || fold::is_arabic(p)
+                || !p.is_alphanumeric()
+                || fold::is_generic_mark(base)
         }) {
             return;
         }

@@ -262,3 +262,22 @@ fn marks_without_a_base_are_judged_the_same_in_a_second_pass() {
         );
     }
 }
+
+/// Found by the idempotence property in CI: a Tibetan vowel sign that decomposes to two marks, an enclosing
+/// circle (dropped) and a Devanagari nukta. The first pass dropped the circle and left the nukta after the
+/// Tibetan marks, out of canonical order; the second reordered them.
+#[test]
+fn marks_after_a_dropped_enclosing_mark_do_not_reorder_on_a_second_pass() {
+    for input in [
+        "\u{0F73}\u{20DD}\u{093C}",
+        "x\u{0F73}\u{20DD}\u{093C}y",
+        "\u{0915}\u{0F73}\u{20DD}\u{093C}",
+    ] {
+        let once = normalize(input);
+        assert_eq!(
+            normalize(once.as_str()).as_str(),
+            once.as_str(),
+            "{input:?}"
+        );
+    }
+}

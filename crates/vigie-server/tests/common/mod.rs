@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use vigie_model::{Role, Timestamp, User};
-use vigie_server::auth::{hash_password, random_hex, secret_hash};
+use vigie_review::{hash_password, random_hex, secret_hash};
 use vigie_server::pool::Pool;
 use vigie_server::{AppState, ServerConfig};
 use vigie_store::{Actor, CaseQuery, Store};
