@@ -5,16 +5,13 @@ use crate::output::{OutputFormat, json};
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use serde::Serialize;
-use std::io::{BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use vigie_engine::{BankHit, MatchConfig, Matcher, MediumHashes};
-use vigie_ingest::hashlist::{ListFormat, ListOptions, ListProblem, read_list, write_list};
-use vigie_model::{
-    Bank, BankKind, EntryRecord, Format, ImportCounts, ImportStatus, Labels, QuarantinedRecord,
-    SignalType,
-};
-use vigie_store::{BankChange, Batch, EntryCounts, NewBank, Store};
+use vigie_ingest::hashlist::{ListFormat, ListOptions, write_list};
+use vigie_model::{Bank, BankKind, EntryRecord, Labels, SignalType};
+use vigie_store::{BankChange, NewBank, Store};
 
 /// Bank commands.
 #[derive(Debug, Subcommand)]
@@ -188,103 +185,25 @@ struct Problem {
     reason: String,
 }
 
-/// Records handed to the store per transaction.
-const IMPORT_CHUNK: usize = 10_000;
-
-/// Problems quoted per file in the report (all are quarantined).
-const QUOTED_PROBLEMS: usize = 10;
-
-fn import_file(
-    store: &mut dyn Store,
-    bank: &str,
-    path: &Path,
-    format: ListFormat,
-    options: &ListOptions,
-) -> anyhow::Result<FileImport> {
-    let shown = path.display().to_string();
-    let file = std::fs::File::open(path).with_context(|| format!("cannot open {shown}"))?;
-    let import_id = store.begin_import(&shown, Format::HashList)?;
-    let mut chunk: Vec<EntryRecord> = Vec::with_capacity(IMPORT_CHUNK);
-    let mut counts = EntryCounts::default();
-    let mut problems: Vec<ListProblem> = Vec::new();
-    let mut invalid = 0u64;
-    let mut failure: Option<vigie_store::StoreError> = None;
-    let mut quarantine = Batch::default();
-    let result = {
-        let mut on_record = |record: EntryRecord| {
-            if failure.is_some() {
-                return;
-            }
-            chunk.push(record);
-            if chunk.len() >= IMPORT_CHUNK {
-                match store.apply_entries(bank, &chunk) {
-                    Ok(c) => counts += c,
-                    Err(e) => failure = Some(e),
-                }
-                chunk.clear();
-            }
-        };
-        let mut on_problem = |p: ListProblem| {
-            invalid += 1;
-            quarantine.push_quarantine(QuarantinedRecord::new(
-                &shown,
-                p.position.clone(),
-                format!("invalid hash-list row: {}", p.reason),
-                p.raw.as_bytes(),
-            ));
-            if problems.len() < QUOTED_PROBLEMS {
-                problems.push(p);
-            }
-        };
-        read_list(
-            &mut BufReader::new(file),
-            format,
-            options,
-            &mut on_record,
-            &mut on_problem,
-        )
-    };
-    if let Some(e) = failure {
-        store.finish_import(
-            import_id,
-            ImportStatus::Failed,
-            &ImportCounts::default(),
-            Some(&e.to_string()),
-        )?;
-        return Err(e).with_context(|| format!("{shown}: the store failed"));
-    }
-    if !chunk.is_empty() {
-        counts += store.apply_entries(bank, &chunk)?;
-    }
-    let import_counts = ImportCounts {
-        quarantined: invalid,
-        ..ImportCounts::default()
-    };
-    if !quarantine.is_empty() {
-        store.write_batch(import_id, &quarantine, &import_counts)?;
-    }
-    let (status, error) = match &result {
-        Ok(()) => (ImportStatus::Complete, None),
-        Err(e) => (ImportStatus::Failed, Some(e.to_string())),
-    };
-    store.finish_import(import_id, status, &import_counts, error.as_deref())?;
-    result.with_context(|| shown.clone())?;
-    Ok(FileImport {
-        file: shown,
-        format: format.as_str(),
-        added: counts.added,
-        updated: counts.updated,
-        removed: counts.removed,
-        unchanged: counts.unchanged,
-        invalid,
-        problems: problems
+/// The report of one file's import, for output.
+fn file_import(r: vigie_engine::HashListImport) -> FileImport {
+    FileImport {
+        file: r.file,
+        format: r.format.as_str(),
+        added: r.counts.added,
+        updated: r.counts.updated,
+        removed: r.counts.removed,
+        unchanged: r.counts.unchanged,
+        invalid: r.invalid,
+        problems: r
+            .problems
             .into_iter()
             .map(|p| Problem {
                 position: p.position.text(),
                 reason: p.reason,
             })
             .collect(),
-    })
+    }
 }
 
 fn print_banks(fmt: OutputFormat, banks: &[Bank]) -> anyhow::Result<()> {
@@ -421,7 +340,17 @@ pub fn run(
             let mut reports = Vec::new();
             for path in &files {
                 let format = list_format.unwrap_or_else(|| ListFormat::from_path(path));
-                reports.push(import_file(store, &name, path, format, &options)?);
+                let report =
+                    match vigie_engine::import_hash_list(store, &name, path, format, &options) {
+                        Ok(r) => r,
+                        Err(e @ vigie_engine::EngineError::Store(_)) => {
+                            return Err(anyhow::Error::new(e)
+                                .context(format!("{}: the store failed", path.display())));
+                        }
+                        // These name the file.
+                        Err(e) => return Err(e.into()),
+                    };
+                reports.push(file_import(report));
             }
             if fmt == OutputFormat::Json {
                 json(&reports)?;
@@ -660,12 +589,14 @@ fn medium_of(
         match hashes.image {
             Some(Ok(image)) => {
                 medium.quality = Some(image.quality);
+                // Hashes the engine just wrote: one that does not read back is a defect, not a miss.
                 medium.pdq = image
                     .dihedral
                     .unwrap_or_else(|| vec![image.pdq.clone()])
                     .iter()
-                    .filter_map(|h| vigie_pdq::Hash256::from_hex(h).ok())
-                    .collect();
+                    .map(|h| vigie_pdq::Hash256::from_hex(h))
+                    .collect::<Result<_, _>>()
+                    .with_context(|| format!("{arg}: the PDQ hashes computed do not read back"))?;
             }
             Some(Err(e)) => eprintln!("vigie: {arg}: no PDQ hash ({e}); matching its digests only"),
             None => {}

@@ -13,6 +13,14 @@ pub enum EngineError {
     /// Text analysis could not start (a stored model or list cannot be used).
     #[error("analysis: {0}")]
     Analysis(String),
+    /// A hash list could not be read as a whole (its bad rows are quarantined, not errors).
+    #[error("{file}: {source}")]
+    HashList {
+        /// The list file.
+        file: String,
+        /// Why.
+        source: vigie_ingest::hashlist::ListReadError,
+    },
     /// The match index could not be saved or holds an impossible value.
     #[error("match index: {0}")]
     Index(String),
