@@ -90,12 +90,14 @@ pub fn feed_allow_list(
             }
         }
     }
-    let counts = store.apply_entries(bank, &records)?;
-    store.audit_append(
+    // The entries and their audit entry in one transaction.
+    let counts = store.apply_entries_audited(
+        bank,
+        &records,
         actor,
         "bank_allow_list",
         &format!("bank:{bank}"),
-        &serde_json::json!({"cases": cases, "media": media, "entries": records.len(), "added": counts.added}),
+        &serde_json::json!({"cases": cases, "media": media, "entries": records.len()}),
     )?;
     Ok(AllowListFeed {
         cases,

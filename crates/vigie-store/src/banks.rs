@@ -169,6 +169,17 @@ pub trait Banks {
         bank: &str,
         records: &[EntryRecord],
     ) -> Result<EntryCounts, StoreError>;
+    /// [`Banks::apply_entries`] with its audit entry (`actor`, `action`, `subject`, and `detail` with the counts
+    /// added under `"counts"`) in the same transaction: both are written, or neither.
+    fn apply_entries_audited(
+        &mut self,
+        bank: &str,
+        records: &[EntryRecord],
+        actor: &crate::Actor,
+        action: &str,
+        subject: &str,
+        detail: &serde_json::Value,
+    ) -> Result<EntryCounts, StoreError>;
     /// A bank's entries in the order they were added, removed ones too when asked, at most `limit`.
     fn bank_entries(
         &mut self,
@@ -208,4 +219,21 @@ pub trait Banks {
         signal: SignalType,
         value: &str,
     ) -> Result<bool, StoreError>;
+}
+
+/// The detail of an audit entry with the counts of the change it records under `"counts"`.
+pub(crate) fn with_counts(detail: &serde_json::Value, counts: &EntryCounts) -> serde_json::Value {
+    let mut detail = detail.clone();
+    if let Some(map) = detail.as_object_mut() {
+        map.insert(
+            "counts".to_owned(),
+            serde_json::json!({
+                "added": counts.added,
+                "updated": counts.updated,
+                "removed": counts.removed,
+                "unchanged": counts.unchanged,
+            }),
+        );
+    }
+    detail
 }

@@ -89,6 +89,97 @@ fn next_seq(tx: &mut Transaction<'_>) -> Result<i64, StoreError> {
         .try_get(0)?)
 }
 
+/// Applies list records to the bank `bank` inside `tx` ([`Banks::apply_entries`]).
+fn apply_in(
+    tx: &mut Transaction<'_>,
+    bank: &str,
+    records: &[EntryRecord],
+) -> Result<EntryCounts, StoreError> {
+    let bank_id = bank_by_name(tx, bank)?.id;
+    let seq = next_seq(tx)?;
+    let now = Timestamp::now().0;
+    // The entries the records name, in one round trip.
+    let signals: Vec<&str> = records.iter().map(|r| r.signal.as_str()).collect();
+    let values: Vec<&str> = records.iter().map(|r| r.value.as_str()).collect();
+    let rows = tx.query(
+        "SELECT e.id, e.signal, e.value, e.labels, e.provenance, e.removed_at IS NOT NULL FROM bank_entries e \
+         JOIN UNNEST($2::text[], $3::text[]) AS k(signal, value) ON e.signal = k.signal AND e.value = k.value \
+         WHERE e.bank_id = $1",
+        &[&bank_id, &signals, &values],
+    )?;
+    let mut stored: std::collections::HashMap<(String, String), StoredEntry> =
+        std::collections::HashMap::with_capacity(rows.len());
+    for r in &rows {
+        stored.insert(
+            (r.try_get(1)?, r.try_get(2)?),
+            (r.try_get(0)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?),
+        );
+    }
+    let mut counts = EntryCounts::default();
+    for r in records {
+        let labels = labels_json(&r.labels);
+        let key = (r.signal.as_str().to_owned(), r.value.clone());
+        let view = stored
+            .get(&key)
+            .map(|(_, l, p, removed)| (l.as_str(), p.as_deref(), *removed));
+        let id = stored.get(&key).map_or(0, |s| s.0);
+        let updated_on = r.updated_on.map(|t| t.0);
+        match effect(r, &labels, view) {
+            Effect::Insert => {
+                let new_id: i64 = tx
+                    .query_one(
+                        "INSERT INTO bank_entries (bank_id, signal, value, labels, provenance, source_updated, \
+                         added_at, updated_at, change_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
+                        &[
+                            &bank_id,
+                            &r.signal.as_str(),
+                            &r.value,
+                            &labels,
+                            &r.provenance,
+                            &updated_on,
+                            &now,
+                            &seq,
+                        ],
+                    )?
+                    .try_get(0)?;
+                stored.insert(key, (new_id, labels, r.provenance.clone(), false));
+                counts.added += 1;
+            }
+            Effect::Revive => {
+                tx.execute(
+                    "UPDATE bank_entries SET removed_at = NULL, labels = $2, provenance = COALESCE($3, provenance), \
+                     source_updated = $4, updated_at = $5, change_seq = $6 WHERE id = $1",
+                    &[&id, &labels, &r.provenance, &updated_on, &now, &seq],
+                )?;
+                stored.insert(key, (id, labels, r.provenance.clone(), false));
+                counts.added += 1;
+            }
+            Effect::Update => {
+                tx.execute(
+                    "UPDATE bank_entries SET labels = $2, provenance = COALESCE($3, provenance), source_updated = $4, \
+                     updated_at = $5 WHERE id = $1",
+                    &[&id, &labels, &r.provenance, &updated_on, &now],
+                )?;
+                let old = stored.get(&key).and_then(|s| s.2.clone());
+                stored.insert(key, (id, labels, r.provenance.clone().or(old), false));
+                counts.updated += 1;
+            }
+            Effect::Remove => {
+                tx.execute(
+                    "UPDATE bank_entries SET removed_at = $2, updated_at = $2, change_seq = $3 WHERE id = $1",
+                    &[&id, &now, &seq],
+                )?;
+                if let Some(s) = stored.get_mut(&key) {
+                    s.3 = true;
+                }
+                counts.removed += 1;
+            }
+            Effect::Nothing => counts.unchanged += 1,
+        }
+    }
+    Ok(counts)
+}
+
 impl Banks for PostgresStore {
     fn create_bank(&mut self, bank: &NewBank) -> Result<Bank, StoreError> {
         check_distance(bank.pdq_distance)?;
@@ -176,88 +267,29 @@ impl Banks for PostgresStore {
         records: &[EntryRecord],
     ) -> Result<EntryCounts, StoreError> {
         let mut tx = self.client.transaction()?;
-        let bank_id = bank_by_name(&mut tx, bank)?.id;
-        let seq = next_seq(&mut tx)?;
-        let now = Timestamp::now().0;
-        // The entries the records name, in one round trip.
-        let signals: Vec<&str> = records.iter().map(|r| r.signal.as_str()).collect();
-        let values: Vec<&str> = records.iter().map(|r| r.value.as_str()).collect();
-        let rows = tx.query(
-            "SELECT e.id, e.signal, e.value, e.labels, e.provenance, e.removed_at IS NOT NULL FROM bank_entries e \
-             JOIN UNNEST($2::text[], $3::text[]) AS k(signal, value) ON e.signal = k.signal AND e.value = k.value \
-             WHERE e.bank_id = $1",
-            &[&bank_id, &signals, &values],
+        let counts = apply_in(&mut tx, bank, records)?;
+        tx.commit()?;
+        Ok(counts)
+    }
+
+    fn apply_entries_audited(
+        &mut self,
+        bank: &str,
+        records: &[EntryRecord],
+        actor: &crate::Actor,
+        action: &str,
+        subject: &str,
+        detail: &serde_json::Value,
+    ) -> Result<EntryCounts, StoreError> {
+        let mut tx = self.client.transaction()?;
+        let counts = apply_in(&mut tx, bank, records)?;
+        crate::postgres_review::append_audit(
+            &mut tx,
+            actor,
+            action,
+            subject,
+            &crate::banks::with_counts(detail, &counts),
         )?;
-        let mut stored: std::collections::HashMap<(String, String), StoredEntry> =
-            std::collections::HashMap::with_capacity(rows.len());
-        for r in &rows {
-            stored.insert(
-                (r.try_get(1)?, r.try_get(2)?),
-                (r.try_get(0)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?),
-            );
-        }
-        let mut counts = EntryCounts::default();
-        for r in records {
-            let labels = labels_json(&r.labels);
-            let key = (r.signal.as_str().to_owned(), r.value.clone());
-            let view = stored
-                .get(&key)
-                .map(|(_, l, p, removed)| (l.as_str(), p.as_deref(), *removed));
-            let id = stored.get(&key).map_or(0, |s| s.0);
-            let updated_on = r.updated_on.map(|t| t.0);
-            match effect(r, &labels, view) {
-                Effect::Insert => {
-                    let new_id: i64 = tx
-                        .query_one(
-                            "INSERT INTO bank_entries (bank_id, signal, value, labels, provenance, source_updated, \
-                             added_at, updated_at, change_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
-                            &[
-                                &bank_id,
-                                &r.signal.as_str(),
-                                &r.value,
-                                &labels,
-                                &r.provenance,
-                                &updated_on,
-                                &now,
-                                &seq,
-                            ],
-                        )?
-                        .try_get(0)?;
-                    stored.insert(key, (new_id, labels, r.provenance.clone(), false));
-                    counts.added += 1;
-                }
-                Effect::Revive => {
-                    tx.execute(
-                        "UPDATE bank_entries SET removed_at = NULL, labels = $2, provenance = COALESCE($3, provenance), \
-                         source_updated = $4, updated_at = $5, change_seq = $6 WHERE id = $1",
-                        &[&id, &labels, &r.provenance, &updated_on, &now, &seq],
-                    )?;
-                    stored.insert(key, (id, labels, r.provenance.clone(), false));
-                    counts.added += 1;
-                }
-                Effect::Update => {
-                    tx.execute(
-                        "UPDATE bank_entries SET labels = $2, provenance = COALESCE($3, provenance), source_updated = $4, \
-                         updated_at = $5 WHERE id = $1",
-                        &[&id, &labels, &r.provenance, &updated_on, &now],
-                    )?;
-                    let old = stored.get(&key).and_then(|s| s.2.clone());
-                    stored.insert(key, (id, labels, r.provenance.clone().or(old), false));
-                    counts.updated += 1;
-                }
-                Effect::Remove => {
-                    tx.execute(
-                        "UPDATE bank_entries SET removed_at = $2, updated_at = $2, change_seq = $3 WHERE id = $1",
-                        &[&id, &now, &seq],
-                    )?;
-                    if let Some(s) = stored.get_mut(&key) {
-                        s.3 = true;
-                    }
-                    counts.removed += 1;
-                }
-                Effect::Nothing => counts.unchanged += 1,
-            }
-        }
         tx.commit()?;
         Ok(counts)
     }

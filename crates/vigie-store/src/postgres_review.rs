@@ -102,7 +102,7 @@ fn user_name(client: &mut impl GenericClient, id: i64) -> Result<String, StoreEr
 }
 
 /// Appends an entry to the audit trail inside the caller's transaction, locking the head until it ends.
-fn append_audit(
+pub(crate) fn append_audit(
     tx: &mut Transaction<'_>,
     actor: &Actor,
     action: &str,

@@ -337,6 +337,34 @@ impl Banks for SqliteStore {
         self.write(|c| apply(c, id, records).map_err(|source| StoreError::Sqlite { path, source }))
     }
 
+    fn apply_entries_audited(
+        &mut self,
+        bank: &str,
+        records: &[EntryRecord],
+        actor: &crate::Actor,
+        action: &str,
+        subject: &str,
+        detail: &serde_json::Value,
+    ) -> Result<EntryCounts, StoreError> {
+        let id = self.bank_by_name(bank)?.id;
+        let path = self.path.clone();
+        self.write(|c| {
+            let counts = apply(c, id, records).map_err(|source| StoreError::Sqlite {
+                path: path.clone(),
+                source,
+            })?;
+            crate::sqlite_review::append_audit(
+                c,
+                &path,
+                actor,
+                action,
+                subject,
+                &crate::banks::with_counts(detail, &counts),
+            )?;
+            Ok(counts)
+        })
+    }
+
     fn bank_entries(
         &mut self,
         bank: &str,

@@ -366,7 +366,7 @@ fn user_where(
 }
 
 /// Appends an entry to the audit trail inside the caller's transaction, which must hold the write lock.
-fn append_audit(
+pub(crate) fn append_audit(
     tx: &Connection,
     path: &Path,
     actor: &Actor,

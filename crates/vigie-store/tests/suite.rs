@@ -231,6 +231,7 @@ suite!(
     the_audit_trail_records_every_change,
     an_edited_audit_entry_is_found,
     removed_audit_entries_are_found,
+    audited_entries_and_their_audit_entry_are_one_transaction,
 );
 
 // ---------------------------------------------------------------------------------------------------------
@@ -3235,4 +3236,43 @@ fn removed_audit_entries_are_found(env: &mut Env) {
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!(problems[0].seq, 5);
     assert!(problems[0].problem.contains("end"), "{problems:?}");
+}
+
+fn audited_entries_and_their_audit_entry_are_one_transaction(env: &mut Env) {
+    let mut store = env.fresh();
+    ok(store.create_bank(&NewBank::named("allowed")));
+    let records = [record(SignalType::Pdq, PDQ_1, &[("case", "7")], false)];
+    let detail = serde_json::json!({"cases": 1});
+    let counts = ok(store.apply_entries_audited(
+        "allowed",
+        &records,
+        &cli(),
+        "bank_allow_list",
+        "bank:allowed",
+        &detail,
+    ));
+    assert_eq!(counts.added, 1);
+    let last = ok(store.audit(0, 1_000_000)).pop().expect("an audit entry");
+    assert_eq!(
+        (last.action.as_str(), last.subject.as_str()),
+        ("bank_allow_list", "bank:allowed")
+    );
+    let recorded: serde_json::Value = serde_json::from_str(&last.detail).expect("JSON detail");
+    assert_eq!(recorded["cases"], 1, "{recorded}");
+    assert_eq!(recorded["counts"]["added"], 1, "{recorded}");
+    assert!(audit_problems(&mut *store).is_empty());
+    // An unknown bank changes nothing: no entry, no audit entry.
+    let before = ok(store.audit(0, 1_000_000)).len();
+    assert!(matches!(
+        store.apply_entries_audited(
+            "nope",
+            &records,
+            &cli(),
+            "bank_allow_list",
+            "bank:nope",
+            &detail
+        ),
+        Err(StoreError::NoSuchBank(_))
+    ));
+    assert_eq!(ok(store.audit(0, 1_000_000)).len(), before);
 }
