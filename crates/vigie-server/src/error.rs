@@ -7,8 +7,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use vigie_store::StoreError;
 
-/// An error a handler returns: a status and a message for the client. Store failures are logged with their
-/// detail and answered with a generic 500.
+/// An error a handler returns: a status and a message for the client. What the caller asked for wrongly is
+/// answered with its own status and the store's message (an unknown bank or user 404, a name taken or a
+/// conflicting decision 409, an invalid bank setting 400); store failures are logged with their detail and
+/// answered with a generic 500.
 #[derive(Debug)]
 pub struct AppError {
     /// The HTTP status.
@@ -41,6 +43,11 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
         match e {
             StoreError::Conflict(m) => AppError::new(StatusCode::CONFLICT, m),
+            e @ (StoreError::NoSuchBank(_) | StoreError::NoSuchUser(_)) => {
+                AppError::not_found(e.to_string())
+            }
+            e @ StoreError::BankExists(_) => AppError::new(StatusCode::CONFLICT, e.to_string()),
+            StoreError::InvalidBank(m) => AppError::bad_request(m),
             other => {
                 tracing::error!("store: {other}");
                 AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error (logged)")
@@ -95,4 +102,37 @@ pub(crate) async fn security_headers(req: Request, next: Next) -> Response {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_the_caller_got_wrong_is_not_a_server_error() {
+        let status = |e: StoreError| AppError::from(e).status;
+        assert_eq!(
+            status(StoreError::NoSuchBank("x".into())),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(status(StoreError::NoSuchUser(7)), StatusCode::NOT_FOUND);
+        assert_eq!(
+            status(StoreError::BankExists("x".into())),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            status(StoreError::Conflict("taken".into())),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            status(StoreError::InvalidBank("distance".into())),
+            StatusCode::BAD_REQUEST
+        );
+        let unknown = AppError::from(StoreError::NoSuchBank("ghost".into()));
+        assert!(unknown.message.contains("ghost"), "{}", unknown.message);
+        // A store failure says nothing of its detail to the client.
+        let failed = AppError::from(StoreError::Corrupt("row 12: secret detail".into()));
+        assert_eq!(failed.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!failed.message.contains("secret"));
+    }
 }
