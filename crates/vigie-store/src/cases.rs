@@ -263,3 +263,110 @@ pub(crate) fn case_columns(brief: bool) -> String {
 /// The tables of [`case_select`].
 pub(crate) const CASE_FROM: &str = "FROM cases c LEFT JOIN posts p ON p.id = c.post_id \
      LEFT JOIN accounts a ON a.id = c.author_id LEFT JOIN users u ON u.id = c.assignee_id";
+
+/// The WHERE, ORDER BY, LIMIT and OFFSET of a case listing, with `?N` placeholders: 1 subject, 2 platform,
+/// 3 language, 4 signal pattern, 5 status, 6 minimum score, 7 assignee, 8 label, 9 bank, 10 account, 11 and
+/// 12 the cursor. The limit and offset are written as numbers: a planner that reuses one plan for every call
+/// (PostgreSQL's generic plans) can then still walk the score index for the first page, where an unknown
+/// limit makes it plan for sorting every row.
+///
+/// `from_bank(p)` is the backend's condition that the case's evidence holds a hash match from the bank named
+/// by placeholder `p` (the evidence's `source`); the `signals` column narrows the rows it is evaluated on.
+pub(crate) fn case_filter(
+    q: &CaseQuery,
+    placeholder: fn(usize) -> String,
+    from_bank: fn(&str) -> String,
+) -> String {
+    let p = placeholder;
+    let order = match q.sort {
+        CaseSort::Score => "c.score DESC, c.id",
+        CaseSort::Newest => "c.updated_at DESC, c.id DESC",
+    };
+    // Each filter is written only when it is set; an unset one is the constant `? IS NULL`, so that every
+    // placeholder is still bound and the planner sees plain conditions it can serve from the indexes
+    // (`cases_status_score` for a status, a score range for the cursor) instead of `? IS NULL OR ...` terms
+    // it must test on every row. Each combination is its own cached statement.
+    let set = |present: bool, n: usize, cond: String| {
+        if present {
+            cond
+        } else {
+            format!("{} IS NULL", p(n))
+        }
+    };
+    let mut conds: Vec<String> = Vec::new();
+    // An account's cases (its own and its posts') through `author_id` and `cases_author_score`, which also
+    // gives them in score order; the (platform, platform_id) key finds the account when the platform is set.
+    conds.push(set(
+        q.account.is_some(),
+        10,
+        if q.platform.is_some() {
+            format!(
+                "c.author_id = (SELECT ac.id FROM accounts ac WHERE ac.platform = {} AND ac.platform_id = {})",
+                p(2),
+                p(10)
+            )
+        } else {
+            format!(
+                "c.author_id IN (SELECT ac.id FROM accounts ac WHERE ac.platform_id = {})",
+                p(10)
+            )
+        },
+    ));
+    conds.push(set(q.subject.is_some(), 1, format!("c.subject = {}", p(1))));
+    // With an account, the platform already chose it in the subquery above (and its cases are on its
+    // platform).
+    if q.account.is_none() || q.platform.is_none() {
+        conds.push(set(
+            q.platform.is_some(),
+            2,
+            format!("COALESCE(p.platform, a.platform) = {}", p(2)),
+        ));
+    }
+    conds.push(set(q.language.is_some(), 3, format!("p.lang = {}", p(3))));
+    conds.push(set(
+        q.signal.is_some(),
+        4,
+        format!("c.signals LIKE {}", p(4)),
+    ));
+    conds.push(set(q.status.is_some(), 5, format!("c.status = {}", p(5))));
+    conds.push(set(
+        q.min_score.is_some(),
+        6,
+        format!("c.score >= {}", p(6)),
+    ));
+    conds.push(set(
+        q.assignee.is_some(),
+        7,
+        format!(
+            "(({a} = 'none' AND c.assignee_id IS NULL) OR u.name = {a})",
+            a = p(7)
+        ),
+    ));
+    conds.push(set(q.label.is_some(), 8, format!("c.label = {}", p(8))));
+    // A category is one of five fixed names: written as a literal, it needs no placeholder of its own.
+    if let Some(category) = q.category {
+        conds.push(format!("c.category = '{}'", category.as_str()));
+    }
+    conds.push(set(
+        q.bank.is_some(),
+        9,
+        format!("c.signals LIKE '%,hash_match,%' AND {}", from_bank(&p(9))),
+    ));
+    // After `(score, id)` in the queue's order (score descending, then id): the range on the score is what
+    // an index serves; the second condition settles ties.
+    if q.after.is_some() {
+        conds.push(format!(
+            "c.score <= {s} AND (c.score < {s} OR c.id > {i})",
+            s = p(11),
+            i = p(12)
+        ));
+    } else {
+        conds.push(format!("{} IS NULL AND {} IS NULL", p(11), p(12)));
+    }
+    format!(
+        "WHERE {} ORDER BY {order} LIMIT {} OFFSET {}",
+        conds.join(" AND "),
+        i64::try_from(q.limit).unwrap_or(i64::MAX),
+        i64::try_from(q.offset).unwrap_or(i64::MAX),
+    )
+}

@@ -5,6 +5,7 @@
 //! transaction with idempotent upserts: writing the same batch twice changes nothing, which is what makes
 //! re-imports and restarted scans converge to the same content.
 
+mod audited;
 mod banks;
 mod batch;
 mod blobs;
@@ -12,15 +13,11 @@ mod cases;
 mod error;
 mod migrations;
 mod postgres;
-mod postgres_banks;
-mod postgres_cases;
-mod postgres_review;
 mod query;
 mod review;
+mod rows;
+mod rules;
 mod sqlite;
-mod sqlite_banks;
-mod sqlite_cases;
-mod sqlite_review;
 
 pub use banks::{
     BankChange, Banks, EntryChange, EntryCounts, FeedPosition, MatchQuery, NewBank, NewMatch,

@@ -1,189 +1,20 @@
 //! Hash banks, entries and matches in the SQLite backend.
 
+use super::SqliteStore;
 use crate::StoreError;
+use crate::audited;
 use crate::banks::{
     BankChange, Banks, EntryChange, EntryCounts, FeedPosition, MatchQuery, NewBank, NewMatch,
 };
-use crate::sqlite::SqliteStore;
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
-use vigie_model::{
-    Bank, BankEntry, BankKind, EntryRecord, Labels, MAX_PDQ_DISTANCE, MatchStatus, MediaMatch,
-    SignalType, Timestamp,
+use crate::rows::{
+    BANK_SQL, ENTRY_SQL, MATCH_SQL, bank_of, entry_of, labels_json, match_of, parse_signal,
+    raw_bank, raw_entry, raw_match,
 };
+use crate::rules::{Effect, check_distance, effect};
+use rusqlite::{Connection, OptionalExtension, params};
+use vigie_model::{Bank, BankEntry, EntryRecord, MatchStatus, MediaMatch, SignalType, Timestamp};
 
-pub(crate) fn labels_json(labels: &Labels) -> String {
-    serde_json::to_string(labels).unwrap_or_else(|_| "{}".to_owned())
-}
-
-pub(crate) fn parse_labels(text: &str) -> Result<Labels, StoreError> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("labels {text:?}: {e}")))
-}
-
-pub(crate) fn parse_signal(text: &str) -> Result<SignalType, StoreError> {
-    SignalType::parse(text).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-pub(crate) fn check_distance(d: u32) -> Result<(), StoreError> {
-    if d > MAX_PDQ_DISTANCE {
-        return Err(StoreError::InvalidBank(format!(
-            "a PDQ match distance is 0 to {MAX_PDQ_DISTANCE}, not {d}"
-        )));
-    }
-    Ok(())
-}
-
-const BANK_SQL: &str = "SELECT b.id, b.name, b.kind, b.source, b.labels, b.enabled, b.pdq_distance, b.created_at, \
-     b.updated_at, \
-     (SELECT COUNT(*) FROM bank_entries e WHERE e.bank_id = b.id AND e.removed_at IS NULL), \
-     (SELECT COUNT(*) FROM bank_entries e WHERE e.bank_id = b.id AND e.removed_at IS NULL AND e.quarantine IS NOT NULL) \
-     FROM banks b";
-
-/// A bank row as read, before its labels are parsed.
-type RawBank = (
-    i64,
-    String,
-    String,
-    Option<String>,
-    String,
-    bool,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-);
-
-fn raw_bank(r: &Row<'_>) -> rusqlite::Result<RawBank> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-        r.get(10)?,
-    ))
-}
-
-pub(crate) fn bank_of(raw: RawBank) -> Result<Bank, StoreError> {
-    let (id, name, kind, source, labels, enabled, distance, created, updated, live, held) = raw;
-    Ok(Bank {
-        id,
-        kind: BankKind::parse(&kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("bank {name}: kind {kind:?}")))?,
-        name,
-        source,
-        labels: parse_labels(&labels)?,
-        enabled,
-        pdq_distance: u32::try_from(distance).unwrap_or(MAX_PDQ_DISTANCE),
-        created_at: Timestamp(created),
-        updated_at: Timestamp(updated),
-        live_entries: u64::try_from(live).unwrap_or(0),
-        quarantined_entries: u64::try_from(held).unwrap_or(0),
-    })
-}
-
-const ENTRY_SQL: &str = "SELECT e.id, b.name, e.signal, e.value, e.labels, e.provenance, e.added_at, e.updated_at, \
-     e.removed_at, e.quarantine FROM bank_entries e JOIN banks b ON b.id = e.bank_id";
-
-type RawEntry = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    i64,
-    i64,
-    Option<i64>,
-    Option<String>,
-);
-
-fn raw_entry(r: &Row<'_>) -> rusqlite::Result<RawEntry> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-    ))
-}
-
-pub(crate) fn entry_of(raw: RawEntry) -> Result<BankEntry, StoreError> {
-    let (id, bank, signal, value, labels, provenance, added, updated, removed, quarantine) = raw;
-    Ok(BankEntry {
-        id,
-        bank,
-        signal: parse_signal(&signal)?,
-        value,
-        labels: parse_labels(&labels)?,
-        provenance,
-        added_at: Timestamp(added),
-        updated_at: Timestamp(updated),
-        removed_at: removed.map(Timestamp),
-        quarantine,
-    })
-}
-
-const MATCH_SQL: &str = "SELECT m.media_sha256, m.entry_id, b.name, e.signal, e.value, m.distance, m.variant, \
-     m.status, m.suppressed_by, m.matched_at FROM media_matches m JOIN bank_entries e ON e.id = m.entry_id \
-     JOIN banks b ON b.id = e.bank_id";
-
-type RawMatch = (
-    String,
-    i64,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    String,
-    Option<i64>,
-    i64,
-);
-
-fn raw_match(r: &Row<'_>) -> rusqlite::Result<RawMatch> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-    ))
-}
-
-pub(crate) fn match_of(raw: RawMatch) -> Result<MediaMatch, StoreError> {
-    let (media, entry, bank, signal, value, distance, variant, status, by, at) = raw;
-    Ok(MediaMatch {
-        media_sha256: media,
-        entry_id: entry,
-        bank,
-        signal: parse_signal(&signal)?,
-        value,
-        distance: u32::try_from(distance).unwrap_or(u32::MAX),
-        variant,
-        status: MatchStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("match status {status:?}")))?,
-        suppressed_by: by,
-        matched_at: Timestamp(at),
-    })
-}
-
-fn bank_id(conn: &Connection, name: &str) -> Result<Option<i64>, rusqlite::Error> {
+pub(super) fn bank_id(conn: &Connection, name: &str) -> Result<Option<i64>, rusqlite::Error> {
     conn.query_row("SELECT id FROM banks WHERE name = ?1", [name], |r| r.get(0))
         .optional()
 }
@@ -200,31 +31,13 @@ impl SqliteStore {
     fn bank_by_name(&self, name: &str) -> Result<Bank, StoreError> {
         let raw = self
             .conn
-            .query_row(&format!("{BANK_SQL} WHERE b.name = ?1"), [name], raw_bank)
+            .query_row(&format!("{BANK_SQL} WHERE b.name = ?1"), [name], |r| {
+                raw_bank(r)
+            })
             .optional()
             .map_err(self.err())?
             .ok_or_else(|| StoreError::NoSuchBank(name.to_owned()))?;
         bank_of(raw)
-    }
-
-    /// Runs `f` in an immediate write transaction, committed when it returns `Ok`.
-    fn write<T>(
-        &mut self,
-        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        self.flush_pending()?;
-        let path = self.path.clone();
-        let err = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let out = f(&tx)?;
-        tx.commit().map_err(err)?;
-        Ok(out)
     }
 }
 
@@ -236,7 +49,8 @@ impl Banks for SqliteStore {
             path: path.clone(),
             source,
         };
-        self.write(|c| {
+        self.write(|tx| {
+            let c = tx.conn;
             if bank_id(c, &bank.name).map_err(&err)?.is_some() {
                 return Err(StoreError::BankExists(bank.name.clone()));
             }
@@ -267,7 +81,7 @@ impl Banks for SqliteStore {
             .prepare(&format!("{BANK_SQL} ORDER BY b.name"))
             .map_err(self.err())?;
         let raws = stmt
-            .query_map([], raw_bank)
+            .query_map([], |r| raw_bank(r))
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(self.err())?;
         raws.into_iter().map(bank_of).collect()
@@ -280,7 +94,8 @@ impl Banks for SqliteStore {
         let mut bank = self.bank_by_name(name)?;
         change.apply_to(&mut bank);
         let path = self.path.clone();
-        self.write(|c| {
+        self.write(|tx| {
+            let c = tx.conn;
             c.execute(
                 "UPDATE banks SET enabled = ?2, pdq_distance = ?3, source = ?4, labels = ?5, updated_at = ?6 \
                  WHERE id = ?1",
@@ -302,7 +117,8 @@ impl Banks for SqliteStore {
     fn delete_bank(&mut self, name: &str) -> Result<u64, StoreError> {
         let bank = self.bank_by_name(name)?;
         let path = self.path.clone();
-        self.write(|c| {
+        self.write(|tx| {
+            let c = tx.conn;
             let run = || -> rusqlite::Result<u64> {
                 let n: i64 = c.query_row(
                     "SELECT COUNT(*) FROM bank_entries WHERE bank_id = ?1",
@@ -332,9 +148,7 @@ impl Banks for SqliteStore {
         bank: &str,
         records: &[EntryRecord],
     ) -> Result<EntryCounts, StoreError> {
-        let id = self.bank_by_name(bank)?.id;
-        let path = self.path.clone();
-        self.write(|c| apply(c, id, records).map_err(|source| StoreError::Sqlite { path, source }))
+        self.write(|tx| audited::WriteTx::apply_entries(tx, bank, records))
     }
 
     fn apply_entries_audited(
@@ -346,23 +160,7 @@ impl Banks for SqliteStore {
         subject: &str,
         detail: &serde_json::Value,
     ) -> Result<EntryCounts, StoreError> {
-        let id = self.bank_by_name(bank)?.id;
-        let path = self.path.clone();
-        self.write(|c| {
-            let counts = apply(c, id, records).map_err(|source| StoreError::Sqlite {
-                path: path.clone(),
-                source,
-            })?;
-            crate::sqlite_review::append_audit(
-                c,
-                &path,
-                actor,
-                action,
-                subject,
-                &crate::banks::with_counts(detail, &counts),
-            )?;
-            Ok(counts)
-        })
+        self.write(|tx| audited::apply_entries(tx, bank, records, actor, action, subject, detail))
     }
 
     fn bank_entries(
@@ -382,10 +180,9 @@ impl Banks for SqliteStore {
         );
         let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
         let raws = stmt
-            .query_map(
-                params![id, i64::try_from(limit).unwrap_or(i64::MAX)],
-                raw_entry,
-            )
+            .query_map(params![id, i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+                raw_entry(r)
+            })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(self.err())?;
         raws.into_iter().map(entry_of).collect()
@@ -400,7 +197,7 @@ impl Banks for SqliteStore {
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(raw) = stmt
-                .query_row([id], raw_entry)
+                .query_row([id], |r| raw_entry(r))
                 .optional()
                 .map_err(self.err())?
             {
@@ -484,7 +281,8 @@ impl Banks for SqliteStore {
 
     fn record_matches(&mut self, matches: &[NewMatch]) -> Result<Vec<bool>, StoreError> {
         let path = self.path.clone();
-        self.write(|c| {
+        self.write(|tx| {
+            let c = tx.conn;
             let run = || -> rusqlite::Result<Vec<bool>> {
                 let now = Timestamp::now().0;
                 let mut insert = c.prepare_cached(
@@ -540,7 +338,7 @@ impl Banks for SqliteStore {
                     q.status.map(MatchStatus::as_str),
                     i64::try_from(q.limit).unwrap_or(i64::MAX)
                 ],
-                raw_match,
+                |r| raw_match(r),
             )
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(self.err())?;
@@ -565,7 +363,8 @@ impl Banks for SqliteStore {
 
     fn quarantine_entry(&mut self, entry_id: i64, reason: &str) -> Result<(), StoreError> {
         let path = self.path.clone();
-        self.write(|c| {
+        self.write(|tx| {
+            let c = tx.conn;
             let run = || -> rusqlite::Result<()> {
                 c.execute(
                     "UPDATE bank_entries SET quarantine = ?2, updated_at = ?3 WHERE id = ?1",
@@ -589,7 +388,8 @@ impl Banks for SqliteStore {
     ) -> Result<bool, StoreError> {
         let id = self.bank_by_name(bank)?.id;
         let path = self.path.clone();
-        self.write(|c| {
+        self.write(|tx| {
+            let c = tx.conn;
             let run = || -> rusqlite::Result<bool> {
                 let entry: Option<i64> = c
                     .query_row(
@@ -617,45 +417,11 @@ impl Banks for SqliteStore {
     }
 }
 
-/// What an import record does to the entry as stored.
-pub(crate) enum Effect {
-    Insert,
-    Revive,
-    Update,
-    Remove,
-    Nothing,
-}
-
-/// Decides what `record` does to the stored entry `(labels, provenance, removed)`, if any.
-pub(crate) fn effect(
-    record: &EntryRecord,
-    labels: &str,
-    stored: Option<(&str, Option<&str>, bool)>,
-) -> Effect {
-    match (stored, record.deleted) {
-        (None, true) => Effect::Nothing,
-        (None, false) => Effect::Insert,
-        (Some((_, _, removed)), true) => {
-            if removed {
-                Effect::Nothing
-            } else {
-                Effect::Remove
-            }
-        }
-        (Some((_, _, true)), false) => Effect::Revive,
-        (Some((old_labels, old_provenance, false)), false) => {
-            let provenance_same =
-                record.provenance.is_none() || record.provenance.as_deref() == old_provenance;
-            if old_labels == labels && provenance_same {
-                Effect::Nothing
-            } else {
-                Effect::Update
-            }
-        }
-    }
-}
-
-fn apply(c: &Connection, bank_id: i64, records: &[EntryRecord]) -> rusqlite::Result<EntryCounts> {
+pub(super) fn apply(
+    c: &Connection,
+    bank_id: i64,
+    records: &[EntryRecord],
+) -> rusqlite::Result<EntryCounts> {
     let seq = next_seq(c)?;
     let now = Timestamp::now().0;
     let mut find = c.prepare_cached(

@@ -4,6 +4,7 @@
 use crate::batch::identity_key;
 use crate::migrations::{MIGRATIONS, latest};
 use crate::query::{SNAPSHOT_SQL, parse_position, parse_ref_kind};
+use crate::rows::account_of;
 use crate::{
     AccountQuery, AccountView, Backend, Batch, Blobs, Count, PostQuery, PostView, Snapshot, Stats,
     Store, StoreError,
@@ -15,6 +16,27 @@ use vigie_model::{
     Account, Attachment, Format, ImportCounts, ImportStatus, ImportSummary, MediaKind, Platform,
     Post, PostRef, QuarantinedRecord, Timestamp,
 };
+
+mod banks;
+mod cases;
+mod review;
+mod tx;
+
+pub(crate) use tx::Lite;
+
+/// Turns a SQLite error into a store error naming the file.
+pub(crate) trait At<T> {
+    fn at(self, path: &Path) -> Result<T, StoreError>;
+}
+
+impl<T> At<T> for rusqlite::Result<T> {
+    fn at(self, path: &Path) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Sqlite {
+            path: path.to_owned(),
+            source,
+        })
+    }
+}
 
 /// A store in an SQLite file.
 pub(crate) struct SqliteStore {
@@ -137,6 +159,25 @@ impl SqliteStore {
             });
         }
         Ok(())
+    }
+
+    /// Runs `f` in an `IMMEDIATE` write transaction, committed when it returns `Ok` and rolled back otherwise.
+    pub(crate) fn write<T>(
+        &mut self,
+        f: impl FnOnce(&mut Lite<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.flush_pending()?;
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .at(&path)?;
+        let out = f(&mut Lite {
+            conn: &tx,
+            path: &path,
+        })?;
+        tx.commit().at(&path)?;
+        Ok(out)
     }
 
     pub(crate) fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
@@ -883,23 +924,6 @@ fn counts(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<Count>> {
     rows.collect()
 }
 
-fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
-    let mut a = Account::with_id(
-        Platform::new(&r.get::<_, String>(0)?),
-        r.get::<_, String>(1)?,
-    );
-    a.handle = r.get(2)?;
-    a.display_name = r.get(3)?;
-    a.bio = r.get(4)?;
-    a.avatar_url = r.get(5)?;
-    a.created_at = r.get::<_, Option<i64>>(6)?.map(Timestamp);
-    a.followers = r.get(7)?;
-    a.following = r.get(8)?;
-    a.post_count = r.get(9)?;
-    a.observed_at = r.get::<_, Option<i64>>(10)?.map(Timestamp);
-    Ok(a)
-}
-
 impl Drop for SqliteStore {
     fn drop(&mut self) {
         if let Err(e) = self.flush_pending() {
@@ -1076,7 +1100,7 @@ impl Store for SqliteStore {
         let rows = stmt
             .query_map(params![q.platform, search, q.limit as i64], |r| {
                 Ok(AccountView {
-                    account: account_from_row(r)?,
+                    account: account_of(r)?,
                     posts: r.get(11)?,
                     observations: r.get(12)?,
                 })
@@ -1101,7 +1125,7 @@ impl Store for SqliteStore {
             )
             .map_err(self.err())?;
         let rows = stmt
-            .query_map(params![platform, platform_id], account_from_row)
+            .query_map(params![platform, platform_id], |r| account_of(r))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
         drop(stmt);
         rows.map_err(self.err())

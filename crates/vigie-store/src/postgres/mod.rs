@@ -11,7 +11,8 @@ use crate::batch::AccountSighting;
 use crate::cases::{CASE_FROM, case_columns};
 use crate::migrations::{MIGRATIONS, latest};
 use crate::query::{SNAPSHOT_SQL, parse_position, parse_ref_kind};
-use crate::sqlite_review::DECISION_COLUMNS;
+use crate::rows::account_of;
+use crate::rows::{DECISION_COLUMNS, RawDecision, case_of, decision_of, raw_case};
 use crate::{
     AccountQuery, AccountView, Backend, Batch, Blobs, Count, PostQuery, PostView, Snapshot, Stats,
     Store, StoreError,
@@ -23,6 +24,13 @@ use vigie_model::{
     Account, Attachment, Format, ImportCounts, ImportStatus, ImportSummary, MediaKind, Platform,
     Post, PostRef, QuarantinedRecord, Source, Timestamp,
 };
+
+mod banks;
+mod cases;
+mod review;
+mod tx;
+
+pub(crate) use tx::Pg;
 
 /// The advisory lock key that serializes migrations between processes ("VIGIE" and the digit 1).
 const MIGRATION_LOCK: i64 = 0x5649_4749_4531;
@@ -68,6 +76,17 @@ impl PostgresStore {
             blobs,
             stmts: Stmts::default(),
         })
+    }
+
+    /// Runs `f` in a transaction, committed when it returns `Ok` and rolled back otherwise.
+    pub(crate) fn write<T>(
+        &mut self,
+        f: impl FnOnce(&mut Pg<'_, '_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut tx = self.client.transaction()?;
+        let out = f(&mut Pg { tx: &mut tx })?;
+        tx.commit()?;
+        Ok(out)
     }
 }
 
@@ -679,22 +698,6 @@ fn write_quarantine(
     Ok(())
 }
 
-/// An account from the first eleven columns of a row, in the order platform, platform_id, handle, display_name, bio,
-/// avatar_url, created_at, followers, following, post_count, observed_at.
-fn account_from_row(r: &Row) -> Result<Account, StoreError> {
-    let mut a = Account::with_id(Platform::new(r.try_get(0)?), r.try_get::<_, String>(1)?);
-    a.handle = r.try_get(2)?;
-    a.display_name = r.try_get(3)?;
-    a.bio = r.try_get(4)?;
-    a.avatar_url = r.try_get(5)?;
-    a.created_at = r.try_get::<_, Option<i64>>(6)?.map(Timestamp);
-    a.followers = r.try_get(7)?;
-    a.following = r.try_get(8)?;
-    a.post_count = r.try_get(9)?;
-    a.observed_at = r.try_get::<_, Option<i64>>(10)?.map(Timestamp);
-    Ok(a)
-}
-
 fn counts(c: &mut impl GenericClient, sql: &str) -> Result<Vec<Count>, StoreError> {
     c.query(sql, &[])?
         .iter()
@@ -836,7 +839,7 @@ impl Store for PostgresStore {
         rows.iter()
             .map(|r| {
                 Ok(AccountView {
-                    account: account_from_row(r)?,
+                    account: account_of(r)?,
                     posts: r.try_get(11)?,
                     observations: r.try_get(12)?,
                 })
@@ -856,7 +859,7 @@ impl Store for PostgresStore {
              WHERE a.platform = $1 AND a.platform_id = $2 ORDER BY o.first_seen NULLS FIRST, o.fingerprint",
             &[&platform, &platform_id],
         )?;
-        rows.iter().map(account_from_row).collect()
+        rows.iter().map(|r| Ok(account_of(r)?)).collect()
     }
 
     fn posts(&mut self, q: &PostQuery) -> Result<Vec<PostView>, StoreError> {
@@ -906,12 +909,11 @@ impl Store for PostgresStore {
         let Some(r) = self.client.query_opt(&stmt, &[&id])? else {
             return Ok(None);
         };
-        let case = crate::sqlite_cases::case_of(crate::postgres_cases::pg_raw_case(&r)?)?;
-        let decisions =
-            child_rows::<crate::sqlite_review::RawDecision>(r.try_get(17)?, id, "decisions")?
-                .into_iter()
-                .map(crate::sqlite_review::decision_of)
-                .collect::<Result<Vec<_>, _>>()?;
+        let case = case_of(raw_case(&r)?)?;
+        let decisions = child_rows::<RawDecision>(r.try_get(17)?, id, "decisions")?
+            .into_iter()
+            .map(decision_of)
+            .collect::<Result<Vec<_>, _>>()?;
         let post = match r.try_get::<_, Option<i64>>(18)? {
             Some(_) => Some(post_of(&r, 18)?.2),
             None => None,

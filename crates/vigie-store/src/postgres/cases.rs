@@ -1,12 +1,15 @@
 //! Signal lists, models and cases in the PostgreSQL backend: the same rows and semantics as SQLite's.
 
+use super::{PostgresStore, read_posts};
 use crate::StoreError;
+use crate::cases::case_filter;
 use crate::cases::{
     AccountPostCase, AccountText, CaseQuery, Cases, HashtagTimeline, NewCase, NewList, PostRow,
     StoredList, StoredModel, author_of, case_select, evidence_json, parse_signals, signals_column,
 };
-use crate::postgres::{PostgresStore, read_posts};
-use crate::sqlite_cases::{RawCase, case_filter, case_of};
+use crate::rows::{
+    LIST_COLUMNS, MODEL_COLUMNS, case_of, raw_case, stored_list_of, stored_model_of,
+};
 use vigie_model::{Case, CaseSubject, Timestamp, Violation};
 
 fn to_i64(n: u64) -> i64 {
@@ -36,21 +39,11 @@ impl Cases for PostgresStore {
     fn lists(&mut self) -> Result<Vec<StoredList>, StoreError> {
         self.client
             .query(
-                "SELECT name, kind, format, source, body, entries, imported_at FROM signal_lists ORDER BY name",
+                &format!("SELECT {LIST_COLUMNS} FROM signal_lists ORDER BY name"),
                 &[],
             )?
             .iter()
-            .map(|r| {
-                Ok(StoredList {
-                    name: r.try_get(0)?,
-                    kind: r.try_get(1)?,
-                    format: r.try_get(2)?,
-                    source: r.try_get(3)?,
-                    body: r.try_get(4)?,
-                    entries: u64::try_from(r.try_get::<_, i64>(5)?).unwrap_or(0),
-                    imported_at: Timestamp(r.try_get(6)?),
-                })
-            })
+            .map(|r| Ok(stored_list_of(r)?))
             .collect()
     }
 
@@ -78,20 +71,14 @@ impl Cases for PostgresStore {
     }
 
     fn model(&mut self, name: &str) -> Result<Option<StoredModel>, StoreError> {
-        let Some(r) = self.client.query_opt(
-            "SELECT name, body, metrics, examples, trained_at FROM models WHERE name = $1",
-            &[&name],
-        )?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(StoredModel {
-            name: r.try_get(0)?,
-            body: r.try_get(1)?,
-            metrics: r.try_get(2)?,
-            examples: u64::try_from(r.try_get::<_, i64>(3)?).unwrap_or(0),
-            trained_at: Timestamp(r.try_get(4)?),
-        }))
+        Ok(self
+            .client
+            .query_opt(
+                &format!("SELECT {MODEL_COLUMNS} FROM models WHERE name = $1"),
+                &[&name],
+            )?
+            .map(|r| stored_model_of(&r))
+            .transpose()?)
     }
 
     fn posts_after(&mut self, after: i64, limit: usize) -> Result<Vec<PostRow>, StoreError> {
@@ -236,7 +223,7 @@ impl Cases for PostgresStore {
                 ],
             )?
             .iter()
-            .map(|r| case_of(pg_raw_case(r)?))
+            .map(|r| case_of(raw_case(r)?))
             .collect()
     }
 
@@ -312,27 +299,4 @@ fn pg_from_bank(p: &str) -> String {
         "EXISTS (SELECT 1 FROM jsonb_array_elements(c.evidence::jsonb) e \
          WHERE e->>'signal' = 'hash_match' AND e->>'source' = {p})"
     )
-}
-
-/// Reads the columns of [`case_select`](crate::cases::case_select).
-pub(crate) fn pg_raw_case(r: &postgres::Row) -> Result<RawCase, postgres::Error> {
-    Ok((
-        r.try_get(0)?,
-        r.try_get(1)?,
-        r.try_get(2)?,
-        r.try_get(3)?,
-        r.try_get(4)?,
-        r.try_get(5)?,
-        r.try_get(6)?,
-        r.try_get(7)?,
-        r.try_get(8)?,
-        r.try_get(9)?,
-        r.try_get(10)?,
-        r.try_get(11)?,
-        r.try_get(12)?,
-        r.try_get(13)?,
-        r.try_get(14)?,
-        r.try_get(15)?,
-        r.try_get(16)?,
-    ))
 }

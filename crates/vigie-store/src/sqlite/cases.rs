@@ -1,207 +1,17 @@
 //! Signal lists, models and cases in the SQLite backend.
 
+use super::SqliteStore;
 use crate::StoreError;
+use crate::cases::case_filter;
 use crate::cases::{
-    AccountPostCase, AccountText, CaseQuery, CaseSort, Cases, HashtagTimeline, NewCase, NewList,
-    PostRow, StoredList, StoredModel, author_of, case_select, evidence_json, parse_evidence,
-    parse_signals, signals_column,
+    AccountPostCase, AccountText, CaseQuery, Cases, HashtagTimeline, NewCase, NewList, PostRow,
+    StoredList, StoredModel, author_of, case_select, evidence_json, parse_signals, signals_column,
 };
-use crate::sqlite::SqliteStore;
+use crate::rows::{
+    LIST_COLUMNS, MODEL_COLUMNS, RawCase, case_of, raw_case, stored_list_of, stored_model_of,
+};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use vigie_model::{Case, CaseSubject, Timestamp, Violation};
-
-/// A case row as read by [`case_select`], before parsing.
-pub(crate) type RawCase = (
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    f64,
-    String,
-    String,
-    i64,
-    i64,
-    Option<String>,
-    Option<String>,
-    String,
-    Option<String>,
-);
-
-/// Reads the columns of [`case_select`](crate::cases::case_select).
-pub(crate) fn raw_case(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawCase> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-        r.get(10)?,
-        r.get(11)?,
-        r.get(12)?,
-        r.get(13)?,
-        r.get(14)?,
-        r.get(15)?,
-        r.get(16)?,
-    ))
-}
-
-pub(crate) fn case_of(raw: RawCase) -> Result<Case, StoreError> {
-    let (
-        id,
-        subject,
-        platform,
-        post_id,
-        account_id,
-        handle,
-        language,
-        text,
-        score,
-        evidence,
-        status,
-        created,
-        updated,
-        assignee,
-        label,
-        signals,
-        category,
-    ) = raw;
-    Ok(Case {
-        id,
-        subject: CaseSubject::parse(&subject)
-            .ok_or_else(|| StoreError::Corrupt(format!("case {id}: subject {subject:?}")))?,
-        platform: platform.unwrap_or_default(),
-        post_id,
-        account_id,
-        handle,
-        language,
-        text,
-        score,
-        evidence: parse_evidence(&evidence)?,
-        signals: parse_signals(&signals),
-        status,
-        created_at: Timestamp(created),
-        updated_at: Timestamp(updated),
-        assignee,
-        label,
-        category: category.as_deref().and_then(Violation::parse),
-    })
-}
-
-/// The WHERE, ORDER BY, LIMIT and OFFSET of a case listing, with `?N` placeholders: 1 subject, 2 platform,
-/// 3 language, 4 signal pattern, 5 status, 6 minimum score, 7 assignee, 8 label, 9 bank, 10 account, 11 and
-/// 12 the cursor. The limit and offset are written as numbers: a planner that reuses one plan for every call
-/// (PostgreSQL's generic plans) can then still walk the score index for the first page, where an unknown
-/// limit makes it plan for sorting every row.
-///
-/// `from_bank(p)` is the backend's condition that the case's evidence holds a hash match from the bank named
-/// by placeholder `p` (the evidence's `source`); the `signals` column narrows the rows it is evaluated on.
-pub(crate) fn case_filter(
-    q: &CaseQuery,
-    placeholder: fn(usize) -> String,
-    from_bank: fn(&str) -> String,
-) -> String {
-    let p = placeholder;
-    let order = match q.sort {
-        CaseSort::Score => "c.score DESC, c.id",
-        CaseSort::Newest => "c.updated_at DESC, c.id DESC",
-    };
-    // Each filter is written only when it is set; an unset one is the constant `? IS NULL`, so that every
-    // placeholder is still bound and the planner sees plain conditions it can serve from the indexes
-    // (`cases_status_score` for a status, a score range for the cursor) instead of `? IS NULL OR ...` terms
-    // it must test on every row. Each combination is its own cached statement.
-    let set = |present: bool, n: usize, cond: String| {
-        if present {
-            cond
-        } else {
-            format!("{} IS NULL", p(n))
-        }
-    };
-    let mut conds: Vec<String> = Vec::new();
-    // An account's cases (its own and its posts') through `author_id` and `cases_author_score`, which also
-    // gives them in score order; the (platform, platform_id) key finds the account when the platform is set.
-    conds.push(set(
-        q.account.is_some(),
-        10,
-        if q.platform.is_some() {
-            format!(
-                "c.author_id = (SELECT ac.id FROM accounts ac WHERE ac.platform = {} AND ac.platform_id = {})",
-                p(2),
-                p(10)
-            )
-        } else {
-            format!(
-                "c.author_id IN (SELECT ac.id FROM accounts ac WHERE ac.platform_id = {})",
-                p(10)
-            )
-        },
-    ));
-    conds.push(set(q.subject.is_some(), 1, format!("c.subject = {}", p(1))));
-    // With an account, the platform already chose it in the subquery above (and its cases are on its
-    // platform).
-    if q.account.is_none() || q.platform.is_none() {
-        conds.push(set(
-            q.platform.is_some(),
-            2,
-            format!("COALESCE(p.platform, a.platform) = {}", p(2)),
-        ));
-    }
-    conds.push(set(q.language.is_some(), 3, format!("p.lang = {}", p(3))));
-    conds.push(set(
-        q.signal.is_some(),
-        4,
-        format!("c.signals LIKE {}", p(4)),
-    ));
-    conds.push(set(q.status.is_some(), 5, format!("c.status = {}", p(5))));
-    conds.push(set(
-        q.min_score.is_some(),
-        6,
-        format!("c.score >= {}", p(6)),
-    ));
-    conds.push(set(
-        q.assignee.is_some(),
-        7,
-        format!(
-            "(({a} = 'none' AND c.assignee_id IS NULL) OR u.name = {a})",
-            a = p(7)
-        ),
-    ));
-    conds.push(set(q.label.is_some(), 8, format!("c.label = {}", p(8))));
-    // A category is one of five fixed names: written as a literal, it needs no placeholder of its own.
-    if let Some(category) = q.category {
-        conds.push(format!("c.category = '{}'", category.as_str()));
-    }
-    conds.push(set(
-        q.bank.is_some(),
-        9,
-        format!("c.signals LIKE '%,hash_match,%' AND {}", from_bank(&p(9))),
-    ));
-    // After `(score, id)` in the queue's order (score descending, then id): the range on the score is what
-    // an index serves; the second condition settles ties.
-    if q.after.is_some() {
-        conds.push(format!(
-            "c.score <= {s} AND (c.score < {s} OR c.id > {i})",
-            s = p(11),
-            i = p(12)
-        ));
-    } else {
-        conds.push(format!("{} IS NULL AND {} IS NULL", p(11), p(12)));
-    }
-    format!(
-        "WHERE {} ORDER BY {order} LIMIT {} OFFSET {}",
-        conds.join(" AND "),
-        i64::try_from(q.limit).unwrap_or(i64::MAX),
-        i64::try_from(q.offset).unwrap_or(i64::MAX),
-    )
-}
 
 /// SQLite's condition that a case's evidence holds a hash match from the bank in placeholder `p`.
 fn sqlite_from_bank(p: &str) -> String {
@@ -238,21 +48,13 @@ impl Cases for SqliteStore {
         self.flush_pending()?;
         let mut stmt = self
             .conn
-            .prepare("SELECT name, kind, format, source, body, entries, imported_at FROM signal_lists ORDER BY name")
+            .prepare(&format!(
+                "SELECT {LIST_COLUMNS} FROM signal_lists ORDER BY name"
+            ))
             .map_err(self.err())?;
-        stmt.query_map([], |r| {
-            Ok(StoredList {
-                name: r.get(0)?,
-                kind: r.get(1)?,
-                format: r.get(2)?,
-                source: r.get(3)?,
-                body: r.get(4)?,
-                entries: u64::try_from(r.get::<_, i64>(5)?).unwrap_or(0),
-                imported_at: Timestamp(r.get(6)?),
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(self.err())
+        stmt.query_map([], |r| stored_list_of(r))
+            .and_then(|rows| rows.collect())
+            .map_err(self.err())
     }
 
     fn delete_list(&mut self, name: &str) -> Result<bool, StoreError> {
@@ -292,17 +94,9 @@ impl Cases for SqliteStore {
         self.flush_pending()?;
         self.conn
             .query_row(
-                "SELECT name, body, metrics, examples, trained_at FROM models WHERE name = ?1",
+                &format!("SELECT {MODEL_COLUMNS} FROM models WHERE name = ?1"),
                 [name],
-                |r| {
-                    Ok(StoredModel {
-                        name: r.get(0)?,
-                        body: r.get(1)?,
-                        metrics: r.get(2)?,
-                        examples: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
-                        trained_at: Timestamp(r.get(4)?),
-                    })
-                },
+                |r| stored_model_of(r),
             )
             .optional()
             .map_err(self.err())
@@ -482,7 +276,7 @@ impl Cases for SqliteStore {
                     q.after.map(|a| a.0),
                     q.after.map(|a| a.1)
                 ],
-                raw_case,
+                |r| raw_case(r),
             )
             .and_then(|rows| rows.collect::<Result<Vec<RawCase>, _>>())
             .map_err(self.err())?;

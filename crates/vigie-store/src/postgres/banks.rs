@@ -1,76 +1,32 @@
 //! Hash banks, entries and matches in the PostgreSQL backend: the same rows and semantics as SQLite's.
 
+use super::PostgresStore;
 use crate::StoreError;
+use crate::audited;
 use crate::banks::{
     BankChange, Banks, EntryChange, EntryCounts, FeedPosition, MatchQuery, NewBank, NewMatch,
 };
-use crate::postgres::PostgresStore;
-use crate::sqlite_banks::{
-    Effect, bank_of, check_distance, effect, entry_of, labels_json, match_of, parse_signal,
+use crate::rows::{
+    BANK_SQL, ENTRY_SQL, MATCH_SQL, bank_of, entry_of, labels_json, match_of, parse_signal,
+    raw_bank, raw_entry, raw_match,
 };
+use crate::rules::{Effect, check_distance, effect};
 use postgres::{GenericClient, Row, Transaction};
 use vigie_model::{Bank, BankEntry, EntryRecord, MatchStatus, MediaMatch, SignalType, Timestamp};
-
-const BANK_SQL: &str = "SELECT b.id, b.name, b.kind, b.source, b.labels, b.enabled, b.pdq_distance, b.created_at, \
-     b.updated_at, \
-     (SELECT COUNT(*) FROM bank_entries e WHERE e.bank_id = b.id AND e.removed_at IS NULL), \
-     (SELECT COUNT(*) FROM bank_entries e WHERE e.bank_id = b.id AND e.removed_at IS NULL AND e.quarantine IS NOT NULL) \
-     FROM banks b";
-
-const ENTRY_SQL: &str = "SELECT e.id, b.name, e.signal, e.value, e.labels, e.provenance, e.added_at, e.updated_at, \
-     e.removed_at, e.quarantine FROM bank_entries e JOIN banks b ON b.id = e.bank_id";
-
-const MATCH_SQL: &str = "SELECT m.media_sha256, m.entry_id, b.name, e.signal, e.value, m.distance, m.variant, \
-     m.status, m.suppressed_by, m.matched_at FROM media_matches m JOIN bank_entries e ON e.id = m.entry_id \
-     JOIN banks b ON b.id = e.bank_id";
 
 /// An entry as stored: id, labels (JSON), provenance, removed.
 type StoredEntry = (i64, String, Option<String>, bool);
 
 fn bank_row(r: &Row) -> Result<Bank, StoreError> {
-    bank_of((
-        r.try_get(0)?,
-        r.try_get(1)?,
-        r.try_get(2)?,
-        r.try_get(3)?,
-        r.try_get(4)?,
-        r.try_get(5)?,
-        r.try_get(6)?,
-        r.try_get(7)?,
-        r.try_get(8)?,
-        r.try_get(9)?,
-        r.try_get(10)?,
-    ))
+    bank_of(raw_bank(r)?)
 }
 
 fn entry_row(r: &Row) -> Result<BankEntry, StoreError> {
-    entry_of((
-        r.try_get(0)?,
-        r.try_get(1)?,
-        r.try_get(2)?,
-        r.try_get(3)?,
-        r.try_get(4)?,
-        r.try_get(5)?,
-        r.try_get(6)?,
-        r.try_get(7)?,
-        r.try_get(8)?,
-        r.try_get(9)?,
-    ))
+    entry_of(raw_entry(r)?)
 }
 
 fn match_row(r: &Row) -> Result<MediaMatch, StoreError> {
-    match_of((
-        r.try_get(0)?,
-        r.try_get(1)?,
-        r.try_get(2)?,
-        r.try_get(3)?,
-        r.try_get(4)?,
-        r.try_get(5)?,
-        r.try_get(6)?,
-        r.try_get(7)?,
-        r.try_get(8)?,
-        r.try_get(9)?,
-    ))
+    match_of(raw_match(r)?)
 }
 
 fn bank_by_name(c: &mut impl GenericClient, name: &str) -> Result<Bank, StoreError> {
@@ -90,7 +46,7 @@ fn next_seq(tx: &mut Transaction<'_>) -> Result<i64, StoreError> {
 }
 
 /// Applies list records to the bank `bank` inside `tx` ([`Banks::apply_entries`]).
-fn apply_in(
+pub(super) fn apply_in(
     tx: &mut Transaction<'_>,
     bank: &str,
     records: &[EntryRecord],
@@ -266,10 +222,7 @@ impl Banks for PostgresStore {
         bank: &str,
         records: &[EntryRecord],
     ) -> Result<EntryCounts, StoreError> {
-        let mut tx = self.client.transaction()?;
-        let counts = apply_in(&mut tx, bank, records)?;
-        tx.commit()?;
-        Ok(counts)
+        self.write(|tx| apply_in(tx.tx, bank, records))
     }
 
     fn apply_entries_audited(
@@ -281,17 +234,7 @@ impl Banks for PostgresStore {
         subject: &str,
         detail: &serde_json::Value,
     ) -> Result<EntryCounts, StoreError> {
-        let mut tx = self.client.transaction()?;
-        let counts = apply_in(&mut tx, bank, records)?;
-        crate::postgres_review::append_audit(
-            &mut tx,
-            actor,
-            action,
-            subject,
-            &crate::banks::with_counts(detail, &counts),
-        )?;
-        tx.commit()?;
-        Ok(counts)
+        self.write(|tx| audited::apply_entries(tx, bank, records, actor, action, subject, detail))
     }
 
     fn bank_entries(

@@ -1,0 +1,359 @@
+//! Every audited write, written once for both backends: the change and its audit entry in one transaction.
+//!
+//! A backend opens the transaction (SQLite `IMMEDIATE`, so the audit head read at its start is still the head
+//! when the entry is appended; PostgreSQL locks the head row and the rows it changes), wraps it in a
+//! [`WriteTx`], runs the operation, and commits when it returns `Ok`. The operations below only ever call the
+//! transaction's primitive steps, so what a change writes and what its audit entry says cannot differ between
+//! the backends.
+
+use crate::StoreError;
+use crate::banks::{EntryCounts, with_counts};
+use crate::review::{
+    Actor, DecisionOutcome, LoginOutcome, NewDecision, ReviewRules, UserChange, next_audit_entry,
+};
+use crate::rules::{
+    DecisionPlan, decision_detail, ends_sessions, name_taken, parse_status, plan_decision,
+    user_change_detail,
+};
+use serde_json::json;
+use vigie_model::{ApiToken, AuditEntry, EntryRecord, Role, Timestamp, User, UserSettings};
+
+/// A case's review state as stored: status, first confirmer, label.
+pub(crate) type CaseState = (String, Option<i64>, Option<String>);
+
+/// The primitive steps of one write transaction, which holds the lock that orders audited writes. Each step
+/// is one statement (or one prepared loop) of the backend's SQL; none decides anything.
+pub(crate) trait WriteTx {
+    /// The audit trail's head (sequence number and hash), locked until the transaction ends.
+    fn audit_head(&mut self) -> Result<(i64, String), StoreError>;
+    /// Stores `entry` and moves the head to it.
+    fn push_audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError>;
+
+    /// Inserts a user and returns its id; `None` when the name is taken.
+    fn insert_user(
+        &mut self,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+        at: Timestamp,
+    ) -> Result<Option<i64>, StoreError>;
+    /// The user named `name`, locked until the end where the backend locks rows.
+    fn user_named(&mut self, name: &str) -> Result<Option<User>, StoreError>;
+    /// The user with row id `id`.
+    fn user_with_id(&mut self, id: i64) -> Result<Option<User>, StoreError>;
+    /// The id of the user named `name`.
+    fn user_id(&mut self, name: &str) -> Result<Option<i64>, StoreError>;
+    /// The name of the user with row id `id`.
+    fn user_name(&mut self, id: i64) -> Result<Option<String>, StoreError>;
+    /// Sets a user's role.
+    fn set_role(&mut self, id: i64, role: Role) -> Result<(), StoreError>;
+    /// Disables or enables a user.
+    fn set_disabled(&mut self, id: i64, disabled: bool) -> Result<(), StoreError>;
+    /// Sets a user's password hash and clears their failed logins and lock.
+    fn set_password(&mut self, id: i64, password_hash: &str) -> Result<(), StoreError>;
+    /// Ends every session of a user.
+    fn end_sessions(&mut self, user_id: i64) -> Result<(), StoreError>;
+    /// Clears a user's failed logins and lock.
+    fn clear_failed_logins(&mut self, id: i64) -> Result<(), StoreError>;
+    /// Counts a failed login (locking the user until `lock_until` when set); returns the new count.
+    fn count_failed_login(&mut self, id: i64, lock_until: Option<i64>) -> Result<i64, StoreError>;
+    /// Stores a user's settings (JSON).
+    fn set_settings(&mut self, id: i64, settings: &str) -> Result<(), StoreError>;
+
+    /// Inserts an API token and returns its id.
+    fn insert_token(
+        &mut self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        prefix: &str,
+        at: Timestamp,
+    ) -> Result<i64, StoreError>;
+    /// Revokes a live token (of `owner` only, when set) and returns its user's name; `None` when no such
+    /// live token.
+    fn revoke_token(
+        &mut self,
+        id: i64,
+        owner: Option<i64>,
+        at: Timestamp,
+    ) -> Result<Option<String>, StoreError>;
+
+    /// A case's review state, locked until the end where the backend locks rows.
+    fn case_state(&mut self, case_id: i64) -> Result<Option<CaseState>, StoreError>;
+    /// Inserts a decision and returns its id.
+    fn insert_decision(
+        &mut self,
+        user_id: i64,
+        d: &NewDecision,
+        plan: &DecisionPlan,
+        at: Timestamp,
+    ) -> Result<i64, StoreError>;
+    /// Writes a case's status, label and first confirmer after a decision.
+    fn set_case_state(&mut self, case_id: i64, plan: &DecisionPlan) -> Result<(), StoreError>;
+    /// Sets a case's assignee; `false` when there is no such case.
+    fn set_assignee(&mut self, case_id: i64, assignee: Option<i64>) -> Result<bool, StoreError>;
+
+    /// Applies hash-list records to a bank ([`crate::Banks::apply_entries`]).
+    fn apply_entries(
+        &mut self,
+        bank: &str,
+        records: &[EntryRecord],
+    ) -> Result<EntryCounts, StoreError>;
+}
+
+/// Appends an entry to the audit trail.
+pub(crate) fn append(
+    tx: &mut impl WriteTx,
+    actor: &Actor,
+    action: &str,
+    subject: &str,
+    detail: &serde_json::Value,
+) -> Result<AuditEntry, StoreError> {
+    let (seq, hash) = tx.audit_head()?;
+    let entry = next_audit_entry(
+        (seq, &hash),
+        Timestamp::now(),
+        actor,
+        action,
+        subject,
+        detail,
+    );
+    tx.push_audit(&entry)?;
+    Ok(entry)
+}
+
+/// [`crate::Review::add_user`].
+pub(crate) fn add_user(
+    tx: &mut impl WriteTx,
+    name: &str,
+    role: Role,
+    password_hash: &str,
+    actor: &Actor,
+) -> Result<User, StoreError> {
+    let now = Timestamp::now();
+    let id = tx
+        .insert_user(name, role, password_hash, now)?
+        .ok_or_else(|| name_taken(name))?;
+    append(
+        tx,
+        actor,
+        "user_add",
+        &format!("user:{name}"),
+        &json!({ "role": role.as_str() }),
+    )?;
+    Ok(User {
+        id,
+        name: name.to_owned(),
+        role,
+        disabled: false,
+        failed_logins: 0,
+        locked_until: None,
+        settings: UserSettings::default(),
+        created_at: now,
+    })
+}
+
+/// [`crate::Review::change_user`].
+pub(crate) fn change_user(
+    tx: &mut impl WriteTx,
+    name: &str,
+    change: &UserChange,
+    actor: &Actor,
+) -> Result<Option<User>, StoreError> {
+    let Some(user) = tx.user_named(name)? else {
+        return Ok(None);
+    };
+    if let Some(role) = change.role {
+        tx.set_role(user.id, role)?;
+    }
+    if let Some(disabled) = change.disabled {
+        tx.set_disabled(user.id, disabled)?;
+    }
+    if let Some(hash) = &change.password_hash {
+        tx.set_password(user.id, hash)?;
+    }
+    if ends_sessions(change) {
+        tx.end_sessions(user.id)?;
+    }
+    append(
+        tx,
+        actor,
+        "user_change",
+        &format!("user:{name}"),
+        &user_change_detail(change),
+    )?;
+    tx.user_with_id(user.id)
+}
+
+/// [`crate::Review::record_login`].
+pub(crate) fn record_login(
+    tx: &mut impl WriteTx,
+    name: &str,
+    outcome: &LoginOutcome,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    let id = tx.user_id(name)?;
+    let (action, detail) = match outcome {
+        LoginOutcome::Success => {
+            if let Some(id) = id {
+                tx.clear_failed_logins(id)?;
+            }
+            ("login", json!({}))
+        }
+        LoginOutcome::Failure { lock_until } => {
+            let lock = lock_until.map(|t| t.0);
+            let failed = id.map(|id| tx.count_failed_login(id, lock)).transpose()?;
+            (
+                "login_failed",
+                json!({ "failed_logins": failed, "locked_until": lock }),
+            )
+        }
+        LoginOutcome::Refused { reason } => ("login_refused", json!({ "reason": reason })),
+    };
+    append(tx, actor, action, &format!("user:{name}"), &detail)?;
+    Ok(())
+}
+
+/// [`crate::Review::set_user_settings`].
+pub(crate) fn set_user_settings(
+    tx: &mut impl WriteTx,
+    user_id: i64,
+    settings: &UserSettings,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    let name = tx
+        .user_name(user_id)?
+        .ok_or(StoreError::NoSuchUser(user_id))?;
+    tx.set_settings(user_id, &crate::rows::settings_json(settings))?;
+    append(
+        tx,
+        actor,
+        "settings",
+        &format!("user:{name}"),
+        &json!(settings),
+    )?;
+    Ok(())
+}
+
+/// [`crate::Review::create_token`].
+pub(crate) fn create_token(
+    tx: &mut impl WriteTx,
+    user_id: i64,
+    name: &str,
+    token_hash: &str,
+    prefix: &str,
+    actor: &Actor,
+) -> Result<ApiToken, StoreError> {
+    let user = tx
+        .user_name(user_id)?
+        .ok_or(StoreError::NoSuchUser(user_id))?;
+    let now = Timestamp::now();
+    let id = tx.insert_token(user_id, name, token_hash, prefix, now)?;
+    append(
+        tx,
+        actor,
+        "token_create",
+        &format!("token:{id}"),
+        &json!({ "user": user, "name": name, "prefix": prefix }),
+    )?;
+    Ok(ApiToken {
+        id,
+        user,
+        name: name.to_owned(),
+        prefix: prefix.to_owned(),
+        created_at: now,
+        last_used_at: None,
+        revoked_at: None,
+    })
+}
+
+/// [`crate::Review::revoke_token`].
+pub(crate) fn revoke_token(
+    tx: &mut impl WriteTx,
+    id: i64,
+    owner: Option<i64>,
+    actor: &Actor,
+) -> Result<bool, StoreError> {
+    let Some(user) = tx.revoke_token(id, owner, Timestamp::now())? else {
+        return Ok(false);
+    };
+    append(
+        tx,
+        actor,
+        "token_revoke",
+        &format!("token:{id}"),
+        &json!({ "user": user }),
+    )?;
+    Ok(true)
+}
+
+/// [`crate::Review::decide`]: the case stays locked from its read to the end, so two decisions on it are
+/// taken one after the other, each seeing the status the other left.
+pub(crate) fn decide(
+    tx: &mut impl WriteTx,
+    user: &User,
+    decision: &NewDecision,
+    rules: &ReviewRules,
+    actor: &Actor,
+) -> Result<DecisionOutcome, StoreError> {
+    let case_id = decision.case_id;
+    let Some((status, first_confirmer, label)) = tx.case_state(case_id)? else {
+        return Ok(DecisionOutcome::NoCase);
+    };
+    let status = parse_status(case_id, &status)?;
+    let plan = match plan_decision(user, decision, rules, status, first_confirmer, label) {
+        Ok(plan) => plan,
+        Err(refused) => return Ok(DecisionOutcome::Refused(refused)),
+    };
+    let at = Timestamp::now();
+    let id = tx.insert_decision(user.id, decision, &plan, at)?;
+    tx.set_case_state(case_id, &plan)?;
+    append(
+        tx,
+        actor,
+        "decision",
+        &format!("case:{case_id}"),
+        &decision_detail(&plan, decision),
+    )?;
+    Ok(DecisionOutcome::Taken(
+        plan.into_decision(id, case_id, user, decision, at),
+    ))
+}
+
+/// [`crate::Review::assign`].
+pub(crate) fn assign(
+    tx: &mut impl WriteTx,
+    case_id: i64,
+    assignee: Option<i64>,
+    actor: &Actor,
+) -> Result<bool, StoreError> {
+    let name = assignee
+        .map(|id| tx.user_name(id)?.ok_or(StoreError::NoSuchUser(id)))
+        .transpose()?;
+    if !tx.set_assignee(case_id, assignee)? {
+        return Ok(false);
+    }
+    append(
+        tx,
+        actor,
+        "assign",
+        &format!("case:{case_id}"),
+        &json!({ "assignee": name }),
+    )?;
+    Ok(true)
+}
+
+/// [`crate::Banks::apply_entries_audited`].
+pub(crate) fn apply_entries(
+    tx: &mut impl WriteTx,
+    bank: &str,
+    records: &[EntryRecord],
+    actor: &Actor,
+    action: &str,
+    subject: &str,
+    detail: &serde_json::Value,
+) -> Result<EntryCounts, StoreError> {
+    let counts = tx.apply_entries(bank, records)?;
+    append(tx, actor, action, subject, &with_counts(detail, &counts))?;
+    Ok(counts)
+}

@@ -1,0 +1,259 @@
+//! The primitive steps of [`crate::audited`]'s writes in PostgreSQL. The rows an operation reads before it
+//! changes them (the audit head, the case, the user) are read `FOR UPDATE`, so concurrent writers queue.
+
+use super::banks::apply_in;
+use super::review::user_where;
+use crate::StoreError;
+use crate::audited::{CaseState, WriteTx};
+use crate::banks::EntryCounts;
+use crate::review::NewDecision;
+use crate::rows::AUDIT_COLUMNS;
+use crate::rules::DecisionPlan;
+use postgres::Transaction;
+use postgres::error::SqlState;
+use postgres::types::{FromSqlOwned, ToSql};
+use vigie_model::{AuditEntry, EntryRecord, Role, Timestamp, User};
+
+/// An open PostgreSQL transaction.
+pub(crate) struct Pg<'t, 'c> {
+    pub(crate) tx: &'t mut Transaction<'c>,
+}
+
+impl Pg<'_, '_> {
+    /// Runs one statement; returns the rows it changed.
+    fn exec(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
+        Ok(self.tx.execute(sql, params)?)
+    }
+
+    /// Reads the first column of the row a statement returns, if it returns one.
+    fn value<T: FromSqlOwned>(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<T>, StoreError> {
+        Ok(self
+            .tx
+            .query_opt(sql, params)?
+            .map(|r| r.try_get(0))
+            .transpose()?)
+    }
+
+    /// Reads the first column of the row a statement always returns.
+    fn one<T: FromSqlOwned>(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<T, StoreError> {
+        Ok(self.tx.query_one(sql, params)?.try_get(0)?)
+    }
+}
+
+impl WriteTx for Pg<'_, '_> {
+    fn audit_head(&mut self) -> Result<(i64, String), StoreError> {
+        let head = self.tx.query_one(
+            "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+            &[],
+        )?;
+        Ok((head.try_get(0)?, head.try_get(1)?))
+    }
+
+    fn push_audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError> {
+        self.exec(
+            &format!(
+                "INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            ),
+            &[
+                &entry.seq,
+                &entry.at.0,
+                &entry.actor,
+                &entry.action,
+                &entry.subject,
+                &entry.detail,
+                &entry.prev_hash,
+                &entry.hash,
+            ],
+        )?;
+        self.exec(
+            "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
+            &[&entry.seq, &entry.hash],
+        )?;
+        Ok(())
+    }
+
+    fn insert_user(
+        &mut self,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+        at: Timestamp,
+    ) -> Result<Option<i64>, StoreError> {
+        match self.tx.query_one(
+            "INSERT INTO users (name, role, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            &[&name, &role.as_str(), &password_hash, &at.0],
+        ) {
+            Ok(row) => Ok(Some(row.try_get(0)?)),
+            Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn user_named(&mut self, name: &str) -> Result<Option<User>, StoreError> {
+        user_where(self.tx, "u.name = $1 FOR UPDATE", &name)
+    }
+
+    fn user_with_id(&mut self, id: i64) -> Result<Option<User>, StoreError> {
+        user_where(self.tx, "u.id = $1", &id)
+    }
+
+    fn user_id(&mut self, name: &str) -> Result<Option<i64>, StoreError> {
+        self.value("SELECT id FROM users WHERE name = $1", &[&name])
+    }
+
+    fn user_name(&mut self, id: i64) -> Result<Option<String>, StoreError> {
+        self.value("SELECT name FROM users WHERE id = $1", &[&id])
+    }
+
+    fn set_role(&mut self, id: i64, role: Role) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE users SET role = $2 WHERE id = $1",
+            &[&id, &role.as_str()],
+        )
+        .map(drop)
+    }
+
+    fn set_disabled(&mut self, id: i64, disabled: bool) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE users SET disabled = $2 WHERE id = $1",
+            &[&id, &disabled],
+        )
+        .map(drop)
+    }
+
+    fn set_password(&mut self, id: i64, password_hash: &str) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1",
+            &[&id, &password_hash],
+        )
+        .map(drop)
+    }
+
+    fn end_sessions(&mut self, user_id: i64) -> Result<(), StoreError> {
+        self.exec("DELETE FROM sessions WHERE user_id = $1", &[&user_id])
+            .map(drop)
+    }
+
+    fn clear_failed_logins(&mut self, id: i64) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+            &[&id],
+        )
+        .map(drop)
+    }
+
+    fn count_failed_login(&mut self, id: i64, lock_until: Option<i64>) -> Result<i64, StoreError> {
+        self.one(
+            "UPDATE users SET failed_logins = failed_logins + 1, \
+             locked_until = COALESCE($2, locked_until) WHERE id = $1 RETURNING failed_logins",
+            &[&id, &lock_until],
+        )
+    }
+
+    fn set_settings(&mut self, id: i64, settings: &str) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE users SET settings = $2 WHERE id = $1",
+            &[&id, &settings],
+        )
+        .map(drop)
+    }
+
+    fn insert_token(
+        &mut self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        prefix: &str,
+        at: Timestamp,
+    ) -> Result<i64, StoreError> {
+        self.one(
+            "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            &[&user_id, &name, &token_hash, &prefix, &at.0],
+        )
+    }
+
+    fn revoke_token(
+        &mut self,
+        id: i64,
+        owner: Option<i64>,
+        at: Timestamp,
+    ) -> Result<Option<String>, StoreError> {
+        self.value(
+            "UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND revoked_at IS NULL \
+             AND ($2::bigint IS NULL OR user_id = $2) \
+             RETURNING (SELECT name FROM users WHERE users.id = api_tokens.user_id)",
+            &[&id, &owner, &at.0],
+        )
+    }
+
+    fn case_state(&mut self, case_id: i64) -> Result<Option<CaseState>, StoreError> {
+        self.tx
+            .query_opt(
+                "SELECT status, first_confirmer, label FROM cases WHERE id = $1 FOR UPDATE",
+                &[&case_id],
+            )?
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .transpose()
+    }
+
+    fn insert_decision(
+        &mut self,
+        user_id: i64,
+        d: &NewDecision,
+        plan: &DecisionPlan,
+        at: Timestamp,
+    ) -> Result<i64, StoreError> {
+        self.one(
+            "INSERT INTO decisions (case_id, user_id, action, from_status, to_status, label, reason, allow_list, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            &[
+                &d.case_id,
+                &user_id,
+                &d.action.as_str(),
+                &plan.from.as_str(),
+                &plan.to.as_str(),
+                &plan.label,
+                &plan.reason,
+                &d.allow_list,
+                &at.0,
+            ],
+        )
+    }
+
+    fn set_case_state(&mut self, case_id: i64, plan: &DecisionPlan) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE cases SET status = $2, label = $3, first_confirmer = $4 WHERE id = $1",
+            &[
+                &case_id,
+                &plan.to.as_str(),
+                &plan.case_label,
+                &plan.first_confirmer,
+            ],
+        )
+        .map(drop)
+    }
+
+    fn set_assignee(&mut self, case_id: i64, assignee: Option<i64>) -> Result<bool, StoreError> {
+        Ok(self.exec(
+            "UPDATE cases SET assignee_id = $2 WHERE id = $1",
+            &[&case_id, &assignee],
+        )? > 0)
+    }
+
+    fn apply_entries(
+        &mut self,
+        bank: &str,
+        records: &[EntryRecord],
+    ) -> Result<EntryCounts, StoreError> {
+        apply_in(self.tx, bank, records)
+    }
+}

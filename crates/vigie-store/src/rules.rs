@@ -1,0 +1,295 @@
+//! The rules both backends apply inside their write transactions, with no SQL: what a decision writes, what
+//! an imported hash-list record does to the stored entry, what an audit entry says of a change.
+
+use crate::StoreError;
+use crate::review::{NewDecision, ReviewRules, UserChange};
+use serde_json::json;
+use vigie_model::{
+    Action, CaseStatus, Decision, DecisionError, EntryRecord, MAX_PDQ_DISTANCE, Timestamp, User,
+    transition,
+};
+
+/// A case's stored status, parsed.
+pub(crate) fn parse_status(case_id: i64, status: &str) -> Result<CaseStatus, StoreError> {
+    CaseStatus::parse(status)
+        .ok_or_else(|| StoreError::Corrupt(format!("case {case_id}: status {status:?}")))
+}
+
+/// What a decision, once allowed, writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DecisionPlan {
+    /// The case's status before.
+    pub(crate) from: CaseStatus,
+    /// The case's status after.
+    pub(crate) to: CaseStatus,
+    /// The decision's label (confirmations only).
+    pub(crate) label: Option<String>,
+    /// The decision's reason, if one was given.
+    pub(crate) reason: Option<String>,
+    /// The case's label after.
+    pub(crate) case_label: Option<String>,
+    /// The case's first confirmer after.
+    pub(crate) first_confirmer: Option<i64>,
+}
+
+impl DecisionPlan {
+    /// The decision as recorded, once written with row id `id` at `at`.
+    pub(crate) fn into_decision(
+        self,
+        id: i64,
+        case_id: i64,
+        user: &User,
+        d: &NewDecision,
+        at: Timestamp,
+    ) -> Decision {
+        Decision {
+            id,
+            case_id,
+            user: user.name.clone(),
+            user_id: user.id,
+            action: d.action,
+            from_status: self.from,
+            to_status: self.to,
+            label: self.label,
+            reason: self.reason,
+            allow_list: d.allow_list,
+            at,
+        }
+    }
+}
+
+/// Checks a decision on a case that is `status`, confirmed first by `first_confirmer` and labelled
+/// `case_label`, and says what it writes.
+///
+/// The case keeps the label of a confirmation while it is pending or confirmed, loses it when it is reopened
+/// or rejected (a false positive carries no policy label), and keeps it when escalated (the proposed label
+/// stays in view of the reviewer who decides).
+pub(crate) fn plan_decision(
+    user: &User,
+    d: &NewDecision,
+    rules: &ReviewRules,
+    status: CaseStatus,
+    first_confirmer: Option<i64>,
+    case_label: Option<String>,
+) -> Result<DecisionPlan, DecisionError> {
+    let label = d.label.clone().filter(|l| !l.trim().is_empty());
+    let reason = d.reason.clone().filter(|r| !r.trim().is_empty());
+    match d.action {
+        Action::Confirm => match &label {
+            None => return Err(DecisionError::LabelRequired),
+            Some(l) if !rules.taxonomy.iter().any(|t| t == l) => {
+                return Err(DecisionError::UnknownLabel(l.clone()));
+            }
+            Some(_) => {}
+        },
+        Action::Reject if reason.is_none() => return Err(DecisionError::ReasonRequired),
+        _ => {}
+    }
+    let to = transition(
+        status,
+        d.action,
+        user.role,
+        user.id,
+        first_confirmer,
+        rules.two_person,
+    )?;
+    let label = if d.action == Action::Confirm {
+        label
+    } else {
+        None
+    };
+    let case_label = match to {
+        CaseStatus::Confirmed | CaseStatus::Pending => label.clone(),
+        CaseStatus::Open | CaseStatus::Rejected => None,
+        CaseStatus::Escalated => case_label,
+    };
+    Ok(DecisionPlan {
+        from: status,
+        to,
+        label,
+        reason,
+        case_label,
+        first_confirmer: (to == CaseStatus::Pending).then_some(user.id),
+    })
+}
+
+/// The audit detail of a decision.
+pub(crate) fn decision_detail(plan: &DecisionPlan, d: &NewDecision) -> serde_json::Value {
+    json!({
+        "action": d.action.as_str(),
+        "from": plan.from.as_str(),
+        "to": plan.to.as_str(),
+        "label": plan.label,
+        "reason": plan.reason,
+        "allow_list": d.allow_list,
+    })
+}
+
+/// The audit detail of a user change: the fields it sets, the password as `true` only.
+pub(crate) fn user_change_detail(change: &UserChange) -> serde_json::Value {
+    let mut detail = serde_json::Map::new();
+    if let Some(role) = change.role {
+        detail.insert("role".to_owned(), json!(role.as_str()));
+    }
+    if let Some(disabled) = change.disabled {
+        detail.insert("disabled".to_owned(), json!(disabled));
+    }
+    if change.password_hash.is_some() {
+        detail.insert("password".to_owned(), json!(true));
+    }
+    serde_json::Value::Object(detail)
+}
+
+/// Whether a change ends the user's sessions: disabling them, or a new password.
+pub(crate) fn ends_sessions(change: &UserChange) -> bool {
+    change.disabled == Some(true) || change.password_hash.is_some()
+}
+
+/// The message of a taken user name.
+pub(crate) fn name_taken(name: &str) -> StoreError {
+    StoreError::Conflict(format!("a user named {name:?} already exists"))
+}
+
+/// Checks a bank's PDQ match distance.
+pub(crate) fn check_distance(d: u32) -> Result<(), StoreError> {
+    if d > MAX_PDQ_DISTANCE {
+        return Err(StoreError::InvalidBank(format!(
+            "a PDQ match distance is 0 to {MAX_PDQ_DISTANCE}, not {d}"
+        )));
+    }
+    Ok(())
+}
+
+/// What an import record does to the entry as stored.
+pub(crate) enum Effect {
+    Insert,
+    Revive,
+    Update,
+    Remove,
+    Nothing,
+}
+
+/// Decides what `record` does to the stored entry `(labels, provenance, removed)`, if any.
+pub(crate) fn effect(
+    record: &EntryRecord,
+    labels: &str,
+    stored: Option<(&str, Option<&str>, bool)>,
+) -> Effect {
+    match (stored, record.deleted) {
+        (None, true) => Effect::Nothing,
+        (None, false) => Effect::Insert,
+        (Some((_, _, removed)), true) => {
+            if removed {
+                Effect::Nothing
+            } else {
+                Effect::Remove
+            }
+        }
+        (Some((_, _, true)), false) => Effect::Revive,
+        (Some((old_labels, old_provenance, false)), false) => {
+            let provenance_same =
+                record.provenance.is_none() || record.provenance.as_deref() == old_provenance;
+            if old_labels == labels && provenance_same {
+                Effect::Nothing
+            } else {
+                Effect::Update
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vigie_model::{Role, UserSettings};
+
+    fn user(id: i64, role: Role) -> User {
+        User {
+            id,
+            name: format!("u{id}"),
+            role,
+            disabled: false,
+            failed_logins: 0,
+            locked_until: None,
+            settings: UserSettings::default(),
+            created_at: Timestamp(0),
+        }
+    }
+
+    fn rules() -> ReviewRules {
+        ReviewRules {
+            two_person: true,
+            taxonomy: vec!["propaganda".to_owned()],
+        }
+    }
+
+    fn decision(action: Action, label: Option<&str>, reason: Option<&str>) -> NewDecision {
+        NewDecision {
+            case_id: 1,
+            action,
+            label: label.map(str::to_owned),
+            reason: reason.map(str::to_owned),
+            allow_list: false,
+        }
+    }
+
+    #[test]
+    fn decisions_need_a_known_label_or_a_reason() {
+        let analyst = user(1, Role::Analyst);
+        let plan =
+            |d: &NewDecision| plan_decision(&analyst, d, &rules(), CaseStatus::Open, None, None);
+        assert_eq!(
+            plan(&decision(Action::Confirm, None, None)),
+            Err(DecisionError::LabelRequired)
+        );
+        assert_eq!(
+            plan(&decision(Action::Confirm, Some("  "), None)),
+            Err(DecisionError::LabelRequired)
+        );
+        assert_eq!(
+            plan(&decision(Action::Confirm, Some("spam"), None)),
+            Err(DecisionError::UnknownLabel("spam".to_owned()))
+        );
+        assert_eq!(
+            plan(&decision(Action::Reject, None, Some(" "))),
+            Err(DecisionError::ReasonRequired)
+        );
+        let pending = plan(&decision(Action::Confirm, Some("propaganda"), None));
+        assert_eq!(
+            pending
+                .as_ref()
+                .map(|p| (p.to, p.first_confirmer, p.case_label.as_deref())),
+            Ok((CaseStatus::Pending, Some(1), Some("propaganda")))
+        );
+    }
+
+    #[test]
+    fn the_case_label_follows_the_status() {
+        let reviewer = user(2, Role::Reviewer);
+        let label = Some("propaganda".to_owned());
+        let reopen = plan_decision(
+            &reviewer,
+            &decision(Action::Reopen, None, None),
+            &rules(),
+            CaseStatus::Confirmed,
+            None,
+            label.clone(),
+        );
+        assert_eq!(
+            reopen.map(|p| (p.to, p.case_label)),
+            Ok((CaseStatus::Open, None))
+        );
+        let escalate = plan_decision(
+            &reviewer,
+            &decision(Action::Escalate, None, None),
+            &rules(),
+            CaseStatus::Pending,
+            Some(1),
+            label.clone(),
+        );
+        assert_eq!(
+            escalate.map(|p| (p.to, p.case_label, p.first_confirmer)),
+            Ok((CaseStatus::Escalated, label, None))
+        );
+    }
+}

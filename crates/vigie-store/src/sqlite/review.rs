@@ -1,0 +1,297 @@
+//! Users, sessions, API tokens, decisions and the audit trail in the SQLite backend. The audited writes are
+//! [`crate::audited`]'s, run over [`Lite`] in an `IMMEDIATE` transaction, so the audit head read at its start
+//! is still the head when the entry is appended: two processes writing at once queue on the lock instead of
+//! forking the chain.
+
+use super::{At, SqliteStore};
+use crate::StoreError;
+use crate::audited;
+use crate::cases::case_select;
+use crate::review::{
+    Actor, DecisionOutcome, LoginOutcome, NewDecision, Review, ReviewRules, UserChange,
+};
+use crate::rows::{
+    AUDIT_COLUMNS, DECISION_COLUMNS, RawUser, TOKEN_COLUMNS, USER_COLUMNS, audit_row, case_of,
+    decision_of, raw_case, raw_decision, raw_token, raw_user, token_of,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use vigie_model::{ApiToken, AuditEntry, Case, Decision, Role, Timestamp, User, UserSettings};
+
+/// One user by a condition on `u` with one parameter.
+pub(super) fn user_where(
+    conn: &Connection,
+    path: &Path,
+    condition: &str,
+    param: &dyn rusqlite::ToSql,
+) -> Result<Option<User>, StoreError> {
+    conn.query_row(
+        &format!("SELECT {USER_COLUMNS} FROM users u WHERE {condition}"),
+        [param],
+        |r| raw_user(r),
+    )
+    .optional()
+    .at(path)?
+    .map(RawUser::parse)
+    .transpose()
+}
+
+impl Review for SqliteStore {
+    fn add_user(
+        &mut self,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+        actor: &Actor,
+    ) -> Result<User, StoreError> {
+        self.write(|tx| audited::add_user(tx, name, role, password_hash, actor))
+    }
+
+    fn user_login(&mut self, name: &str) -> Result<Option<(User, String)>, StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .query_row(
+                &format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.name = ?1"),
+                [name],
+                |r| Ok((raw_user(r)?, r.get::<_, String>(8)?)),
+            )
+            .optional()
+            .map_err(self.err())?
+            .map(|(raw, hash)| Ok((raw.parse()?, hash)))
+            .transpose()
+    }
+
+    fn user_by_id(&mut self, id: i64) -> Result<Option<User>, StoreError> {
+        self.flush_pending()?;
+        user_where(&self.conn, &self.path, "u.id = ?1", &id)
+    }
+
+    fn users(&mut self) -> Result<Vec<User>, StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT {USER_COLUMNS} FROM users u ORDER BY u.name"
+            ))
+            .map_err(self.err())?;
+        let raws = stmt
+            .query_map([], |r| raw_user(r))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(self.err())?;
+        raws.into_iter().map(RawUser::parse).collect()
+    }
+
+    fn change_user(
+        &mut self,
+        name: &str,
+        change: &UserChange,
+        actor: &Actor,
+    ) -> Result<Option<User>, StoreError> {
+        self.write(|tx| audited::change_user(tx, name, change, actor))
+    }
+
+    fn record_login(
+        &mut self,
+        name: &str,
+        outcome: &LoginOutcome,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| audited::record_login(tx, name, outcome, actor))
+    }
+
+    fn set_user_settings(
+        &mut self,
+        user_id: i64,
+        settings: &UserSettings,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| audited::set_user_settings(tx, user_id, settings, actor))
+    }
+
+    fn create_session(
+        &mut self,
+        token_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(|lite| {
+            let (tx, path) = (lite.conn, lite.path);
+            let now = Timestamp::now().0;
+            // Expired sessions are useless; dropping them here keeps the table as small as the live ones.
+            tx.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])
+                .at(path)?;
+            tx.execute(
+                "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![token_hash, user_id, csrf, now, expires_at.0],
+            )
+            .at(path)?;
+            Ok(())
+        })
+    }
+
+    fn session(
+        &mut self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<(User, String)>, StoreError> {
+        self.flush_pending()?;
+        // Every request of a logged-in user runs this: a cached statement.
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {USER_COLUMNS}, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND NOT u.disabled"
+            ))
+            .and_then(|mut stmt| {
+                stmt.query_row(params![token_hash, now.0], |r| {
+                    Ok((raw_user(r)?, r.get::<_, String>(8)?))
+                })
+            })
+            .optional()
+            .map_err(self.err())?
+            .map(|(raw, csrf)| Ok((raw.parse()?, csrf)))
+            .transpose()
+    }
+
+    fn delete_session(&mut self, token_hash: &str) -> Result<(), StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])
+            .map(|_| ())
+            .map_err(self.err())
+    }
+
+    fn create_token(
+        &mut self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        prefix: &str,
+        actor: &Actor,
+    ) -> Result<ApiToken, StoreError> {
+        self.write(|tx| audited::create_token(tx, user_id, name, token_hash, prefix, actor))
+    }
+
+    fn token_user(&mut self, token_hash: &str, now: Timestamp) -> Result<Option<User>, StoreError> {
+        self.write(|lite| {
+            let (tx, path) = (lite.conn, lite.path);
+            let user: Option<i64> = tx
+                .query_row(
+                    "UPDATE api_tokens SET last_used_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL \
+                     AND user_id IN (SELECT id FROM users WHERE NOT disabled) RETURNING user_id",
+                    params![token_hash, now.0],
+                    |r| r.get(0),
+                )
+                .optional()
+                .at(path)?;
+            match user {
+                Some(id) => user_where(tx, path, "u.id = ?1", &id),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn tokens(&mut self, user_id: Option<i64>) -> Result<Vec<ApiToken>, StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT {TOKEN_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 WHERE (?1 IS NULL OR t.user_id = ?1) ORDER BY t.created_at DESC, t.id DESC"
+            ))
+            .map_err(self.err())?;
+        stmt.query_map([user_id], |r| raw_token(r))
+            .and_then(|rows| rows.map(|r| r.map(token_of)).collect())
+            .map_err(self.err())
+    }
+
+    fn revoke_token(
+        &mut self,
+        id: i64,
+        owner: Option<i64>,
+        actor: &Actor,
+    ) -> Result<bool, StoreError> {
+        self.write(|tx| audited::revoke_token(tx, id, owner, actor))
+    }
+
+    fn case(&mut self, id: i64) -> Result<Option<Case>, StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .prepare_cached(&format!("SELECT {} WHERE c.id = ?1", case_select(false)))
+            .and_then(|mut stmt| stmt.query_row([id], |r| raw_case(r)))
+            .optional()
+            .map_err(self.err())?
+            .map(case_of)
+            .transpose()
+    }
+
+    fn decide(
+        &mut self,
+        user: &User,
+        decision: &NewDecision,
+        rules: &ReviewRules,
+        actor: &Actor,
+    ) -> Result<DecisionOutcome, StoreError> {
+        self.write(|tx| audited::decide(tx, user, decision, rules, actor))
+    }
+
+    fn decisions(&mut self, case_id: i64) -> Result<Vec<Decision>, StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {DECISION_COLUMNS} FROM decisions d LEFT JOIN users u ON u.id = d.user_id \
+                 WHERE d.case_id = ?1 ORDER BY d.id"
+            ))
+            .map_err(self.err())?;
+        let raws = stmt
+            .query_map([case_id], |r| raw_decision(r))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(self.err())?;
+        raws.into_iter().map(decision_of).collect()
+    }
+
+    fn assign(
+        &mut self,
+        case_id: i64,
+        assignee: Option<i64>,
+        actor: &Actor,
+    ) -> Result<bool, StoreError> {
+        self.write(|tx| audited::assign(tx, case_id, assignee, actor))
+    }
+
+    fn audit_append(
+        &mut self,
+        actor: &Actor,
+        action: &str,
+        subject: &str,
+        detail: &serde_json::Value,
+    ) -> Result<AuditEntry, StoreError> {
+        self.write(|tx| audited::append(tx, actor, action, subject, detail))
+    }
+
+    fn audit(&mut self, after: i64, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+            ))
+            .map_err(self.err())?;
+        stmt.query_map(
+            params![after, i64::try_from(limit).unwrap_or(i64::MAX)],
+            |r| audit_row(r),
+        )
+        .and_then(|rows| rows.collect())
+        .map_err(self.err())
+    }
+
+    fn audit_head(&mut self) -> Result<(i64, String), StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(self.err())
+    }
+}

@@ -1,0 +1,266 @@
+//! The primitive steps of [`crate::audited`]'s writes in SQLite.
+
+use super::At;
+use super::banks::{apply, bank_id};
+use super::review::user_where;
+use crate::StoreError;
+use crate::audited::{CaseState, WriteTx};
+use crate::banks::EntryCounts;
+use crate::review::NewDecision;
+use crate::rows::AUDIT_COLUMNS;
+use crate::rules::DecisionPlan;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use vigie_model::{AuditEntry, EntryRecord, Role, Timestamp, User};
+
+/// An open SQLite write transaction and the file it writes, for error messages.
+pub(crate) struct Lite<'c> {
+    pub(crate) conn: &'c Connection,
+    pub(crate) path: &'c Path,
+}
+
+impl Lite<'_> {
+    /// Runs one statement.
+    fn exec(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize, StoreError> {
+        self.conn.execute(sql, params).at(self.path)
+    }
+
+    /// Reads one optional value.
+    fn value<T: rusqlite::types::FromSql>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Option<T>, StoreError> {
+        self.conn
+            .query_row(sql, params, |r| r.get(0))
+            .optional()
+            .at(self.path)
+    }
+}
+
+impl WriteTx for Lite<'_> {
+    fn audit_head(&mut self) -> Result<(i64, String), StoreError> {
+        self.conn
+            .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .at(self.path)
+    }
+
+    fn push_audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            ))
+            .and_then(|mut s| {
+                s.execute(params![
+                    entry.seq,
+                    entry.at.0,
+                    entry.actor,
+                    entry.action,
+                    entry.subject,
+                    entry.detail,
+                    entry.prev_hash,
+                    entry.hash
+                ])
+            })
+            .at(self.path)?;
+        self.exec(
+            "UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1",
+            params![entry.seq, entry.hash],
+        )?;
+        Ok(())
+    }
+
+    fn insert_user(
+        &mut self,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+        at: Timestamp,
+    ) -> Result<Option<i64>, StoreError> {
+        let inserted = self.conn.execute(
+            "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![name, role.as_str(), password_hash, at.0],
+        );
+        match inserted {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+            {
+                Ok(None)
+            }
+            other => {
+                other.at(self.path)?;
+                Ok(Some(self.conn.last_insert_rowid()))
+            }
+        }
+    }
+
+    fn user_named(&mut self, name: &str) -> Result<Option<User>, StoreError> {
+        user_where(self.conn, self.path, "u.name = ?1", &name)
+    }
+
+    fn user_with_id(&mut self, id: i64) -> Result<Option<User>, StoreError> {
+        user_where(self.conn, self.path, "u.id = ?1", &id)
+    }
+
+    fn user_id(&mut self, name: &str) -> Result<Option<i64>, StoreError> {
+        self.value("SELECT id FROM users WHERE name = ?1", [name])
+    }
+
+    fn user_name(&mut self, id: i64) -> Result<Option<String>, StoreError> {
+        self.value("SELECT name FROM users WHERE id = ?1", [id])
+    }
+
+    fn set_role(&mut self, id: i64, role: Role) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE users SET role = ?2 WHERE id = ?1",
+            params![id, role.as_str()],
+        )
+        .map(drop)
+    }
+
+    fn set_disabled(&mut self, id: i64, disabled: bool) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE users SET disabled = ?2 WHERE id = ?1",
+            params![id, disabled],
+        )
+        .map(drop)
+    }
+
+    fn set_password(&mut self, id: i64, password_hash: &str) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE users SET password_hash = ?2, failed_logins = 0, locked_until = NULL WHERE id = ?1",
+            params![id, password_hash],
+        )
+        .map(drop)
+    }
+
+    fn end_sessions(&mut self, user_id: i64) -> Result<(), StoreError> {
+        self.exec("DELETE FROM sessions WHERE user_id = ?1", [user_id])
+            .map(drop)
+    }
+
+    fn clear_failed_logins(&mut self, id: i64) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?1",
+            [id],
+        )
+        .map(drop)
+    }
+
+    fn count_failed_login(&mut self, id: i64, lock_until: Option<i64>) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(
+                "UPDATE users SET failed_logins = failed_logins + 1, \
+                 locked_until = COALESCE(?2, locked_until) WHERE id = ?1 RETURNING failed_logins",
+                params![id, lock_until],
+                |r| r.get(0),
+            )
+            .at(self.path)
+    }
+
+    fn set_settings(&mut self, id: i64, settings: &str) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE users SET settings = ?2 WHERE id = ?1",
+            params![id, settings],
+        )
+        .map(drop)
+    }
+
+    fn insert_token(
+        &mut self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        prefix: &str,
+        at: Timestamp,
+    ) -> Result<i64, StoreError> {
+        self.exec(
+            "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![user_id, name, token_hash, prefix, at.0],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn revoke_token(
+        &mut self,
+        id: i64,
+        owner: Option<i64>,
+        at: Timestamp,
+    ) -> Result<Option<String>, StoreError> {
+        self.value(
+            "UPDATE api_tokens SET revoked_at = ?3 WHERE id = ?1 AND revoked_at IS NULL \
+             AND (?2 IS NULL OR user_id = ?2) \
+             RETURNING (SELECT name FROM users WHERE users.id = api_tokens.user_id)",
+            params![id, owner, at.0],
+        )
+    }
+
+    fn case_state(&mut self, case_id: i64) -> Result<Option<CaseState>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT status, first_confirmer, label FROM cases WHERE id = ?1",
+                [case_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .at(self.path)
+    }
+
+    fn insert_decision(
+        &mut self,
+        user_id: i64,
+        d: &NewDecision,
+        plan: &DecisionPlan,
+        at: Timestamp,
+    ) -> Result<i64, StoreError> {
+        self.exec(
+            "INSERT INTO decisions (case_id, user_id, action, from_status, to_status, label, reason, allow_list, at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                d.case_id,
+                user_id,
+                d.action.as_str(),
+                plan.from.as_str(),
+                plan.to.as_str(),
+                plan.label,
+                plan.reason,
+                d.allow_list,
+                at.0
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn set_case_state(&mut self, case_id: i64, plan: &DecisionPlan) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE cases SET status = ?2, label = ?3, first_confirmer = ?4 WHERE id = ?1",
+            params![
+                case_id,
+                plan.to.as_str(),
+                plan.case_label,
+                plan.first_confirmer
+            ],
+        )
+        .map(drop)
+    }
+
+    fn set_assignee(&mut self, case_id: i64, assignee: Option<i64>) -> Result<bool, StoreError> {
+        Ok(self.exec(
+            "UPDATE cases SET assignee_id = ?2 WHERE id = ?1",
+            params![case_id, assignee],
+        )? > 0)
+    }
+
+    fn apply_entries(
+        &mut self,
+        bank: &str,
+        records: &[EntryRecord],
+    ) -> Result<EntryCounts, StoreError> {
+        let id = bank_id(self.conn, bank)
+            .at(self.path)?
+            .ok_or_else(|| StoreError::NoSuchBank(bank.to_owned()))?;
+        apply(self.conn, id, records).at(self.path)
+    }
+}
