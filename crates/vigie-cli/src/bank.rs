@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use vigie_engine::{BankHit, MatchConfig, Matcher, MediumHashes};
 use vigie_ingest::hashlist::{ListFormat, ListOptions, write_list};
-use vigie_model::{Bank, BankKind, EntryRecord, Labels, SignalType};
-use vigie_store::{BankChange, NewBank, Store};
+use vigie_model::{AuditEvent, Bank, BankKind, EntryRecord, Labels, SignalType};
+use vigie_store::{Actor, BankChange, NewBank, Store};
 
 /// Bank commands.
 #[derive(Debug, Subcommand)]
@@ -239,68 +239,9 @@ fn print_banks(fmt: OutputFormat, banks: &[Bank]) -> anyhow::Result<()> {
 }
 
 /// Runs a bank command.
-/// What a bank command changes, for the audit trail: `(action, subject, detail)`; `None` for the commands that
-/// only read.
-pub fn audit_summary(command: &BankCommand) -> Option<(String, String, serde_json::Value)> {
-    let labels = |l: &[(String, String)]| {
-        serde_json::Value::Object(
-            l.iter()
-                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-                .collect(),
-        )
-    };
-    Some(match command {
-        BankCommand::Create {
-            name,
-            kind,
-            source,
-            labels: l,
-            distance,
-            disabled,
-        } => (
-            "bank_create".to_owned(),
-            format!("bank:{name}"),
-            serde_json::json!({"kind": kind.as_str(), "source": source, "labels": labels(l),
-                               "distance": distance, "disabled": disabled}),
-        ),
-        BankCommand::Import {
-            name,
-            files,
-            signal,
-            create,
-            ..
-        } => (
-            "bank_import".to_owned(),
-            format!("bank:{name}"),
-            serde_json::json!({"files": files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
-                               "type": signal.map(|s| s.as_str()), "create": create}),
-        ),
-        BankCommand::Set {
-            name,
-            enable,
-            disable,
-            distance,
-            source,
-            labels: l,
-            unset_labels,
-            release,
-        } => (
-            "bank_set".to_owned(),
-            format!("bank:{name}"),
-            serde_json::json!({"enable": enable, "disable": disable, "distance": distance, "source": source,
-                               "labels": labels(l), "unset_labels": unset_labels, "release": release}),
-        ),
-        BankCommand::Remove { name, hashes } => (
-            "bank_remove".to_owned(),
-            format!("bank:{name}"),
-            serde_json::json!({"hashes": hashes}),
-        ),
-        BankCommand::Export { .. } | BankCommand::List | BankCommand::Show { .. } => return None,
-    })
-}
-
 pub fn run(
     store: &mut dyn Store,
+    actor: &Actor,
     fmt: OutputFormat,
     command: BankCommand,
 ) -> anyhow::Result<ExitCode> {
@@ -313,14 +254,17 @@ pub fn run(
             distance,
             disabled,
         } => {
-            let bank = store.create_bank(&NewBank {
-                name,
-                kind,
-                source,
-                labels: labels_of(labels),
-                enabled: !disabled,
-                pdq_distance: distance,
-            })?;
+            let bank = store.create_bank(
+                &NewBank {
+                    name,
+                    kind,
+                    source,
+                    labels: labels_of(labels),
+                    enabled: !disabled,
+                    pdq_distance: distance,
+                },
+                actor,
+            )?;
             print_banks(fmt, std::slice::from_ref(&bank))?;
         }
         BankCommand::Import {
@@ -331,7 +275,7 @@ pub fn run(
             create,
         } => {
             if create && !store.banks()?.iter().any(|b| b.name == name) {
-                store.create_bank(&NewBank::named(&name))?;
+                store.create_bank(&NewBank::named(&name), actor)?;
             }
             let options = ListOptions {
                 default_type: signal,
@@ -340,16 +284,17 @@ pub fn run(
             let mut reports = Vec::new();
             for path in &files {
                 let format = list_format.unwrap_or_else(|| ListFormat::from_path(path));
-                let report =
-                    match vigie_engine::import_hash_list(store, &name, path, format, &options) {
-                        Ok(r) => r,
-                        Err(e @ vigie_engine::EngineError::Store(_)) => {
-                            return Err(anyhow::Error::new(e)
-                                .context(format!("{}: the store failed", path.display())));
-                        }
-                        // These name the file.
-                        Err(e) => return Err(e.into()),
-                    };
+                let report = match vigie_engine::import_hash_list(
+                    store, &name, path, format, &options, actor,
+                ) {
+                    Ok(r) => r,
+                    Err(e @ vigie_engine::EngineError::Store(_)) => {
+                        return Err(anyhow::Error::new(e)
+                            .context(format!("{}: the store failed", path.display())));
+                    }
+                    // These name the file.
+                    Err(e) => return Err(e.into()),
+                };
                 reports.push(file_import(report));
             }
             if fmt == OutputFormat::Json {
@@ -489,10 +434,10 @@ pub fn run(
                 set_labels: labels_of(labels),
                 unset_labels,
             };
-            let bank = store.update_bank(&name, &change)?;
+            let bank = store.update_bank(&name, &change, actor)?;
             for text in &release {
                 let (signal, value) = typed_hash(text)?;
-                if store.release_entry(&name, signal, &value)? {
+                if store.release_entry(&name, signal, &value, actor)? {
                     eprintln!(
                         "vigie: released {signal} {value}: its held matches are active again"
                     );
@@ -504,7 +449,7 @@ pub fn run(
         }
         BankCommand::Remove { name, hashes } => {
             if hashes.is_empty() {
-                let n = store.delete_bank(&name)?;
+                let n = store.delete_bank(&name, actor)?;
                 eprintln!("vigie: deleted bank {name} and its {n} entries");
             } else {
                 let records = hashes
@@ -520,7 +465,15 @@ pub fn run(
                         })
                     })
                     .collect::<anyhow::Result<Vec<_>>>()?;
-                let counts = store.apply_entries(&name, &records)?;
+                let counts = store.apply_entries_audited(
+                    &name,
+                    &records,
+                    actor,
+                    &AuditEvent::BankRemoveEntries {
+                        bank: name.clone(),
+                        hashes: hashes.clone(),
+                    },
+                )?;
                 eprintln!(
                     "vigie: removed {} entries from bank {name} ({} were not there)",
                     counts.removed, counts.unchanged

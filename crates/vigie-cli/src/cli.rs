@@ -427,14 +427,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Command::Bank { command } => {
             let mut store = open(&r)?;
-            let summary = crate::bank::audit_summary(&command);
-            let code = crate::bank::run(store.as_mut(), fmt, command)?;
-            if let Some((action, subject, detail)) = summary
-                && code == ExitCode::SUCCESS
-            {
-                store.audit_append(&crate::review::cli_actor(), &action, &subject, &detail)?;
-            }
-            Ok(code)
+            crate::bank::run(store.as_mut(), &crate::review::cli_actor(), fmt, command)
         }
         Command::Serve { listen } => {
             crate::review::serve(&r.db, r.media_dir.as_deref(), r.file.server.clone(), listen)

@@ -252,7 +252,10 @@ fn read_labels(path: &Path) -> anyhow::Result<Vec<vigie_ingest::labels::Labelled
     read_labels_grouped(path).map(|(texts, _)| texts)
 }
 
-/// [`read_labels`], with the index of the file each example comes from (its group for cross-validation).
+/// [`read_labels`], with each example's group for cross-validation: its file's writer. A file named
+/// `<language>-<writer>.jsonl` (`fr-13`, `en-13`, `ar-13`) belongs to the writer after the first `-`, so one
+/// writer's files are left out together (the model never sees that writer's style in another language while
+/// its posts are scored); any other file is a writer of its own.
 fn read_labels_grouped(
     path: &Path,
 ) -> anyhow::Result<(Vec<vigie_ingest::labels::LabelledText>, Vec<usize>)> {
@@ -269,7 +272,18 @@ fn read_labels_grouped(
     };
     let mut texts = Vec::new();
     let mut groups = Vec::new();
-    for (group, file_path) in files.iter().enumerate() {
+    let mut writers: Vec<String> = Vec::new();
+    for file_path in &files {
+        let group = {
+            let writer = writer_of(file_path);
+            match writers.iter().position(|w| *w == writer) {
+                Some(g) => g,
+                None => {
+                    writers.push(writer);
+                    writers.len() - 1
+                }
+            }
+        };
         let file = std::fs::File::open(file_path)
             .with_context(|| format!("cannot open {}", file_path.display()))?;
         let (mut read, mut problems) = vigie_ingest::labels::read_labels(&mut BufReader::new(file))
@@ -303,6 +317,19 @@ fn read_labels_grouped(
         bail!("{}: no labelled examples", path.display());
     }
     Ok((texts, groups))
+}
+
+/// The writer of a label file: what follows the first `-` of its name (`fr-13.jsonl` → `13`), or the whole
+/// name.
+fn writer_of(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match stem.split_once('-') {
+        Some((_, writer)) if !writer.is_empty() => writer.to_owned(),
+        _ => stem,
+    }
 }
 
 fn ratio(v: Option<f64>) -> String {
@@ -446,7 +473,7 @@ pub fn model(
                     Some(c) => {
                         writeln!(
                             out,
-                            "calibrated over {} files (each read by the analysis with a model trained on the others, \
+                            "calibrated over {} writers (the files of each read by the analysis with a model trained on the others, \
                              at most 2 % of a language's benign posts and of each benign category in cases): the \
                              classifier alone puts a post in the queue from probability",
                             c.folds
@@ -917,4 +944,19 @@ pub fn cases(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::writer_of;
+    use std::path::Path;
+
+    #[test]
+    fn a_writers_files_in_every_language_share_a_group() {
+        assert_eq!(writer_of(Path::new("t/fr-13.jsonl")), "13");
+        assert_eq!(writer_of(Path::new("t/ar-13.jsonl")), "13");
+        assert_eq!(writer_of(Path::new("t/en-news-2.jsonl")), "news-2");
+        assert_eq!(writer_of(Path::new("t/train.jsonl")), "train");
+        assert_eq!(writer_of(Path::new("t/odd-.jsonl")), "odd-");
+    }
 }

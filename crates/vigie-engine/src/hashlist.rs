@@ -4,8 +4,8 @@ use std::io::BufReader;
 use std::path::Path;
 
 use vigie_ingest::hashlist::{ListFormat, ListOptions, ListProblem, read_list};
-use vigie_model::{EntryRecord, Format, ImportCounts, ImportStatus, QuarantinedRecord};
-use vigie_store::{Batch, EntryCounts, Store};
+use vigie_model::{AuditEvent, EntryRecord, Format, ImportCounts, ImportStatus, QuarantinedRecord};
+use vigie_store::{Actor, Batch, EntryCounts, Store};
 
 use crate::EngineError;
 
@@ -30,10 +30,10 @@ pub struct HashListImport {
     pub problems: Vec<ListProblem>,
 }
 
-/// Imports the list file `path` (read as `format`) into the bank `bank`, which must exist: an import record
-/// with its outcome, the entries applied in chunks of 10,000 (each one transaction: what was applied before a
-/// failure stays), and every row that cannot be read quarantined with its position and reason while the rest
-/// goes on.
+/// Imports the list file `path` (read as `format`) into the bank `bank`, which must exist, on behalf of
+/// `actor`: an import record with its outcome, the entries applied in chunks of 10,000 (each one transaction
+/// with its audit entry, which counts what it changed: what was applied before a failure stays, audited), and
+/// every row that cannot be read quarantined with its position and reason while the rest goes on.
 ///
 /// # Errors
 /// When the file cannot be opened or read as a whole (the import is recorded as failed), or the store fails.
@@ -43,8 +43,14 @@ pub fn import_hash_list(
     path: &Path,
     format: ListFormat,
     options: &ListOptions,
+    actor: &Actor,
 ) -> Result<HashListImport, EngineError> {
     let shown = path.display().to_string();
+    let event = AuditEvent::BankImport {
+        bank: bank.to_owned(),
+        file: shown.clone(),
+        format: format.as_str().to_owned(),
+    };
     let file = std::fs::File::open(path).map_err(|source| vigie_ingest::IngestError::Io {
         path: path.to_path_buf(),
         source,
@@ -63,7 +69,7 @@ pub fn import_hash_list(
             }
             chunk.push(record);
             if chunk.len() >= IMPORT_CHUNK {
-                match store.apply_entries(bank, &chunk) {
+                match store.apply_entries_audited(bank, &chunk, actor, &event) {
                     Ok(c) => counts += c,
                     Err(e) => failure = Some(e),
                 }
@@ -100,7 +106,7 @@ pub fn import_hash_list(
         return Err(e.into());
     }
     if !chunk.is_empty() {
-        counts += store.apply_entries(bank, &chunk)?;
+        counts += store.apply_entries_audited(bank, &chunk, actor, &event)?;
     }
     let import_counts = ImportCounts {
         quarantined: invalid,

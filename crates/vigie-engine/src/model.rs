@@ -73,15 +73,17 @@ pub fn calibration_name(model: &str) -> String {
 pub const CALIBRATION_FALSE_POSITIVES: f64 = 0.02;
 
 /// Where the classifier alone puts a post in the queue, per language, chosen by cross-validation over the
-/// groups of the training examples (the files of a labels folder: one writer or brief each), so that it holds
+/// groups of the training examples (the files of a labels folder, one writer's files together), so that it holds
 /// on writing the model never saw. For each group, a model trained on the others reads it through the whole
 /// analysis (lists, context, quotations: a news report that the classifier alone would flag is often spared by
 /// its markers), at each candidate probability; per language, the lowest candidate at which at most
 /// [`CALIBRATION_FALSE_POSITIVES`] of its benign posts, and of each benign category of at least 25 posts, make
-/// a case. (Twice that share per category was allowed before: with the ninth writer's files, the test part of
-/// `testdata/text-eval` then showed file-sharing posts of French writers flagged, "nouvelle chaîne, l'ancienne
-/// a sauté", where holding each category to the target itself keeps them out.) Analysis then sets the classifier's threshold of a post in that language so
-/// that, alone, it reaches the queue's cut-off exactly there ([`crate::analysis::threshold_reaching`]).
+/// a case, or where no candidate reaches that, the lowest that reaches the least any candidate does
+/// (`choose_candidate`). (Twice that share per category was allowed before: with the ninth writer's files, the
+/// test part of `testdata/text-eval` then showed file-sharing posts of French writers flagged, "nouvelle chaîne,
+/// l'ancienne a sauté", where holding each category to the target itself keeps them out.) Analysis then sets the
+/// classifier's threshold of a post in that language so that, alone, it reaches the queue's cut-off exactly
+/// there ([`crate::analysis::threshold_reaching`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
     /// Language code to the queue probability.
@@ -205,12 +207,12 @@ pub fn calibrate(
                 .map(|c| share(c, k))
                 .fold(0.0, f64::max)
         };
-        let chosen = (0..CANDIDATES.len())
-            .find(|&k| {
-                share(&benign, k) <= CALIBRATION_FALSE_POSITIVES
-                    && worst(k) <= CALIBRATION_FALSE_POSITIVES
-            })
-            .unwrap_or(CANDIDATES.len() - 1);
+        let chosen = choose_candidate(
+            &(0..CANDIDATES.len())
+                .map(|k| share(&benign, k))
+                .collect::<Vec<_>>(),
+            &(0..CANDIDATES.len()).map(worst).collect::<Vec<_>>(),
+        );
         calibration.curve.insert(
             language.to_owned(),
             (0..CANDIDATES.len())
@@ -235,6 +237,26 @@ pub fn calibrate(
             .insert(language.to_owned(), share(&benign, chosen));
     }
     Ok(Some(calibration))
+}
+
+/// The candidate calibration chooses, given each candidate's share of a language's benign posts in cases and
+/// its highest share of a benign category: the lowest that holds both to [`CALIBRATION_FALSE_POSITIVES`].
+/// Where none does (some posts make cases whatever the classifier's threshold, through the lists or with a
+/// probability above every candidate), the target becomes the least that any candidate reaches: raising the
+/// threshold further would only lose violating posts.
+fn choose_candidate(benign: &[f64], worst: &[f64]) -> usize {
+    let target = |rates: &[f64]| {
+        rates
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min)
+            .max(CALIBRATION_FALSE_POSITIVES)
+            + 1e-9
+    };
+    let (benign_target, category_target) = (target(benign), target(worst));
+    (0..benign.len().min(worst.len()))
+        .find(|&k| benign[k] <= benign_target && worst[k] <= category_target)
+        .unwrap_or(benign.len().saturating_sub(1))
 }
 
 /// Positive examples of a violation a head needs before it is trained.
@@ -359,6 +381,25 @@ mod tests {
             });
         }
         out
+    }
+
+    #[test]
+    fn calibration_takes_the_lowest_candidate_within_the_target_or_the_least_reachable() {
+        // Within the target from the third candidate.
+        assert_eq!(
+            choose_candidate(&[0.05, 0.03, 0.01, 0.0], &[0.09, 0.04, 0.02, 0.01]),
+            2
+        );
+        // A category stays above the target at every candidate: the first that reaches its floor.
+        assert_eq!(
+            choose_candidate(&[0.04, 0.02, 0.01, 0.01], &[0.09, 0.03, 0.021, 0.021]),
+            2
+        );
+        // The language's benign share decides when it is the one out of reach.
+        assert_eq!(
+            choose_candidate(&[0.06, 0.05, 0.03, 0.03], &[0.0, 0.0, 0.0, 0.0]),
+            2
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! defined by the crates that own them (`vigie-store`, later `vigie-server`), not by these structs' layout.
 
 mod account;
+mod audit;
 mod bank;
 mod case;
 mod import;
@@ -16,6 +17,7 @@ mod review;
 mod time;
 
 pub use account::{Account, observation_fingerprint};
+pub use audit::AuditEvent;
 pub use bank::{
     Bank, BankEntry, BankKind, DEFAULT_PDQ_DISTANCE, EntryRecord, Labels, MAX_PDQ_DISTANCE,
     MatchStatus, MediaMatch, SignalError, SignalType,

@@ -1,6 +1,6 @@
 //! What reviewers' decisions feed back: rejections marked "feed an allow-list" become allow-list entries.
 
-use vigie_model::{Action, BankKind, CaseSubject, EntryRecord, Labels, SignalType};
+use vigie_model::{Action, AuditEvent, BankKind, CaseSubject, EntryRecord, Labels, SignalType};
 use vigie_store::{Actor, CaseQuery, EntryCounts, NewBank, PostQuery, Store, StoreError};
 
 /// What [`feed_allow_list`] did.
@@ -35,7 +35,7 @@ pub fn feed_allow_list(
             let mut new = NewBank::named(bank);
             new.kind = BankKind::Allow;
             new.source = Some("reviewers' rejections".to_owned());
-            store.create_bank(&new)?;
+            store.create_bank(&new, actor)?;
         }
     }
     let rejected = store.cases(&CaseQuery {
@@ -95,9 +95,12 @@ pub fn feed_allow_list(
         bank,
         &records,
         actor,
-        "bank_allow_list",
-        &format!("bank:{bank}"),
-        &serde_json::json!({"cases": cases, "media": media, "entries": records.len()}),
+        &AuditEvent::BankAllowList {
+            bank: bank.to_owned(),
+            cases,
+            media,
+            entries: records.len(),
+        },
     )?;
     Ok(AllowListFeed {
         cases,

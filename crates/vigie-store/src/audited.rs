@@ -7,16 +7,17 @@
 //! the backends.
 
 use crate::StoreError;
-use crate::banks::{EntryCounts, with_counts};
+use crate::banks::{BankChange, EntryCounts, NewBank, with_counts};
 use crate::review::{
     Actor, DecisionOutcome, LoginOutcome, NewDecision, ReviewRules, UserChange, next_audit_entry,
 };
 use crate::rules::{
-    DecisionPlan, decision_detail, ends_sessions, name_taken, parse_status, plan_decision,
-    user_change_detail,
+    DecisionPlan, check_distance, ends_sessions, name_taken, parse_status, plan_decision,
 };
-use serde_json::json;
-use vigie_model::{ApiToken, AuditEntry, EntryRecord, Role, Timestamp, User, UserSettings};
+use vigie_model::{
+    ApiToken, AuditEntry, AuditEvent, Bank, EntryRecord, Role, SignalType, Timestamp, User,
+    UserSettings,
+};
 
 /// A case's review state as stored: status, first confirmer, label.
 pub(crate) type CaseState = (String, Option<i64>, Option<String>);
@@ -93,6 +94,23 @@ pub(crate) trait WriteTx {
     /// Sets a case's assignee; `false` when there is no such case.
     fn set_assignee(&mut self, case_id: i64, assignee: Option<i64>) -> Result<bool, StoreError>;
 
+    /// The bank named `name`.
+    fn bank(&mut self, name: &str) -> Result<Option<Bank>, StoreError>;
+    /// Inserts a bank; `false` when the name is taken.
+    fn insert_bank(&mut self, bank: &NewBank, at: Timestamp) -> Result<bool, StoreError>;
+    /// Writes a bank's settings (enabled, distance, source, labels).
+    fn write_bank(&mut self, bank: &Bank, at: Timestamp) -> Result<(), StoreError>;
+    /// Deletes a bank, its entries and their matches, and starts a new feed epoch; returns how many entries
+    /// it held.
+    fn delete_bank_rows(&mut self, bank_id: i64) -> Result<u64, StoreError>;
+    /// Releases a held entry and its held matches; `false` when the bank holds no such entry.
+    fn release_entry(
+        &mut self,
+        bank_id: i64,
+        signal: SignalType,
+        value: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
     /// Applies hash-list records to a bank ([`crate::Banks::apply_entries`]).
     fn apply_entries(
         &mut self,
@@ -105,18 +123,26 @@ pub(crate) trait WriteTx {
 pub(crate) fn append(
     tx: &mut impl WriteTx,
     actor: &Actor,
-    action: &str,
-    subject: &str,
-    detail: &serde_json::Value,
+    event: &AuditEvent,
+) -> Result<AuditEntry, StoreError> {
+    append_detail(tx, actor, event, event.detail())
+}
+
+/// Appends an entry to the audit trail with `detail` for the event's own details.
+fn append_detail(
+    tx: &mut impl WriteTx,
+    actor: &Actor,
+    event: &AuditEvent,
+    detail: serde_json::Value,
 ) -> Result<AuditEntry, StoreError> {
     let (seq, hash) = tx.audit_head()?;
     let entry = next_audit_entry(
         (seq, &hash),
         Timestamp::now(),
         actor,
-        action,
-        subject,
-        detail,
+        event.action(),
+        &event.subject(),
+        &detail,
     );
     tx.push_audit(&entry)?;
     Ok(entry)
@@ -137,9 +163,10 @@ pub(crate) fn add_user(
     append(
         tx,
         actor,
-        "user_add",
-        &format!("user:{name}"),
-        &json!({ "role": role.as_str() }),
+        &AuditEvent::UserAdd {
+            name: name.to_owned(),
+            role,
+        },
     )?;
     Ok(User {
         id,
@@ -178,9 +205,12 @@ pub(crate) fn change_user(
     append(
         tx,
         actor,
-        "user_change",
-        &format!("user:{name}"),
-        &user_change_detail(change),
+        &AuditEvent::UserChange {
+            name: name.to_owned(),
+            role: change.role,
+            disabled: change.disabled,
+            password: change.password_hash.is_some(),
+        },
     )?;
     tx.user_with_id(user.id)
 }
@@ -193,24 +223,31 @@ pub(crate) fn record_login(
     actor: &Actor,
 ) -> Result<(), StoreError> {
     let id = tx.user_id(name)?;
-    let (action, detail) = match outcome {
+    let name = name.to_owned();
+    let event = match outcome {
         LoginOutcome::Success => {
             if let Some(id) = id {
                 tx.clear_failed_logins(id)?;
             }
-            ("login", json!({}))
+            AuditEvent::Login { name }
         }
         LoginOutcome::Failure { lock_until } => {
-            let lock = lock_until.map(|t| t.0);
-            let failed = id.map(|id| tx.count_failed_login(id, lock)).transpose()?;
-            (
-                "login_failed",
-                json!({ "failed_logins": failed, "locked_until": lock }),
-            )
+            let locked_until = lock_until.map(|t| t.0);
+            let failed_logins = id
+                .map(|id| tx.count_failed_login(id, locked_until))
+                .transpose()?;
+            AuditEvent::LoginFailed {
+                name,
+                failed_logins,
+                locked_until,
+            }
         }
-        LoginOutcome::Refused { reason } => ("login_refused", json!({ "reason": reason })),
+        LoginOutcome::Refused { reason } => AuditEvent::LoginRefused {
+            name,
+            reason: reason.clone(),
+        },
     };
-    append(tx, actor, action, &format!("user:{name}"), &detail)?;
+    append(tx, actor, &event)?;
     Ok(())
 }
 
@@ -228,9 +265,10 @@ pub(crate) fn set_user_settings(
     append(
         tx,
         actor,
-        "settings",
-        &format!("user:{name}"),
-        &json!(settings),
+        &AuditEvent::Settings {
+            name,
+            settings: settings.clone(),
+        },
     )?;
     Ok(())
 }
@@ -252,9 +290,12 @@ pub(crate) fn create_token(
     append(
         tx,
         actor,
-        "token_create",
-        &format!("token:{id}"),
-        &json!({ "user": user, "name": name, "prefix": prefix }),
+        &AuditEvent::TokenCreate {
+            id,
+            user: user.clone(),
+            name: name.to_owned(),
+            prefix: prefix.to_owned(),
+        },
     )?;
     Ok(ApiToken {
         id,
@@ -277,13 +318,7 @@ pub(crate) fn revoke_token(
     let Some(user) = tx.revoke_token(id, owner, Timestamp::now())? else {
         return Ok(false);
     };
-    append(
-        tx,
-        actor,
-        "token_revoke",
-        &format!("token:{id}"),
-        &json!({ "user": user }),
-    )?;
+    append(tx, actor, &AuditEvent::TokenRevoke { id, user })?;
     Ok(true)
 }
 
@@ -311,9 +346,15 @@ pub(crate) fn decide(
     append(
         tx,
         actor,
-        "decision",
-        &format!("case:{case_id}"),
-        &decision_detail(&plan, decision),
+        &AuditEvent::Decision {
+            case_id,
+            action: decision.action,
+            from: plan.from,
+            to: plan.to,
+            label: plan.label.clone(),
+            reason: plan.reason.clone(),
+            allow_list: decision.allow_list,
+        },
     )?;
     Ok(DecisionOutcome::Taken(
         plan.into_decision(id, case_id, user, decision, at),
@@ -336,9 +377,10 @@ pub(crate) fn assign(
     append(
         tx,
         actor,
-        "assign",
-        &format!("case:{case_id}"),
-        &json!({ "assignee": name }),
+        &AuditEvent::Assign {
+            case_id,
+            assignee: name,
+        },
     )?;
     Ok(true)
 }
@@ -349,11 +391,111 @@ pub(crate) fn apply_entries(
     bank: &str,
     records: &[EntryRecord],
     actor: &Actor,
-    action: &str,
-    subject: &str,
-    detail: &serde_json::Value,
+    event: &AuditEvent,
 ) -> Result<EntryCounts, StoreError> {
     let counts = tx.apply_entries(bank, records)?;
-    append(tx, actor, action, subject, &with_counts(detail, &counts))?;
+    append_detail(tx, actor, event, with_counts(event.detail(), &counts))?;
     Ok(counts)
+}
+
+/// The bank named `name`, or [`StoreError::NoSuchBank`].
+fn bank_named(tx: &mut impl WriteTx, name: &str) -> Result<Bank, StoreError> {
+    tx.bank(name)?
+        .ok_or_else(|| StoreError::NoSuchBank(name.to_owned()))
+}
+
+/// [`crate::Banks::create_bank`].
+pub(crate) fn create_bank(
+    tx: &mut impl WriteTx,
+    bank: &NewBank,
+    actor: &Actor,
+) -> Result<Bank, StoreError> {
+    check_distance(bank.pdq_distance)?;
+    if !tx.insert_bank(bank, Timestamp::now())? {
+        return Err(StoreError::BankExists(bank.name.clone()));
+    }
+    append(
+        tx,
+        actor,
+        &AuditEvent::BankCreate {
+            bank: bank.name.clone(),
+            kind: bank.kind,
+            source: bank.source.clone(),
+            labels: bank.labels.clone(),
+            distance: bank.pdq_distance,
+            enabled: bank.enabled,
+        },
+    )?;
+    bank_named(tx, &bank.name)
+}
+
+/// [`crate::Banks::update_bank`].
+pub(crate) fn update_bank(
+    tx: &mut impl WriteTx,
+    name: &str,
+    change: &BankChange,
+    actor: &Actor,
+) -> Result<Bank, StoreError> {
+    if let Some(d) = change.pdq_distance {
+        check_distance(d)?;
+    }
+    let mut bank = bank_named(tx, name)?;
+    change.apply_to(&mut bank);
+    tx.write_bank(&bank, Timestamp::now())?;
+    append(
+        tx,
+        actor,
+        &AuditEvent::BankChange {
+            bank: name.to_owned(),
+            enabled: change.enabled,
+            distance: change.pdq_distance,
+            source: change.source.clone(),
+            set_labels: change.set_labels.clone(),
+            unset_labels: change.unset_labels.clone(),
+        },
+    )?;
+    bank_named(tx, name)
+}
+
+/// [`crate::Banks::delete_bank`].
+pub(crate) fn delete_bank(
+    tx: &mut impl WriteTx,
+    name: &str,
+    actor: &Actor,
+) -> Result<u64, StoreError> {
+    let bank = bank_named(tx, name)?;
+    let entries = tx.delete_bank_rows(bank.id)?;
+    append(
+        tx,
+        actor,
+        &AuditEvent::BankDelete {
+            bank: name.to_owned(),
+            entries,
+        },
+    )?;
+    Ok(entries)
+}
+
+/// [`crate::Banks::release_entry`].
+pub(crate) fn release_entry(
+    tx: &mut impl WriteTx,
+    bank: &str,
+    signal: SignalType,
+    value: &str,
+    actor: &Actor,
+) -> Result<bool, StoreError> {
+    let id = bank_named(tx, bank)?.id;
+    if !tx.release_entry(id, signal, value, Timestamp::now())? {
+        return Ok(false);
+    }
+    append(
+        tx,
+        actor,
+        &AuditEvent::EntryRelease {
+            bank: bank.to_owned(),
+            signal,
+            value: value.to_owned(),
+        },
+    )?;
+    Ok(true)
 }

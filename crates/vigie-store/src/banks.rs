@@ -1,10 +1,10 @@
 //! The shapes of bank operations: what a caller asks the store to create, change, or report about hash
 //! banks, their entries and the matches of stored media.
 
-use crate::StoreError;
+use crate::{Actor, StoreError};
 use vigie_model::{
-    Bank, BankEntry, BankKind, DEFAULT_PDQ_DISTANCE, EntryRecord, Labels, MatchStatus, MediaMatch,
-    SignalType,
+    AuditEvent, Bank, BankEntry, BankKind, DEFAULT_PDQ_DISTANCE, EntryRecord, Labels, MatchStatus,
+    MediaMatch, SignalType,
 };
 
 /// A bank to create.
@@ -73,7 +73,7 @@ impl BankChange {
 }
 
 /// What an import did to a bank. Importing the same list twice gives zeros but for `unchanged`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct EntryCounts {
     /// New entries, and removed ones brought back.
     pub added: u64,
@@ -149,19 +149,25 @@ pub struct MatchQuery {
 /// The bank operations of a store. Both backends implement them and pass the same suite.
 ///
 /// Changes are transactional: an import chunk, a bank change or a recorded set of matches is all written
-/// or not at all.
+/// or not at all. A change of a bank itself (creation, settings, deletion, a released entry) is written with
+/// its audit entry, by `actor`, in the same transaction.
 pub trait Banks {
     /// Creates a bank.
     ///
     /// # Errors
     /// [`StoreError::BankExists`] when the name is taken.
-    fn create_bank(&mut self, bank: &NewBank) -> Result<Bank, StoreError>;
+    fn create_bank(&mut self, bank: &NewBank, actor: &Actor) -> Result<Bank, StoreError>;
     /// Every bank, by name.
     fn banks(&mut self) -> Result<Vec<Bank>, StoreError>;
     /// Changes a bank's settings; takes effect for the next match, with no rebuild.
-    fn update_bank(&mut self, name: &str, change: &BankChange) -> Result<Bank, StoreError>;
+    fn update_bank(
+        &mut self,
+        name: &str,
+        change: &BankChange,
+        actor: &Actor,
+    ) -> Result<Bank, StoreError>;
     /// Deletes a bank, its entries and their matches; returns how many entries it held.
-    fn delete_bank(&mut self, name: &str) -> Result<u64, StoreError>;
+    fn delete_bank(&mut self, name: &str, actor: &Actor) -> Result<u64, StoreError>;
     /// Applies list records to a bank in one transaction: new hashes are added, known ones updated, records
     /// marked deleted remove their hash. Idempotent.
     fn apply_entries(
@@ -169,16 +175,14 @@ pub trait Banks {
         bank: &str,
         records: &[EntryRecord],
     ) -> Result<EntryCounts, StoreError>;
-    /// [`Banks::apply_entries`] with its audit entry (`actor`, `action`, `subject`, and `detail` with the counts
-    /// added under `"counts"`) in the same transaction: both are written, or neither.
+    /// [`Banks::apply_entries`] with its audit entry (`event` by `actor`, with the counts added to its details
+    /// under `"counts"`) in the same transaction: both are written, or neither.
     fn apply_entries_audited(
         &mut self,
         bank: &str,
         records: &[EntryRecord],
-        actor: &crate::Actor,
-        action: &str,
-        subject: &str,
-        detail: &serde_json::Value,
+        actor: &Actor,
+        event: &AuditEvent,
     ) -> Result<EntryCounts, StoreError>;
     /// A bank's entries in the order they were added, removed ones too when asked, at most `limit`.
     fn bank_entries(
@@ -218,22 +222,17 @@ pub trait Banks {
         bank: &str,
         signal: SignalType,
         value: &str,
+        actor: &Actor,
     ) -> Result<bool, StoreError>;
 }
 
 /// The detail of an audit entry with the counts of the change it records under `"counts"`.
-pub(crate) fn with_counts(detail: &serde_json::Value, counts: &EntryCounts) -> serde_json::Value {
-    let mut detail = detail.clone();
-    if let Some(map) = detail.as_object_mut() {
-        map.insert(
-            "counts".to_owned(),
-            serde_json::json!({
-                "added": counts.added,
-                "updated": counts.updated,
-                "removed": counts.removed,
-                "unchanged": counts.unchanged,
-            }),
-        );
+pub(crate) fn with_counts(
+    mut detail: serde_json::Value,
+    counts: &EntryCounts,
+) -> serde_json::Value {
+    if let (Some(map), Ok(counts)) = (detail.as_object_mut(), serde_json::to_value(counts)) {
+        map.insert("counts".to_owned(), counts);
     }
     detail
 }

@@ -10,8 +10,8 @@ use crate::StoreError;
 use sha2::{Digest, Sha256};
 pub use vigie_model::AuditProblem;
 use vigie_model::{
-    AUDIT_GENESIS, Action, ApiToken, AuditEntry, Case, Decision, DecisionError, Role, Timestamp,
-    User, UserSettings,
+    AUDIT_GENESIS, Action, ApiToken, AuditEntry, AuditEvent, Case, Decision, DecisionError, Role,
+    Timestamp, User, UserSettings,
 };
 
 /// A case with its decisions, oldest first, and its post (post cases): [`Store::case_view`](crate::Store::case_view).
@@ -220,14 +220,10 @@ pub trait Review {
         actor: &Actor,
     ) -> Result<bool, StoreError>;
 
-    /// Appends an entry to the audit trail (for changes made outside this trait, such as bank edits).
-    fn audit_append(
-        &mut self,
-        actor: &Actor,
-        action: &str,
-        subject: &str,
-        detail: &serde_json::Value,
-    ) -> Result<AuditEntry, StoreError>;
+    /// Appends an entry to the audit trail, for an event that no change of the store records by itself (a
+    /// tool's check, an operator's note).
+    fn audit_append(&mut self, actor: &Actor, event: &AuditEvent)
+    -> Result<AuditEntry, StoreError>;
     /// Audit entries after position `after`, oldest first, at most `limit`.
     fn audit(&mut self, after: i64, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
     /// The chain's head as recorded: last position and hash.

@@ -3,7 +3,6 @@
 
 use crate::StoreError;
 use crate::review::{NewDecision, ReviewRules, UserChange};
-use serde_json::json;
 use vigie_model::{
     Action, CaseStatus, Decision, DecisionError, EntryRecord, MAX_PDQ_DISTANCE, Timestamp, User,
     transition,
@@ -111,33 +110,6 @@ pub(crate) fn plan_decision(
         case_label,
         first_confirmer: (to == CaseStatus::Pending).then_some(user.id),
     })
-}
-
-/// The audit detail of a decision.
-pub(crate) fn decision_detail(plan: &DecisionPlan, d: &NewDecision) -> serde_json::Value {
-    json!({
-        "action": d.action.as_str(),
-        "from": plan.from.as_str(),
-        "to": plan.to.as_str(),
-        "label": plan.label,
-        "reason": plan.reason,
-        "allow_list": d.allow_list,
-    })
-}
-
-/// The audit detail of a user change: the fields it sets, the password as `true` only.
-pub(crate) fn user_change_detail(change: &UserChange) -> serde_json::Value {
-    let mut detail = serde_json::Map::new();
-    if let Some(role) = change.role {
-        detail.insert("role".to_owned(), json!(role.as_str()));
-    }
-    if let Some(disabled) = change.disabled {
-        detail.insert("disabled".to_owned(), json!(disabled));
-    }
-    if change.password_hash.is_some() {
-        detail.insert("password".to_owned(), json!(true));
-    }
-    serde_json::Value::Object(detail)
 }
 
 /// Whether a change ends the user's sessions: disabling them, or a new password.

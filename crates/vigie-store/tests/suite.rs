@@ -13,8 +13,8 @@ use vigie_model::{
     Post, PostRef, QuarantinedRecord, RefKind, Source, Timestamp,
 };
 use vigie_model::{
-    Action, BankKind, CaseStatus, CaseSubject, DecisionError, EntryRecord, Evidence, Labels,
-    MatchStatus, Role, SignalKind, SignalType, User, UserSettings, Violation,
+    Action, AuditEvent, BankKind, CaseStatus, CaseSubject, DecisionError, EntryRecord, Evidence,
+    Labels, MatchStatus, Role, SignalKind, SignalType, User, UserSettings, Violation,
 };
 use vigie_store::{
     AccountQuery, Actor, Backend, BankChange, Batch, CaseQuery, CaseSort, DecisionOutcome,
@@ -1773,7 +1773,7 @@ fn banks_import_update_and_feed_the_index(env: &mut Env) {
     let mut new = NewBank::named("tcap");
     new.source = Some("a hash list".into());
     new.labels.insert("group".into(), "g".into());
-    let bank = ok(store.create_bank(&new));
+    let bank = ok(store.create_bank(&new, &cli()));
     assert_eq!(
         (
             bank.kind,
@@ -1784,12 +1784,12 @@ fn banks_import_update_and_feed_the_index(env: &mut Env) {
         (BankKind::Block, true, 31, 0)
     );
     assert!(matches!(
-        store.create_bank(&new),
+        store.create_bank(&new, &cli()),
         Err(StoreError::BankExists(_))
     ));
     let mut allow = NewBank::named("logos");
     allow.kind = BankKind::Allow;
-    ok(store.create_bank(&allow));
+    ok(store.create_bank(&allow, &cli()));
     assert!(matches!(
         store.apply_entries("nope", &[]),
         Err(StoreError::NoSuchBank(_))
@@ -1878,7 +1878,7 @@ fn banks_import_update_and_feed_the_index(env: &mut Env) {
     };
     change.set_labels.insert("ideology".into(), "z".into());
     change.unset_labels.push("group".into());
-    let bank = ok(store.update_bank("tcap", &change));
+    let bank = ok(store.update_bank("tcap", &change, &cli()));
     assert_eq!((bank.enabled, bank.pdq_distance), (false, 40));
     assert_eq!(bank.labels.keys().collect::<Vec<_>>(), vec!["ideology"]);
     assert_eq!(bank.live_entries, 3);
@@ -1887,7 +1887,7 @@ fn banks_import_update_and_feed_the_index(env: &mut Env) {
         ..BankChange::default()
     };
     assert!(matches!(
-        store.update_bank("tcap", &too_far),
+        store.update_bank("tcap", &too_far, &cli()),
         Err(StoreError::InvalidBank(_))
     ));
     let names: Vec<String> = ok(store.banks()).into_iter().map(|b| b.name).collect();
@@ -1899,13 +1899,13 @@ fn banks_import_update_and_feed_the_index(env: &mut Env) {
     );
 
     // Deleting a bank starts a new epoch: indexes rebuild from everything that is left.
-    assert_eq!(ok(store.delete_bank("tcap")), 3);
+    assert_eq!(ok(store.delete_bank("tcap", &cli())), 3);
     let (changes, now, fresh) = feed(&mut *store, Some(after_remove));
     assert!(fresh, "a deleted bank forces a rebuild");
     assert!(changes.is_empty());
     assert_ne!(now.epoch, after_remove.epoch);
     assert!(matches!(
-        store.delete_bank("tcap"),
+        store.delete_bank("tcap", &cli()),
         Err(StoreError::NoSuchBank(_))
     ));
 }
@@ -1913,7 +1913,7 @@ fn banks_import_update_and_feed_the_index(env: &mut Env) {
 fn matches_are_recorded_held_and_released(env: &mut Env) {
     let mut store = env.fresh();
     import(&mut *store, &[sample_batch()]);
-    ok(store.create_bank(&NewBank::named("b")));
+    ok(store.create_bank(&NewBank::named("b"), &cli()));
     ok(store.apply_entries(
         "b",
         &[
@@ -1961,9 +1961,9 @@ fn matches_are_recorded_held_and_released(env: &mut Env) {
     }));
     assert_eq!(held.len(), 1);
     assert_eq!(ok(store.banks())[0].quarantined_entries, 1);
-    assert!(ok(store.release_entry("b", SignalType::Pdq, PDQ_1)));
+    assert!(ok(store.release_entry("b", SignalType::Pdq, PDQ_1, &cli())));
     assert!(
-        !ok(store.release_entry("b", SignalType::Pdq, PDQ_1)),
+        !ok(store.release_entry("b", SignalType::Pdq, PDQ_1, &cli())),
         "nothing left to release"
     );
     let active = ok(store.matches(&MatchQuery {
@@ -1972,7 +1972,7 @@ fn matches_are_recorded_held_and_released(env: &mut Env) {
         ..MatchQuery::default()
     }));
     assert_eq!(active.len(), 2);
-    assert_eq!(ok(store.delete_bank("b")), 2);
+    assert_eq!(ok(store.delete_bank("b", &cli())), 2);
     assert!(
         ok(store.matches(&MatchQuery {
             limit: 10,
@@ -3158,9 +3158,11 @@ fn store_with_a_trail(env: &mut Env) -> (Box<dyn Store>, String) {
     ok(store.create_token(alice.id, "ci", "h-1", "vg_1", &cli()));
     ok(store.audit_append(
         &cli(),
-        "bank_update",
-        "bank:tcap",
-        &serde_json::json!({"entries": 3}),
+        &AuditEvent::Note {
+            action: "bank_update".into(),
+            subject: "bank:tcap".into(),
+            detail: serde_json::json!({"entries": 3}),
+        },
     ));
     ok(store.set_user_settings(alice.id, &UserSettings::default(), &cli()));
     (store, url)
@@ -3197,7 +3199,14 @@ fn the_audit_trail_records_every_change(env: &mut Env) {
     // A reopened store goes on with the same chain.
     drop(store);
     let mut store = env.open(&url);
-    let appended = ok(store.audit_append(&cli(), "check", "store", &serde_json::json!({})));
+    let appended = ok(store.audit_append(
+        &cli(),
+        &AuditEvent::Note {
+            action: "check".into(),
+            subject: "store".into(),
+            detail: serde_json::json!({}),
+        },
+    ));
     assert_eq!(appended.seq, 6);
     assert_eq!(appended.prev_hash, entries[4].hash);
     assert!(audit_problems(&mut *store).is_empty());
@@ -3240,17 +3249,15 @@ fn removed_audit_entries_are_found(env: &mut Env) {
 
 fn audited_entries_and_their_audit_entry_are_one_transaction(env: &mut Env) {
     let mut store = env.fresh();
-    ok(store.create_bank(&NewBank::named("allowed")));
+    ok(store.create_bank(&NewBank::named("allowed"), &cli()));
     let records = [record(SignalType::Pdq, PDQ_1, &[("case", "7")], false)];
-    let detail = serde_json::json!({"cases": 1});
-    let counts = ok(store.apply_entries_audited(
-        "allowed",
-        &records,
-        &cli(),
-        "bank_allow_list",
-        "bank:allowed",
-        &detail,
-    ));
+    let event = |bank: &str| AuditEvent::BankAllowList {
+        bank: bank.to_owned(),
+        cases: 1,
+        media: 1,
+        entries: 1,
+    };
+    let counts = ok(store.apply_entries_audited("allowed", &records, &cli(), &event("allowed")));
     assert_eq!(counts.added, 1);
     let last = ok(store.audit(0, 1_000_000)).pop().expect("an audit entry");
     assert_eq!(
@@ -3264,14 +3271,7 @@ fn audited_entries_and_their_audit_entry_are_one_transaction(env: &mut Env) {
     // An unknown bank changes nothing: no entry, no audit entry.
     let before = ok(store.audit(0, 1_000_000)).len();
     assert!(matches!(
-        store.apply_entries_audited(
-            "nope",
-            &records,
-            &cli(),
-            "bank_allow_list",
-            "bank:nope",
-            &detail
-        ),
+        store.apply_entries_audited("nope", &records, &cli(), &event("nope")),
         Err(StoreError::NoSuchBank(_))
     ));
     assert_eq!(ok(store.audit(0, 1_000_000)).len(), before);

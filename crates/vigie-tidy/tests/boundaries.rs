@@ -352,3 +352,29 @@ fn dependency_table_matches_manifests() {
         &v,
     );
 }
+
+#[test]
+fn store_backends_share_only_neutral_code() {
+    let src = root().join("crates/vigie-store/src");
+    // What each backend's folder may not name: the other backend's module (and its client library).
+    let rules = [
+        ("sqlite", ["crate::postgres", "postgres::"]),
+        ("postgres", ["sqlite", "rusqlite"]),
+    ];
+    let mut v = Vec::new();
+    for (backend, forbidden) in rules {
+        for file in rust_files(&src.join(backend)) {
+            for (n, line) in code_lines(&file) {
+                if forbidden.iter().any(|f| line.contains(f)) {
+                    v.push(format!("{}:{n}: {}", relative(&file), line.trim()));
+                }
+            }
+        }
+    }
+    check(
+        "store-backends-share-only-neutral-code",
+        "the SQLite and PostgreSQL folders of vigie-store import nothing from each other; what both use lives in \
+         rows.rs, rules.rs and audited.rs",
+        &v,
+    );
+}

@@ -74,7 +74,9 @@ impl Fixture {
         assert!(!known.is_empty(), "the sample corpus has stored photos");
         let mut bank = vigie_store::NewBank::named("demo");
         bank.labels.insert("source".into(), "test".into());
-        store.create_bank(&bank).expect("bank");
+        store
+            .create_bank(&bank, &vigie_store::Actor::cli("test"))
+            .expect("bank");
         let records: Vec<vigie_model::EntryRecord> = known
             .iter()
             .map(|sha| vigie_model::EntryRecord {

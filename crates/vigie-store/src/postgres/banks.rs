@@ -1,7 +1,6 @@
 //! Hash banks, entries and matches in the PostgreSQL backend: the same rows and semantics as SQLite's.
 
 use super::PostgresStore;
-use crate::StoreError;
 use crate::audited;
 use crate::banks::{
     BankChange, Banks, EntryChange, EntryCounts, FeedPosition, MatchQuery, NewBank, NewMatch,
@@ -10,9 +9,12 @@ use crate::rows::{
     BANK_SQL, ENTRY_SQL, MATCH_SQL, bank_of, entry_of, labels_json, match_of, parse_signal,
     raw_bank, raw_entry, raw_match,
 };
-use crate::rules::{Effect, check_distance, effect};
+use crate::rules::{Effect, effect};
+use crate::{Actor, StoreError};
 use postgres::{GenericClient, Row, Transaction};
-use vigie_model::{Bank, BankEntry, EntryRecord, MatchStatus, MediaMatch, SignalType, Timestamp};
+use vigie_model::{
+    AuditEvent, Bank, BankEntry, EntryRecord, MatchStatus, MediaMatch, SignalType, Timestamp,
+};
 
 /// An entry as stored: id, labels (JSON), provenance, removed.
 type StoredEntry = (i64, String, Option<String>, bool);
@@ -137,26 +139,8 @@ pub(super) fn apply_in(
 }
 
 impl Banks for PostgresStore {
-    fn create_bank(&mut self, bank: &NewBank) -> Result<Bank, StoreError> {
-        check_distance(bank.pdq_distance)?;
-        let now = Timestamp::now().0;
-        let inserted = self.client.execute(
-            "INSERT INTO banks (name, kind, source, labels, enabled, pdq_distance, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (name) DO NOTHING",
-            &[
-                &bank.name,
-                &bank.kind.as_str(),
-                &bank.source,
-                &labels_json(&bank.labels),
-                &bank.enabled,
-                &i64::from(bank.pdq_distance),
-                &now,
-            ],
-        )?;
-        if inserted == 0 {
-            return Err(StoreError::BankExists(bank.name.clone()));
-        }
-        bank_by_name(&mut self.client, &bank.name)
+    fn create_bank(&mut self, bank: &NewBank, actor: &Actor) -> Result<Bank, StoreError> {
+        self.write(|tx| audited::create_bank(tx, bank, actor))
     }
 
     fn banks(&mut self) -> Result<Vec<Bank>, StoreError> {
@@ -167,54 +151,17 @@ impl Banks for PostgresStore {
             .collect()
     }
 
-    fn update_bank(&mut self, name: &str, change: &BankChange) -> Result<Bank, StoreError> {
-        if let Some(d) = change.pdq_distance {
-            check_distance(d)?;
-        }
-        let mut tx = self.client.transaction()?;
-        let mut bank = bank_by_name(&mut tx, name)?;
-        change.apply_to(&mut bank);
-        tx.execute(
-            "UPDATE banks SET enabled = $2, pdq_distance = $3, source = $4, labels = $5, updated_at = $6 WHERE id = $1",
-            &[
-                &bank.id,
-                &bank.enabled,
-                &i64::from(bank.pdq_distance),
-                &bank.source,
-                &labels_json(&bank.labels),
-                &Timestamp::now().0,
-            ],
-        )?;
-        tx.commit()?;
-        bank_by_name(&mut self.client, name)
+    fn update_bank(
+        &mut self,
+        name: &str,
+        change: &BankChange,
+        actor: &Actor,
+    ) -> Result<Bank, StoreError> {
+        self.write(|tx| audited::update_bank(tx, name, change, actor))
     }
 
-    fn delete_bank(&mut self, name: &str) -> Result<u64, StoreError> {
-        let mut tx = self.client.transaction()?;
-        let bank = bank_by_name(&mut tx, name)?;
-        let n: i64 = tx
-            .query_one(
-                "SELECT COUNT(*) FROM bank_entries WHERE bank_id = $1",
-                &[&bank.id],
-            )?
-            .try_get(0)?;
-        tx.execute(
-            "UPDATE media_matches SET suppressed_by = NULL, status = 'active' WHERE suppressed_by IN \
-             (SELECT id FROM bank_entries WHERE bank_id = $1)",
-            &[&bank.id],
-        )?;
-        tx.execute(
-            "DELETE FROM media_matches WHERE entry_id IN (SELECT id FROM bank_entries WHERE bank_id = $1)",
-            &[&bank.id],
-        )?;
-        tx.execute("DELETE FROM bank_entries WHERE bank_id = $1", &[&bank.id])?;
-        tx.execute("DELETE FROM banks WHERE id = $1", &[&bank.id])?;
-        tx.execute(
-            "UPDATE bank_state SET epoch = epoch + 1, seq = seq + 1 WHERE id = 1",
-            &[],
-        )?;
-        tx.commit()?;
-        Ok(u64::try_from(n).unwrap_or(0))
+    fn delete_bank(&mut self, name: &str, actor: &Actor) -> Result<u64, StoreError> {
+        self.write(|tx| audited::delete_bank(tx, name, actor))
     }
 
     fn apply_entries(
@@ -229,12 +176,10 @@ impl Banks for PostgresStore {
         &mut self,
         bank: &str,
         records: &[EntryRecord],
-        actor: &crate::Actor,
-        action: &str,
-        subject: &str,
-        detail: &serde_json::Value,
+        actor: &Actor,
+        event: &AuditEvent,
     ) -> Result<EntryCounts, StoreError> {
-        self.write(|tx| audited::apply_entries(tx, bank, records, actor, action, subject, detail))
+        self.write(|tx| audited::apply_entries(tx, bank, records, actor, event))
     }
 
     fn bank_entries(
@@ -427,23 +372,8 @@ impl Banks for PostgresStore {
         bank: &str,
         signal: SignalType,
         value: &str,
+        actor: &Actor,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.client.transaction()?;
-        let bank_id = bank_by_name(&mut tx, bank)?.id;
-        let Some(row) = tx.query_opt(
-            "UPDATE bank_entries SET quarantine = NULL, updated_at = $4 WHERE bank_id = $1 AND signal = $2 \
-             AND value = $3 AND quarantine IS NOT NULL RETURNING id",
-            &[&bank_id, &signal.as_str(), &value, &Timestamp::now().0],
-        )?
-        else {
-            return Ok(false);
-        };
-        let id: i64 = row.try_get(0)?;
-        tx.execute(
-            "UPDATE media_matches SET status = 'active' WHERE entry_id = $1 AND status = 'held'",
-            &[&id],
-        )?;
-        tx.commit()?;
-        Ok(true)
+        self.write(|tx| audited::release_entry(tx, bank, signal, value, actor))
     }
 }

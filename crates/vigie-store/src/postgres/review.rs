@@ -14,7 +14,9 @@ use crate::rows::{
     raw_case, raw_decision, raw_token, raw_user, token_of,
 };
 use postgres::GenericClient;
-use vigie_model::{ApiToken, AuditEntry, Case, Decision, Role, Timestamp, User, UserSettings};
+use vigie_model::{
+    ApiToken, AuditEntry, AuditEvent, Case, Decision, Role, Timestamp, User, UserSettings,
+};
 
 /// One user by a condition on `u` with one parameter.
 pub(super) fn user_where(
@@ -237,11 +239,9 @@ impl Review for PostgresStore {
     fn audit_append(
         &mut self,
         actor: &Actor,
-        action: &str,
-        subject: &str,
-        detail: &serde_json::Value,
+        event: &AuditEvent,
     ) -> Result<AuditEntry, StoreError> {
-        self.write(|tx| audited::append(tx, actor, action, subject, detail))
+        self.write(|tx| audited::append(tx, actor, event))
     }
 
     fn audit(&mut self, after: i64, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {

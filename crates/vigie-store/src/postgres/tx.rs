@@ -5,14 +5,14 @@ use super::banks::apply_in;
 use super::review::user_where;
 use crate::StoreError;
 use crate::audited::{CaseState, WriteTx};
-use crate::banks::EntryCounts;
+use crate::banks::{EntryCounts, NewBank};
 use crate::review::NewDecision;
-use crate::rows::AUDIT_COLUMNS;
+use crate::rows::{AUDIT_COLUMNS, BANK_SQL, bank_of, labels_json, raw_bank};
 use crate::rules::DecisionPlan;
 use postgres::Transaction;
 use postgres::error::SqlState;
 use postgres::types::{FromSqlOwned, ToSql};
-use vigie_model::{AuditEntry, EntryRecord, Role, Timestamp, User};
+use vigie_model::{AuditEntry, Bank, EntryRecord, Role, SignalType, Timestamp, User};
 
 /// An open PostgreSQL transaction.
 pub(crate) struct Pg<'t, 'c> {
@@ -247,6 +247,89 @@ impl WriteTx for Pg<'_, '_> {
             "UPDATE cases SET assignee_id = $2 WHERE id = $1",
             &[&case_id, &assignee],
         )? > 0)
+    }
+
+    fn bank(&mut self, name: &str) -> Result<Option<Bank>, StoreError> {
+        self.tx
+            .query_opt(&format!("{BANK_SQL} WHERE b.name = $1"), &[&name])?
+            .map(|r| bank_of(raw_bank(&r)?))
+            .transpose()
+    }
+
+    fn insert_bank(&mut self, bank: &NewBank, at: Timestamp) -> Result<bool, StoreError> {
+        Ok(self.exec(
+            "INSERT INTO banks (name, kind, source, labels, enabled, pdq_distance, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (name) DO NOTHING",
+            &[
+                &bank.name,
+                &bank.kind.as_str(),
+                &bank.source,
+                &labels_json(&bank.labels),
+                &bank.enabled,
+                &i64::from(bank.pdq_distance),
+                &at.0,
+            ],
+        )? > 0)
+    }
+
+    fn write_bank(&mut self, bank: &Bank, at: Timestamp) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE banks SET enabled = $2, pdq_distance = $3, source = $4, labels = $5, updated_at = $6 WHERE id = $1",
+            &[
+                &bank.id,
+                &bank.enabled,
+                &i64::from(bank.pdq_distance),
+                &bank.source,
+                &labels_json(&bank.labels),
+                &at.0,
+            ],
+        )
+        .map(drop)
+    }
+
+    fn delete_bank_rows(&mut self, bank_id: i64) -> Result<u64, StoreError> {
+        let n: i64 = self.one(
+            "SELECT COUNT(*) FROM bank_entries WHERE bank_id = $1",
+            &[&bank_id],
+        )?;
+        self.exec(
+            "UPDATE media_matches SET suppressed_by = NULL, status = 'active' WHERE suppressed_by IN \
+             (SELECT id FROM bank_entries WHERE bank_id = $1)",
+            &[&bank_id],
+        )?;
+        self.exec(
+            "DELETE FROM media_matches WHERE entry_id IN (SELECT id FROM bank_entries WHERE bank_id = $1)",
+            &[&bank_id],
+        )?;
+        self.exec("DELETE FROM bank_entries WHERE bank_id = $1", &[&bank_id])?;
+        self.exec("DELETE FROM banks WHERE id = $1", &[&bank_id])?;
+        self.exec(
+            "UPDATE bank_state SET epoch = epoch + 1, seq = seq + 1 WHERE id = 1",
+            &[],
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    fn release_entry(
+        &mut self,
+        bank_id: i64,
+        signal: SignalType,
+        value: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let Some(id) = self.value::<i64>(
+            "UPDATE bank_entries SET quarantine = NULL, updated_at = $4 WHERE bank_id = $1 AND signal = $2 \
+             AND value = $3 AND quarantine IS NOT NULL RETURNING id",
+            &[&bank_id, &signal.as_str(), &value, &at.0],
+        )?
+        else {
+            return Ok(false);
+        };
+        self.exec(
+            "UPDATE media_matches SET status = 'active' WHERE entry_id = $1 AND status = 'held'",
+            &[&id],
+        )?;
+        Ok(true)
     }
 
     fn apply_entries(

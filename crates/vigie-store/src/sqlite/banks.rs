@@ -1,7 +1,6 @@
 //! Hash banks, entries and matches in the SQLite backend.
 
 use super::SqliteStore;
-use crate::StoreError;
 use crate::audited;
 use crate::banks::{
     BankChange, Banks, EntryChange, EntryCounts, FeedPosition, MatchQuery, NewBank, NewMatch,
@@ -10,9 +9,12 @@ use crate::rows::{
     BANK_SQL, ENTRY_SQL, MATCH_SQL, bank_of, entry_of, labels_json, match_of, parse_signal,
     raw_bank, raw_entry, raw_match,
 };
-use crate::rules::{Effect, check_distance, effect};
+use crate::rules::{Effect, effect};
+use crate::{Actor, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
-use vigie_model::{Bank, BankEntry, EntryRecord, MatchStatus, MediaMatch, SignalType, Timestamp};
+use vigie_model::{
+    AuditEvent, Bank, BankEntry, EntryRecord, MatchStatus, MediaMatch, SignalType, Timestamp,
+};
 
 pub(super) fn bank_id(conn: &Connection, name: &str) -> Result<Option<i64>, rusqlite::Error> {
     conn.query_row("SELECT id FROM banks WHERE name = ?1", [name], |r| r.get(0))
@@ -42,36 +44,8 @@ impl SqliteStore {
 }
 
 impl Banks for SqliteStore {
-    fn create_bank(&mut self, bank: &NewBank) -> Result<Bank, StoreError> {
-        check_distance(bank.pdq_distance)?;
-        let path = self.path.clone();
-        let err = move |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        self.write(|tx| {
-            let c = tx.conn;
-            if bank_id(c, &bank.name).map_err(&err)?.is_some() {
-                return Err(StoreError::BankExists(bank.name.clone()));
-            }
-            let now = Timestamp::now().0;
-            c.execute(
-                "INSERT INTO banks (name, kind, source, labels, enabled, pdq_distance, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-                params![
-                    bank.name,
-                    bank.kind.as_str(),
-                    bank.source,
-                    labels_json(&bank.labels),
-                    bank.enabled,
-                    bank.pdq_distance,
-                    now
-                ],
-            )
-            .map_err(&err)?;
-            Ok(())
-        })?;
-        self.bank_by_name(&bank.name)
+    fn create_bank(&mut self, bank: &NewBank, actor: &Actor) -> Result<Bank, StoreError> {
+        self.write(|tx| audited::create_bank(tx, bank, actor))
     }
 
     fn banks(&mut self) -> Result<Vec<Bank>, StoreError> {
@@ -87,60 +61,17 @@ impl Banks for SqliteStore {
         raws.into_iter().map(bank_of).collect()
     }
 
-    fn update_bank(&mut self, name: &str, change: &BankChange) -> Result<Bank, StoreError> {
-        if let Some(d) = change.pdq_distance {
-            check_distance(d)?;
-        }
-        let mut bank = self.bank_by_name(name)?;
-        change.apply_to(&mut bank);
-        let path = self.path.clone();
-        self.write(|tx| {
-            let c = tx.conn;
-            c.execute(
-                "UPDATE banks SET enabled = ?2, pdq_distance = ?3, source = ?4, labels = ?5, updated_at = ?6 \
-                 WHERE id = ?1",
-                params![
-                    bank.id,
-                    bank.enabled,
-                    bank.pdq_distance,
-                    bank.source,
-                    labels_json(&bank.labels),
-                    Timestamp::now().0
-                ],
-            )
-            .map_err(|source| StoreError::Sqlite { path, source })?;
-            Ok(())
-        })?;
-        self.bank_by_name(name)
+    fn update_bank(
+        &mut self,
+        name: &str,
+        change: &BankChange,
+        actor: &Actor,
+    ) -> Result<Bank, StoreError> {
+        self.write(|tx| audited::update_bank(tx, name, change, actor))
     }
 
-    fn delete_bank(&mut self, name: &str) -> Result<u64, StoreError> {
-        let bank = self.bank_by_name(name)?;
-        let path = self.path.clone();
-        self.write(|tx| {
-            let c = tx.conn;
-            let run = || -> rusqlite::Result<u64> {
-                let n: i64 = c.query_row(
-                    "SELECT COUNT(*) FROM bank_entries WHERE bank_id = ?1",
-                    [bank.id],
-                    |r| r.get(0),
-                )?;
-                c.execute(
-                    "UPDATE media_matches SET suppressed_by = NULL, status = 'active' WHERE suppressed_by IN \
-                     (SELECT id FROM bank_entries WHERE bank_id = ?1)",
-                    [bank.id],
-                )?;
-                c.execute(
-                    "DELETE FROM media_matches WHERE entry_id IN (SELECT id FROM bank_entries WHERE bank_id = ?1)",
-                    [bank.id],
-                )?;
-                c.execute("DELETE FROM bank_entries WHERE bank_id = ?1", [bank.id])?;
-                c.execute("DELETE FROM banks WHERE id = ?1", [bank.id])?;
-                c.execute("UPDATE bank_state SET epoch = epoch + 1, seq = seq + 1 WHERE id = 1", [])?;
-                Ok(u64::try_from(n).unwrap_or(0))
-            };
-            run().map_err(|source| StoreError::Sqlite { path, source })
-        })
+    fn delete_bank(&mut self, name: &str, actor: &Actor) -> Result<u64, StoreError> {
+        self.write(|tx| audited::delete_bank(tx, name, actor))
     }
 
     fn apply_entries(
@@ -155,12 +86,10 @@ impl Banks for SqliteStore {
         &mut self,
         bank: &str,
         records: &[EntryRecord],
-        actor: &crate::Actor,
-        action: &str,
-        subject: &str,
-        detail: &serde_json::Value,
+        actor: &Actor,
+        event: &AuditEvent,
     ) -> Result<EntryCounts, StoreError> {
-        self.write(|tx| audited::apply_entries(tx, bank, records, actor, action, subject, detail))
+        self.write(|tx| audited::apply_entries(tx, bank, records, actor, event))
     }
 
     fn bank_entries(
@@ -385,35 +314,9 @@ impl Banks for SqliteStore {
         bank: &str,
         signal: SignalType,
         value: &str,
+        actor: &Actor,
     ) -> Result<bool, StoreError> {
-        let id = self.bank_by_name(bank)?.id;
-        let path = self.path.clone();
-        self.write(|tx| {
-            let c = tx.conn;
-            let run = || -> rusqlite::Result<bool> {
-                let entry: Option<i64> = c
-                    .query_row(
-                        "SELECT id FROM bank_entries WHERE bank_id = ?1 AND signal = ?2 AND value = ?3 \
-                         AND quarantine IS NOT NULL",
-                        params![id, signal.as_str(), value],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                let Some(entry) = entry else {
-                    return Ok(false);
-                };
-                c.execute(
-                    "UPDATE bank_entries SET quarantine = NULL, updated_at = ?2 WHERE id = ?1",
-                    params![entry, Timestamp::now().0],
-                )?;
-                c.execute(
-                    "UPDATE media_matches SET status = 'active' WHERE entry_id = ?1 AND status = 'held'",
-                    [entry],
-                )?;
-                Ok(true)
-            };
-            run().map_err(|source| StoreError::Sqlite { path, source })
-        })
+        self.write(|tx| audited::release_entry(tx, bank, signal, value, actor))
     }
 }
 

@@ -16,7 +16,9 @@ use crate::rows::{
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
-use vigie_model::{ApiToken, AuditEntry, Case, Decision, Role, Timestamp, User, UserSettings};
+use vigie_model::{
+    ApiToken, AuditEntry, AuditEvent, Case, Decision, Role, Timestamp, User, UserSettings,
+};
 
 /// One user by a condition on `u` with one parameter.
 pub(super) fn user_where(
@@ -263,11 +265,9 @@ impl Review for SqliteStore {
     fn audit_append(
         &mut self,
         actor: &Actor,
-        action: &str,
-        subject: &str,
-        detail: &serde_json::Value,
+        event: &AuditEvent,
     ) -> Result<AuditEntry, StoreError> {
-        self.write(|tx| audited::append(tx, actor, action, subject, detail))
+        self.write(|tx| audited::append(tx, actor, event))
     }
 
     fn audit(&mut self, after: i64, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {

@@ -5,13 +5,13 @@ use super::banks::{apply, bank_id};
 use super::review::user_where;
 use crate::StoreError;
 use crate::audited::{CaseState, WriteTx};
-use crate::banks::EntryCounts;
+use crate::banks::{EntryCounts, NewBank};
 use crate::review::NewDecision;
-use crate::rows::AUDIT_COLUMNS;
+use crate::rows::{AUDIT_COLUMNS, BANK_SQL, bank_of, labels_json, raw_bank};
 use crate::rules::DecisionPlan;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
-use vigie_model::{AuditEntry, EntryRecord, Role, Timestamp, User};
+use vigie_model::{AuditEntry, Bank, EntryRecord, Role, SignalType, Timestamp, User};
 
 /// An open SQLite write transaction and the file it writes, for error messages.
 pub(crate) struct Lite<'c> {
@@ -251,6 +251,104 @@ impl WriteTx for Lite<'_> {
             "UPDATE cases SET assignee_id = ?2 WHERE id = ?1",
             params![case_id, assignee],
         )? > 0)
+    }
+
+    fn bank(&mut self, name: &str) -> Result<Option<Bank>, StoreError> {
+        self.conn
+            .query_row(&format!("{BANK_SQL} WHERE b.name = ?1"), [name], |r| {
+                raw_bank(r)
+            })
+            .optional()
+            .at(self.path)?
+            .map(bank_of)
+            .transpose()
+    }
+
+    fn insert_bank(&mut self, bank: &NewBank, at: Timestamp) -> Result<bool, StoreError> {
+        if bank_id(self.conn, &bank.name).at(self.path)?.is_some() {
+            return Ok(false);
+        }
+        self.exec(
+            "INSERT INTO banks (name, kind, source, labels, enabled, pdq_distance, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+            params![
+                bank.name,
+                bank.kind.as_str(),
+                bank.source,
+                labels_json(&bank.labels),
+                bank.enabled,
+                bank.pdq_distance,
+                at.0
+            ],
+        )?;
+        Ok(true)
+    }
+
+    fn write_bank(&mut self, bank: &Bank, at: Timestamp) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE banks SET enabled = ?2, pdq_distance = ?3, source = ?4, labels = ?5, updated_at = ?6 \
+             WHERE id = ?1",
+            params![
+                bank.id,
+                bank.enabled,
+                bank.pdq_distance,
+                bank.source,
+                labels_json(&bank.labels),
+                at.0
+            ],
+        )
+        .map(drop)
+    }
+
+    fn delete_bank_rows(&mut self, bank_id: i64) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .value(
+                "SELECT COUNT(*) FROM bank_entries WHERE bank_id = ?1",
+                [bank_id],
+            )?
+            .unwrap_or(0);
+        self.exec(
+            "UPDATE media_matches SET suppressed_by = NULL, status = 'active' WHERE suppressed_by IN \
+             (SELECT id FROM bank_entries WHERE bank_id = ?1)",
+            [bank_id],
+        )?;
+        self.exec(
+            "DELETE FROM media_matches WHERE entry_id IN (SELECT id FROM bank_entries WHERE bank_id = ?1)",
+            [bank_id],
+        )?;
+        self.exec("DELETE FROM bank_entries WHERE bank_id = ?1", [bank_id])?;
+        self.exec("DELETE FROM banks WHERE id = ?1", [bank_id])?;
+        self.exec(
+            "UPDATE bank_state SET epoch = epoch + 1, seq = seq + 1 WHERE id = 1",
+            [],
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    fn release_entry(
+        &mut self,
+        bank_id: i64,
+        signal: SignalType,
+        value: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let Some(entry) = self.value::<i64>(
+            "SELECT id FROM bank_entries WHERE bank_id = ?1 AND signal = ?2 AND value = ?3 \
+             AND quarantine IS NOT NULL",
+            params![bank_id, signal.as_str(), value],
+        )?
+        else {
+            return Ok(false);
+        };
+        self.exec(
+            "UPDATE bank_entries SET quarantine = NULL, updated_at = ?2 WHERE id = ?1",
+            params![entry, at.0],
+        )?;
+        self.exec(
+            "UPDATE media_matches SET status = 'active' WHERE entry_id = ?1 AND status = 'held'",
+            [entry],
+        )?;
+        Ok(true)
     }
 
     fn apply_entries(
