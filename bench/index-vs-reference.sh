@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# PDQ match index benchmark with its reference, in one run on the same generated hashes: `vigie bench index`
+# PDQ match index benchmark with its reference, in one run on the same generated hashes: `vigie-bench index`
 # (ours, at every size in SIZES, default 1,000,000 and 10,000,000) and python-threatexchange's `PDQIndex`
 # (faiss multi-index hashing, the matcher of Meta's hasher-matcher-actioner) at the smallest size of at least
 # 1,000,000 (the largest if all are smaller), in a virtual environment this script creates (threatexchange pulls
@@ -16,8 +16,8 @@ if ! "$work/venv/bin/python" -c 'import faiss, threatexchange' 2>/dev/null; then
   [ -x "$work/venv/bin/python" ] || python3 -m venv "$work/venv"
   "$work/venv/bin/pip" install -q threatexchange==1.2.17 faiss-cpu==1.15.1 numpy==2.4.6 pdqhash==0.2.8
 fi
-cargo build --release -q -p vigie-cli
-taskset -c 0 target/release/vigie bench index --sizes "$sizes" --dir "$work" --format json > "$work/vigie.json"
+cargo build --release -q -p vigie-bench
+taskset -c 0 target/release/vigie-bench index --sizes "$sizes" --dir "$work" --format json > "$work/vigie.json"
 ref_size=$(python3 - "$sizes" <<'PY'
 import sys
 sizes = sorted(int(s) for s in sys.argv[1].split(",") if s.strip())

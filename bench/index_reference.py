@@ -1,6 +1,6 @@
 """The reference PDQ match index: python-threatexchange's `PDQIndex` (faiss `IndexBinaryMultiHash`, multi-index
 hashing with 16 maps of 16 bits, the matcher Meta's hasher-matcher-actioner uses), timed on one thread on the
-haystack and queries `vigie bench index` generated. Prints one JSON object: build time and rate, resident memory
+haystack and queries `vigie-bench index` generated. Prints one JSON object: build time and rate, resident memory
 the build added (total and per hash), and per match distance the queries per second, p50 and p99 latency per
 query, and the recall of the planted queries.
 

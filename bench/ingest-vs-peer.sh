@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scan benchmark with its peers, in one run on the same generated file: `vigie bench ingest` (`vigie scan` of
+# Scan benchmark with its peers, in one run on the same generated file: `vigie-bench ingest` (`vigie scan` of
 # 1,000,000 X API v2 posts into SQLite: parsing and storing side by side, then the text analysis), the Python json
 # + sqlite3 executemany loader (bench/peer_sqlite.py) and, when the duckdb module is installed
 # (`pip install duckdb`), DuckDB's read_json + unnest (bench/peer_duckdb.py). Prints the figures and the ratio to
@@ -9,10 +9,10 @@ cd "$(dirname "$0")/.."
 posts="${1:-1000000}"
 work="${2:-$(mktemp -d)}"
 mkdir -p "$work"
-cargo build --release -q -p vigie-cli
-vigie=target/release/vigie
+cargo build --release -q -p vigie-bench
+vigie=target/release/vigie-bench
 
-ours=$("$vigie" bench ingest --posts "$posts" --dir "$work" --format json)
+ours=$("$vigie" ingest --posts "$posts" --dir "$work" --format json)
 peer_mem=$( { /usr/bin/time -f "%M" python3 bench/peer_sqlite.py "$work/x-v2-bench.jsonl" "$work/peer.db" > "$work/peer.json"; } 2>&1 | tail -1)
 duck='{}'
 duck_mem=0

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # PDQ benchmark with its reference, in one run on the same generated JPEG images (200 at 1024x768 unless told
-# otherwise): `vigie bench pdq` (ours: libjpeg-turbo decoding, our PDQ) and Meta's C++ hasher through the
+# otherwise): `vigie-bench pdq` (ours: libjpeg-turbo decoding, our PDQ) and Meta's C++ hasher through the
 # `pdqhash` package with Pillow decoding, in a virtual environment this script creates (pdqhash compiles at
 # install: it needs g++ and python3-dev). One thread each. Prints both, the ratios, and whether every hash is
 # identical. Usage: bench/pdq-vs-reference.sh [IMAGES] [WORKDIR]
@@ -13,8 +13,8 @@ if [ ! -x "$work/venv/bin/python" ]; then
   python3 -m venv "$work/venv"
   "$work/venv/bin/pip" install -q pdqhash pillow numpy
 fi
-cargo build --release -q -p vigie-cli
-ours=$(taskset -c 0 target/release/vigie bench pdq --images "$images" --dir "$work" --format json)
+cargo build --release -q -p vigie-bench
+ours=$(taskset -c 0 target/release/vigie-bench pdq --images "$images" --dir "$work" --format json)
 taskset -c 0 "$work/venv/bin/python" bench/pdq_reference.py "$work/pdq-images" > "$work/pdq-reference.json"
 python3 - "$ours" "$work/pdq-reference.json" "$work/pdq-ours.csv" <<'PY'
 import csv, json, sys

@@ -1,5 +1,5 @@
 """The reference PDQ hasher (Meta's C++ code through the `pdqhash` package) with Pillow decoding, timed per
-image on one thread, on the images `vigie bench pdq` generated. Prints JSON: mean milliseconds for hash only
+image on one thread, on the images `vigie-bench pdq` generated. Prints JSON: mean milliseconds for hash only
 (from the decoded RGB array) and for decode plus hash, and every hash for comparison with ours.
 
 Usage: python3 bench/pdq_reference.py IMAGE_FOLDER

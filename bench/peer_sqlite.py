@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The peer for `vigie bench ingest`: what an analyst would write instead.
+"""The peer for `vigie-bench ingest`: what an analyst would write instead.
 
 Reads X API v2 responses (JSONL) with Python's json module and loads tweets and users into SQLite with
 executemany in batched transactions (10,000 posts each). Prints posts/s; run under /usr/bin/time for memory.

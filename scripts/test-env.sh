@@ -18,7 +18,7 @@
 #
 # VIGIE_PG_SHARED_BUFFERS sets the server's buffer pool (PostgreSQL's default is 128MB; its tuning guide
 # suggests a quarter of the machine's memory), for benchmarks on stores larger than the default pool (the 100,000
-# cases of `vigie bench serve` make a 300 MB database).
+# cases of `vigie-bench serve` make a 300 MB database).
 #
 # Only the export lines go to standard output; everything else goes to standard error.
 

@@ -3,10 +3,6 @@
 //! Errors are turned into exit codes in one place: 0 success, 1 failure, 2 usage (clap's own code).
 
 mod bank;
-mod bench;
-mod bench_index;
-mod bench_serve;
-mod bench_text;
 mod cli;
 mod config;
 mod hash;
@@ -17,7 +13,7 @@ mod signals;
 use std::process::ExitCode;
 
 // Ingest allocates and frees millions of small strings; mimalloc handles that churn with a fraction of the
-// time glibc's allocator spends consolidating free lists (measured with `vigie bench ingest`).
+// time glibc's allocator spends consolidating free lists (measured with `vigie-bench ingest`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -357,28 +357,6 @@ fn postgres_store_holds_the_same_content_as_sqlite() {
     );
 }
 
-#[test]
-fn ingest_benchmark_runs_and_checks_its_counts() {
-    let d = Dir::new();
-    let out = d.json(&[
-        "bench",
-        "ingest",
-        "--posts",
-        "3000",
-        "--accounts",
-        "200",
-        "--dir",
-        "work",
-    ]);
-    assert_eq!(out["posts_stored"].as_i64(), Some(3000), "{out}");
-    assert_eq!(out["accounts_stored"].as_i64(), Some(200), "{out}");
-    assert!(
-        out["posts_per_second"].as_f64().unwrap_or(0.0) > 0.0,
-        "{out}"
-    );
-    assert!(out["peak_rss_mib"].as_f64().unwrap_or(0.0) > 0.0, "{out}");
-}
-
 /// A PNG file holding only its signature and header: enough for a decoder to read the size it claims.
 fn png_header_only(width: u32, height: u32) -> Vec<u8> {
     fn crc32(bytes: &[u8]) -> u32 {

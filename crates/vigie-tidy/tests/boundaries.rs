@@ -219,8 +219,8 @@ fn media_bytes_only_in_media() {
 fn anyhow_only_in_binary() {
     check(
         "anyhow-only-in-binary",
-        "libraries return typed errors; only the vigie binary uses anyhow",
-        &manifest_hits(&["vigie-cli"], &["anyhow"]),
+        "libraries return typed errors; only the vigie and vigie-bench binaries use anyhow",
+        &manifest_hits(&["vigie-cli", "vigie-bench"], &["anyhow"]),
     );
 }
 

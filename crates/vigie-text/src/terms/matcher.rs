@@ -113,7 +113,7 @@ fn overlapping_automaton<P: AsRef<[u8]>>(
 
 /// The automaton for `patterns` literals searched in overlapping mode, where no prefilter helps: a full DFA
 /// (one table lookup per byte; on the built-in lists' thousand terms, 10 to 35 % more posts per second than
-/// the default NFA in `vigie bench text`, measured side by side) up to lists of 20,000 terms; above that its memory (hundreds of bytes per state) is not worth it, and the
+/// the default NFA in `vigie-bench text`, measured side by side) up to lists of 20,000 terms; above that its memory (hundreds of bytes per state) is not worth it, and the
 /// crate's own choice stands.
 fn automaton_kind(patterns: usize) -> Option<aho_corasick::AhoCorasickKind> {
     (patterns <= 20_000).then_some(aho_corasick::AhoCorasickKind::DFA)

@@ -1,4 +1,4 @@
-//! `vigie bench serve`: the review server under load on loopback.
+//! `vigie-bench serve`: the review server under load on loopback.
 //!
 //! Fills a fresh store (SQLite in a temporary folder, or the PostgreSQL database named by `--db`, which must be
 //! empty) with generated labelled posts until it holds `--cases` cases (or, with `--reuse`, measures a store an
@@ -7,7 +7,7 @@
 //! page and then against case pages (random cases), each for `--seconds`. Reports requests per second and
 //! the latency percentiles of each page.
 
-use crate::output::OutputFormat;
+use crate::OutputFormat;
 use anyhow::{Context, bail};
 use http_body_util::BodyExt;
 use hyper_util::client::legacy::Client;

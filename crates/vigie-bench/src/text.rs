@@ -1,9 +1,9 @@
-//! `vigie bench text`: the text pipeline on one thread over generated posts — normalization, language
+//! `vigie-bench text`: the text pipeline on one thread over generated posts — normalization, language
 //! identification, term matching (the default list), URL extraction and canonicalization with a domain
 //! list, and the classifier (trained first on separate generated examples) — reported in posts per second.
 //! Each stage is also timed alone, on the same posts, so that a regression points at its stage.
 
-use crate::output::OutputFormat;
+use crate::OutputFormat;
 use serde::Serialize;
 use std::time::Instant;
 use vigie_text::classifier::{Example, TrainConfig, train};

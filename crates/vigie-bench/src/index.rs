@@ -1,4 +1,4 @@
-//! `vigie bench index`: the PDQ match index benchmark, on one thread. For each size it generates random PDQ
+//! `vigie-bench index`: the PDQ match index benchmark, on one thread. For each size it generates random PDQ
 //! hashes and queries (mostly planted near-duplicates, 0 to 31 bits from a stored hash, the rest random), then
 //! measures the build, the index's bytes per hash, writing it and opening it again (memory-mapped, as `vigie`
 //! uses it), and queries per second with latency percentiles and recall at distances 31 and 52. A sample of
@@ -7,7 +7,7 @@
 //! It also writes the hashes and queries as text for the reference (`bench/index-vs-reference.sh`), for sizes
 //! up to [`MAX_TEXT_SIZE`].
 
-use crate::output::OutputFormat;
+use crate::OutputFormat;
 use anyhow::{Context, bail};
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -1,0 +1,170 @@
+//! `vigie-bench`: Vigie's benchmarks, in a binary of their own so that `vigie` links nothing it does not serve.
+//! Each reports its figures as text or JSON; `bench/*.sh` run them beside their references and peers.
+
+mod index;
+mod ingest;
+mod pdq;
+mod serve;
+mod text;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned text.
+    Text,
+    /// One JSON document.
+    Json,
+}
+
+/// Vigie's benchmarks: ingest, PDQ, the match index, the text pipeline and the review server.
+#[derive(Debug, Parser)]
+#[command(name = "vigie-bench", version)]
+struct Args {
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The benchmarks.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The text pipeline on one thread (normalization, language, terms, URLs, classifier) over generated
+    /// posts; reports posts per second, overall and per stage.
+    Text {
+        /// Posts to generate.
+        #[arg(long, default_value_t = 1_000_000)]
+        posts: usize,
+    },
+    /// The PDQ match index on one thread: build rate, bytes per hash, open time of the saved index, queries
+    /// per second and latency at distances 31 and 52, recall of planted near-duplicates; a sample of queries
+    /// is checked against brute force. Writes the hashes and queries to DIR for the reference
+    /// (`bench/index-vs-reference.sh`).
+    Index {
+        /// Index sizes, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1000000,10000000")]
+        sizes: Vec<usize>,
+        /// Queries per size (nine in ten planted near-duplicates, one in ten random).
+        #[arg(long, default_value_t = 10_000)]
+        queries: usize,
+        /// Work folder.
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// The review server under load on loopback: fills a fresh store with cases, then runs concurrent clients
+    /// against the queue page and random case pages; reports requests/s and latency percentiles.
+    Serve {
+        /// Cases in the store.
+        #[arg(long, default_value_t = 100_000)]
+        cases: usize,
+        /// Concurrent clients (keep-alive connections).
+        #[arg(long, default_value_t = 50)]
+        clients: usize,
+        /// Seconds of load per page.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// An empty PostgreSQL database to fill instead of a temporary SQLite file.
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Keep the store (and the generated posts) in this folder instead of a temporary one.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Measure a store that an earlier run filled (kept with `--dir`, or the `--postgres` database) instead
+        /// of filling an empty one.
+        #[arg(long)]
+        reuse: bool,
+        /// Store connections of the server (default: `vigie serve`'s).
+        #[arg(long)]
+        connections: Option<usize>,
+    },
+    /// Generate X API v2 posts, then ingest them into a fresh SQLite store on one thread; report posts/s and
+    /// peak memory.
+    Ingest {
+        /// Posts to generate.
+        #[arg(long, default_value_t = 1_000_000)]
+        posts: usize,
+        /// Accounts they are spread over.
+        #[arg(long, default_value_t = 50_000)]
+        accounts: usize,
+        /// Work folder (default: a temporary folder, removed afterwards).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Generate JPEG images (1024x768 by default), then time, on one thread, PDQ from decoded pixels and
+    /// decoding plus PDQ; writes every hash to `DIR/pdq-ours.csv` for comparison with the reference.
+    Pdq {
+        /// Images to generate.
+        #[arg(long, default_value_t = 200)]
+        images: usize,
+        /// Width of each image.
+        #[arg(long, default_value_t = 1024)]
+        width: u32,
+        /// Height of each image.
+        #[arg(long, default_value_t = 768)]
+        height: u32,
+        /// Work folder: the images go in `DIR/pdq-images` (kept, and reused when already there).
+        #[arg(long)]
+        dir: PathBuf,
+    },
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let fmt = args.format;
+    match args.command {
+        Command::Ingest {
+            posts,
+            accounts,
+            dir,
+        } => ingest::ingest(fmt, posts, accounts, dir),
+        Command::Serve {
+            cases,
+            clients,
+            seconds,
+            postgres,
+            dir,
+            reuse,
+            connections,
+        } => serve::run(
+            fmt,
+            serve::Load {
+                cases,
+                clients,
+                seconds,
+                connections,
+            },
+            postgres,
+            dir.as_deref(),
+            reuse,
+        ),
+        Command::Text { posts } => text::run(fmt, posts),
+        Command::Index {
+            sizes,
+            queries,
+            dir,
+        } => index::run(fmt, &sizes, queries, &dir),
+        Command::Pdq {
+            images,
+            width,
+            height,
+            dir,
+        } => pdq::pdq(fmt, images, width, height, &dir),
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vigie-bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
