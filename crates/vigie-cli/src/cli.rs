@@ -289,6 +289,52 @@ fn match_config(r: &Resolved, min_quality: Option<u8>) -> vigie_engine::MatchCon
     }
 }
 
+/// Scan settings: the file's matching, scoring and limits, overridden by the command's flags (`limits`: posts
+/// per batch, bytes per record, bytes per media file).
+fn scan_config(
+    r: &Resolved,
+    map: &[String],
+    platform: Option<String>,
+    limits: (Option<usize>, Option<usize>, Option<u64>),
+    min_quality: Option<u8>,
+) -> anyhow::Result<ScanConfig> {
+    let (batch_posts, max_record_bytes, max_media_bytes) = limits;
+    let mut config = ScanConfig {
+        matching: match_config(r, min_quality),
+        scoring: r.file.scoring.clone(),
+        ..ScanConfig::default()
+    };
+    config.ingest.csv_columns =
+        ColumnMap::parse(map.iter().map(String::as_str)).map_err(anyhow::Error::msg)?;
+    config.ingest.default_platform = platform;
+    if let Some(n) = max_record_bytes.or(r.file.limits.max_record_bytes) {
+        config.ingest.max_record_bytes = n;
+    }
+    if let Some(n) = max_media_bytes.or(r.file.limits.max_media_bytes) {
+        config.media.max_file_bytes = n;
+    }
+    if let Some(n) = batch_posts.or(r.file.batch_posts) {
+        config.batch_posts = n.max(1);
+    }
+    Ok(config)
+}
+
+/// Media decoding limits: the file's `[limits]`, overridden by flags.
+fn media_limits(
+    r: &Resolved,
+    max_media_bytes: Option<u64>,
+    max_pixels: Option<u64>,
+) -> vigie_media::MediaLimits {
+    let mut limits = vigie_media::MediaLimits::default();
+    if let Some(n) = max_media_bytes.or(r.file.limits.max_media_bytes) {
+        limits.max_file_bytes = n;
+    }
+    if let Some(n) = max_pixels.or(r.file.limits.max_pixels) {
+        limits.max_pixels = n;
+    }
+    limits
+}
+
 fn open(r: &Resolved) -> anyhow::Result<Box<dyn vigie_store::Store>> {
     vigie_store::open(&r.db, r.media_dir.as_deref())
         .with_context(|| format!("cannot open store {}", r.db))
@@ -308,23 +354,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             max_media_bytes,
             min_quality,
         } => {
-            let mut config = ScanConfig {
-                matching: match_config(&r, min_quality),
-                scoring: r.file.scoring.clone(),
-                ..ScanConfig::default()
-            };
-            config.ingest.csv_columns =
-                ColumnMap::parse(map.iter().map(String::as_str)).map_err(anyhow::Error::msg)?;
-            config.ingest.default_platform = platform;
-            if let Some(n) = max_record_bytes.or(r.file.limits.max_record_bytes) {
-                config.ingest.max_record_bytes = n;
-            }
-            if let Some(n) = max_media_bytes.or(r.file.limits.max_media_bytes) {
-                config.media.max_file_bytes = n;
-            }
-            if let Some(n) = batch_posts.or(r.file.batch_posts) {
-                config.batch_posts = n.max(1);
-            }
+            let config = scan_config(
+                &r,
+                &map,
+                platform,
+                (batch_posts, max_record_bytes, max_media_bytes),
+                min_quality,
+            )?;
             let mut store = open(&r)?;
             let progress = output::ScanProgress::new(fmt);
             let report = vigie_engine::scan(store.as_mut(), &paths, &config, &progress)?;
@@ -380,13 +416,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             inputs,
             min_quality,
         } => {
-            let mut limits = vigie_media::MediaLimits::default();
-            if let Some(n) = r.file.limits.max_media_bytes {
-                limits.max_file_bytes = n;
-            }
-            if let Some(n) = r.file.limits.max_pixels {
-                limits.max_pixels = n;
-            }
+            let limits = media_limits(&r, None, None);
             let config = match_config(&r, min_quality);
             crate::bank::run_match(open(&r)?.as_mut(), fmt, config, &inputs, &limits)
         }
@@ -475,13 +505,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             max_pixels,
             max_media_bytes,
         } => {
-            let mut limits = vigie_media::MediaLimits::default();
-            if let Some(n) = max_media_bytes.or(r.file.limits.max_media_bytes) {
-                limits.max_file_bytes = n;
-            }
-            if let Some(n) = max_pixels.or(r.file.limits.max_pixels) {
-                limits.max_pixels = n;
-            }
+            let limits = media_limits(&r, max_media_bytes, max_pixels);
             let threads = threads.unwrap_or_else(|| {
                 std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
             });

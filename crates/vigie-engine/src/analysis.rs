@@ -982,7 +982,9 @@ fn term_applies(term: Option<&str>, post: Option<&str>) -> bool {
 /// The byte ranges of `text` inside quotation marks: `"…"`, `“…”`, `«…»`, `„…“`, `‘…’`, and `'…'` where the
 /// apostrophes stand at word edges (an opening one after a space or the start and before a non-space, a closing
 /// one after a non-space and before a space, punctuation or the end), so that `l'OCAM` and `can't` open
-/// nothing. An unclosed quotation mark quotes nothing.
+/// nothing. An unclosed quotation mark quotes nothing. A parenthesis right after a quotation (`'baqiya wa
+/// tatamaddad' (remaining and expanding)`) glosses it, a translation or an explanation of the quoted words, and
+/// is quoted with it.
 fn quoted_spans(text: &str) -> Vec<std::ops::Range<usize>> {
     let mut spans = Vec::new();
     // Most posts quote nothing: one scan for an opening mark spares them the rest.
@@ -1032,11 +1034,27 @@ fn quoted_spans(text: &str) -> Vec<std::ops::Range<usize>> {
                 if closes {
                     spans.push(start..i);
                     open = None;
+                    if let Some(gloss) = gloss_after(&chars[k + 1..]) {
+                        spans.push(gloss);
+                    }
                 }
             }
         }
     }
     spans
+}
+
+/// The inside of a parenthesis that opens right after a quotation (after spaces at most) and closes on the same
+/// line within 160 characters: the quotation's gloss.
+fn gloss_after(rest: &[(usize, char)]) -> Option<std::ops::Range<usize>> {
+    let mut it = rest.iter().skip_while(|(_, c)| *c == ' ');
+    let &(open, '(') = it.next()? else {
+        return None;
+    };
+    it.take(160)
+        .take_while(|(_, c)| *c != '\n' && *c != '(')
+        .find(|(_, c)| *c == ')')
+        .map(|&(close, _)| open + 1..close)
 }
 
 /// Words too common to explain anything: the classifier weighs them, a reviewer learns nothing from them.
@@ -1521,6 +1539,14 @@ mod tests {
         assert_eq!(spans("l'OCAM can't say it's 'fine' or not"), ["fine"]);
         assert_eq!(spans("“quoted” and \"unclosed"), ["quoted"]);
         assert!(spans("no quotes at all").is_empty());
+        // A gloss in parentheses right after a quotation is quoted with it; other parentheses are not.
+        assert_eq!(
+            spans("on 'baqiya' (remaining) and the (other) words"),
+            ["baqiya", "remaining"]
+        );
+        assert_eq!(spans("« dawla » (l'État) ici"), [" dawla ", "l'État"]);
+        assert_eq!(spans("\"x\" (unclosed"), ["x"]);
+        assert_eq!(spans("\"x\" then (later)"), ["x"]);
     }
 
     #[test]
