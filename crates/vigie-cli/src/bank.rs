@@ -542,14 +542,7 @@ fn medium_of(
         match hashes.image {
             Some(Ok(image)) => {
                 medium.quality = Some(image.quality);
-                // Hashes the engine just wrote: one that does not read back is a defect, not a miss.
-                medium.pdq = image
-                    .dihedral
-                    .unwrap_or_else(|| vec![image.pdq.clone()])
-                    .iter()
-                    .map(|h| vigie_pdq::Hash256::from_hex(h))
-                    .collect::<Result<_, _>>()
-                    .with_context(|| format!("{arg}: the PDQ hashes computed do not read back"))?;
+                medium.pdq = image.matchable();
             }
             Some(Err(e)) => eprintln!("vigie: {arg}: no PDQ hash ({e}); matching its digests only"),
             None => {}

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use vigie_engine::{FileHashes, ImageHash};
 use vigie_media::MediaLimits;
+use vigie_pdq::Hash256;
 
 /// How `vigie hash` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -163,7 +164,7 @@ pub fn run(paths: &[PathBuf], opts: &HashOptions) -> anyhow::Result<ExitCode> {
                             let quality = image.map(|i| i.quality.to_string()).unwrap_or_default();
                             let mut record = vec![
                                 path.clone(),
-                                image.map(|i| i.pdq.clone()).unwrap_or_default(),
+                                image.map(|i| i.pdq.to_hex()).unwrap_or_default(),
                                 quality,
                                 h.md5.clone(),
                                 h.sha256.clone(),
@@ -172,7 +173,12 @@ pub fn run(paths: &[PathBuf], opts: &HashOptions) -> anyhow::Result<ExitCode> {
                                 record.push(
                                     image
                                         .and_then(|i| i.dihedral.as_ref())
-                                        .map(|d| d.join(" "))
+                                        .map(|d| {
+                                            d.iter()
+                                                .map(Hash256::to_hex)
+                                                .collect::<Vec<_>>()
+                                                .join(" ")
+                                        })
                                         .unwrap_or_default(),
                                 );
                             }

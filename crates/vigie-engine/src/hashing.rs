@@ -1,16 +1,18 @@
 //! The hashes of one file, as hash lists use them: MD5 and SHA-256 of the bytes, and PDQ of the pixels for
 //! images. Shared by `vigie hash` and by the scan, which stores them with each medium.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use std::path::Path;
 use vigie_media::{DecodeError, MediaError, MediaLimits};
 use vigie_pdq::{Hash256, Hasher, MIN_SIDE};
 
-/// The PDQ hash of an image.
+/// The PDQ hash of an image. The hashes stay [`Hash256`] from the hasher to the match index; they become hex only
+/// where they are written out (JSON, CSV, the store's `media.pdq` column).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImageHash {
-    /// The hash, 64 hex digits.
-    pub pdq: String,
+    /// The hash (64 hex digits in JSON).
+    #[serde(serialize_with = "hex")]
+    pub pdq: Hash256,
     /// Quality 0..=100; the reference does not match hashes under 50.
     pub quality: u8,
     /// Pixels per row.
@@ -19,8 +21,26 @@ pub struct ImageHash {
     pub height: usize,
     /// The hashes of the eight rotations and mirror images, in the reference's order (original, rotate 90,
     /// 180, 270, flip X, flip Y, main diagonal, anti-diagonal), when asked for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dihedral: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "hex_all")]
+    pub dihedral: Option<Vec<Hash256>>,
+}
+
+impl ImageHash {
+    /// The hashes to match: the eight dihedral ones when computed, else the plain one.
+    pub fn matchable(&self) -> Vec<Hash256> {
+        self.dihedral.clone().unwrap_or_else(|| vec![self.pdq])
+    }
+}
+
+fn hex<S: Serializer>(hash: &Hash256, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hash.to_hex())
+}
+
+fn hex_all<S: Serializer>(hashes: &Option<Vec<Hash256>>, s: S) -> Result<S::Ok, S::Error> {
+    match hashes {
+        Some(all) => s.collect_seq(all.iter().map(Hash256::to_hex)),
+        None => s.serialize_none(),
+    }
 }
 
 /// Why an image has no PDQ hash.
@@ -120,12 +140,12 @@ fn pdq_of(
         let all = hasher
             .hash_rgb_dihedral(width, height, &image.pixels)
             .map_err(failed)?;
-        Some(all.hashes.iter().map(Hash256::to_hex).collect())
+        Some(all.hashes.to_vec())
     } else {
         None
     };
     Ok(ImageHash {
-        pdq: one.hash.to_hex(),
+        pdq: one.hash,
         quality: one.quality,
         width,
         height,

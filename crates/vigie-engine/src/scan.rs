@@ -565,18 +565,11 @@ impl Importer<'_> {
             None
         };
         let (pdq, pdq_quality) = match &image {
-            Some(h) => (Some(h.pdq.clone()), Some(h.quality)),
+            Some(h) => (Some(h.pdq.to_hex()), Some(h.quality)),
             None => (None, None),
         };
         if self.matching.is_some() {
-            let hashes = image.as_ref().map(|h| {
-                h.dihedral
-                    .as_deref()
-                    .unwrap_or(std::slice::from_ref(&h.pdq))
-                    .iter()
-                    .filter_map(|x| vigie_pdq::Hash256::from_hex(x).ok())
-                    .collect()
-            });
+            let hashes = image.as_ref().map(crate::ImageHash::matchable);
             self.to_match.push(MediumHashes {
                 sha256: Some(facts.digests.sha256.clone()),
                 md5: Some(facts.digests.md5.clone()),
