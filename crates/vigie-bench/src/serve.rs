@@ -42,12 +42,18 @@ struct ServeBench {
     pages: Vec<PageResult>,
 }
 
-/// Writes generic JSONL posts from the labelled generator until about `cases` of them would be flagged.
-fn write_posts(path: &Path, cases: usize) -> anyhow::Result<()> {
+/// Writes `count` generic JSONL posts from the labelled generator (seeded by `round`), numbered from `first`,
+/// spread over about `cases / 20` accounts.
+fn write_posts(
+    path: &Path,
+    round: u64,
+    first: usize,
+    count: usize,
+    cases: usize,
+) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-    // About two in five generated posts carry signals; over-generate and let analysis decide.
-    let posts = vigie_sample::labelled_posts(77, cases * 3 + 1_000);
-    for (i, p) in posts.iter().enumerate() {
+    let posts = vigie_sample::labelled_posts(77 + round, count);
+    for (i, p) in (first..).zip(&posts) {
         let account = i % (cases / 20 + 1);
         let line = serde_json::json!({
             "platform": "forum",
@@ -113,14 +119,35 @@ pub fn run(
         );
     }
     if !filled {
-        let file = dir.join("posts.jsonl");
-        write_posts(&file, cases)?;
-        vigie_engine::scan(
-            store.as_mut(),
-            &[file],
-            &vigie_engine::ScanConfig::default(),
-            &vigie_engine::SilentProgress,
-        )?;
+        // Analysis decides which generated posts make cases (a few in ten): generate and scan in rounds, each
+        // sized by the share of cases so far, until the store holds enough.
+        let (mut posts, mut made) = (0usize, 0usize);
+        for round in 0..8u64 {
+            let count = if posts == 0 {
+                cases * 3 + 1_000
+            } else {
+                let per_post = made.max(1) as f64 / posts as f64;
+                ((cases - made) as f64 / per_post * 1.2) as usize + 1_000
+            };
+            let file = dir.join(format!("posts-{round}.jsonl"));
+            write_posts(&file, round, posts, count, cases)?;
+            vigie_engine::scan(
+                store.as_mut(),
+                &[file],
+                &vigie_engine::ScanConfig::default(),
+                &vigie_engine::SilentProgress,
+            )?;
+            posts += count;
+            made = store
+                .cases(&CaseQuery {
+                    limit: usize::MAX,
+                    ..CaseQuery::default()
+                })?
+                .len();
+            if made >= cases {
+                break;
+            }
+        }
     }
     let ids: Vec<i64> = store
         .cases(&CaseQuery {

@@ -499,3 +499,156 @@ pub(crate) fn release_entry(
     )?;
     Ok(true)
 }
+
+/// The methods of [`crate::Review`] that are audited writes, for a backend whose `write` runs a closure over its
+/// [`WriteTx`] in one transaction: expanded inside each backend's `impl Review`, so that neither spells them.
+macro_rules! audited_review_methods {
+    () => {
+        fn add_user(
+            &mut self,
+            name: &str,
+            role: vigie_model::Role,
+            password_hash: &str,
+            actor: &$crate::Actor,
+        ) -> Result<vigie_model::User, $crate::StoreError> {
+            self.write(|tx| $crate::audited::add_user(tx, name, role, password_hash, actor))
+        }
+
+        fn change_user(
+            &mut self,
+            name: &str,
+            change: &$crate::UserChange,
+            actor: &$crate::Actor,
+        ) -> Result<Option<vigie_model::User>, $crate::StoreError> {
+            self.write(|tx| $crate::audited::change_user(tx, name, change, actor))
+        }
+
+        fn record_login(
+            &mut self,
+            name: &str,
+            outcome: &$crate::LoginOutcome,
+            actor: &$crate::Actor,
+        ) -> Result<(), $crate::StoreError> {
+            self.write(|tx| $crate::audited::record_login(tx, name, outcome, actor))
+        }
+
+        fn set_user_settings(
+            &mut self,
+            user_id: i64,
+            settings: &vigie_model::UserSettings,
+            actor: &$crate::Actor,
+        ) -> Result<(), $crate::StoreError> {
+            self.write(|tx| $crate::audited::set_user_settings(tx, user_id, settings, actor))
+        }
+
+        fn create_token(
+            &mut self,
+            user_id: i64,
+            name: &str,
+            token_hash: &str,
+            prefix: &str,
+            actor: &$crate::Actor,
+        ) -> Result<vigie_model::ApiToken, $crate::StoreError> {
+            self.write(|tx| {
+                $crate::audited::create_token(tx, user_id, name, token_hash, prefix, actor)
+            })
+        }
+
+        fn revoke_token(
+            &mut self,
+            id: i64,
+            owner: Option<i64>,
+            actor: &$crate::Actor,
+        ) -> Result<bool, $crate::StoreError> {
+            self.write(|tx| $crate::audited::revoke_token(tx, id, owner, actor))
+        }
+
+        fn decide(
+            &mut self,
+            user: &vigie_model::User,
+            decision: &$crate::NewDecision,
+            rules: &$crate::ReviewRules,
+            actor: &$crate::Actor,
+        ) -> Result<$crate::DecisionOutcome, $crate::StoreError> {
+            self.write(|tx| $crate::audited::decide(tx, user, decision, rules, actor))
+        }
+
+        fn assign(
+            &mut self,
+            case_id: i64,
+            assignee: Option<i64>,
+            actor: &$crate::Actor,
+        ) -> Result<bool, $crate::StoreError> {
+            self.write(|tx| $crate::audited::assign(tx, case_id, assignee, actor))
+        }
+
+        fn audit_append(
+            &mut self,
+            actor: &$crate::Actor,
+            event: &vigie_model::AuditEvent,
+        ) -> Result<vigie_model::AuditEntry, $crate::StoreError> {
+            self.write(|tx| $crate::audited::append(tx, actor, event))
+        }
+    };
+}
+pub(crate) use audited_review_methods;
+
+/// The methods of [`crate::Banks`] that are audited writes (see [`audited_review_methods`]), and
+/// `apply_entries`, whose primitive step is the same transaction without its audit entry.
+macro_rules! audited_bank_methods {
+    () => {
+        fn create_bank(
+            &mut self,
+            bank: &$crate::NewBank,
+            actor: &$crate::Actor,
+        ) -> Result<vigie_model::Bank, $crate::StoreError> {
+            self.write(|tx| $crate::audited::create_bank(tx, bank, actor))
+        }
+
+        fn update_bank(
+            &mut self,
+            name: &str,
+            change: &$crate::BankChange,
+            actor: &$crate::Actor,
+        ) -> Result<vigie_model::Bank, $crate::StoreError> {
+            self.write(|tx| $crate::audited::update_bank(tx, name, change, actor))
+        }
+
+        fn delete_bank(
+            &mut self,
+            name: &str,
+            actor: &$crate::Actor,
+        ) -> Result<u64, $crate::StoreError> {
+            self.write(|tx| $crate::audited::delete_bank(tx, name, actor))
+        }
+
+        fn apply_entries(
+            &mut self,
+            bank: &str,
+            records: &[vigie_model::EntryRecord],
+        ) -> Result<$crate::EntryCounts, $crate::StoreError> {
+            self.write(|tx| $crate::audited::WriteTx::apply_entries(tx, bank, records))
+        }
+
+        fn apply_entries_audited(
+            &mut self,
+            bank: &str,
+            records: &[vigie_model::EntryRecord],
+            actor: &$crate::Actor,
+            event: &vigie_model::AuditEvent,
+        ) -> Result<$crate::EntryCounts, $crate::StoreError> {
+            self.write(|tx| $crate::audited::apply_entries(tx, bank, records, actor, event))
+        }
+
+        fn release_entry(
+            &mut self,
+            bank: &str,
+            signal: vigie_model::SignalType,
+            value: &str,
+            actor: &$crate::Actor,
+        ) -> Result<bool, $crate::StoreError> {
+            self.write(|tx| $crate::audited::release_entry(tx, bank, signal, value, actor))
+        }
+    };
+}
+pub(crate) use audited_bank_methods;

@@ -1,20 +1,15 @@
 //! Hash banks, entries and matches in the PostgreSQL backend: the same rows and semantics as SQLite's.
 
 use super::PostgresStore;
-use crate::audited;
-use crate::banks::{
-    BankChange, Banks, EntryChange, EntryCounts, FeedPosition, MatchQuery, NewBank, NewMatch,
-};
+use crate::StoreError;
+use crate::banks::{Banks, EntryChange, EntryCounts, FeedPosition, MatchQuery, NewMatch};
 use crate::rows::{
     BANK_SQL, ENTRY_SQL, MATCH_SQL, bank_of, entry_of, labels_json, match_of, parse_signal,
     raw_bank, raw_entry, raw_match,
 };
 use crate::rules::{Effect, effect};
-use crate::{Actor, StoreError};
 use postgres::{GenericClient, Row, Transaction};
-use vigie_model::{
-    AuditEvent, Bank, BankEntry, EntryRecord, MatchStatus, MediaMatch, SignalType, Timestamp,
-};
+use vigie_model::{Bank, BankEntry, EntryRecord, MatchStatus, MediaMatch, Timestamp};
 
 /// An entry as stored: id, labels (JSON), provenance, removed.
 type StoredEntry = (i64, String, Option<String>, bool);
@@ -139,9 +134,7 @@ pub(super) fn apply_in(
 }
 
 impl Banks for PostgresStore {
-    fn create_bank(&mut self, bank: &NewBank, actor: &Actor) -> Result<Bank, StoreError> {
-        self.write(|tx| audited::create_bank(tx, bank, actor))
-    }
+    crate::audited::audited_bank_methods!();
 
     fn banks(&mut self) -> Result<Vec<Bank>, StoreError> {
         self.client
@@ -149,37 +142,6 @@ impl Banks for PostgresStore {
             .iter()
             .map(bank_row)
             .collect()
-    }
-
-    fn update_bank(
-        &mut self,
-        name: &str,
-        change: &BankChange,
-        actor: &Actor,
-    ) -> Result<Bank, StoreError> {
-        self.write(|tx| audited::update_bank(tx, name, change, actor))
-    }
-
-    fn delete_bank(&mut self, name: &str, actor: &Actor) -> Result<u64, StoreError> {
-        self.write(|tx| audited::delete_bank(tx, name, actor))
-    }
-
-    fn apply_entries(
-        &mut self,
-        bank: &str,
-        records: &[EntryRecord],
-    ) -> Result<EntryCounts, StoreError> {
-        self.write(|tx| apply_in(tx.tx, bank, records))
-    }
-
-    fn apply_entries_audited(
-        &mut self,
-        bank: &str,
-        records: &[EntryRecord],
-        actor: &Actor,
-        event: &AuditEvent,
-    ) -> Result<EntryCounts, StoreError> {
-        self.write(|tx| audited::apply_entries(tx, bank, records, actor, event))
     }
 
     fn bank_entries(
@@ -365,15 +327,5 @@ impl Banks for PostgresStore {
         )?;
         tx.commit()?;
         Ok(())
-    }
-
-    fn release_entry(
-        &mut self,
-        bank: &str,
-        signal: SignalType,
-        value: &str,
-        actor: &Actor,
-    ) -> Result<bool, StoreError> {
-        self.write(|tx| audited::release_entry(tx, bank, signal, value, actor))
     }
 }

@@ -1,20 +1,15 @@
 //! Hash banks, entries and matches in the SQLite backend.
 
 use super::SqliteStore;
-use crate::audited;
-use crate::banks::{
-    BankChange, Banks, EntryChange, EntryCounts, FeedPosition, MatchQuery, NewBank, NewMatch,
-};
+use crate::StoreError;
+use crate::banks::{Banks, EntryChange, EntryCounts, FeedPosition, MatchQuery, NewMatch};
 use crate::rows::{
     BANK_SQL, ENTRY_SQL, MATCH_SQL, bank_of, entry_of, labels_json, match_of, parse_signal,
     raw_bank, raw_entry, raw_match,
 };
 use crate::rules::{Effect, effect};
-use crate::{Actor, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
-use vigie_model::{
-    AuditEvent, Bank, BankEntry, EntryRecord, MatchStatus, MediaMatch, SignalType, Timestamp,
-};
+use vigie_model::{Bank, BankEntry, EntryRecord, MatchStatus, MediaMatch, Timestamp};
 
 pub(super) fn bank_id(conn: &Connection, name: &str) -> Result<Option<i64>, rusqlite::Error> {
     conn.query_row("SELECT id FROM banks WHERE name = ?1", [name], |r| r.get(0))
@@ -44,9 +39,7 @@ impl SqliteStore {
 }
 
 impl Banks for SqliteStore {
-    fn create_bank(&mut self, bank: &NewBank, actor: &Actor) -> Result<Bank, StoreError> {
-        self.write(|tx| audited::create_bank(tx, bank, actor))
-    }
+    crate::audited::audited_bank_methods!();
 
     fn banks(&mut self) -> Result<Vec<Bank>, StoreError> {
         self.flush_pending()?;
@@ -59,37 +52,6 @@ impl Banks for SqliteStore {
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(self.err())?;
         raws.into_iter().map(bank_of).collect()
-    }
-
-    fn update_bank(
-        &mut self,
-        name: &str,
-        change: &BankChange,
-        actor: &Actor,
-    ) -> Result<Bank, StoreError> {
-        self.write(|tx| audited::update_bank(tx, name, change, actor))
-    }
-
-    fn delete_bank(&mut self, name: &str, actor: &Actor) -> Result<u64, StoreError> {
-        self.write(|tx| audited::delete_bank(tx, name, actor))
-    }
-
-    fn apply_entries(
-        &mut self,
-        bank: &str,
-        records: &[EntryRecord],
-    ) -> Result<EntryCounts, StoreError> {
-        self.write(|tx| audited::WriteTx::apply_entries(tx, bank, records))
-    }
-
-    fn apply_entries_audited(
-        &mut self,
-        bank: &str,
-        records: &[EntryRecord],
-        actor: &Actor,
-        event: &AuditEvent,
-    ) -> Result<EntryCounts, StoreError> {
-        self.write(|tx| audited::apply_entries(tx, bank, records, actor, event))
     }
 
     fn bank_entries(
@@ -307,16 +269,6 @@ impl Banks for SqliteStore {
             };
             run().map_err(|source| StoreError::Sqlite { path, source })
         })
-    }
-
-    fn release_entry(
-        &mut self,
-        bank: &str,
-        signal: SignalType,
-        value: &str,
-        actor: &Actor,
-    ) -> Result<bool, StoreError> {
-        self.write(|tx| audited::release_entry(tx, bank, signal, value, actor))
     }
 }
 

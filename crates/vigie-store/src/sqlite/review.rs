@@ -5,20 +5,15 @@
 
 use super::{At, SqliteStore};
 use crate::StoreError;
-use crate::audited;
 use crate::cases::case_select;
-use crate::review::{
-    Actor, DecisionOutcome, LoginOutcome, NewDecision, Review, ReviewRules, UserChange,
-};
+use crate::review::Review;
 use crate::rows::{
     AUDIT_COLUMNS, DECISION_COLUMNS, RawUser, TOKEN_COLUMNS, USER_COLUMNS, audit_row, case_of,
     decision_of, raw_case, raw_decision, raw_token, raw_user, token_of,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
-use vigie_model::{
-    ApiToken, AuditEntry, AuditEvent, Case, Decision, Role, Timestamp, User, UserSettings,
-};
+use vigie_model::{ApiToken, AuditEntry, Case, Decision, Timestamp, User};
 
 /// One user by a condition on `u` with one parameter.
 pub(super) fn user_where(
@@ -39,15 +34,7 @@ pub(super) fn user_where(
 }
 
 impl Review for SqliteStore {
-    fn add_user(
-        &mut self,
-        name: &str,
-        role: Role,
-        password_hash: &str,
-        actor: &Actor,
-    ) -> Result<User, StoreError> {
-        self.write(|tx| audited::add_user(tx, name, role, password_hash, actor))
-    }
+    crate::audited::audited_review_methods!();
 
     fn user_login(&mut self, name: &str) -> Result<Option<(User, String)>, StoreError> {
         self.flush_pending()?;
@@ -81,33 +68,6 @@ impl Review for SqliteStore {
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(self.err())?;
         raws.into_iter().map(RawUser::parse).collect()
-    }
-
-    fn change_user(
-        &mut self,
-        name: &str,
-        change: &UserChange,
-        actor: &Actor,
-    ) -> Result<Option<User>, StoreError> {
-        self.write(|tx| audited::change_user(tx, name, change, actor))
-    }
-
-    fn record_login(
-        &mut self,
-        name: &str,
-        outcome: &LoginOutcome,
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
-        self.write(|tx| audited::record_login(tx, name, outcome, actor))
-    }
-
-    fn set_user_settings(
-        &mut self,
-        user_id: i64,
-        settings: &UserSettings,
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
-        self.write(|tx| audited::set_user_settings(tx, user_id, settings, actor))
     }
 
     fn create_session(
@@ -163,17 +123,6 @@ impl Review for SqliteStore {
             .map_err(self.err())
     }
 
-    fn create_token(
-        &mut self,
-        user_id: i64,
-        name: &str,
-        token_hash: &str,
-        prefix: &str,
-        actor: &Actor,
-    ) -> Result<ApiToken, StoreError> {
-        self.write(|tx| audited::create_token(tx, user_id, name, token_hash, prefix, actor))
-    }
-
     fn token_user(&mut self, token_hash: &str, now: Timestamp) -> Result<Option<User>, StoreError> {
         self.write(|lite| {
             let (tx, path) = (lite.conn, lite.path);
@@ -207,15 +156,6 @@ impl Review for SqliteStore {
             .map_err(self.err())
     }
 
-    fn revoke_token(
-        &mut self,
-        id: i64,
-        owner: Option<i64>,
-        actor: &Actor,
-    ) -> Result<bool, StoreError> {
-        self.write(|tx| audited::revoke_token(tx, id, owner, actor))
-    }
-
     fn case(&mut self, id: i64) -> Result<Option<Case>, StoreError> {
         self.flush_pending()?;
         self.conn
@@ -225,16 +165,6 @@ impl Review for SqliteStore {
             .map_err(self.err())?
             .map(case_of)
             .transpose()
-    }
-
-    fn decide(
-        &mut self,
-        user: &User,
-        decision: &NewDecision,
-        rules: &ReviewRules,
-        actor: &Actor,
-    ) -> Result<DecisionOutcome, StoreError> {
-        self.write(|tx| audited::decide(tx, user, decision, rules, actor))
     }
 
     fn decisions(&mut self, case_id: i64) -> Result<Vec<Decision>, StoreError> {
@@ -251,23 +181,6 @@ impl Review for SqliteStore {
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(self.err())?;
         raws.into_iter().map(decision_of).collect()
-    }
-
-    fn assign(
-        &mut self,
-        case_id: i64,
-        assignee: Option<i64>,
-        actor: &Actor,
-    ) -> Result<bool, StoreError> {
-        self.write(|tx| audited::assign(tx, case_id, assignee, actor))
-    }
-
-    fn audit_append(
-        &mut self,
-        actor: &Actor,
-        event: &AuditEvent,
-    ) -> Result<AuditEntry, StoreError> {
-        self.write(|tx| audited::append(tx, actor, event))
     }
 
     fn audit(&mut self, after: i64, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
