@@ -24,7 +24,7 @@ pub const MAX_TEXT_SIZE: usize = 4_000_000;
 const CHECKED: usize = 40;
 
 /// SplitMix64: a seed fixes every hash, on every platform.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -39,7 +39,7 @@ impl Rng {
         self.next() % n.max(1)
     }
 
-    fn hash(&mut self) -> Hash256 {
+    pub(crate) fn hash(&mut self) -> Hash256 {
         let mut h = [0u8; 32];
         for chunk in h.chunks_mut(8) {
             chunk.copy_from_slice(&self.next().to_le_bytes());

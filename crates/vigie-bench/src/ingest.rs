@@ -27,7 +27,7 @@ struct IngestBench {
 }
 
 /// Peak resident memory of this process so far (`VmHWM`), in MiB; 0 where `/proc` is absent.
-fn peak_rss_mib() -> f64 {
+pub(crate) fn peak_rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()

@@ -1,6 +1,7 @@
 //! `vigie-bench`: Vigie's benchmarks, in a binary of their own so that `vigie` links nothing it does not serve.
 //! Each reports its figures as text or JSON; `bench/*.sh` run them beside their references and peers.
 
+mod bank_import;
 mod index;
 mod ingest;
 mod pdq;
@@ -85,6 +86,16 @@ enum Command {
         #[arg(long)]
         connections: Option<usize>,
     },
+    /// Hash-list import into a bank of a fresh SQLite store on one thread: random PDQ hashes in the plain list
+    /// format, then a tenth of them withdrawn (TCAP deletions); entries per second and peak memory per size.
+    BankImport {
+        /// List sizes, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "100000,1000000")]
+        sizes: Vec<usize>,
+        /// Work folder (the lists and the stores).
+        #[arg(long)]
+        dir: PathBuf,
+    },
     /// Generate X API v2 posts, then ingest them into a fresh SQLite store on one thread; report posts/s and
     /// peak memory.
     Ingest {
@@ -145,6 +156,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             reuse,
         ),
         Command::Text { posts } => text::run(fmt, posts),
+        Command::BankImport { sizes, dir } => bank_import::run(fmt, &sizes, &dir),
         Command::Index {
             sizes,
             queries,

@@ -10,7 +10,7 @@ use vigie_store::{Actor, Batch, EntryCounts, Store};
 use crate::EngineError;
 
 /// Records handed to the store per transaction.
-const IMPORT_CHUNK: usize = 10_000;
+const IMPORT_CHUNK: usize = 100_000;
 
 /// Problems kept per file for the report (all of them are quarantined).
 pub const QUOTED_PROBLEMS: usize = 10;
@@ -31,7 +31,7 @@ pub struct HashListImport {
 }
 
 /// Imports the list file `path` (read as `format`) into the bank `bank`, which must exist, on behalf of
-/// `actor`: an import record with its outcome, the entries applied in chunks of 10,000 (each one transaction
+/// `actor`: an import record with its outcome, the entries applied in chunks of 100,000 (each one transaction
 /// with its audit entry, which counts what it changed: what was applied before a failure stays, audited), and
 /// every row that cannot be read quarantined with its position and reason while the rest goes on.
 ///

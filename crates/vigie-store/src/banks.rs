@@ -184,7 +184,8 @@ pub trait Banks {
         actor: &Actor,
         event: &AuditEvent,
     ) -> Result<EntryCounts, StoreError>;
-    /// A bank's entries in the order they were added, removed ones too when asked, at most `limit`.
+    /// A bank's entries in the order they were added (those added by one application of records in hash order),
+    /// removed ones too when asked, at most `limit`.
     fn bank_entries(
         &mut self,
         bank: &str,

@@ -50,6 +50,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_case_category.sql"),
         postgres: include_str!("../migrations/postgres/0008_case_category.sql"),
     },
+    Migration {
+        version: 9,
+        sqlite: include_str!("../migrations/sqlite/0009_bank_entry_index.sql"),
+        postgres: include_str!("../migrations/postgres/0009_bank_entry_index.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -500,7 +500,7 @@ fn migrations_run_once(env: &mut Env) {
     let url = env.fresh_url();
     let mut store = env.open(&url);
     assert_eq!(store.backend(), env.backend);
-    assert_eq!(ok(store.schema_version()), 8);
+    assert_eq!(ok(store.schema_version()), 9);
     assert_eq!(
         ok(store.snapshot())
             .tables
@@ -515,7 +515,7 @@ fn migrations_run_once(env: &mut Env) {
 
     // Reopening a migrated store applies nothing and keeps the content.
     let mut again = env.open(&url);
-    assert_eq!(ok(again.schema_version()), 8);
+    assert_eq!(ok(again.schema_version()), 9);
     assert_eq!(ok(again.snapshot()), before);
     assert_eq!(ok(again.imports(10)).len(), 1);
     drop(again);
@@ -529,7 +529,7 @@ fn migrations_run_once(env: &mut Env) {
     match vigie_store::open(&url, Some(&media)) {
         Err(StoreError::TooNew {
             found: 99,
-            supported: 8,
+            supported: 9,
         }) => {}
         Err(e) => panic!("expected TooNew, got {e}"),
         Ok(_) => panic!("a schema newer than this build was accepted"),
@@ -604,7 +604,7 @@ fn concurrent_opens_migrate_once(env: &mut Env) {
             .collect()
     });
     for r in results {
-        assert_eq!(r, Ok(8));
+        assert_eq!(r, Ok(9));
     }
 }
 
@@ -1850,14 +1850,19 @@ fn banks_import_update_and_feed_the_index(env: &mut Env) {
     );
     let live = ok(store.bank_entries("tcap", false, 100));
     assert_eq!(live.len(), 2);
-    assert_eq!(
-        live[0].labels.get("ideology").map(String::as_str),
-        Some("y")
-    );
-    assert_eq!(live[0].bank, "tcap");
+    let pdq_1 = live
+        .iter()
+        .find(|e| e.value == PDQ_1)
+        .expect("PDQ_1 is live");
+    assert_eq!(pdq_1.labels.get("ideology").map(String::as_str), Some("y"));
+    assert_eq!(pdq_1.bank, "tcap");
     let all = ok(store.bank_entries("tcap", true, 100));
     assert_eq!(all.len(), 3);
-    assert!(all[1].removed_at.is_some());
+    assert!(
+        all.iter()
+            .find(|e| e.value == PDQ_2)
+            .is_some_and(|e| e.removed_at.is_some())
+    );
     // A removed hash listed again comes back.
     let counts = ok(store.apply_entries("tcap", &[record(SignalType::Pdq, PDQ_2, &[], false)]));
     assert_eq!(counts.added, 1);
@@ -1892,7 +1897,13 @@ fn banks_import_update_and_feed_the_index(env: &mut Env) {
     ));
     let names: Vec<String> = ok(store.banks()).into_iter().map(|b| b.name).collect();
     assert_eq!(names, vec!["logos", "tcap"]);
-    let by_id = ok(store.entries_by_id(&[all[2].id, 999_999, all[0].id]));
+    let id_of = |value: &str| {
+        all.iter()
+            .find(|e| e.value == value)
+            .map(|e| e.id)
+            .expect("stored")
+    };
+    let by_id = ok(store.entries_by_id(&[id_of(MD5_1), 999_999, id_of(PDQ_1)]));
     assert_eq!(
         by_id.iter().map(|e| e.value.as_str()).collect::<Vec<_>>(),
         vec![MD5_1, PDQ_1]
@@ -1921,7 +1932,18 @@ fn matches_are_recorded_held_and_released(env: &mut Env) {
             record(SignalType::Md5, MD5_1, &[], false),
         ],
     ));
-    let entries = ok(store.bank_entries("b", false, 10));
+    // One application stores its new entries in hash order: take them by hash.
+    let stored = ok(store.bank_entries("b", false, 10));
+    let entries: Vec<_> = [PDQ_1, MD5_1]
+        .iter()
+        .map(|v| {
+            stored
+                .iter()
+                .find(|e| e.value == *v)
+                .cloned()
+                .expect("both entries stored")
+        })
+        .collect();
     let m = |sha: &str, entry: i64, distance: u32| NewMatch {
         media_sha256: sha.to_owned(),
         entry_id: entry,

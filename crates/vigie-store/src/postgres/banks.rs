@@ -69,7 +69,11 @@ pub(super) fn apply_in(
         );
     }
     let mut counts = EntryCounts::default();
-    for r in records {
+    // In key order, as SQLite applies them: new entries of one application get their ids in hash order on both
+    // backends.
+    let mut order: Vec<&EntryRecord> = records.iter().collect();
+    order.sort_by(|a, b| (a.signal.as_str(), &a.value).cmp(&(b.signal.as_str(), &b.value)));
+    for r in order {
         let labels = labels_json(&r.labels);
         let key = (r.signal.as_str().to_owned(), r.value.clone());
         let view = stored

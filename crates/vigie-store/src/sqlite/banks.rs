@@ -285,7 +285,7 @@ pub(super) fn apply(
     )?;
     let mut insert = c.prepare_cached(
         "INSERT INTO bank_entries (bank_id, signal, value, labels, provenance, source_updated, added_at, updated_at, change_seq) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8) ON CONFLICT (bank_id, signal, value) DO NOTHING",
     )?;
     let mut revive = c.prepare_cached(
         "UPDATE bank_entries SET removed_at = NULL, labels = ?2, provenance = COALESCE(?3, provenance), \
@@ -299,8 +299,31 @@ pub(super) fn apply(
         "UPDATE bank_entries SET removed_at = ?2, updated_at = ?2, change_seq = ?3 WHERE id = ?1",
     )?;
     let mut counts = EntryCounts::default();
-    for r in records {
+    // In key order, so that the lookups and inserts walk the entries' index, and the new rows the table, from one
+    // end to the other instead of touching a random page for each record (stable: of two records of one hash,
+    // the later still wins). New entries of one application are therefore stored, and listed, in hash order.
+    let mut order: Vec<&EntryRecord> = records.iter().collect();
+    order.sort_by(|a, b| (a.signal.as_str(), &a.value).cmp(&(b.signal.as_str(), &b.value)));
+    for r in order {
         let labels = labels_json(&r.labels);
+        let updated_on = r.updated_on.map(|t| t.0);
+        // Most records of an import are new hashes: inserting first spares them the lookup, and one already
+        // there takes the path below (an insert that conflicts changes nothing).
+        if !r.deleted
+            && insert.execute(params![
+                bank_id,
+                r.signal.as_str(),
+                r.value,
+                labels,
+                r.provenance,
+                updated_on,
+                now,
+                seq
+            ])? == 1
+        {
+            counts.added += 1;
+            continue;
+        }
         let stored: Option<(i64, String, Option<String>, bool)> = find
             .query_row(params![bank_id, r.signal.as_str(), r.value], |row| {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
@@ -310,21 +333,9 @@ pub(super) fn apply(
             .as_ref()
             .map(|(_, l, p, removed)| (l.as_str(), p.as_deref(), *removed));
         let id = stored.as_ref().map_or(0, |s| s.0);
-        let updated_on = r.updated_on.map(|t| t.0);
         match effect(r, &labels, view) {
-            Effect::Insert => {
-                insert.execute(params![
-                    bank_id,
-                    r.signal.as_str(),
-                    r.value,
-                    labels,
-                    r.provenance,
-                    updated_on,
-                    now,
-                    seq
-                ])?;
-                counts.added += 1;
-            }
+            // Not reached: a record that is not deleted and not stored was inserted above.
+            Effect::Insert => counts.added += 1,
             Effect::Revive => {
                 revive.execute(params![id, labels, r.provenance, updated_on, now, seq])?;
                 counts.added += 1;
