@@ -24,20 +24,6 @@ fn next_seq(conn: &Connection) -> rusqlite::Result<i64> {
     )
 }
 
-impl SqliteStore {
-    fn bank_by_name(&self, name: &str) -> Result<Bank, StoreError> {
-        let raw = self
-            .conn
-            .query_row(&format!("{BANK_SQL} WHERE b.name = ?1"), [name], |r| {
-                raw_bank(r)
-            })
-            .optional()
-            .map_err(self.err())?
-            .ok_or_else(|| StoreError::NoSuchBank(name.to_owned()))?;
-        bank_of(raw)
-    }
-}
-
 impl Banks for SqliteStore {
     crate::audited::audited_bank_methods!();
 
@@ -60,7 +46,9 @@ impl Banks for SqliteStore {
         include_removed: bool,
         limit: usize,
     ) -> Result<Vec<BankEntry>, StoreError> {
-        let id = self.bank_by_name(bank)?.id;
+        let id = bank_id(&self.conn, bank)
+            .map_err(self.err())?
+            .ok_or_else(|| StoreError::NoSuchBank(bank.to_owned()))?;
         let sql = format!(
             "{ENTRY_SQL} WHERE e.bank_id = ?1 {} ORDER BY e.id LIMIT ?2",
             if include_removed {
