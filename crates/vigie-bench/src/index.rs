@@ -35,7 +35,7 @@ impl Rng {
         z ^ (z >> 31)
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
 
@@ -49,7 +49,7 @@ impl Rng {
 }
 
 /// Flips `k` distinct random bits.
-fn flip(rng: &mut Rng, hash: &Hash256, k: u32) -> Hash256 {
+pub(crate) fn flip(rng: &mut Rng, hash: &Hash256, k: u32) -> Hash256 {
     let mut out = *hash;
     let mut done = 0;
     while done < k {

@@ -4,6 +4,7 @@
 mod bank_import;
 mod index;
 mod ingest;
+mod lookup;
 mod pdq;
 mod serve;
 mod text;
@@ -86,6 +87,20 @@ enum Command {
         #[arg(long)]
         connections: Option<usize>,
     },
+    /// The lookup path on one thread: a bank of random PDQ hashes in a SQLite store (kept in DIR), the match
+    /// index opened cold and warm, and a batch of hashes matched through `vigie match`'s code, beside the bare
+    /// index in the same run; hashes per second end to end. Writes the queries to `DIR/lookup-queries.txt`.
+    Lookup {
+        /// Entries in the bank.
+        #[arg(long, default_value_t = 1_000_000)]
+        entries: usize,
+        /// Hashes in the batch (nine in ten near-duplicates of entries, one in ten random).
+        #[arg(long, default_value_t = 10_000)]
+        queries: usize,
+        /// Work folder (the store, kept for the next run, and the queries).
+        #[arg(long)]
+        dir: PathBuf,
+    },
     /// Hash-list import into a bank of a fresh SQLite store on one thread: random PDQ hashes in the plain list
     /// format, then a tenth of them withdrawn (TCAP deletions); entries per second and peak memory per size.
     BankImport {
@@ -157,6 +172,11 @@ fn run(args: Args) -> anyhow::Result<()> {
         ),
         Command::Text { posts } => text::run(fmt, posts),
         Command::BankImport { sizes, dir } => bank_import::run(fmt, &sizes, &dir),
+        Command::Lookup {
+            entries,
+            queries,
+            dir,
+        } => lookup::run(fmt, entries, queries, &dir),
         Command::Index {
             sizes,
             queries,

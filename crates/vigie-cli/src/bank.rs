@@ -107,6 +107,13 @@ pub enum BankCommand {
         #[arg(long = "release", value_name = "HASH")]
         release: Vec<String>,
     },
+    /// Hunt through the stored media again: every entry of the bank (or, without a bank, every stored medium
+    /// against every bank), recording new matches and withdrawing those that no longer hold. Bank changes are
+    /// hunted by themselves after each import, change or removal; this checks or repeats it on demand.
+    Rematch {
+        /// The bank (default: every stored medium against every bank).
+        name: Option<String>,
+    },
     /// Delete a bank with its entries and matches, or with --hash remove only some entries (kept as removed,
     /// so exports carry the withdrawal).
     Remove {
@@ -238,14 +245,127 @@ fn print_banks(fmt: OutputFormat, banks: &[Bank]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs a bank command.
+/// What a bank command needs besides the store: who acts, how to print, and how the changes it makes reach
+/// the stored media and their cases.
+pub struct BankContext<'a> {
+    /// Who acts (the audit trail's actor).
+    pub actor: &'a Actor,
+    /// Text or JSON.
+    pub fmt: OutputFormat,
+    /// Matching settings (the index folder, the quality threshold, the flood guard).
+    pub matching: &'a MatchConfig,
+    /// Scoring settings, for the analysis that follows new or withdrawn matches.
+    pub scoring: &'a vigie_engine::ScoringConfig,
+}
+
+/// Runs a bank command; a command that changes a bank then hunts through the stored media
+/// ([`vigie_engine::hunt`]) and, when their matches changed, analyses the posts again so that cases follow.
 pub fn run(
+    store: &mut dyn Store,
+    cx: &BankContext<'_>,
+    command: BankCommand,
+) -> anyhow::Result<ExitCode> {
+    let changes = !matches!(
+        command,
+        BankCommand::List
+            | BankCommand::Show { .. }
+            | BankCommand::Export { .. }
+            | BankCommand::Create { .. }
+            | BankCommand::Rematch { .. }
+    );
+    if let BankCommand::Rematch { name } = &command {
+        let options = vigie_engine::HuntOptions {
+            everything: name.is_none(),
+            banks: name.iter().cloned().collect(),
+        };
+        let report = vigie_engine::hunt(store, cx.matching, &options)?;
+        let analysis = follow_up(store, cx, &report)?;
+        if cx.fmt == OutputFormat::Json {
+            #[derive(Serialize)]
+            struct Out<'a> {
+                hunt: &'a vigie_engine::HuntReport,
+                analysis: Option<&'a vigie_engine::AnalysisReport>,
+            }
+            json(&Out {
+                hunt: &report,
+                analysis: analysis.as_ref(),
+            })?;
+        } else {
+            print_hunt(&report, &mut std::io::stdout().lock())?;
+            if let Some(a) = &analysis {
+                crate::signals::print_analysis(a);
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let code = run_command(store, cx.actor, cx.fmt, command)?;
+    if changes {
+        let report = vigie_engine::hunt(store, cx.matching, &vigie_engine::HuntOptions::default())?;
+        if report.media_checked > 0 || report.everything {
+            print_hunt(&report, &mut std::io::stderr().lock())?;
+        }
+        if let Some(a) = follow_up(store, cx, &report)?
+            && cx.fmt == OutputFormat::Text
+        {
+            eprint!("vigie: ");
+            eprintln!(
+                "analysed {} posts again: {} post cases, {} account cases",
+                a.posts, a.post_cases, a.account_cases
+            );
+        }
+    }
+    Ok(code)
+}
+
+/// Analyses the posts again when a hunt changed matches, so that their cases follow.
+fn follow_up(
+    store: &mut dyn Store,
+    cx: &BankContext<'_>,
+    report: &vigie_engine::HuntReport,
+) -> anyhow::Result<Option<vigie_engine::AnalysisReport>> {
+    if !report.changed_matches() {
+        return Ok(None);
+    }
+    Ok(Some(vigie_engine::analyze(store, cx.scoring)?))
+}
+
+/// What a hunt through the stored media found, in a few lines.
+pub fn print_hunt(r: &vigie_engine::HuntReport, out: &mut dyn Write) -> std::io::Result<()> {
+    let scope = if r.everything {
+        "every stored medium matched again".to_owned()
+    } else {
+        format!("{} entry changes", r.entry_changes)
+    };
+    writeln!(
+        out,
+        "Hunted through stored media ({scope}; {} checked): {} media newly match, {} new matches, {} suppressed, {} withdrawn, {} held",
+        r.media_checked, r.media_newly_matched, r.new_matches, r.suppressed, r.withdrawn, r.held
+    )?;
+    if !r.banks_changed.is_empty() {
+        writeln!(
+            out,
+            "  banks whose settings changed: {}",
+            r.banks_changed.join(", ")
+        )?;
+    }
+    for f in &r.flooded {
+        writeln!(
+            out,
+            "  flood guard held bank {} entry {} {}: {} new matches, {} before (release: vigie bank set {} --release {}:{})",
+            f.bank, f.signal, f.value, f.new_matches, f.matches_before, f.bank, f.signal, f.value
+        )?;
+    }
+    Ok(())
+}
+
+fn run_command(
     store: &mut dyn Store,
     actor: &Actor,
     fmt: OutputFormat,
     command: BankCommand,
 ) -> anyhow::Result<ExitCode> {
     match command {
+        BankCommand::Rematch { .. } => unreachable!("handled by run"),
         BankCommand::Create {
             name,
             kind,

@@ -375,7 +375,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Command::Bank { command } => {
             let mut store = open(&r)?;
-            crate::bank::run(store.as_mut(), &crate::review::cli_actor(), fmt, command)
+            let matching = match_config(&r, None);
+            crate::bank::run(
+                store.as_mut(),
+                &crate::bank::BankContext {
+                    actor: &crate::review::cli_actor(),
+                    fmt,
+                    matching: &matching,
+                    scoring: &r.file.scoring,
+                },
+                command,
+            )
         }
         Command::Serve { listen } => {
             crate::review::serve(&r.db, r.media_dir.as_deref(), r.file.server.clone(), listen)
@@ -387,7 +397,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Model { command } => {
             crate::signals::model(open(&r)?.as_mut(), fmt, &r.file.scoring, command)
         }
-        Command::Analyze => crate::signals::analyze(open(&r)?.as_mut(), fmt, &r.file.scoring),
+        Command::Analyze => {
+            let mut store = open(&r)?;
+            // Bank changes made elsewhere (the server, another process) reach the stored media first.
+            let hunt = vigie_engine::hunt(
+                store.as_mut(),
+                &match_config(&r, None),
+                &vigie_engine::HuntOptions::default(),
+            )?;
+            if hunt.media_checked > 0 {
+                crate::bank::print_hunt(&hunt, &mut std::io::stderr().lock())?;
+            }
+            crate::signals::analyze(store.as_mut(), fmt, &r.file.scoring)
+        }
         Command::Evaluate {
             labels,
             threshold,

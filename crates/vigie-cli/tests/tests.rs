@@ -729,6 +729,145 @@ fn bank_flow(d: &Dir, config: &str) {
 }
 
 #[test]
+fn regression_16_a_list_imported_after_the_scan_finds_stored_media_and_their_cases() {
+    retro_hunt_flow(&Dir::new(), "");
+}
+
+#[test]
+fn regression_16_retro_hunt_on_postgres() {
+    let Some(admin) = postgres_admin_url() else {
+        return;
+    };
+    let url = fresh_postgres_db(&admin, "hunt");
+    retro_hunt_flow(
+        &Dir::new(),
+        &format!("db = \"{url}\"\nmedia_dir = \"pg-media\"\n"),
+    );
+}
+
+/// The post cases whose evidence holds a hash match, by post id.
+fn hash_cases(d: &Dir) -> Vec<String> {
+    let cases = d.json(&["cases", "--limit", "100"]);
+    let mut out: Vec<String> = cases
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| c["subject"] == "post")
+        .filter(|c| {
+            c["evidence"]
+                .as_array()
+                .is_some_and(|e| e.iter().any(|e| e["signal"] == "hash_match"))
+        })
+        .map(|c| c["post_id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Bank changes made after a scan reach the stored media: a list imported later finds a stored image (and a
+/// rotated copy through its stored dihedral hashes) and a stored video by MD5, and their posts become cases
+/// without a rescan; removing the entry, disabling the bank or narrowing it withdraws the matches (kept, shown
+/// as withdrawn) and the cases go; enabling it brings them back.
+fn retro_hunt_flow(d: &Dir, config: &str) {
+    std::fs::write(d.join("vigie.toml"), config).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir(d.join("export")).unwrap_or_else(|e| panic!("{e}"));
+    let (w, h) = (320u32, 240u32);
+    let known = vigie_sample::draw_image(21, w, h);
+    write_png(&d.join("known.png"), &known, w, h);
+    write_png(&d.join("export/a.png"), &known, w, h);
+    write_png(
+        &d.join("export/b.png"),
+        &rotate90(&known, w as usize, h as usize),
+        h,
+        w,
+    );
+    write_png(
+        &d.join("export/c.png"),
+        &vigie_sample::draw_image(22, w, h),
+        w,
+        h,
+    );
+    let mut clip = b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom".to_vec();
+    clip.extend_from_slice(&[9u8; 300]);
+    std::fs::write(d.join("export/d.mp4"), clip).unwrap_or_else(|e| panic!("{e}"));
+    let posts: String = [("1", "a.png", "photo"), ("2", "b.png", "photo"), ("3", "c.png", "photo"), ("4", "d.mp4", "video")]
+        .iter()
+        .map(|(id, file, kind)| {
+            format!(
+                "{{\"record\":\"post\",\"platform\":\"facebook\",\"id\":\"90{id}\",\"created_at\":1704630374,\"text\":\"Picture of the day {id}\",\"account_id\":\"77{id}\",\"media\":[{{\"path\":\"{file}\",\"type\":\"{kind}\"}}]}}\n"
+            )
+        })
+        .collect();
+    std::fs::write(d.join("export/posts.jsonl"), posts).unwrap_or_else(|e| panic!("{e}"));
+    let report = d.json(&["scan", "export/posts.jsonl"]);
+    assert_eq!(report["scan"]["totals"]["posts"], 4, "{report}");
+    assert!(hash_cases(d).is_empty());
+
+    // A list made after the scan: the known picture's PDQ (four bits off, as a re-encoded copy's would be) and
+    // the clip's MD5.
+    let known_pdq = {
+        let mut hash = vigie_pdq::Hash256::from_hex(&pdq_of_file(d, "known.png"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        hash.0[0] ^= 0b1001;
+        hash.0[9] ^= 0b0110_0000;
+        hash.to_hex()
+    };
+    let clip_md5 = {
+        let out = d.ok(&["hash", "--output", "jsonl", "export/d.mp4"]);
+        let v: serde_json::Value =
+            serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}"));
+        v["md5"].as_str().unwrap_or_default().to_owned()
+    };
+    std::fs::write(
+        d.join("list.txt"),
+        format!("pdq {known_pdq}\nmd5 {clip_md5}\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = d.run(&["bank", "import", "blk", "list.txt", "--create"]);
+    let said = show(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("3 media newly match"), "{said}");
+    assert_eq!(hash_cases(d), ["901", "902", "904"], "{said}");
+    let hunt = d.json(&["bank", "rematch", "blk"]);
+    assert_eq!(hunt["hunt"]["media_checked"], 3, "{hunt}");
+    assert_eq!(
+        hunt["hunt"]["new_matches"], 0,
+        "a second hunt finds nothing new: {hunt}"
+    );
+
+    // Removing the PDQ entry withdraws both image matches; the video's stays.
+    let out = d.run(&[
+        "bank",
+        "remove",
+        "blk",
+        "--hash",
+        &format!("pdq:{known_pdq}"),
+    ]);
+    assert!(show(&out).contains("2 withdrawn"), "{}", show(&out));
+    assert_eq!(hash_cases(d), ["904"]);
+    // Back; then a distance of 0 drops both pictures (four bits or more off).
+    std::fs::write(d.join("list.txt"), format!("pdq {known_pdq}\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    d.ok(&["bank", "import", "blk", "list.txt"]);
+    assert_eq!(hash_cases(d), ["901", "902", "904"]);
+    d.ok(&["bank", "set", "blk", "--distance", "0"]);
+    assert_eq!(hash_cases(d), ["904"]);
+    // Disabled: every match withdrawn, no case left; enabled again: all back, and the hunt does not mistake
+    // matches coming back for a flood.
+    d.ok(&["bank", "set", "blk", "--disable"]);
+    assert!(hash_cases(d).is_empty());
+    d.ok(&["bank", "set", "blk", "--enable", "--distance", "31"]);
+    assert_eq!(hash_cases(d), ["901", "902", "904"]);
+    let show_bank = d.json(&["bank", "show", "blk"]);
+    assert_eq!(show_bank["bank"]["quarantined_entries"], 0, "{show_bank}");
+    // A rescan changes nothing, and the store stays consistent.
+    d.ok(&["scan", "export/posts.jsonl"]);
+    assert_eq!(hash_cases(d), ["901", "902", "904"]);
+    d.ok(&["check"]);
+}
+
+#[test]
 fn regression_5_scan_trains_and_scores_the_sample_corpus_into_cases_with_evidence() {
     let d = Dir::new();
     sample(&d);

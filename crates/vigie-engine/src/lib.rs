@@ -8,6 +8,7 @@ mod analysis;
 mod error;
 mod hashing;
 mod hashlist;
+mod hunt;
 mod matching;
 pub mod model;
 mod scan;
@@ -19,6 +20,7 @@ pub use analysis::{
 pub use error::EngineError;
 pub use hashing::{FileHashes, ImageHash, ImageHashError, hash_bytes, hash_file};
 pub use hashlist::{HashListImport, QUOTED_PROBLEMS, import_hash_list};
+pub use hunt::{HuntOptions, HuntReport, MediaIndex, hunt};
 pub use matching::{
     BankHit, IndexStats, MatchConfig, MatchResult, Matcher, MediumHashes, VARIANTS, map_segment,
     write_atomically,

@@ -114,7 +114,8 @@ pub struct Matcher {
     sha256: Sha256Set,
     position: Option<FeedPosition>,
     /// PDQ pairs removed from saved segments since they were written (saved with the state, applied on load).
-    removed: Vec<(Hash256, u32)>,
+    /// A pair added again leaves this set: replaying its removal on the next load would remove the new copy too.
+    removed: std::collections::HashSet<(Hash256, u32)>,
     /// Saved segment files, by segment id (unique in the process, shared by clones).
     files: HashMap<u64, String>,
     banks: HashMap<String, Bank>,
@@ -164,7 +165,7 @@ impl Matcher {
             md5: Md5Set::new(),
             sha256: Sha256Set::new(),
             position: None,
-            removed: Vec::new(),
+            removed: std::collections::HashSet::new(),
             files: HashMap::new(),
             banks: HashMap::new(),
             config,
@@ -288,11 +289,12 @@ impl Matcher {
             SignalType::Pdq => {
                 let hash = Hash256(*bytes);
                 if live {
+                    self.removed.remove(&(hash, id));
                     if !self.pdq.contains(&hash, id) {
                         self.pdq.insert(hash, id);
                     }
                 } else if self.pdq.remove(&hash, id) {
-                    self.removed.push((hash, id));
+                    self.removed.insert((hash, id));
                 }
             }
             SignalType::Md5 => {
@@ -488,7 +490,7 @@ impl Matcher {
         for (hex, id) in &state.removed {
             let hash = Hash256::from_hex(hex).map_err(|e| format!("removed hash {hex:?}: {e}"))?;
             if self.pdq.remove(&hash, *id) {
-                self.removed.push((hash, *id));
+                self.removed.insert((hash, *id));
             }
         }
         read_digests(&dir.join(DIGESTS_FILE), &mut self.md5, &mut self.sha256)?;
@@ -509,57 +511,109 @@ impl Matcher {
             self.pdq.compact();
             self.removed.clear();
         }
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let mut names = Vec::new();
-        let mut files = HashMap::new();
-        for (i, segment) in self.pdq.segments().iter().enumerate() {
-            let key = segment.id();
-            let name = match self.files.get(&key) {
-                Some(name) => name.clone(),
-                None => {
-                    let name = format!("pdq-{stamp}-{}-{i}.seg", std::process::id());
-                    write_atomically(&dir.join(&name), |w| segment.write_to(w))
-                        .map_err(|e| fail("cannot write a segment in", e))?;
-                    name
-                }
-            };
-            files.insert(key, name.clone());
-            names.push(name);
-        }
+        let (names, files) = save_segments(dir, "pdq", &self.pdq, &self.files)?;
         write_atomically(&dir.join(DIGESTS_FILE), |w| {
             write_digests(w, &self.md5, &self.sha256)
         })
         .map_err(|e| fail("cannot write the digests in", e))?;
         let position = self.position.unwrap_or(FeedPosition { epoch: 0, seq: 0 });
+        let mut removed: Vec<(String, u32)> = self
+            .removed
+            .iter()
+            .map(|(h, id)| (h.to_hex(), *id))
+            .collect();
+        removed.sort_unstable();
         let state = SavedState {
             format: STATE_FORMAT,
             epoch: position.epoch,
             seq: position.seq,
             segments: names.clone(),
-            removed: self
-                .removed
-                .iter()
-                .map(|(h, id)| (h.to_hex(), *id))
-                .collect(),
+            removed,
         };
         let json = serde_json::to_vec_pretty(&state).map_err(|e| index_error(e.to_string()))?;
         write_atomically(&dir.join(STATE_FILE), |w| w.write_all(&json))
             .map_err(|e| fail("cannot write the index state in", e))?;
-        // Segment files no state names any more.
-        if let Ok(listing) = fs::read_dir(dir) {
-            for file in listing.flatten() {
-                let name = file.file_name().to_string_lossy().into_owned();
-                if name.starts_with("pdq-") && name.ends_with(".seg") && !names.contains(&name) {
-                    let _ = fs::remove_file(file.path());
-                }
-            }
-        }
+        remove_unnamed_segments(dir, "pdq", &names);
         self.files = files;
         Ok(())
     }
+}
+
+/// Writes the segments of `index` that `files` (segment id to file name) does not name yet, as
+/// `<prefix>-*.seg` in `dir`; returns the file names in segment order and the new map.
+///
+/// # Errors
+/// When a segment cannot be written.
+pub(crate) fn save_segments(
+    dir: &Path,
+    prefix: &str,
+    index: &PdqIndex,
+    files: &HashMap<u64, String>,
+) -> Result<(Vec<String>, HashMap<u64, String>), EngineError> {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut names = Vec::new();
+    let mut out = HashMap::new();
+    for (i, segment) in index.segments().iter().enumerate() {
+        let key = segment.id();
+        let name = match files.get(&key) {
+            Some(name) => name.clone(),
+            None => {
+                let name = format!("{prefix}-{stamp}-{}-{i}.seg", std::process::id());
+                write_atomically(&dir.join(&name), |w| segment.write_to(w)).map_err(|e| {
+                    index_error(format!("cannot write a segment in {}: {e}", dir.display()))
+                })?;
+                name
+            }
+        };
+        out.insert(key, name.clone());
+        names.push(name);
+    }
+    Ok((names, out))
+}
+
+/// Deletes the `<prefix>-*.seg` files of `dir` that `names` (the saved state's) does not list.
+pub(crate) fn remove_unnamed_segments(dir: &Path, prefix: &str, names: &[String]) {
+    if let Ok(listing) = fs::read_dir(dir) {
+        for file in listing.flatten() {
+            let name = file.file_name().to_string_lossy().into_owned();
+            if name.starts_with(&format!("{prefix}-"))
+                && name.ends_with(".seg")
+                && !names.contains(&name)
+            {
+                let _ = fs::remove_file(file.path());
+            }
+        }
+    }
+}
+
+/// The seven dihedral hashes after the original, as `media.pdq_variants` stores them (concatenated hex), or
+/// `None` unless all eight are given.
+pub(crate) fn variants_hex(dihedral: &[Hash256]) -> Option<String> {
+    (dihedral.len() == VARIANTS.len()).then(|| dihedral[1..].iter().map(Hash256::to_hex).collect())
+}
+
+/// A stored medium's PDQ hashes: the original, then the seven variants when stored (`media.pdq_variants`).
+/// Empty when it has no PDQ hash; the original alone when the variants are missing or unreadable.
+pub(crate) fn stored_pdq(pdq: Option<&str>, variants: Option<&str>) -> Vec<Hash256> {
+    let Some(original) = pdq.and_then(|h| Hash256::from_hex(h).ok()) else {
+        return Vec::new();
+    };
+    let mut out = vec![original];
+    if let Some(v) = variants
+        && v.len() == 64 * (VARIANTS.len() - 1)
+        && v.is_ascii()
+    {
+        let rest: Option<Vec<Hash256>> = (0..VARIANTS.len() - 1)
+            .map(|i| Hash256::from_hex(&v[i * 64..(i + 1) * 64]).ok())
+            .collect();
+        if let Some(rest) = rest {
+            out.extend(rest);
+        }
+    }
+    out
 }
 
 const STATE_FILE: &str = "state.json";

@@ -105,6 +105,10 @@ pub struct ScanReport {
     pub analysis_time: Duration,
     /// What matching against the hash banks found; `None` when the store has no bank.
     pub matching: Option<MatchReport>,
+    /// What hunting the bank changes made since the last hunt through the media stored before found; `None`
+    /// when there were none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hunt: Option<crate::HuntReport>,
     /// What text analysis found.
     pub analysis: Option<crate::AnalysisReport>,
 }
@@ -189,6 +193,7 @@ pub fn scan(
         store_time: Duration::ZERO,
         analysis_time: Duration::ZERO,
         matching: None,
+        hunt: None,
         analysis: None,
     };
     let mut matching = if store.banks()?.is_empty() {
@@ -225,6 +230,12 @@ pub fn scan(
         flood_guard(store, &config.matching, &mut m)?;
         report.matching = Some(m.report);
     }
+    // Bank changes made since the last hunt (by the server, or by another process during the scan) reach the
+    // media stored before.
+    let hunt = crate::hunt(store, &config.matching, &crate::HuntOptions::default())?;
+    if hunt.media_checked > 0 {
+        report.hunt = Some(hunt);
+    }
     let analysis_started = Instant::now();
     report.analysis = Some(crate::analyze(store, &config.scoring)?);
     report.analysis_time = analysis_started.elapsed();
@@ -238,15 +249,31 @@ fn flood_guard(
     config: &MatchConfig,
     m: &mut Matching,
 ) -> Result<(), StoreError> {
-    let mut suspects: Vec<(i64, u64)> = m
-        .new_per_entry
+    let (held, flooded) = hold_floods(store, config, &m.new_per_entry, "one scan")?;
+    m.report.held += held;
+    m.report.flooded.extend(flooded);
+    Ok(())
+}
+
+/// The flood guard: holds each entry that gained at least `flood_min_matches` new matches at once (`when`: "one
+/// scan", "one hunt") and more than `flood_factor` times the matches it had before. Returns the matches held
+/// and the entries.
+pub(crate) fn hold_floods(
+    store: &mut dyn Store,
+    config: &MatchConfig,
+    new_per_entry: &HashMap<i64, u64>,
+    when: &str,
+) -> Result<(u64, Vec<FloodedEntry>), StoreError> {
+    let mut held = 0;
+    let mut flooded = Vec::new();
+    let mut suspects: Vec<(i64, u64)> = new_per_entry
         .iter()
         .filter(|(_, n)| **n >= config.flood_min_matches)
         .map(|(id, n)| (*id, *n))
         .collect();
     suspects.sort_unstable();
     if suspects.is_empty() {
-        return Ok(());
+        return Ok((held, flooded));
     }
     let ids: Vec<i64> = suspects.iter().map(|s| s.0).collect();
     let totals = store.match_counts(&ids)?;
@@ -262,7 +289,7 @@ fn flood_guard(
             continue;
         }
         let reason = format!(
-            "flood guard: matched {new} media in one scan, against {before} before (limits: {} new matches and {} times the usual)",
+            "flood guard: matched {new} media in {when}, against {before} before (limits: {} new matches and {} times the usual)",
             config.flood_min_matches, config.flood_factor
         );
         tracing::warn!(
@@ -272,8 +299,8 @@ fn flood_guard(
             entry.value
         );
         store.quarantine_entry(id, &reason)?;
-        m.report.held += new;
-        m.report.flooded.push(FloodedEntry {
+        held += new;
+        flooded.push(FloodedEntry {
             bank: entry.bank.clone(),
             signal: entry.signal,
             value: entry.value.clone(),
@@ -281,7 +308,7 @@ fn flood_guard(
             matches_before: before,
         });
     }
-    Ok(())
+    Ok((held, flooded))
 }
 
 /// The state of one input's import while it is read.
@@ -568,6 +595,10 @@ impl Importer<'_> {
             Some(h) => (Some(h.pdq.to_hex()), Some(h.quality)),
             None => (None, None),
         };
+        let pdq_variants = image
+            .as_ref()
+            .and_then(|h| h.dihedral.as_deref())
+            .and_then(crate::matching::variants_hex);
         if self.matching.is_some() {
             let hashes = image.as_ref().map(crate::ImageHash::matchable);
             self.to_match.push(MediumHashes {
@@ -586,6 +617,7 @@ impl Importer<'_> {
             height: facts.info.height,
             pdq,
             pdq_quality,
+            pdq_variants,
         })
     }
 
@@ -601,8 +633,9 @@ impl Importer<'_> {
                 return None;
             }
         };
-        // The eight dihedral hashes come from the same DCT at little cost; they are needed only to match.
-        let dihedral = self.matching.is_some();
+        // The eight dihedral hashes come from the same DCT at little cost: matched now, and stored so that a list
+        // imported later finds the image in any orientation.
+        let dihedral = true;
         match crate::hashing::image_hash(&bytes, &self.config.media, &mut self.hasher, dihedral) {
             None => None,
             Some(Ok(h)) => Some(h),
@@ -643,6 +676,7 @@ impl Importer<'_> {
                     MatchStatus::Active => {
                         *m.new_per_entry.entry(record.entry_id).or_default() += 1;
                     }
+                    MatchStatus::Withdrawn => {}
                 }
             }
         }

@@ -122,14 +122,22 @@ fn scan_stores_the_pdq_of_each_image() {
     assert!(
         media
             .iter()
-            .any(|row| row.ends_with(&format!("|{}|{}", expected.pdq, expected.quality))),
+            .any(|row| row.contains(&format!("|{}|{}|", expected.pdq, expected.quality))),
+        "{media:?}"
+    );
+    // The image's seven other dihedral hashes are stored after its quality (7 x 64 hex digits).
+    assert!(
+        media.iter().any(|row| row
+            .rsplit('|')
+            .next()
+            .is_some_and(|v| v.len() == 7 * 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))),
         "{media:?}"
     );
     // The video has digests and no perceptual hash.
     assert!(
         media
             .iter()
-            .any(|row| row.contains("video/mp4") && row.ends_with("|~|~")),
+            .any(|row| row.contains("video/mp4") && row.ends_with("|~|~|~")),
         "{media:?}"
     );
 }

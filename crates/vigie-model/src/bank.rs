@@ -240,6 +240,9 @@ pub enum MatchStatus {
     Suppressed,
     /// The entry is held by the flood guard.
     Held,
+    /// No longer a match: its entry was removed, its bank disabled or deleted from matching, or its distance
+    /// narrowed below this match's. Kept as history; never evidence.
+    Withdrawn,
 }
 
 impl MatchStatus {
@@ -249,6 +252,7 @@ impl MatchStatus {
             MatchStatus::Active => "active",
             MatchStatus::Suppressed => "suppressed",
             MatchStatus::Held => "held",
+            MatchStatus::Withdrawn => "withdrawn",
         }
     }
 
@@ -258,6 +262,7 @@ impl MatchStatus {
             "active" => Some(MatchStatus::Active),
             "suppressed" => Some(MatchStatus::Suppressed),
             "held" => Some(MatchStatus::Held),
+            "withdrawn" => Some(MatchStatus::Withdrawn),
             _ => None,
         }
     }

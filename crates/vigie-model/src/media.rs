@@ -25,6 +25,12 @@ pub struct Media {
     pub pdq: Option<String>,
     /// The PDQ quality, 0..=100: hashes under 50 are not used for matching.
     pub pdq_quality: Option<u8>,
+    /// The PDQ hashes of the seven other dihedral variants (rotated by 90, 180 and 270 degrees, flipped
+    /// horizontally, vertically, about the main and the anti-diagonal: 7 x 64 hex digits, in that order), so
+    /// that a hash list imported later finds a stored image in any of its orientations without decoding it
+    /// again. `None` for media stored before schema version 10.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdq_variants: Option<String>,
 }
 
 /// What kind of medium an attachment is.

@@ -133,6 +133,59 @@ pub struct NewMatch {
     pub suppressed_by: Option<i64>,
 }
 
+/// A stored medium's hashes, as the hunt through stored media reads them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMedium {
+    /// Its number in the order media were stored (SQLite's rowid, PostgreSQL's `media.id`).
+    pub id: i64,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+    /// MD5 of the bytes, hex.
+    pub md5: String,
+    /// PDQ hash, hex.
+    pub pdq: Option<String>,
+    /// PDQ quality.
+    pub pdq_quality: Option<u8>,
+    /// The seven other dihedral PDQ hashes, concatenated hex (see `vigie_model::Media::pdq_variants`).
+    pub pdq_variants: Option<String>,
+}
+
+/// A medium's block matches as they stand now: [`Banks::settle_matches`] makes the stored ones say exactly this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediumMatches {
+    /// The medium's SHA-256.
+    pub media_sha256: String,
+    /// Its matches (each with this medium's SHA-256).
+    pub matches: Vec<NewMatch>,
+}
+
+/// What settling media's matches changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settled {
+    /// Media with a match that is active now and was not before (new, or back from withdrawn, suppressed or
+    /// held).
+    pub media_newly_matched: u64,
+    /// Matches recorded for the first time.
+    pub inserted: u64,
+    /// The entry of every match recorded for the first time as active (once per match), for the flood guard (a
+    /// match back from withdrawn is not new to it).
+    pub new_active: Vec<i64>,
+    /// Matches that became suppressed by an allow-list entry.
+    pub suppressed: u64,
+    /// Matches withdrawn (entry removed, bank disabled or narrowed).
+    pub withdrawn: u64,
+}
+
+/// How far the hunt through stored media has gone: every bank-entry change up to `seq` has been matched
+/// against the stored media, with the banks' settings as `banks` (JSON) says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HuntState {
+    /// The bank-entry change sequence reached.
+    pub seq: i64,
+    /// The banks' settings then, as the engine wrote them.
+    pub banks: String,
+}
+
 /// Which matches to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MatchQuery {
@@ -217,6 +270,29 @@ pub trait Banks {
     fn match_counts(&mut self, entry_ids: &[i64]) -> Result<Vec<u64>, StoreError>;
     /// Holds an entry (the flood guard): its active matches become held, and later ones are held too.
     fn quarantine_entry(&mut self, entry_id: i64, reason: &str) -> Result<(), StoreError>;
+    /// Stored media after number `after`, in the order they were stored, at most `limit`.
+    fn media_feed(&mut self, after: i64, limit: usize) -> Result<Vec<StoredMedium>, StoreError>;
+    /// Stored media by number, in the order of their numbers; unknown numbers are skipped.
+    fn media_by_id(&mut self, ids: &[i64]) -> Result<Vec<StoredMedium>, StoreError>;
+    /// Stored media whose digest of this type (MD5 or SHA-256; none for PDQ) is one of `values` (lower-case hex),
+    /// in the order of their numbers.
+    fn media_by_digest(
+        &mut self,
+        signal: SignalType,
+        values: &[String],
+    ) -> Result<Vec<StoredMedium>, StoreError>;
+    /// Stored media that hold a match (of any status) of one of these entries, or suppressed by one of them, in
+    /// the order of their numbers.
+    fn media_matched_by(&mut self, entry_ids: &[i64]) -> Result<Vec<StoredMedium>, StoreError>;
+    /// Makes the stored matches of each medium say exactly what `media` says, in one transaction: new pairs are
+    /// inserted, known ones updated, and the medium's other matches withdrawn (kept, with status `withdrawn`).
+    fn settle_matches(&mut self, media: &[MediumMatches]) -> Result<Settled, StoreError>;
+    /// Where the bank-entry change feed stands now.
+    fn feed_position(&mut self) -> Result<FeedPosition, StoreError>;
+    /// How far the hunt through stored media has gone; `None` before the first hunt.
+    fn hunt_state(&mut self) -> Result<Option<HuntState>, StoreError>;
+    /// Records how far the hunt has gone.
+    fn set_hunt_state(&mut self, state: &HuntState) -> Result<(), StoreError>;
     /// Releases a held entry of a bank; its held matches become active. False when no such entry is held.
     fn release_entry(
         &mut self,

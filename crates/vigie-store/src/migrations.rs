@@ -55,6 +55,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_bank_entry_index.sql"),
         postgres: include_str!("../migrations/postgres/0009_bank_entry_index.sql"),
     },
+    Migration {
+        version: 10,
+        sqlite: include_str!("../migrations/sqlite/0010_retro_hunt.sql"),
+        postgres: include_str!("../migrations/postgres/0010_retro_hunt.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

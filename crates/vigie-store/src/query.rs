@@ -185,7 +185,7 @@ pub(crate) const SNAPSHOT_SQL: &[(&str, &str)] = &[
     (
         "media",
         "SELECT sha256 || '|' || md5 || '|' || mime || '|' || CAST(byte_size AS TEXT) || '|' || COALESCE(CAST(width AS TEXT),'~') \
-         || '|' || COALESCE(CAST(height AS TEXT),'~') || '|' || COALESCE(pdq,'~') || '|' || COALESCE(CAST(pdq_quality AS TEXT),'~') FROM media",
+         || '|' || COALESCE(CAST(height AS TEXT),'~') || '|' || COALESCE(pdq,'~') || '|' || COALESCE(CAST(pdq_quality AS TEXT),'~') || '|' || COALESCE(pdq_variants,'~') FROM media",
     ),
     (
         "media_sources",

@@ -515,3 +515,65 @@ pub(crate) fn stored_model_of<R: RowRead>(r: &R) -> Result<StoredModel, R::Error
         trained_at: Timestamp(r.col(4)?),
     })
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// The hunt through stored media.
+
+/// A stored medium's hash columns, after its number (which each backend names: `rowid` or `id`).
+pub(crate) const MEDIUM_HASH_COLUMNS: &str = "sha256, md5, pdq, pdq_quality, pdq_variants";
+
+pub(crate) type RawMedium = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<i32>,
+    Option<String>,
+);
+
+pub(crate) fn raw_medium<R: RowRead>(r: &R) -> Result<RawMedium, R::Error> {
+    Ok((
+        r.col(0)?,
+        r.col(1)?,
+        r.col(2)?,
+        r.col(3)?,
+        r.col(4)?,
+        r.col(5)?,
+    ))
+}
+
+pub(crate) fn medium_of(raw: RawMedium) -> crate::StoredMedium {
+    let (id, sha256, md5, pdq, quality, variants) = raw;
+    crate::StoredMedium {
+        id,
+        sha256,
+        md5,
+        pdq,
+        pdq_quality: quality.and_then(|q| u8::try_from(q).ok()),
+        pdq_variants: variants,
+    }
+}
+
+/// A medium's stored matches, as settling reads them (each backend adds its placeholder for the medium).
+pub(crate) const STORED_MATCH_SQL: &str = "SELECT entry_id, distance, variant, status, suppressed_by FROM media_matches WHERE media_sha256 = ";
+
+pub(crate) type RawStoredMatch = (i64, i64, String, String, Option<i64>);
+
+pub(crate) fn raw_stored_match<R: RowRead>(r: &R) -> Result<RawStoredMatch, R::Error> {
+    Ok((r.col(0)?, r.col(1)?, r.col(2)?, r.col(3)?, r.col(4)?))
+}
+
+pub(crate) fn stored_match_of(
+    raw: RawStoredMatch,
+) -> Result<crate::rules::StoredMatch, StoreError> {
+    let (entry, distance, variant, status, by) = raw;
+    let status = MatchStatus::parse(&status)
+        .ok_or_else(|| StoreError::Corrupt(format!("match status {status:?}")))?;
+    Ok((
+        entry,
+        u32::try_from(distance).unwrap_or(u32::MAX),
+        variant,
+        status,
+        by,
+    ))
+}

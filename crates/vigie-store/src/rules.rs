@@ -4,8 +4,8 @@
 use crate::StoreError;
 use crate::review::{NewDecision, ReviewRules, UserChange};
 use vigie_model::{
-    Action, CaseStatus, Decision, DecisionError, EntryRecord, MAX_PDQ_DISTANCE, Timestamp, User,
-    transition,
+    Action, CaseStatus, Decision, DecisionError, EntryRecord, MAX_PDQ_DISTANCE, MatchStatus,
+    Timestamp, User, transition,
 };
 
 /// A case's stored status, parsed.
@@ -168,6 +168,69 @@ pub(crate) fn effect(
             }
         }
     }
+}
+
+/// A stored match of one medium, as settling reads it: entry, distance, variant, status, suppressing entry.
+pub(crate) type StoredMatch = (i64, u32, String, MatchStatus, Option<i64>);
+
+/// What settling one medium's matches writes.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct SettlePlan {
+    /// Pairs to insert.
+    pub(crate) insert: Vec<crate::NewMatch>,
+    /// Known pairs whose distance, variant, status or suppressing entry changes.
+    pub(crate) update: Vec<crate::NewMatch>,
+    /// Entries whose match with this medium is withdrawn.
+    pub(crate) withdraw: Vec<i64>,
+}
+
+/// The writes that make a medium's stored matches (`stored`) say exactly `wanted`, and what they change,
+/// added to `settled`.
+pub(crate) fn plan_settle(
+    stored: &[StoredMatch],
+    wanted: &[crate::NewMatch],
+    settled: &mut crate::Settled,
+) -> SettlePlan {
+    let mut plan = SettlePlan::default();
+    let mut newly_matched = false;
+    for m in wanted {
+        let before = stored.iter().find(|s| s.0 == m.entry_id);
+        let was_active = before.is_some_and(|s| s.3 == MatchStatus::Active);
+        match before {
+            None => {
+                settled.inserted += 1;
+                plan.insert.push(m.clone());
+            }
+            Some(s) => {
+                if (s.1, s.2.as_str(), s.3, s.4)
+                    != (m.distance, m.variant.as_str(), m.status, m.suppressed_by)
+                {
+                    plan.update.push(m.clone());
+                }
+            }
+        }
+        if m.status == MatchStatus::Active && !was_active {
+            newly_matched = true;
+            if before.is_none() {
+                settled.new_active.push(m.entry_id);
+            }
+        }
+        if m.status == MatchStatus::Suppressed
+            && before.is_none_or(|s| s.3 != MatchStatus::Suppressed)
+        {
+            settled.suppressed += 1;
+        }
+    }
+    for s in stored {
+        if s.3 != MatchStatus::Withdrawn && !wanted.iter().any(|m| m.entry_id == s.0) {
+            plan.withdraw.push(s.0);
+            settled.withdrawn += 1;
+        }
+    }
+    if newly_matched {
+        settled.media_newly_matched += 1;
+    }
+    plan
 }
 
 #[cfg(test)]

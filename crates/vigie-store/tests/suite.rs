@@ -18,9 +18,9 @@ use vigie_model::{
 };
 use vigie_store::{
     AccountQuery, Actor, Backend, BankChange, Batch, CaseQuery, CaseSort, DecisionOutcome,
-    EntryCounts, FeedPosition, LoginOutcome, MatchQuery, NewBank, NewCase, NewDecision, NewList,
-    NewMatch, PostQuery, ReviewRules, Snapshot, Stats, Store, StoreError, StoredMedia, UserChange,
-    verify_audit,
+    EntryCounts, FeedPosition, HuntState, LoginOutcome, MatchQuery, MediumMatches, NewBank,
+    NewCase, NewDecision, NewList, NewMatch, PostQuery, ReviewRules, Settled, Snapshot, Stats,
+    Store, StoreError, StoredMedia, UserChange, verify_audit,
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -219,6 +219,7 @@ suite!(
     large_batch,
     banks_import_update_and_feed_the_index,
     matches_are_recorded_held_and_released,
+    matches_settle_and_withdraw_and_the_hunt_reads_stored_media,
     cases_lists_and_models_round_trip,
     users_are_added_changed_and_listed,
     logins_record_failures_and_lockouts,
@@ -285,6 +286,7 @@ fn media(sha256: &str, size: u64, dims: Option<(u32, u32)>) -> Media {
         // A made-up hash for images, derived from the digest so that each medium has its own.
         pdq: dims.map(|_| sha256.chars().rev().collect()),
         pdq_quality: dims.map(|_| 87),
+        pdq_variants: dims.map(|_| sha256.repeat(7)),
     }
 }
 
@@ -500,7 +502,7 @@ fn migrations_run_once(env: &mut Env) {
     let url = env.fresh_url();
     let mut store = env.open(&url);
     assert_eq!(store.backend(), env.backend);
-    assert_eq!(ok(store.schema_version()), 9);
+    assert_eq!(ok(store.schema_version()), 10);
     assert_eq!(
         ok(store.snapshot())
             .tables
@@ -515,7 +517,7 @@ fn migrations_run_once(env: &mut Env) {
 
     // Reopening a migrated store applies nothing and keeps the content.
     let mut again = env.open(&url);
-    assert_eq!(ok(again.schema_version()), 9);
+    assert_eq!(ok(again.schema_version()), 10);
     assert_eq!(ok(again.snapshot()), before);
     assert_eq!(ok(again.imports(10)).len(), 1);
     drop(again);
@@ -529,7 +531,7 @@ fn migrations_run_once(env: &mut Env) {
     match vigie_store::open(&url, Some(&media)) {
         Err(StoreError::TooNew {
             found: 99,
-            supported: 9,
+            supported: 10,
         }) => {}
         Err(e) => panic!("expected TooNew, got {e}"),
         Ok(_) => panic!("a schema newer than this build was accepted"),
@@ -604,7 +606,7 @@ fn concurrent_opens_migrate_once(env: &mut Env) {
             .collect()
     });
     for r in results {
-        assert_eq!(r, Ok(9));
+        assert_eq!(r, Ok(10));
     }
 }
 
@@ -1254,7 +1256,7 @@ fn media_and_loose_sources(env: &mut Env) {
     assert!(ok(store.blobs().put(SHA_A, png)));
     // First stored without a perceptual hash (as an older version did, or a decode that failed).
     let mut unhashed = media(SHA_A, png.len() as u64, Some((64, 48)));
-    (unhashed.pdq, unhashed.pdq_quality) = (None, None);
+    (unhashed.pdq, unhashed.pdq_quality, unhashed.pdq_variants) = (None, None, None);
     let mut b = Batch::default();
     b.media.push(StoredMedia {
         media: unhashed.clone(),
@@ -1296,10 +1298,11 @@ fn media_and_loose_sources(env: &mut Env) {
         rows("media"),
         // Seen again with its hash: the hash is filled in.
         [format!(
-            "{SHA_A}|{}|image/png|{}|64|48|{}|87",
+            "{SHA_A}|{}|image/png|{}|64|48|{}|87|{}",
             &SHA_A[..32],
             png.len(),
-            SHA_A.chars().rev().collect::<String>()
+            SHA_A.chars().rev().collect::<String>(),
+            SHA_A.repeat(7)
         )]
     );
     assert_eq!(
@@ -2002,6 +2005,140 @@ fn matches_are_recorded_held_and_released(env: &mut Env) {
         }))
         .is_empty()
     );
+}
+
+fn matches_settle_and_withdraw_and_the_hunt_reads_stored_media(env: &mut Env) {
+    let mut store = env.fresh();
+    import(&mut *store, &[sample_batch()]);
+    // The media feed, in the order stored, with their hashes and variants.
+    let all = ok(store.media_feed(0, 10));
+    assert_eq!(all.len(), 2);
+    assert!(all[0].id < all[1].id);
+    let image = all
+        .iter()
+        .find(|m| m.sha256 == SHA_A)
+        .cloned()
+        .expect("stored");
+    assert_eq!(image.pdq_quality, Some(87));
+    assert_eq!(image.pdq_variants.as_deref().map(str::len), Some(64 * 7));
+    assert_eq!(ok(store.media_feed(all[0].id, 10)), vec![all[1].clone()]);
+    assert!(ok(store.media_feed(all[1].id, 10)).is_empty());
+    assert_eq!(
+        ok(store.media_by_id(&[image.id, 999_999])),
+        vec![image.clone()]
+    );
+    let by_md5 = ok(store.media_by_digest(SignalType::Md5, &[SHA_A[..32].to_owned()]));
+    assert_eq!(by_md5, vec![image.clone()]);
+    assert_eq!(
+        ok(store.media_by_digest(SignalType::Sha256, &[SHA_B.to_owned(), "00".into()])).len(),
+        1
+    );
+    assert!(ok(store.media_by_digest(SignalType::Pdq, &[SHA_A.to_owned()])).is_empty());
+
+    ok(store.create_bank(&NewBank::named("b"), &cli()));
+    ok(store.apply_entries(
+        "b",
+        &[
+            record(SignalType::Pdq, PDQ_1, &[], false),
+            record(SignalType::Md5, MD5_1, &[], false),
+        ],
+    ));
+    let entries = ok(store.bank_entries("b", false, 10));
+    let (e1, e2) = (entries[0].id, entries[1].id);
+    let m = |sha: &str, entry: i64, distance: u32, status: MatchStatus| NewMatch {
+        media_sha256: sha.to_owned(),
+        entry_id: entry,
+        distance,
+        variant: "original".into(),
+        status,
+        suppressed_by: None,
+    };
+    let settle = |store: &mut dyn Store, sha: &str, matches: Vec<NewMatch>| {
+        ok(store.settle_matches(&[MediumMatches {
+            media_sha256: sha.to_owned(),
+            matches,
+        }]))
+    };
+    let first = settle(
+        &mut *store,
+        SHA_A,
+        vec![
+            m(SHA_A, e1, 3, MatchStatus::Active),
+            m(SHA_A, e2, 0, MatchStatus::Active),
+        ],
+    );
+    assert_eq!(
+        (first.media_newly_matched, first.inserted, first.withdrawn),
+        (1, 2, 0)
+    );
+    assert_eq!(first.new_active, vec![e1, e2]);
+    assert_eq!(ok(store.media_matched_by(&[e2])), vec![image.clone()]);
+    // Settling the same again changes nothing.
+    let again = settle(
+        &mut *store,
+        SHA_A,
+        vec![
+            m(SHA_A, e1, 3, MatchStatus::Active),
+            m(SHA_A, e2, 0, MatchStatus::Active),
+        ],
+    );
+    assert_eq!(again, Settled::default());
+    // One match lost: withdrawn, kept as history, and not evidence any more.
+    let lost = settle(
+        &mut *store,
+        SHA_A,
+        vec![m(SHA_A, e1, 3, MatchStatus::Active)],
+    );
+    assert_eq!(
+        (lost.withdrawn, lost.inserted, lost.media_newly_matched),
+        (1, 0, 0)
+    );
+    let withdrawn = ok(store.matches(&MatchQuery {
+        status: Some(MatchStatus::Withdrawn),
+        limit: 10,
+        ..MatchQuery::default()
+    }));
+    assert_eq!(withdrawn.len(), 1);
+    assert_eq!(withdrawn[0].entry_id, e2);
+    assert_eq!(ok(store.media_matched_by(&[e2])), vec![image.clone()]);
+    // Back: the medium newly matches again, but the match is not new to the flood guard.
+    let back = settle(
+        &mut *store,
+        SHA_A,
+        vec![
+            m(SHA_A, e1, 3, MatchStatus::Active),
+            m(SHA_A, e2, 0, MatchStatus::Active),
+        ],
+    );
+    assert_eq!((back.media_newly_matched, back.inserted), (1, 0));
+    assert!(back.new_active.is_empty());
+    // Nothing matches: every match withdrawn.
+    let none = settle(&mut *store, SHA_A, Vec::new());
+    assert_eq!(none.withdrawn, 2);
+    assert!(
+        ok(store.matches(&MatchQuery {
+            status: Some(MatchStatus::Active),
+            limit: 10,
+            ..MatchQuery::default()
+        }))
+        .is_empty()
+    );
+
+    // The hunt's position and the banks' settings it saw.
+    assert_eq!(ok(store.hunt_state()), None);
+    let now = ok(store.feed_position());
+    let state = HuntState {
+        seq: now.seq,
+        banks: "{\"b\":1}".into(),
+    };
+    ok(store.set_hunt_state(&state));
+    assert_eq!(ok(store.hunt_state()), Some(state.clone()));
+    let later = HuntState {
+        seq: now.seq + 1,
+        banks: "{}".into(),
+    };
+    ok(store.set_hunt_state(&later));
+    assert_eq!(ok(store.hunt_state()), Some(later));
 }
 
 fn evidence(signal: SignalKind, weight: f64) -> Evidence {

@@ -2,14 +2,18 @@
 
 use super::PostgresStore;
 use crate::StoreError;
-use crate::banks::{Banks, EntryChange, EntryCounts, FeedPosition, MatchQuery, NewMatch};
-use crate::rows::{
-    BANK_SQL, ENTRY_SQL, MATCH_SQL, bank_of, entry_of, labels_json, match_of, parse_signal,
-    raw_bank, raw_entry, raw_match,
+use crate::banks::{
+    Banks, EntryChange, EntryCounts, FeedPosition, HuntState, MatchQuery, MediumMatches, NewMatch,
+    Settled, StoredMedium,
 };
-use crate::rules::{Effect, effect};
+use crate::rows::{
+    BANK_SQL, ENTRY_SQL, MATCH_SQL, MEDIUM_HASH_COLUMNS, STORED_MATCH_SQL, bank_of, entry_of,
+    labels_json, match_of, medium_of, parse_signal, raw_bank, raw_entry, raw_match, raw_medium,
+    raw_stored_match, stored_match_of,
+};
+use crate::rules::{Effect, effect, plan_settle};
 use postgres::{GenericClient, Row, Transaction};
-use vigie_model::{Bank, BankEntry, EntryRecord, MatchStatus, MediaMatch, Timestamp};
+use vigie_model::{Bank, BankEntry, EntryRecord, MatchStatus, MediaMatch, SignalType, Timestamp};
 
 /// An entry as stored: id, labels (JSON), provenance, removed.
 type StoredEntry = (i64, String, Option<String>, bool);
@@ -319,6 +323,159 @@ impl Banks for PostgresStore {
             .iter()
             .map(|id| u64::try_from(counts.get(id).copied().unwrap_or(0)).unwrap_or(0))
             .collect())
+    }
+
+    fn media_feed(&mut self, after: i64, limit: usize) -> Result<Vec<StoredMedium>, StoreError> {
+        self.client
+            .query(
+                &format!(
+                    "SELECT id, {MEDIUM_HASH_COLUMNS} FROM media WHERE id > $1 ORDER BY id LIMIT $2"
+                ),
+                &[&after, &i64::try_from(limit).unwrap_or(i64::MAX)],
+            )?
+            .iter()
+            .map(|r| Ok(medium_of(raw_medium(r)?)))
+            .collect()
+    }
+
+    fn media_by_id(&mut self, ids: &[i64]) -> Result<Vec<StoredMedium>, StoreError> {
+        self.client
+            .query(
+                &format!(
+                    "SELECT id, {MEDIUM_HASH_COLUMNS} FROM media WHERE id = ANY($1) ORDER BY id"
+                ),
+                &[&ids],
+            )?
+            .iter()
+            .map(|r| Ok(medium_of(raw_medium(r)?)))
+            .collect()
+    }
+
+    fn media_by_digest(
+        &mut self,
+        signal: SignalType,
+        values: &[String],
+    ) -> Result<Vec<StoredMedium>, StoreError> {
+        let column = match signal {
+            SignalType::Sha256 => "sha256",
+            SignalType::Md5 => "md5",
+            SignalType::Pdq => return Ok(Vec::new()),
+        };
+        self.client
+            .query(
+                &format!(
+                    "SELECT id, {MEDIUM_HASH_COLUMNS} FROM media WHERE {column} = ANY($1) ORDER BY id"
+                ),
+                &[&values],
+            )?
+            .iter()
+            .map(|r| Ok(medium_of(raw_medium(r)?)))
+            .collect()
+    }
+
+    fn media_matched_by(&mut self, entry_ids: &[i64]) -> Result<Vec<StoredMedium>, StoreError> {
+        self.client
+            .query(
+                &format!(
+                    "SELECT id, {MEDIUM_HASH_COLUMNS} FROM media WHERE sha256 IN \
+                     (SELECT media_sha256 FROM media_matches WHERE entry_id = ANY($1) OR suppressed_by = ANY($1)) \
+                     ORDER BY id"
+                ),
+                &[&entry_ids],
+            )?
+            .iter()
+            .map(|r| Ok(medium_of(raw_medium(r)?)))
+            .collect()
+    }
+
+    fn settle_matches(&mut self, media: &[MediumMatches]) -> Result<Settled, StoreError> {
+        let mut tx = self.client.transaction()?;
+        let now = Timestamp::now().0;
+        let read = tx.prepare(&format!("{STORED_MATCH_SQL}$1 FOR UPDATE"))?;
+        let insert = tx.prepare(
+            "INSERT INTO media_matches (media_sha256, entry_id, distance, variant, status, suppressed_by, matched_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )?;
+        let update = tx.prepare(
+            "UPDATE media_matches SET distance = $3, variant = $4, status = $5, suppressed_by = $6 \
+             WHERE media_sha256 = $1 AND entry_id = $2",
+        )?;
+        let withdraw = tx.prepare(
+            "UPDATE media_matches SET status = 'withdrawn', suppressed_by = NULL \
+             WHERE media_sha256 = $1 AND entry_id = $2",
+        )?;
+        let mut settled = Settled::default();
+        for m in media {
+            let stored = tx
+                .query(&read, &[&m.media_sha256])?
+                .iter()
+                .map(|r| stored_match_of(raw_stored_match(r)?))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let plan = plan_settle(&stored, &m.matches, &mut settled);
+            for n in &plan.insert {
+                tx.execute(
+                    &insert,
+                    &[
+                        &n.media_sha256,
+                        &n.entry_id,
+                        &i64::from(n.distance),
+                        &n.variant,
+                        &n.status.as_str(),
+                        &n.suppressed_by,
+                        &now,
+                    ],
+                )?;
+            }
+            for n in &plan.update {
+                tx.execute(
+                    &update,
+                    &[
+                        &n.media_sha256,
+                        &n.entry_id,
+                        &i64::from(n.distance),
+                        &n.variant,
+                        &n.status.as_str(),
+                        &n.suppressed_by,
+                    ],
+                )?;
+            }
+            for entry in &plan.withdraw {
+                tx.execute(&withdraw, &[&m.media_sha256, entry])?;
+            }
+        }
+        tx.commit()?;
+        Ok(settled)
+    }
+
+    fn feed_position(&mut self) -> Result<FeedPosition, StoreError> {
+        let r = self
+            .client
+            .query_one("SELECT epoch, seq FROM bank_state WHERE id = 1", &[])?;
+        Ok(FeedPosition {
+            epoch: r.try_get(0)?,
+            seq: r.try_get(1)?,
+        })
+    }
+
+    fn hunt_state(&mut self) -> Result<Option<HuntState>, StoreError> {
+        self.client
+            .query_opt("SELECT seq, banks FROM hunt_state WHERE id = 1", &[])?
+            .map(|r| {
+                Ok(HuntState {
+                    seq: r.try_get(0)?,
+                    banks: r.try_get(1)?,
+                })
+            })
+            .transpose()
+    }
+
+    fn set_hunt_state(&mut self, state: &HuntState) -> Result<(), StoreError> {
+        self.client.execute(
+            "INSERT INTO hunt_state (id, seq, banks) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO UPDATE SET seq = EXCLUDED.seq, banks = EXCLUDED.banks",
+            &[&state.seq, &state.banks],
+        )?;
+        Ok(())
     }
 
     fn quarantine_entry(&mut self, entry_id: i64, reason: &str) -> Result<(), StoreError> {

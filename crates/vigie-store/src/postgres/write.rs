@@ -235,6 +235,9 @@ pub(super) fn write_media(
                     media[i].pdq = m.media.pdq.clone();
                     media[i].pdq_quality = m.media.pdq_quality;
                 }
+                if media[i].pdq_variants.is_none() && m.media.pdq_variants.is_some() {
+                    media[i].pdq_variants = m.media.pdq_variants.clone();
+                }
             }
             None => {
                 seen.insert(m.media.sha256.as_str(), media.len());
@@ -253,14 +256,16 @@ pub(super) fn write_media(
     let heights: Vec<Option<i64>> = media.iter().map(|m| m.height.map(i64::from)).collect();
     let pdq: Vec<Option<&str>> = media.iter().map(|m| m.pdq.as_deref()).collect();
     let quality: Vec<Option<i32>> = media.iter().map(|m| m.pdq_quality.map(i32::from)).collect();
+    let variants: Vec<Option<&str>> = media.iter().map(|m| m.pdq_variants.as_deref()).collect();
     tx.execute(
-        "INSERT INTO media (sha256, md5, mime, byte_size, width, height, first_import, pdq, pdq_quality) \
-         SELECT t.sha256, t.md5, t.mime, t.byte_size, t.width, t.height, $7::int8, t.pdq, t.pdq_quality \
-         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[], $8::text[], $9::int4[]) \
-         AS t(sha256, md5, mime, byte_size, width, height, pdq, pdq_quality) \
+        "INSERT INTO media (sha256, md5, mime, byte_size, width, height, first_import, pdq, pdq_quality, pdq_variants) \
+         SELECT t.sha256, t.md5, t.mime, t.byte_size, t.width, t.height, $7::int8, t.pdq, t.pdq_quality, t.pdq_variants \
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[], $8::text[], $9::int4[], $10::text[]) \
+         AS t(sha256, md5, mime, byte_size, width, height, pdq, pdq_quality, pdq_variants) \
          ON CONFLICT (sha256) DO UPDATE SET pdq = COALESCE(media.pdq, excluded.pdq), \
-         pdq_quality = COALESCE(media.pdq_quality, excluded.pdq_quality)",
-        &[&sha, &md5, &mime, &sizes, &widths, &heights, &import_id, &pdq, &quality],
+         pdq_quality = COALESCE(media.pdq_quality, excluded.pdq_quality), \
+         pdq_variants = COALESCE(media.pdq_variants, excluded.pdq_variants)",
+        &[&sha, &md5, &mime, &sizes, &widths, &heights, &import_id, &pdq, &quality, &variants],
     )?;
     let (source_sha, source_path): (Vec<&str>, Vec<&str>) = batch
         .media

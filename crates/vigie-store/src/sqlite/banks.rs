@@ -2,14 +2,18 @@
 
 use super::SqliteStore;
 use crate::StoreError;
-use crate::banks::{Banks, EntryChange, EntryCounts, FeedPosition, MatchQuery, NewMatch};
-use crate::rows::{
-    BANK_SQL, ENTRY_SQL, MATCH_SQL, bank_of, entry_of, labels_json, match_of, parse_signal,
-    raw_bank, raw_entry, raw_match,
+use crate::banks::{
+    Banks, EntryChange, EntryCounts, FeedPosition, HuntState, MatchQuery, MediumMatches, NewMatch,
+    Settled, StoredMedium,
 };
-use crate::rules::{Effect, effect};
+use crate::rows::{
+    BANK_SQL, ENTRY_SQL, MATCH_SQL, MEDIUM_HASH_COLUMNS, STORED_MATCH_SQL, bank_of, entry_of,
+    labels_json, match_of, medium_of, parse_signal, raw_bank, raw_entry, raw_match, raw_medium,
+    raw_stored_match, stored_match_of,
+};
+use crate::rules::{Effect, effect, plan_settle};
 use rusqlite::{Connection, OptionalExtension, params};
-use vigie_model::{Bank, BankEntry, EntryRecord, MatchStatus, MediaMatch, Timestamp};
+use vigie_model::{Bank, BankEntry, EntryRecord, MatchStatus, MediaMatch, SignalType, Timestamp};
 
 pub(super) fn bank_id(conn: &Connection, name: &str) -> Result<Option<i64>, rusqlite::Error> {
     conn.query_row("SELECT id FROM banks WHERE name = ?1", [name], |r| r.get(0))
@@ -240,6 +244,180 @@ impl Banks for SqliteStore {
             .collect()
     }
 
+    fn media_feed(&mut self, after: i64, limit: usize) -> Result<Vec<StoredMedium>, StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT rowid, {MEDIUM_HASH_COLUMNS} FROM media WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
+            ))
+            .map_err(self.err())?;
+        let raws = stmt
+            .query_map(
+                params![after, i64::try_from(limit).unwrap_or(i64::MAX)],
+                |r| raw_medium(r),
+            )
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(self.err())?;
+        Ok(raws.into_iter().map(medium_of).collect())
+    }
+
+    fn media_by_id(&mut self, ids: &[i64]) -> Result<Vec<StoredMedium>, StoreError> {
+        self.media_where("rowid", ids)
+    }
+
+    fn media_by_digest(
+        &mut self,
+        signal: SignalType,
+        values: &[String],
+    ) -> Result<Vec<StoredMedium>, StoreError> {
+        match signal {
+            SignalType::Sha256 => self.media_where("sha256", values),
+            SignalType::Md5 => self.media_where("md5", values),
+            SignalType::Pdq => Ok(Vec::new()),
+        }
+    }
+
+    fn media_matched_by(&mut self, entry_ids: &[i64]) -> Result<Vec<StoredMedium>, StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT media_sha256 FROM media_matches WHERE entry_id = ?1 \
+                 UNION SELECT media_sha256 FROM media_matches WHERE suppressed_by = ?1",
+            )
+            .map_err(self.err())?;
+        let mut shas: Vec<String> = Vec::new();
+        for id in entry_ids {
+            let found = stmt
+                .query_map([id], |r| r.get::<_, String>(0))
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(self.err())?;
+            shas.extend(found);
+        }
+        drop(stmt);
+        shas.sort_unstable();
+        shas.dedup();
+        self.media_where("sha256", &shas)
+    }
+
+    fn settle_matches(&mut self, media: &[MediumMatches]) -> Result<Settled, StoreError> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            let c = tx.conn;
+            let run = || -> Result<Settled, StoreError> {
+                let now = Timestamp::now().0;
+                let sql = |e| StoreError::Sqlite {
+                    path: path.clone(),
+                    source: e,
+                };
+                let mut read = c
+                    .prepare_cached(&format!("{STORED_MATCH_SQL}?1"))
+                    .map_err(sql)?;
+                let mut insert = c
+                    .prepare_cached(
+                        "INSERT INTO media_matches (media_sha256, entry_id, distance, variant, status, suppressed_by, matched_at) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    )
+                    .map_err(sql)?;
+                let mut update = c
+                    .prepare_cached(
+                        "UPDATE media_matches SET distance = ?3, variant = ?4, status = ?5, suppressed_by = ?6 \
+                         WHERE media_sha256 = ?1 AND entry_id = ?2",
+                    )
+                    .map_err(sql)?;
+                let mut withdraw = c
+                    .prepare_cached(
+                        "UPDATE media_matches SET status = 'withdrawn', suppressed_by = NULL \
+                         WHERE media_sha256 = ?1 AND entry_id = ?2",
+                    )
+                    .map_err(sql)?;
+                let mut settled = Settled::default();
+                for m in media {
+                    let stored = read
+                        .query_map([&m.media_sha256], |r| raw_stored_match(r))
+                        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                        .map_err(sql)?
+                        .into_iter()
+                        .map(stored_match_of)
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let plan = plan_settle(&stored, &m.matches, &mut settled);
+                    for n in &plan.insert {
+                        insert
+                            .execute(params![
+                                n.media_sha256,
+                                n.entry_id,
+                                n.distance,
+                                n.variant,
+                                n.status.as_str(),
+                                n.suppressed_by,
+                                now
+                            ])
+                            .map_err(sql)?;
+                    }
+                    for n in &plan.update {
+                        update
+                            .execute(params![
+                                n.media_sha256,
+                                n.entry_id,
+                                n.distance,
+                                n.variant,
+                                n.status.as_str(),
+                                n.suppressed_by,
+                            ])
+                            .map_err(sql)?;
+                    }
+                    for entry in &plan.withdraw {
+                        withdraw
+                            .execute(params![m.media_sha256, entry])
+                            .map_err(sql)?;
+                    }
+                }
+                Ok(settled)
+            };
+            run()
+        })
+    }
+
+    fn feed_position(&mut self) -> Result<FeedPosition, StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .query_row("SELECT epoch, seq FROM bank_state WHERE id = 1", [], |r| {
+                Ok(FeedPosition {
+                    epoch: r.get(0)?,
+                    seq: r.get(1)?,
+                })
+            })
+            .map_err(self.err())
+    }
+
+    fn hunt_state(&mut self) -> Result<Option<HuntState>, StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .query_row("SELECT seq, banks FROM hunt_state WHERE id = 1", [], |r| {
+                Ok(HuntState {
+                    seq: r.get(0)?,
+                    banks: r.get(1)?,
+                })
+            })
+            .optional()
+            .map_err(self.err())
+    }
+
+    fn set_hunt_state(&mut self, state: &HuntState) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            tx.conn
+                .execute(
+                    "INSERT INTO hunt_state (id, seq, banks) VALUES (1, ?1, ?2) \
+                     ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, banks = excluded.banks",
+                    params![state.seq, state.banks],
+                )
+                .map(drop)
+                .map_err(|source| StoreError::Sqlite { path, source })
+        })
+    }
+
     fn quarantine_entry(&mut self, entry_id: i64, reason: &str) -> Result<(), StoreError> {
         let path = self.path.clone();
         self.write(|tx| {
@@ -257,6 +435,34 @@ impl Banks for SqliteStore {
             };
             run().map_err(|source| StoreError::Sqlite { path, source })
         })
+    }
+}
+
+impl SqliteStore {
+    /// Stored media whose `column` is one of `keys`, in the order of their numbers.
+    fn media_where<K: rusqlite::ToSql>(
+        &mut self,
+        column: &str,
+        keys: &[K],
+    ) -> Result<Vec<StoredMedium>, StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT rowid, {MEDIUM_HASH_COLUMNS} FROM media WHERE {column} = ?1"
+            ))
+            .map_err(self.err())?;
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            let found = stmt
+                .query_map([key], |r| raw_medium(r))
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(self.err())?;
+            out.extend(found.into_iter().map(medium_of));
+        }
+        out.sort_by_key(|m| m.id);
+        out.dedup_by_key(|m| m.id);
+        Ok(out)
     }
 }
 

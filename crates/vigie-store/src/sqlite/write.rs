@@ -355,9 +355,10 @@ pub(super) fn write_batch(
     }
     {
         let mut media = tx.prepare_cached(
-            "INSERT INTO media (sha256, md5, mime, byte_size, width, height, first_import, pdq, pdq_quality) \
-             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT (sha256) DO UPDATE SET \
-             pdq = COALESCE(media.pdq, excluded.pdq), pdq_quality = COALESCE(media.pdq_quality, excluded.pdq_quality)",
+            "INSERT INTO media (sha256, md5, mime, byte_size, width, height, first_import, pdq, pdq_quality, pdq_variants) \
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) ON CONFLICT (sha256) DO UPDATE SET \
+             pdq = COALESCE(media.pdq, excluded.pdq), pdq_quality = COALESCE(media.pdq_quality, excluded.pdq_quality), \
+             pdq_variants = COALESCE(media.pdq_variants, excluded.pdq_variants)",
         )?;
         let mut source = tx.prepare_cached(
             "INSERT INTO media_sources (sha256, path) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
@@ -373,7 +374,8 @@ pub(super) fn write_batch(
                 x.height,
                 import_id,
                 x.pdq,
-                x.pdq_quality
+                x.pdq_quality,
+                x.pdq_variants
             ])?;
             if let Some(path) = &m.source_path {
                 source.execute(params![x.sha256, path])?;

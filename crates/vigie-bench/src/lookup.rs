@@ -1,0 +1,161 @@
+//! `vigie-bench lookup`: the lookup path end to end, as `vigie match` and the server's lookups run it. A fresh
+//! SQLite store gets a bank of random PDQ hashes (imported once and kept in the work folder); then, on this
+//! thread: opening the match index cold (built from the store and saved) and warm (the saved one), and matching a
+//! batch of hashes through `Matcher::match_medium` (nine in ten planted near-duplicates of entries, one in ten
+//! random), beside the same queries on the bare index in the same run (the time spent in the index itself).
+//! The queries are written to `DIR/lookup-queries.txt` for timing `vigie match` as a whole command.
+
+use crate::OutputFormat;
+use crate::index::{Rng, flip};
+use anyhow::Context;
+use serde::Serialize;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::time::Instant;
+use vigie_engine::{MatchConfig, Matcher, MediumHashes};
+use vigie_index::PdqIndex;
+use vigie_ingest::hashlist::{ListFormat, ListOptions};
+use vigie_pdq::Hash256;
+use vigie_store::{Actor, NewBank};
+
+#[derive(Serialize)]
+struct LookupResult {
+    entries: usize,
+    queries: usize,
+    hits: u64,
+    cold_open_seconds: f64,
+    warm_open_seconds: f64,
+    match_seconds: f64,
+    hashes_per_second_end_to_end: f64,
+    index_only_seconds: f64,
+    index_only_hashes_per_second: f64,
+}
+
+/// The bank's hashes: the same for the same size.
+fn entries(n: usize) -> Vec<Hash256> {
+    let mut rng = Rng(0x100c ^ n as u64);
+    (0..n).map(|_| rng.hash()).collect()
+}
+
+/// Runs the benchmark.
+pub fn run(fmt: OutputFormat, n: usize, queries: usize, dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let hashes = entries(n);
+    let db = dir.join(format!("lookup-{n}.db"));
+    let actor = Actor::cli("bench");
+    if !db.exists() {
+        let list = dir.join(format!("lookup-{n}.txt"));
+        let mut out = BufWriter::new(std::fs::File::create(&list)?);
+        for h in &hashes {
+            writeln!(out, "pdq {}", h.to_hex())?;
+        }
+        out.flush()?;
+        drop(out);
+        let tmp = dir.join(format!("lookup-{n}.db.part"));
+        let _ = std::fs::remove_file(&tmp);
+        let mut store = vigie_store::open(&tmp.display().to_string(), None)?;
+        store.create_bank(&NewBank::named("bench"), &actor)?;
+        vigie_engine::import_hash_list(
+            store.as_mut(),
+            "bench",
+            &list,
+            ListFormat::Lines,
+            &ListOptions::default(),
+            &actor,
+        )?;
+        drop(store);
+        std::fs::rename(&tmp, &db)?;
+        let _ = std::fs::remove_file(list);
+    }
+    let mut rng = Rng(0x9e3 ^ n as u64);
+    let batch: Vec<Hash256> = (0..queries)
+        .map(|i| {
+            if i % 10 == 9 {
+                rng.hash()
+            } else {
+                let target = hashes[rng.below(n as u64) as usize];
+                flip(&mut rng, &target, 8)
+            }
+        })
+        .collect();
+    let mut out = BufWriter::new(std::fs::File::create(dir.join("lookup-queries.txt"))?);
+    for q in &batch {
+        writeln!(out, "{}", q.to_hex())?;
+    }
+    out.flush()?;
+    drop(out);
+
+    let mut store = vigie_store::open(&db.display().to_string(), None)?;
+    let index_dir = dir.join(format!("lookup-{n}-index"));
+    let _ = std::fs::remove_dir_all(&index_dir);
+    let config = MatchConfig {
+        index_dir: Some(index_dir),
+        ..MatchConfig::default()
+    };
+    let started = Instant::now();
+    drop(Matcher::open(store.as_mut(), config.clone())?);
+    let cold_open_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let matcher = Matcher::open(store.as_mut(), config)?;
+    let warm_open_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let mut hits = 0u64;
+    for q in &batch {
+        let result = matcher.match_medium(
+            store.as_mut(),
+            &MediumHashes {
+                pdq: vec![*q],
+                ..MediumHashes::default()
+            },
+        )?;
+        hits += result.hits.len() as u64;
+    }
+    let match_seconds = started.elapsed().as_secs_f64();
+    drop(matcher);
+
+    let ids: Vec<(Hash256, u32)> = hashes.iter().zip(1u32..).map(|(h, i)| (*h, i)).collect();
+    let bare = PdqIndex::build(ids);
+    let started = Instant::now();
+    let mut found = Vec::new();
+    let mut bare_hits = 0usize;
+    for q in &batch {
+        found.clear();
+        bare.search(q, vigie_model::DEFAULT_PDQ_DISTANCE, &mut found);
+        bare_hits += found.len();
+    }
+    let index_only_seconds = started.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        bare_hits as u64 == hits,
+        "the bare index found {bare_hits} hits, the matcher {hits}"
+    );
+    let result = LookupResult {
+        entries: n,
+        queries,
+        hits,
+        cold_open_seconds,
+        warm_open_seconds,
+        match_seconds,
+        hashes_per_second_end_to_end: queries as f64 / (warm_open_seconds + match_seconds),
+        index_only_seconds,
+        index_only_hashes_per_second: queries as f64 / index_only_seconds,
+    };
+    match fmt {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(std::io::stdout().lock(), &result)?;
+            println!();
+        }
+        OutputFormat::Text => println!(
+            "{} entries, {} queries ({} hits): index opened cold in {:.2} s, warm in {:.3} s; matched in {:.3} s: \
+             {:.0} hashes/s end to end (warm open + matching); the bare index alone {:.0}/s in this run",
+            result.entries,
+            result.queries,
+            result.hits,
+            result.cold_open_seconds,
+            result.warm_open_seconds,
+            result.match_seconds,
+            result.hashes_per_second_end_to_end,
+            result.index_only_hashes_per_second
+        ),
+    }
+    Ok(())
+}
