@@ -86,6 +86,8 @@ pub fn run(fmt: OutputFormat, n: usize, queries: usize, dir: &Path) -> anyhow::R
     drop(out);
 
     let mut store = vigie_store::open(&db.display().to_string(), None)?;
+    // As `vigie match` and the server do.
+    store.serve_reads()?;
     let index_dir = dir.join(format!("lookup-{n}-index"));
     let _ = std::fs::remove_dir_all(&index_dir);
     let config = MatchConfig {

@@ -695,6 +695,8 @@ pub fn run_match(
     args: &[String],
     limits: &vigie_media::MediaLimits,
 ) -> anyhow::Result<ExitCode> {
+    // Each hit reads its entry by id: one cached statement, whose plan must not be made again for each id.
+    store.serve_reads()?;
     let matcher = Matcher::open(store, config)?;
     let min_quality = matcher.config().min_quality;
     let mut hasher = vigie_pdq::Hasher::new();
@@ -725,7 +727,7 @@ pub fn run_match(
     if fmt == OutputFormat::Json {
         json(&results)?;
     } else {
-        let mut out = std::io::stdout().lock();
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
         for r in &results {
             if let Some(e) = &r.error {
                 eprintln!("vigie: {e}");
@@ -765,6 +767,7 @@ pub fn run_match(
                 )?;
             }
         }
+        out.flush()?;
     }
     Ok(if failed {
         ExitCode::from(3)

@@ -319,7 +319,7 @@ impl Analyzer {
         // Hash matches are evidence too: a bank imported or changed after posts were analysed gives their
         // media new matches (or suppresses, holds or releases old ones), so the set of matches and the banks'
         // settings are part of what the cases were computed from.
-        for bank in store.banks()? {
+        for bank in store.bank_settings()? {
             hasher.update(serde_json::to_vec(&bank).unwrap_or_default());
         }
         let mut matches: Vec<String> = store

@@ -114,7 +114,7 @@ pub fn hunt(
     options: &HuntOptions,
 ) -> Result<HuntReport, EngineError> {
     let mut report = HuntReport::default();
-    let banks = store.banks()?;
+    let banks = store.bank_settings()?;
     let settings = settings_of(&banks);
     let position = store.feed_position()?;
     let state = store.hunt_state()?;
@@ -160,9 +160,11 @@ pub fn hunt(
         return Ok(report);
     }
     let matcher = Matcher::open(store, config.clone())?;
-    let big_rehunt = banks
-        .iter()
-        .any(|b| options.banks.contains(&b.name) && b.live_entries > REHUNT_ENTRIES);
+    let big_rehunt = !options.banks.is_empty()
+        && store
+            .banks()?
+            .iter()
+            .any(|b| options.banks.contains(&b.name) && b.live_entries > REHUNT_ENTRIES);
     report.everything = options.everything
         || state.is_none()
         || !report.banks_changed.is_empty()

@@ -197,7 +197,7 @@ impl Matcher {
     /// When the store fails.
     pub fn refresh_banks(&mut self, store: &mut dyn Store) -> Result<(), EngineError> {
         self.banks = store
-            .banks()?
+            .bank_settings()?
             .into_iter()
             .map(|b| (b.name.clone(), b))
             .collect();

@@ -196,7 +196,7 @@ pub fn scan(
         hunt: None,
         analysis: None,
     };
-    let mut matching = if store.banks()?.is_empty() {
+    let mut matching = if store.bank_settings()?.is_empty() {
         None
     } else {
         let matcher = Matcher::open(store, config.matching.clone())?;

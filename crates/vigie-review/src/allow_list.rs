@@ -24,7 +24,7 @@ pub fn feed_allow_list(
     bank: &str,
     actor: &Actor,
 ) -> Result<AllowListFeed, StoreError> {
-    match store.banks()?.into_iter().find(|b| b.name == bank) {
+    match store.bank_settings()?.into_iter().find(|b| b.name == bank) {
         Some(b) if b.kind != BankKind::Allow => {
             return Err(StoreError::InvalidBank(format!(
                 "bank {bank:?} is a block bank; name an allow bank (or a new name)"

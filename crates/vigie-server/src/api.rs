@@ -295,8 +295,11 @@ pub fn case_detail(s: &mut dyn Store, id: i64) -> Result<Option<CaseDetail>, Sto
             .into_iter()
             .map(|e| (e.id, e))
             .collect();
-        let banks: std::collections::HashMap<String, vigie_model::Labels> =
-            s.banks()?.into_iter().map(|b| (b.name, b.labels)).collect();
+        let banks: std::collections::HashMap<String, vigie_model::Labels> = s
+            .bank_settings()?
+            .into_iter()
+            .map(|b| (b.name, b.labels))
+            .collect();
         for v in media.iter_mut().flat_map(|m| m.matches.iter_mut()) {
             if let Some(l) = banks.get(&v.matched.bank) {
                 v.labels

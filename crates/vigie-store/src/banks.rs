@@ -212,6 +212,9 @@ pub trait Banks {
     fn create_bank(&mut self, bank: &NewBank, actor: &Actor) -> Result<Bank, StoreError>;
     /// Every bank, by name.
     fn banks(&mut self) -> Result<Vec<Bank>, StoreError>;
+    /// Every bank, by name, without counting their entries (`live_entries` and `quarantined_entries` are 0):
+    /// what matching needs, read in constant time (the counts cost a pass over each bank's entries).
+    fn bank_settings(&mut self) -> Result<Vec<Bank>, StoreError>;
     /// Changes a bank's settings; takes effect for the next match, with no rebuild.
     fn update_bank(
         &mut self,
@@ -255,7 +258,9 @@ pub trait Banks {
     /// the bytes are.
     fn media_type(&mut self, sha256: &str) -> Result<Option<String>, StoreError>;
     /// Calls `each` for every entry changed after `since` (every entry when `since` is `None` or from another
-    /// epoch) and returns the feed's current position. The second value is true when the caller must start
+    /// epoch), in the order of the changes (then of the entries' ids: the order of the change index, so that a
+    /// few changes cost a few rows read, whatever the plan's bound values), and returns the feed's current
+    /// position. The second value is true when the caller must start
     /// from empty (no `since`, or another epoch).
     fn entry_changes(
         &mut self,

@@ -7,9 +7,9 @@ use crate::banks::{
     Settled, StoredMedium,
 };
 use crate::rows::{
-    BANK_SQL, ENTRY_SQL, MATCH_SQL, MEDIUM_HASH_COLUMNS, STORED_MATCH_SQL, bank_of, entry_of,
-    labels_json, match_of, medium_of, parse_signal, raw_bank, raw_entry, raw_match, raw_medium,
-    raw_stored_match, stored_match_of,
+    BANK_SETTINGS_SQL, BANK_SQL, ENTRY_SQL, MATCH_SQL, MEDIUM_HASH_COLUMNS, STORED_MATCH_SQL,
+    bank_of, entry_of, labels_json, match_of, medium_of, parse_signal, raw_bank, raw_entry,
+    raw_match, raw_medium, raw_stored_match, stored_match_of,
 };
 use crate::rules::{Effect, effect, plan_settle};
 use postgres::{GenericClient, Row, Transaction};
@@ -154,6 +154,14 @@ impl Banks for PostgresStore {
             .collect()
     }
 
+    fn bank_settings(&mut self) -> Result<Vec<Bank>, StoreError> {
+        self.client
+            .query(&format!("{BANK_SETTINGS_SQL} ORDER BY b.name"), &[])?
+            .iter()
+            .map(bank_row)
+            .collect()
+    }
+
     fn bank_entries(
         &mut self,
         bank: &str,
@@ -232,7 +240,7 @@ impl Banks for PostgresStore {
         };
         let params: [&(dyn postgres::types::ToSql + Sync); 1] = [&from];
         let mut rows = tx.query_raw(
-            "SELECT id, signal, value, removed_at IS NULL FROM bank_entries WHERE change_seq > $1 ORDER BY id",
+            "SELECT id, signal, value, removed_at IS NULL FROM bank_entries WHERE change_seq > $1 ORDER BY change_seq, id",
             params,
         )?;
         use postgres::fallible_iterator::FallibleIterator;

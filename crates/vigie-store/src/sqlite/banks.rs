@@ -7,9 +7,9 @@ use crate::banks::{
     Settled, StoredMedium,
 };
 use crate::rows::{
-    BANK_SQL, ENTRY_SQL, MATCH_SQL, MEDIUM_HASH_COLUMNS, STORED_MATCH_SQL, bank_of, entry_of,
-    labels_json, match_of, medium_of, parse_signal, raw_bank, raw_entry, raw_match, raw_medium,
-    raw_stored_match, stored_match_of,
+    BANK_SETTINGS_SQL, BANK_SQL, ENTRY_SQL, MATCH_SQL, MEDIUM_HASH_COLUMNS, STORED_MATCH_SQL,
+    bank_of, entry_of, labels_json, match_of, medium_of, parse_signal, raw_bank, raw_entry,
+    raw_match, raw_medium, raw_stored_match, stored_match_of,
 };
 use crate::rules::{Effect, effect, plan_settle};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -32,16 +32,11 @@ impl Banks for SqliteStore {
     crate::audited::audited_bank_methods!();
 
     fn banks(&mut self) -> Result<Vec<Bank>, StoreError> {
-        self.flush_pending()?;
-        let mut stmt = self
-            .conn
-            .prepare(&format!("{BANK_SQL} ORDER BY b.name"))
-            .map_err(self.err())?;
-        let raws = stmt
-            .query_map([], |r| raw_bank(r))
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(self.err())?;
-        raws.into_iter().map(bank_of).collect()
+        self.bank_rows(BANK_SQL)
+    }
+
+    fn bank_settings(&mut self) -> Result<Vec<Bank>, StoreError> {
+        self.bank_rows(BANK_SETTINGS_SQL)
     }
 
     fn bank_entries(
@@ -143,7 +138,7 @@ impl Banks for SqliteStore {
         {
             let mut stmt = tx
                 .prepare(
-                    "SELECT id, signal, value, removed_at IS NULL FROM bank_entries WHERE change_seq > ?1 ORDER BY id",
+                    "SELECT id, signal, value, removed_at IS NULL FROM bank_entries WHERE change_seq > ?1 ORDER BY change_seq, id",
                 )
                 .map_err(err)?;
             let mut rows = stmt.query([from]).map_err(err)?;
@@ -439,6 +434,20 @@ impl Banks for SqliteStore {
 }
 
 impl SqliteStore {
+    /// Banks as `sql` reads them, by name.
+    fn bank_rows(&mut self, sql: &str) -> Result<Vec<Bank>, StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{sql} ORDER BY b.name"))
+            .map_err(self.err())?;
+        let raws = stmt
+            .query_map([], |r| raw_bank(r))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(self.err())?;
+        raws.into_iter().map(bank_of).collect()
+    }
+
     /// Stored media whose `column` is one of `keys`, in the order of their numbers.
     fn media_where<K: rusqlite::ToSql>(
         &mut self,
