@@ -106,6 +106,9 @@ pub enum BankCommand {
         /// Release an entry held by the flood guard, TYPE:HASH or HASH (repeatable).
         #[arg(long = "release", value_name = "HASH")]
         release: Vec<String>,
+        /// A new name for the bank.
+        #[arg(long)]
+        rename: Option<String>,
     },
     /// Hunt through the stored media again: every entry of the bank (or, without a bank, every stored medium
     /// against every bank), recording new matches and withdrawing those that no longer hold. Bank changes are
@@ -540,6 +543,7 @@ fn run_command(
             labels,
             unset_labels,
             release,
+            rename,
         } => {
             let change = BankChange {
                 enabled: if enable {
@@ -553,6 +557,7 @@ fn run_command(
                 source,
                 set_labels: labels_of(labels),
                 unset_labels,
+                rename,
             };
             let bank = store.update_bank(&name, &change, actor)?;
             for text in &release {

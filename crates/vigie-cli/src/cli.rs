@@ -387,9 +387,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 command,
             )
         }
-        Command::Serve { listen } => {
-            crate::review::serve(&r.db, r.media_dir.as_deref(), r.file.server.clone(), listen)
-        }
+        Command::Serve { listen } => crate::review::serve(
+            &r.db,
+            r.media_dir.as_deref(),
+            r.file.server.clone(),
+            listen,
+            (match_config(&r, None), media_limits(&r, None, None)),
+        ),
         Command::User { command } => crate::review::user(open(&r)?.as_mut(), fmt, command),
         Command::Audit { command } => crate::review::audit(open(&r)?.as_mut(), fmt, command),
         Command::Review { command } => crate::review::review(open(&r)?.as_mut(), fmt, command),

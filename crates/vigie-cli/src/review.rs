@@ -277,6 +277,7 @@ pub fn serve(
     media_dir: Option<&std::path::Path>,
     mut config: ServerConfig,
     listen: Option<SocketAddr>,
+    matching: (vigie_engine::MatchConfig, vigie_media::MediaLimits),
 ) -> anyhow::Result<ExitCode> {
     if let Some(l) = listen {
         config.listen = l;
@@ -286,7 +287,7 @@ pub fn serve(
         vigie_store::open(&db_owned, media.as_deref())
     })
     .with_context(|| format!("cannot open store {db}"))?;
-    let state = AppState::new(pool, config);
+    let state = AppState::new(pool, config).with_matching(matching.0, matching.1);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

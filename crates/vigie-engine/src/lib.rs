@@ -22,8 +22,8 @@ pub use hashing::{FileHashes, ImageHash, ImageHashError, hash_bytes, hash_file};
 pub use hashlist::{HashListImport, QUOTED_PROBLEMS, import_hash_list};
 pub use hunt::{HuntOptions, HuntReport, MediaIndex, hunt};
 pub use matching::{
-    BankHit, IndexStats, MatchConfig, MatchResult, Matcher, MediumHashes, VARIANTS, map_segment,
-    write_atomically,
+    BankHit, DISABLE_UNTIL_LABEL, IndexStats, MatchConfig, MatchResult, Matcher, MediumHashes,
+    VARIANTS, entry_enabled, map_segment, write_atomically,
 };
 pub use scan::{
     FloodedEntry, InputReport, MatchReport, Progress, ScanConfig, ScanReport, SilentProgress, scan,

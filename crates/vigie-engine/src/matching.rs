@@ -17,6 +17,23 @@ use vigie_model::{Bank, BankEntry, BankKind, MatchStatus, SignalType};
 use vigie_pdq::Hash256;
 use vigie_store::{FeedPosition, NewMatch, Store, StoreError};
 
+/// The label that disables an entry for a while (as HMA's `disable_until_ts`): `0` disabled, `1` enabled, any
+/// other value the Unix time (seconds) from which it is matched again.
+pub const DISABLE_UNTIL_LABEL: &str = "disable_until_ts";
+
+/// Whether an entry's labels leave it matched at `now` ([`DISABLE_UNTIL_LABEL`]; an unreadable value leaves
+/// it matched).
+pub fn entry_enabled(labels: &vigie_model::Labels, now: vigie_model::Timestamp) -> bool {
+    match labels
+        .get(DISABLE_UNTIL_LABEL)
+        .map(|v| v.trim().parse::<i64>())
+    {
+        Some(Ok(0)) => false,
+        Some(Ok(1)) | None | Some(Err(_)) => true,
+        Some(Ok(ts)) => ts <= now.0 / 1000,
+    }
+}
+
 /// The names of the eight dihedral variants, in the order of PDQ's dihedral hashes.
 pub const VARIANTS: [&str; 8] = [
     "original",
@@ -325,6 +342,31 @@ impl Matcher {
         }
     }
 
+    /// The PDQ entries within `distance` of `hash`: (entry id, distance), in no particular order.
+    pub fn search_pdq(&self, hash: &Hash256, distance: u32) -> Vec<(u32, u32)> {
+        let mut hits: Vec<Hit> = Vec::new();
+        self.pdq.search(hash, distance, &mut hits);
+        hits.into_iter().map(|h| (h.id, h.distance)).collect()
+    }
+
+    /// The MD5 or SHA-256 entries holding this digest (hex), by id.
+    pub fn search_digest(&self, signal: SignalType, hex: &str) -> Vec<u32> {
+        match signal {
+            SignalType::Md5 => {
+                hex_array::<16>(hex).map_or_else(Vec::new, |d| self.md5.get(&d).to_vec())
+            }
+            SignalType::Sha256 => {
+                hex_array::<32>(hex).map_or_else(Vec::new, |d| self.sha256.get(&d).to_vec())
+            }
+            SignalType::Pdq => Vec::new(),
+        }
+    }
+
+    /// MD5 entries in the index.
+    pub fn md5_len(&self) -> usize {
+        self.md5.len()
+    }
+
     /// Whether any enabled bank exists.
     pub fn has_enabled_banks(&self) -> bool {
         self.banks.values().any(|b| b.enabled)
@@ -388,6 +430,7 @@ impl Matcher {
         }
         let mut ids: Vec<i64> = best.keys().map(|&id| i64::from(id)).collect();
         ids.sort_unstable();
+        let now = vigie_model::Timestamp::now();
         for entry in store.entries_by_id(&ids)? {
             let Some(bank) = self.banks.get(&entry.bank) else {
                 continue;
@@ -397,7 +440,7 @@ impl Matcher {
             else {
                 continue;
             };
-            if !bank.enabled || entry.removed_at.is_some() {
+            if !bank.enabled || entry.removed_at.is_some() || !entry_enabled(&entry.labels, now) {
                 continue;
             }
             if entry.signal == SignalType::Pdq && distance > bank.pdq_distance {

@@ -124,6 +124,8 @@ pub enum AuditEvent {
         set_labels: Labels,
         /// Labels removed.
         unset_labels: Vec<String>,
+        /// Its new name, if renamed.
+        rename: Option<String>,
     },
     /// A hash bank was deleted with its entries.
     BankDelete {
@@ -298,11 +300,18 @@ impl AuditEvent {
                 source,
                 set_labels,
                 unset_labels,
+                rename,
                 ..
-            } => json!({
-                "enabled": enabled, "distance": distance, "source": source, "set_labels": set_labels,
-                "unset_labels": unset_labels,
-            }),
+            } => {
+                let mut detail = json!({
+                    "enabled": enabled, "distance": distance, "source": source, "set_labels": set_labels,
+                    "unset_labels": unset_labels,
+                });
+                if let (Some(name), Some(map)) = (rename, detail.as_object_mut()) {
+                    map.insert("rename".to_owned(), json!(name));
+                }
+                detail
+            }
             AuditEvent::BankDelete { entries, .. } => json!({ "entries": entries }),
             AuditEvent::BankImport { file, format, .. } => {
                 json!({ "file": file, "format": format })

@@ -35,9 +35,18 @@ use vigie_store::{
     ),
     paths(
         health, ready, list_cases, get_case, decide, assign, taxonomy, me, put_settings, list_tokens,
-        create_token, revoke_token, list_users, add_user, change_user, audit, verify_audit
+        create_token, revoke_token, list_users, add_user, change_user, audit, verify_audit,
+        crate::hma::status, crate::hma::status_live, crate::hma::hash_get, crate::hma::hash_post,
+        crate::hma::raw_lookup, crate::hma::lookup_get, crate::hma::lookup_post, crate::hma::index_status,
+        crate::hma::compare, crate::hma::banks, crate::hma::create_bank, crate::hma::get_bank,
+        crate::hma::update_bank, crate::hma::delete_bank, crate::hma::add_signal, crate::hma::add_content,
+        crate::hma::get_content, crate::hma::update_content, crate::hma::delete_content,
+        crate::hma::signal_types, crate::hma::signal_type_index, crate::hma::content_types
     ),
-    components(schemas(ErrorBody, AuditProblem)),
+    components(schemas(ErrorBody, AuditProblem, crate::hma::HmaError, crate::hma::HmaBank, crate::hma::HmaMatch,
+        crate::hma::BankBody)),
+    tags((name = "hma", description = "The API of Meta's hasher-matcher-actioner 2.0 (OpenMediaMatch): hashing, \
+        matching and bank curation with HMA's paths and JSON shapes, under Vigie's tokens and roles")),
     modifiers(&Security),
     security(("token" = []), ("session" = []))
 )]

@@ -154,7 +154,7 @@ pub(crate) async fn authenticate(
 
 fn csrf_refused(path: &str) -> Response {
     let message = "missing or wrong CSRF token: reload the page and try again";
-    if path.starts_with("/api/") {
+    if crate::is_api_path(path) {
         crate::AppError::new(StatusCode::FORBIDDEN, message).into_response()
     } else {
         (StatusCode::FORBIDDEN, message).into_response()
@@ -447,7 +447,7 @@ impl<S: Send + Sync, R: MinRole> FromRequestParts<S> for Authed<R> {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let api = parts.uri.path().starts_with("/api/");
+        let api = crate::is_api_path(parts.uri.path());
         let principal = parts
             .extensions
             .get::<Option<Principal>>()

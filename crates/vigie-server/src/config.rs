@@ -40,6 +40,8 @@ pub struct ServerConfig {
     pub connections: usize,
     /// Cases per queue page.
     pub page_size: usize,
+    /// Hash lookups (HMA's `/m/...`) allowed per second and user (API token or session); 0 for no limit.
+    pub lookups_per_second: u32,
 }
 
 impl Default for ServerConfig {
@@ -55,6 +57,7 @@ impl Default for ServerConfig {
             secure_cookies: true,
             connections: 4,
             page_size: 50,
+            lookups_per_second: 20_000,
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod api;
 pub mod auth;
 mod config;
 mod error;
+pub mod hma;
 mod metrics;
 pub mod pages;
 pub mod pool;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Recently checked sessions.
     pub sessions: Arc<auth::SessionCache>,
+    /// The match index of HMA's lookups.
+    pub matching: Arc<hma::MatchService>,
     metrics: Arc<Metrics>,
 }
 
@@ -57,7 +60,13 @@ impl AppState {
             two_person: config.two_person,
             taxonomy: config.taxonomy.clone(),
         };
+        let matching = Arc::new(hma::MatchService::new(
+            vigie_engine::MatchConfig::default(),
+            vigie_media::MediaLimits::default(),
+            config.lookups_per_second,
+        ));
         AppState {
+            matching,
             pool: Arc::new(pool),
             limiter: Arc::new(RateLimiter::new(
                 config.login_attempts_per_minute,
@@ -69,6 +78,32 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
         }
     }
+
+    /// This state with the matching settings of the store (its saved match index, the quality threshold) and
+    /// the media limits, for HMA's lookups and hashing.
+    #[must_use]
+    pub fn with_matching(
+        mut self,
+        matching: vigie_engine::MatchConfig,
+        limits: vigie_media::MediaLimits,
+    ) -> AppState {
+        self.matching = Arc::new(hma::MatchService::new(
+            matching,
+            limits,
+            self.config.lookups_per_second,
+        ));
+        self
+    }
+}
+
+/// Whether a path is the JSON API's (Vigie's `/api/`, or HMA's `/h/`, `/m/`, `/c/`, `/status`) rather than a
+/// page's: refusals are answered with a status and JSON there, with a redirect to the login page elsewhere.
+pub fn is_api_path(path: &str) -> bool {
+    ["/api/", "/h/", "/m/", "/c/"]
+        .iter()
+        .any(|p| path.starts_with(p))
+        || path == "/status"
+        || path == "/status/live"
 }
 
 /// Who may call an endpoint.
@@ -145,6 +180,28 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep("PATCH", "/api/v1/users/{name}", ADMIN),
     ep("GET", "/api/v1/audit", ADMIN),
     ep("GET", "/api/v1/audit/verify", ADMIN),
+    ep("GET", "/status", Access::Public),
+    ep("GET", "/status/live", Access::Public),
+    ep("GET", "/h/hash", VIEWER),
+    ep("POST", "/h/hash", VIEWER),
+    ep("GET", "/m/raw_lookup", VIEWER),
+    ep("GET", "/m/lookup", VIEWER),
+    ep("POST", "/m/lookup", VIEWER),
+    ep("GET", "/m/index/status", VIEWER),
+    ep("POST", "/m/compare", VIEWER),
+    ep("GET", "/c/banks", VIEWER),
+    ep("POST", "/c/banks", ADMIN),
+    ep("GET", "/c/bank/{name}", VIEWER),
+    ep("PUT", "/c/bank/{name}", ADMIN),
+    ep("DELETE", "/c/bank/{name}", ADMIN),
+    ep("POST", "/c/bank/{name}/signal", ADMIN),
+    ep("POST", "/c/bank/{name}/content", ADMIN),
+    ep("GET", "/c/bank/{name}/content/{id}", VIEWER),
+    ep("PUT", "/c/bank/{name}/content/{id}", ADMIN),
+    ep("DELETE", "/c/bank/{name}/content/{id}", ADMIN),
+    ep("GET", "/c/signal_type", VIEWER),
+    ep("GET", "/c/signal_type/index", VIEWER),
+    ep("GET", "/c/content_type", VIEWER),
 ];
 
 /// The whole application: routes, authentication, CSRF checks, security headers and metrics.
@@ -189,6 +246,33 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/users/{name}", patch(api::change_user))
         .route("/api/v1/audit", get(api::audit))
         .route("/api/v1/audit/verify", get(api::verify_audit))
+        // HMA 2.0's API (hasher-matcher-actioner), beside Vigie's own.
+        .route("/status", get(hma::status))
+        .route("/status/live", get(hma::status_live))
+        .route("/h/hash", get(hma::hash_get).post(hma::hash_post))
+        .route("/m/raw_lookup", get(hma::raw_lookup))
+        .route("/m/lookup", get(hma::lookup_get).post(hma::lookup_post))
+        .route("/m/index/status", get(hma::index_status))
+        .route("/m/compare", post(hma::compare))
+        .route("/c/banks", get(hma::banks).post(hma::create_bank))
+        .route(
+            "/c/bank/{name}",
+            get(hma::get_bank)
+                .put(hma::update_bank)
+                .delete(hma::delete_bank),
+        )
+        .route("/c/bank/{name}/signal", post(hma::add_signal))
+        .route("/c/bank/{name}/content", post(hma::add_content))
+        .route(
+            "/c/bank/{name}/content/{id}",
+            get(hma::get_content)
+                .put(hma::update_content)
+                .delete(hma::delete_content),
+        )
+        .route("/c/signal_type", get(hma::signal_types))
+        .route("/c/signal_type/index", get(hma::signal_type_index))
+        .route("/c/content_type", get(hma::content_types))
+        .layer(axum::extract::DefaultBodyLimit::max(hma::MAX_UPLOAD))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

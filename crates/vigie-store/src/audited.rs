@@ -440,6 +440,16 @@ pub(crate) fn update_bank(
         check_distance(d)?;
     }
     let mut bank = bank_named(tx, name)?;
+    if let Some(new) = change.rename.as_deref().filter(|n| *n != name) {
+        if new.trim().is_empty() {
+            return Err(StoreError::InvalidBank(
+                "a bank's name cannot be empty".into(),
+            ));
+        }
+        if bank_named(tx, new).is_ok() {
+            return Err(StoreError::BankExists(new.to_owned()));
+        }
+    }
     change.apply_to(&mut bank);
     tx.write_bank(&bank, Timestamp::now())?;
     append(
@@ -452,9 +462,10 @@ pub(crate) fn update_bank(
             source: change.source.clone(),
             set_labels: change.set_labels.clone(),
             unset_labels: change.unset_labels.clone(),
+            rename: change.rename.clone(),
         },
     )?;
-    bank_named(tx, name)
+    bank_named(tx, &bank.name)
 }
 
 /// [`crate::Banks::delete_bank`].

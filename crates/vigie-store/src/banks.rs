@@ -51,6 +51,8 @@ pub struct BankChange {
     pub set_labels: Labels,
     /// Labels to remove, by name.
     pub unset_labels: Vec<String>,
+    /// A new name (unique, like any bank's).
+    pub rename: Option<String>,
 }
 
 impl BankChange {
@@ -67,6 +69,9 @@ impl BankChange {
         }
         for k in &self.unset_labels {
             bank.labels.remove(k);
+        }
+        if let Some(name) = &self.rename {
+            bank.name = name.clone();
         }
         bank.labels.extend(self.set_labels.clone());
     }
@@ -248,6 +253,13 @@ pub trait Banks {
         include_removed: bool,
         limit: usize,
     ) -> Result<Vec<BankEntry>, StoreError>;
+    /// A bank's entry of this hash (removed or not), if it has one.
+    fn find_entry(
+        &mut self,
+        bank: &str,
+        signal: SignalType,
+        value: &str,
+    ) -> Result<Option<BankEntry>, StoreError>;
     /// Entries by row id, in the order asked; unknown ids are skipped.
     fn entries_by_id(&mut self, ids: &[i64]) -> Result<Vec<BankEntry>, StoreError>;
     /// The PDQ hash (hex) stored for each of these media (by SHA-256), in the order asked: `None` for a medium

@@ -184,6 +184,24 @@ impl Banks for PostgresStore {
             .collect()
     }
 
+    fn find_entry(
+        &mut self,
+        bank: &str,
+        signal: SignalType,
+        value: &str,
+    ) -> Result<Option<BankEntry>, StoreError> {
+        self.client
+            .query_opt(
+                &format!(
+                    "{ENTRY_SQL} WHERE e.bank_id = (SELECT id FROM banks WHERE name = $1) \
+                     AND e.signal = $2 AND e.value = $3"
+                ),
+                &[&bank, &signal.as_str(), &value],
+            )?
+            .map(|r| entry_row(&r))
+            .transpose()
+    }
+
     fn entries_by_id(&mut self, ids: &[i64]) -> Result<Vec<BankEntry>, StoreError> {
         let rows = self
             .client

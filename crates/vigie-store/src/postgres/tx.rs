@@ -274,7 +274,7 @@ impl WriteTx for Pg<'_, '_> {
 
     fn write_bank(&mut self, bank: &Bank, at: Timestamp) -> Result<(), StoreError> {
         self.exec(
-            "UPDATE banks SET enabled = $2, pdq_distance = $3, source = $4, labels = $5, updated_at = $6 WHERE id = $1",
+            "UPDATE banks SET enabled = $2, pdq_distance = $3, source = $4, labels = $5, updated_at = $6, name = $7 WHERE id = $1",
             &[
                 &bank.id,
                 &bank.enabled,
@@ -282,6 +282,7 @@ impl WriteTx for Pg<'_, '_> {
                 &bank.source,
                 &labels_json(&bank.labels),
                 &at.0,
+                &bank.name,
             ],
         )
         .map(drop)

@@ -66,6 +66,27 @@ impl Banks for SqliteStore {
         raws.into_iter().map(entry_of).collect()
     }
 
+    fn find_entry(
+        &mut self,
+        bank: &str,
+        signal: SignalType,
+        value: &str,
+    ) -> Result<Option<BankEntry>, StoreError> {
+        self.flush_pending()?;
+        let raw = self
+            .conn
+            .prepare_cached(&format!(
+                "{ENTRY_SQL} WHERE e.bank_id = (SELECT id FROM banks WHERE name = ?1) \
+                 AND e.signal = ?2 AND e.value = ?3"
+            ))
+            .and_then(|mut s| {
+                s.query_row(params![bank, signal.as_str(), value], |r| raw_entry(r))
+                    .optional()
+            })
+            .map_err(self.err())?;
+        raw.map(entry_of).transpose()
+    }
+
     fn entries_by_id(&mut self, ids: &[i64]) -> Result<Vec<BankEntry>, StoreError> {
         self.flush_pending()?;
         let mut stmt = self

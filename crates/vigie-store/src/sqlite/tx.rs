@@ -286,15 +286,16 @@ impl WriteTx for Lite<'_> {
 
     fn write_bank(&mut self, bank: &Bank, at: Timestamp) -> Result<(), StoreError> {
         self.exec(
-            "UPDATE banks SET enabled = ?2, pdq_distance = ?3, source = ?4, labels = ?5, updated_at = ?6 \
-             WHERE id = ?1",
+            "UPDATE banks SET enabled = ?2, pdq_distance = ?3, source = ?4, labels = ?5, updated_at = ?6, \
+             name = ?7 WHERE id = ?1",
             params![
                 bank.id,
                 bank.enabled,
                 bank.pdq_distance,
                 bank.source,
                 labels_json(&bank.labels),
-                at.0
+                at.0,
+                bank.name
             ],
         )
         .map(drop)
