@@ -37,8 +37,8 @@ fn entries(n: usize) -> Vec<Hash256> {
     (0..n).map(|_| rng.hash()).collect()
 }
 
-/// Runs the benchmark.
-pub fn run(fmt: OutputFormat, n: usize, queries: usize, dir: &Path) -> anyhow::Result<()> {
+/// The store of `n` entries in `dir` (made on first use, kept for the next runs) and its hashes.
+fn prepare(n: usize, dir: &Path) -> anyhow::Result<(std::path::PathBuf, Vec<Hash256>)> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let hashes = entries(n);
     let db = dir.join(format!("lookup-{n}.db"));
@@ -67,8 +67,13 @@ pub fn run(fmt: OutputFormat, n: usize, queries: usize, dir: &Path) -> anyhow::R
         std::fs::rename(&tmp, &db)?;
         let _ = std::fs::remove_file(list);
     }
+    Ok((db, hashes))
+}
+
+/// The batch of queries: nine in ten planted near-duplicates of entries (8 bits off), one in ten random.
+fn queries_of(hashes: &[Hash256], n: usize, queries: usize) -> Vec<Hash256> {
     let mut rng = Rng(0x9e3 ^ n as u64);
-    let batch: Vec<Hash256> = (0..queries)
+    (0..queries)
         .map(|i| {
             if i % 10 == 9 {
                 rng.hash()
@@ -77,7 +82,13 @@ pub fn run(fmt: OutputFormat, n: usize, queries: usize, dir: &Path) -> anyhow::R
                 flip(&mut rng, &target, 8)
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Runs the benchmark.
+pub fn run(fmt: OutputFormat, n: usize, queries: usize, dir: &Path) -> anyhow::Result<()> {
+    let (db, hashes) = prepare(n, dir)?;
+    let batch = queries_of(&hashes, n, queries);
     let mut out = BufWriter::new(std::fs::File::create(dir.join("lookup-queries.txt"))?);
     for q in &batch {
         writeln!(out, "{}", q.to_hex())?;
@@ -157,6 +168,109 @@ pub fn run(fmt: OutputFormat, n: usize, queries: usize, dir: &Path) -> anyhow::R
             result.match_seconds,
             result.hashes_per_second_end_to_end,
             result.index_only_hashes_per_second
+        ),
+    }
+    Ok(())
+}
+
+/// `vigie-bench hma-lookup`: HMA's `GET /m/raw_lookup` on `vigie serve` under `clients` concurrent keep-alive
+/// clients on loopback, with an API token, against the bank of `n` PDQ entries of [`run`]'s store; the same
+/// queries. Requests per second and latency percentiles.
+pub fn serve(
+    fmt: OutputFormat,
+    n: usize,
+    clients: usize,
+    seconds: f64,
+    dir: &Path,
+) -> anyhow::Result<()> {
+    let (db, hashes) = prepare(n, dir)?;
+    let batch = queries_of(&hashes, n, 10_000);
+    let mut store = vigie_store::open(&db.display().to_string(), None)?;
+    let actor = Actor::cli("bench");
+    let name = format!("bench-{}", vigie_review::random_hex(4));
+    let user = store.add_user(
+        &name,
+        vigie_model::Role::Viewer,
+        &vigie_review::hash_password("bench password long enough"),
+        &actor,
+    )?;
+    let token = format!("vigie_{}", vigie_review::random_hex(32));
+    store.create_token(
+        user.id,
+        "bench",
+        &vigie_review::secret_hash(&token),
+        &token[..14],
+        &actor,
+    )?;
+    drop(store);
+    let config = vigie_server::ServerConfig {
+        lookups_per_second: 0,
+        ..vigie_server::ServerConfig::default()
+    };
+    let db2 = db.display().to_string();
+    let pool =
+        vigie_server::pool::Pool::new(config.connections, move || vigie_store::open(&db2, None))?;
+    let matching = MatchConfig {
+        index_dir: Some(dir.join(format!("lookup-{n}-index"))),
+        ..MatchConfig::default()
+    };
+    let state = vigie_server::AppState::new(pool, config)
+        .with_matching(matching, vigie_media::MediaLimits::default());
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let listener = server_rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let server = server_rt.spawn(vigie_server::serve_on(listener, state));
+    let client_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let paths: Vec<String> = batch
+        .iter()
+        .map(|q| format!("/m/raw_lookup?signal_type=pdq&signal={}", q.to_hex()))
+        .collect();
+    let auth = (hyper::header::AUTHORIZATION, format!("Bearer {token}"));
+    let result = client_rt.block_on(async move {
+        // One lookup loads the index (cold, or the saved one) before the clock starts.
+        crate::serve::load(
+            &base,
+            "warm-up",
+            &auth,
+            std::sync::Arc::new(paths.clone()),
+            1,
+            0.5,
+        )
+        .await?;
+        crate::serve::load(
+            &base,
+            "raw_lookup",
+            &auth,
+            std::sync::Arc::new(paths),
+            clients,
+            seconds,
+        )
+        .await
+    })?;
+    server.abort();
+    match fmt {
+        OutputFormat::Json => {
+            println!(
+                "{}",
+                serde_json::to_string(&serde_json::json!({
+                    "entries": n, "clients": clients, "seconds": seconds, "raw_lookup": result,
+                }))?
+            );
+        }
+        OutputFormat::Text => println!(
+            "GET /m/raw_lookup (PDQ) against {n} entries, {clients} clients on loopback, {seconds:.0} s: {:.0} req/s  \
+             p50 {:.2} ms  p90 {:.2} ms  p99 {:.2} ms  max {:.2} ms  ({} requests, {} errors)",
+            result.requests_per_second,
+            result.p50_ms,
+            result.p90_ms,
+            result.p99_ms,
+            result.max_ms,
+            result.requests,
+            result.errors
         ),
     }
     Ok(())

@@ -101,6 +101,22 @@ enum Command {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// HMA's `GET /m/raw_lookup` (PDQ) on the server under concurrent keep-alive clients on loopback, with an
+    /// API token, against the store of `lookup` (made in DIR when missing); requests/s and latency percentiles.
+    HmaLookup {
+        /// Entries in the bank.
+        #[arg(long, default_value_t = 1_000_000)]
+        entries: usize,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 50)]
+        clients: usize,
+        /// Seconds of load.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// Work folder (shared with `lookup`).
+        #[arg(long)]
+        dir: PathBuf,
+    },
     /// Hash-list import into a bank of a fresh SQLite store on one thread: random PDQ hashes in the plain list
     /// format, then a tenth of them withdrawn (TCAP deletions); entries per second and peak memory per size.
     BankImport {
@@ -172,6 +188,12 @@ fn run(args: Args) -> anyhow::Result<()> {
         ),
         Command::Text { posts } => text::run(fmt, posts),
         Command::BankImport { sizes, dir } => bank_import::run(fmt, &sizes, &dir),
+        Command::HmaLookup {
+            entries,
+            clients,
+            seconds,
+            dir,
+        } => lookup::serve(fmt, entries, clients, seconds, &dir),
         Command::Lookup {
             entries,
             queries,

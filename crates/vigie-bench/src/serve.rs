@@ -21,15 +21,15 @@ use vigie_model::{Role, Timestamp};
 use vigie_store::{Actor, CaseQuery};
 
 #[derive(Serialize)]
-struct PageResult {
-    page: String,
-    requests: u64,
-    errors: u64,
-    requests_per_second: f64,
-    p50_ms: f64,
-    p90_ms: f64,
-    p99_ms: f64,
-    max_ms: f64,
+pub(crate) struct PageResult {
+    pub(crate) page: String,
+    pub(crate) requests: u64,
+    pub(crate) errors: u64,
+    pub(crate) requests_per_second: f64,
+    pub(crate) p50_ms: f64,
+    pub(crate) p90_ms: f64,
+    pub(crate) p99_ms: f64,
+    pub(crate) max_ms: f64,
 }
 
 #[derive(Serialize)]
@@ -208,11 +208,11 @@ pub fn run(
         .enable_all()
         .build()?;
     let pages = client_rt.block_on(async move {
-        let cookie = Arc::new(format!("vigie_session={secret}"));
-        let ids = Arc::new(ids);
+        let cookie = (hyper::header::COOKIE, format!("vigie_session={secret}"));
+        let case_pages: Vec<String> = ids.iter().map(|id| format!("/cases/{id}")).collect();
         let mut pages = Vec::new();
-        for page in ["queue", "case"] {
-            pages.push(load(&base, page, &cookie, &ids, clients, seconds).await?);
+        for (page, paths) in [("queue", vec!["/".to_owned()]), ("case", case_pages)] {
+            pages.push(load(&base, page, &cookie, Arc::new(paths), clients, seconds).await?);
         }
         anyhow::Ok(pages)
     })?;
@@ -249,12 +249,13 @@ pub fn run(
     Ok(())
 }
 
-/// `clients` concurrent keep-alive clients fetching one kind of page for `seconds`.
-async fn load(
+/// `clients` concurrent keep-alive clients fetching `paths` (each request a random one), with the header
+/// `auth`, for `seconds`.
+pub(crate) async fn load(
     base: &str,
     page: &str,
-    cookie: &Arc<String>,
-    ids: &Arc<Vec<i64>>,
+    auth: &(hyper::header::HeaderName, String),
+    paths: Arc<Vec<String>>,
     clients: usize,
     seconds: f64,
 ) -> anyhow::Result<PageResult> {
@@ -263,28 +264,19 @@ async fn load(
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     let mut tasks = Vec::new();
     for worker in 0..clients {
-        let (client, cookie, ids, base, page) = (
-            client.clone(),
-            cookie.clone(),
-            ids.clone(),
-            base.to_owned(),
-            page.to_owned(),
-        );
+        let (client, auth, paths, base) =
+            (client.clone(), auth.clone(), paths.clone(), base.to_owned());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0u64;
             let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ worker as u64;
             while Instant::now() < deadline {
-                let path = if page == "queue" {
-                    "/".to_owned()
-                } else {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    format!("/cases/{}", ids[(state % ids.len() as u64) as usize])
-                };
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let path = &paths[(state % paths.len() as u64) as usize];
                 let req = hyper::Request::get(format!("{base}{path}"))
-                    .header(hyper::header::COOKIE, cookie.as_str())
+                    .header(auth.0.clone(), auth.1.as_str())
                     .body(http_body_util::Empty::new());
                 let Ok(req) = req else {
                     errors += 1;

@@ -643,6 +643,7 @@ pub async fn revoke(state: &AppState, user: &Authed<AnyRole>, id: i64) -> Result
         .run(move |s| s.revoke_token(id, owner, &actor))
         .await?
     {
+        state.tokens.forget(None, None);
         Ok(())
     } else {
         Err(AppError::not_found(format!("no token {id} of yours")))
@@ -743,6 +744,7 @@ pub async fn apply_user_change(
         .ok_or_else(|| AppError::not_found(format!("no user {name:?}")))?;
     // A role change, a disabled account or a new password takes effect on the next request.
     state.sessions.forget(None, Some(user.id));
+    state.tokens.forget(None, Some(user.id));
     Ok(user)
 }
 

@@ -245,10 +245,24 @@ async fn resolve(
         .filter(|t| t.starts_with(TOKEN_PREFIX))
     {
         let hash = secret_hash(secret);
+        // A token seen in the last seconds is trusted without the store (its use is then recorded at most once
+        // per TTL): a matcher's lookups come by the thousand per second. Revoking a token here, or changing its
+        // user, forgets it at once; elsewhere within the TTL.
+        if let Some((user, _)) = state.tokens.get(&hash) {
+            return Ok(Some(Principal {
+                user,
+                csrf: None,
+                via: Via::Token,
+            }));
+        }
+        let h = hash.clone();
         let user = state
             .pool
-            .run(move |s| s.token_user(&hash, Timestamp::now()))
+            .run(move |s| s.token_user(&h, Timestamp::now()))
             .await?;
+        if let Some(u) = &user {
+            state.tokens.put(&hash, u, "");
+        }
         return Ok(user.map(|user| Principal {
             user,
             csrf: None,

@@ -48,6 +48,8 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Recently checked sessions.
     pub sessions: Arc<auth::SessionCache>,
+    /// Recently checked API tokens (the same cache, keyed by the token's hash; no CSRF token).
+    pub tokens: Arc<auth::SessionCache>,
     /// The match index of HMA's lookups.
     pub matching: Arc<hma::MatchService>,
     metrics: Arc<Metrics>,
@@ -75,6 +77,7 @@ impl AppState {
             config: Arc::new(config),
             rules: Arc::new(rules),
             sessions: Arc::new(auth::SessionCache::default()),
+            tokens: Arc::new(auth::SessionCache::default()),
             metrics: Arc::new(Metrics::default()),
         }
     }
