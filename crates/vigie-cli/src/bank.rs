@@ -35,6 +35,9 @@ pub enum BankCommand {
         /// Create it disabled (kept, not matched).
         #[arg(long)]
         disabled: bool,
+        /// For an allow bank: a block bank whose matches it suppresses (repeatable; default: every block bank).
+        #[arg(long = "suppresses", value_name = "BANK")]
+        suppresses: Vec<String>,
     },
     /// Import hash-list files into a bank: added, updated, removed (TCAP `deleted` records) and invalid rows
     /// are counted; invalid rows are quarantined with their line numbers (`vigie quarantine`).
@@ -109,6 +112,16 @@ pub enum BankCommand {
         /// A new name for the bank.
         #[arg(long)]
         rename: Option<String>,
+        /// For an allow bank: suppress only these block banks' matches (repeatable).
+        #[arg(
+            long = "suppresses",
+            value_name = "BANK",
+            conflicts_with = "suppresses_all"
+        )]
+        suppresses: Vec<String>,
+        /// For an allow bank: suppress every block bank's matches again.
+        #[arg(long)]
+        suppresses_all: bool,
     },
     /// Hunt through the stored media again: every entry of the bank (or, without a bank, every stored medium
     /// against every bank), recording new matches and withdrawing those that no longer hold. Bank changes are
@@ -376,6 +389,7 @@ fn run_command(
             labels,
             distance,
             disabled,
+            suppresses,
         } => {
             let bank = store.create_bank(
                 &NewBank {
@@ -385,6 +399,7 @@ fn run_command(
                     labels: labels_of(labels),
                     enabled: !disabled,
                     pdq_distance: distance,
+                    suppresses: (!suppresses.is_empty()).then_some(suppresses),
                 },
                 actor,
             )?;
@@ -504,6 +519,15 @@ fn run_command(
                 if bank.enabled { "enabled" } else { "disabled" }
             )?;
             writeln!(out, "distance  {} (PDQ)", bank.pdq_distance)?;
+            if bank.kind == BankKind::Allow {
+                writeln!(
+                    out,
+                    "suppresses {}",
+                    bank.suppresses
+                        .as_ref()
+                        .map_or_else(|| "every block bank".to_owned(), |s| s.join(", "))
+                )?;
+            }
             writeln!(out, "source    {}", bank.source.as_deref().unwrap_or("-"))?;
             writeln!(out, "labels    {}", labels_text(&bank.labels))?;
             writeln!(
@@ -544,6 +568,8 @@ fn run_command(
             unset_labels,
             release,
             rename,
+            suppresses,
+            suppresses_all,
         } => {
             let change = BankChange {
                 enabled: if enable {
@@ -558,6 +584,13 @@ fn run_command(
                 set_labels: labels_of(labels),
                 unset_labels,
                 rename,
+                suppresses: if suppresses_all {
+                    Some(None)
+                } else if suppresses.is_empty() {
+                    None
+                } else {
+                    Some(Some(suppresses))
+                },
             };
             let bank = store.update_bank(&name, &change, actor)?;
             for text in &release {

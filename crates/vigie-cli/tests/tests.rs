@@ -745,6 +745,67 @@ fn regression_16_retro_hunt_on_postgres() {
     );
 }
 
+#[test]
+fn regression_16_an_allow_bank_suppresses_only_the_block_banks_it_names() {
+    let d = Dir::new();
+    let (w, h) = (320u32, 240u32);
+    write_png(
+        &d.join("logo.png"),
+        &vigie_sample::draw_image(31, w, h),
+        w,
+        h,
+    );
+    let pdq = pdq_of_file(&d, "logo.png");
+    std::fs::write(d.join("list.txt"), format!("pdq {pdq}\n")).unwrap_or_else(|e| panic!("{e}"));
+    for bank in ["gifct", "local"] {
+        d.ok(&["bank", "import", bank, "list.txt", "--create"]);
+    }
+    d.ok(&[
+        "bank",
+        "create",
+        "logos",
+        "--kind",
+        "allow",
+        "--suppresses",
+        "local",
+    ]);
+    d.ok(&["bank", "import", "logos", "list.txt"]);
+    let statuses = |d: &Dir| -> Vec<(String, String)> {
+        let m = d.json(&["match", "logo.png"]);
+        let mut out: Vec<(String, String)> = m[0]["hits"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter(|h| h["bank_kind"] == "block")
+            .map(|h| {
+                (
+                    h["bank"].as_str().unwrap_or_default().to_owned(),
+                    h["status"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let pair = |b: &str, s: &str| (b.to_owned(), s.to_owned());
+    assert_eq!(
+        statuses(&d),
+        [pair("gifct", "active"), pair("local", "suppressed")]
+    );
+    let shown = d.ok(&["bank", "show", "logos"]);
+    assert!(shown.contains("suppresses local"), "{shown}");
+    d.ok(&["bank", "set", "logos", "--suppresses-all"]);
+    assert_eq!(
+        statuses(&d),
+        [pair("gifct", "suppressed"), pair("local", "suppressed")]
+    );
+    // A block bank has no scope.
+    let out = d.run(&["bank", "set", "gifct", "--suppresses", "local"]);
+    assert!(!out.status.success());
+    assert!(show(&out).contains("only an allow bank"), "{}", show(&out));
+}
+
 /// The post cases whose evidence holds a hash match, by post id.
 fn hash_cases(d: &Dir) -> Vec<String> {
     let cases = d.json(&["cases", "--limit", "100"]);

@@ -84,6 +84,8 @@ struct BankSettings {
     kind: String,
     enabled: bool,
     distance: u32,
+    #[serde(default)]
+    suppresses: Option<Vec<String>>,
 }
 
 fn settings_of(banks: &[Bank]) -> HashMap<String, BankSettings> {
@@ -97,6 +99,7 @@ fn settings_of(banks: &[Bank]) -> HashMap<String, BankSettings> {
                     kind: b.kind.as_str().to_owned(),
                     enabled: b.enabled,
                     distance: b.pdq_distance,
+                    suppresses: b.suppresses.clone(),
                 },
             )
         })

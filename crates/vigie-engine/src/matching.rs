@@ -460,21 +460,25 @@ impl Matcher {
                 entry,
             });
         }
-        // An allow-list hit suppresses every block hit of the medium; the nearest allow entry is named.
-        let allow = result
+        // An allow-list hit suppresses the block hits of the medium in its bank's scope (every block bank unless
+        // the allow bank names some); the nearest allow entry that covers a block hit is named.
+        let mut allows: Vec<(u32, i64, Bank)> = result
             .hits
             .iter()
             .filter(|h| h.bank.kind == BankKind::Allow)
-            .min_by_key(|h| (h.distance, h.entry.id))
-            .map(|h| h.entry.id);
-        if let Some(allow) = allow {
+            .map(|h| (h.distance, h.entry.id, h.bank.clone()))
+            .collect();
+        allows.sort_by_key(|a| (a.0, a.1));
+        if !allows.is_empty() {
             for h in result
                 .hits
                 .iter_mut()
                 .filter(|h| h.bank.kind == BankKind::Block)
             {
-                h.status = MatchStatus::Suppressed;
-                h.suppressed_by = Some(allow);
+                if let Some((_, allow, _)) = allows.iter().find(|a| a.2.suppresses(&h.bank.name)) {
+                    h.status = MatchStatus::Suppressed;
+                    h.suppressed_by = Some(*allow);
+                }
             }
         }
         result.hits.sort_by(|a, b| {

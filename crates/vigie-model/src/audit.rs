@@ -109,6 +109,8 @@ pub enum AuditEvent {
         distance: u32,
         /// Whether it matches.
         enabled: bool,
+        /// An allow bank's scope (`None`: every block bank).
+        suppresses: Option<Vec<String>>,
     },
     /// A hash bank's settings were changed.
     BankChange {
@@ -126,6 +128,8 @@ pub enum AuditEvent {
         unset_labels: Vec<String>,
         /// Its new name, if renamed.
         rename: Option<String>,
+        /// A new scope of an allow bank, if set (`Some(None)`: every block bank).
+        suppresses: Option<Option<Vec<String>>>,
     },
     /// A hash bank was deleted with its entries.
     BankDelete {
@@ -289,11 +293,18 @@ impl AuditEvent {
                 labels,
                 distance,
                 enabled,
+                suppresses,
                 ..
-            } => json!({
-                "kind": kind.as_str(), "source": source, "labels": labels, "distance": distance,
-                "enabled": enabled,
-            }),
+            } => {
+                let mut detail = json!({
+                    "kind": kind.as_str(), "source": source, "labels": labels, "distance": distance,
+                    "enabled": enabled,
+                });
+                if let (Some(scope), Some(map)) = (suppresses, detail.as_object_mut()) {
+                    map.insert("suppresses".to_owned(), json!(scope));
+                }
+                detail
+            }
             AuditEvent::BankChange {
                 enabled,
                 distance,
@@ -301,14 +312,20 @@ impl AuditEvent {
                 set_labels,
                 unset_labels,
                 rename,
+                suppresses,
                 ..
             } => {
                 let mut detail = json!({
                     "enabled": enabled, "distance": distance, "source": source, "set_labels": set_labels,
                     "unset_labels": unset_labels,
                 });
-                if let (Some(name), Some(map)) = (rename, detail.as_object_mut()) {
-                    map.insert("rename".to_owned(), json!(name));
+                if let Some(map) = detail.as_object_mut() {
+                    if let Some(name) = rename {
+                        map.insert("rename".to_owned(), json!(name));
+                    }
+                    if let Some(scope) = suppresses {
+                        map.insert("suppresses".to_owned(), json!(scope));
+                    }
                 }
                 detail
             }

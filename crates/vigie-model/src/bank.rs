@@ -185,6 +185,21 @@ pub struct Bank {
     pub live_entries: u64,
     /// Entries held by the flood guard.
     pub quarantined_entries: u64,
+    /// For an allow bank, the block banks whose matches its entries suppress, by name; `None` for every block
+    /// bank. Always `None` for a block bank.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppresses: Option<Vec<String>>,
+}
+
+impl Bank {
+    /// Whether this allow bank's entries suppress the matches of the block bank `block`.
+    pub fn suppresses(&self, block: &str) -> bool {
+        self.kind == BankKind::Allow
+            && self
+                .suppresses
+                .as_ref()
+                .is_none_or(|names| names.iter().any(|n| n == block))
+    }
 }
 
 /// One hash as a list file gives it, before it is stored.

@@ -411,6 +411,7 @@ pub(crate) fn create_bank(
     actor: &Actor,
 ) -> Result<Bank, StoreError> {
     check_distance(bank.pdq_distance)?;
+    check_scope(bank.kind, bank.suppresses.as_ref())?;
     if !tx.insert_bank(bank, Timestamp::now())? {
         return Err(StoreError::BankExists(bank.name.clone()));
     }
@@ -424,9 +425,24 @@ pub(crate) fn create_bank(
             labels: bank.labels.clone(),
             distance: bank.pdq_distance,
             enabled: bank.enabled,
+            suppresses: bank.suppresses.clone(),
         },
     )?;
     bank_named(tx, &bank.name)
+}
+
+/// Only an allow bank suppresses, and a scope names at least one bank.
+fn check_scope(kind: vigie_model::BankKind, scope: Option<&Vec<String>>) -> Result<(), StoreError> {
+    match scope {
+        Some(_) if kind != vigie_model::BankKind::Allow => Err(StoreError::InvalidBank(
+            "only an allow bank suppresses other banks' matches".into(),
+        )),
+        Some(names) if names.is_empty() => Err(StoreError::InvalidBank(
+            "an allow bank's scope names at least one block bank (or none at all: every block bank)"
+                .into(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// [`crate::Banks::update_bank`].
@@ -451,6 +467,7 @@ pub(crate) fn update_bank(
         }
     }
     change.apply_to(&mut bank);
+    check_scope(bank.kind, bank.suppresses.as_ref())?;
     tx.write_bank(&bank, Timestamp::now())?;
     append(
         tx,
@@ -463,6 +480,7 @@ pub(crate) fn update_bank(
             set_labels: change.set_labels.clone(),
             unset_labels: change.unset_labels.clone(),
             rename: change.rename.clone(),
+            suppresses: change.suppresses.clone(),
         },
     )?;
     bank_named(tx, &bank.name)

@@ -22,6 +22,8 @@ pub struct NewBank {
     pub enabled: bool,
     /// Its PDQ match distance, 0 to 63.
     pub pdq_distance: u32,
+    /// For an allow bank, the block banks it suppresses (`None`: all).
+    pub suppresses: Option<Vec<String>>,
 }
 
 impl NewBank {
@@ -34,6 +36,7 @@ impl NewBank {
             labels: Labels::new(),
             enabled: true,
             pdq_distance: DEFAULT_PDQ_DISTANCE,
+            suppresses: None,
         }
     }
 }
@@ -53,6 +56,8 @@ pub struct BankChange {
     pub unset_labels: Vec<String>,
     /// A new name (unique, like any bank's).
     pub rename: Option<String>,
+    /// A new scope for an allow bank (`Some(None)`: every block bank).
+    pub suppresses: Option<Option<Vec<String>>>,
 }
 
 impl BankChange {
@@ -72,6 +77,9 @@ impl BankChange {
         }
         if let Some(name) = &self.rename {
             bank.name = name.clone();
+        }
+        if let Some(scope) = &self.suppresses {
+            bank.suppresses = scope.clone();
         }
         bank.labels.extend(self.set_labels.clone());
     }

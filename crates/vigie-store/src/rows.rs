@@ -230,13 +230,13 @@ pub(crate) fn parse_signal(text: &str) -> Result<SignalType, StoreError> {
 pub(crate) const BANK_SQL: &str = "SELECT b.id, b.name, b.kind, b.source, b.labels, b.enabled, b.pdq_distance, b.created_at, \
      b.updated_at, \
      (SELECT COUNT(*) FROM bank_entries e WHERE e.bank_id = b.id AND e.removed_at IS NULL), \
-     (SELECT COUNT(*) FROM bank_entries e WHERE e.bank_id = b.id AND e.removed_at IS NULL AND e.quarantine IS NOT NULL) \
-     FROM banks b";
+     (SELECT COUNT(*) FROM bank_entries e WHERE e.bank_id = b.id AND e.removed_at IS NULL AND e.quarantine IS NOT NULL), \
+     b.suppresses FROM banks b";
 
 /// [`BANK_SQL`] without the two counts over each bank's entries (zeros in their place): what matching reads, in
 /// constant time whatever the banks hold.
 pub(crate) const BANK_SETTINGS_SQL: &str = "SELECT b.id, b.name, b.kind, b.source, b.labels, b.enabled, b.pdq_distance, \
-     b.created_at, b.updated_at, CAST(0 AS BIGINT), CAST(0 AS BIGINT) FROM banks b";
+     b.created_at, b.updated_at, CAST(0 AS BIGINT), CAST(0 AS BIGINT), b.suppresses FROM banks b";
 
 /// A bank row as read, before its labels are parsed.
 pub(crate) type RawBank = (
@@ -251,6 +251,7 @@ pub(crate) type RawBank = (
     i64,
     i64,
     i64,
+    Option<String>,
 );
 
 pub(crate) fn raw_bank<R: RowRead>(r: &R) -> Result<RawBank, R::Error> {
@@ -266,11 +267,25 @@ pub(crate) fn raw_bank<R: RowRead>(r: &R) -> Result<RawBank, R::Error> {
         r.col(8)?,
         r.col(9)?,
         r.col(10)?,
+        r.col(11)?,
     ))
 }
 
+/// An allow bank's scope as stored (a JSON array of names), or `None`.
+pub(crate) fn scope_json(scope: Option<&Vec<String>>) -> Option<String> {
+    scope.map(|s| serde_json::Value::from(s.clone()).to_string())
+}
+
 pub(crate) fn bank_of(raw: RawBank) -> Result<Bank, StoreError> {
-    let (id, name, kind, source, labels, enabled, distance, created, updated, live, held) = raw;
+    let (id, name, kind, source, labels, enabled, distance, created, updated, live, held, scope) =
+        raw;
+    let suppresses = match scope {
+        Some(text) => Some(
+            serde_json::from_str::<Vec<String>>(&text)
+                .map_err(|e| StoreError::Corrupt(format!("bank {name}: scope {text:?}: {e}")))?,
+        ),
+        None => None,
+    };
     Ok(Bank {
         id,
         kind: BankKind::parse(&kind)
@@ -284,6 +299,7 @@ pub(crate) fn bank_of(raw: RawBank) -> Result<Bank, StoreError> {
         updated_at: Timestamp(updated),
         live_entries: u64::try_from(live).unwrap_or(0),
         quarantined_entries: u64::try_from(held).unwrap_or(0),
+        suppresses,
     })
 }
 

@@ -220,6 +220,7 @@ suite!(
     banks_import_update_and_feed_the_index,
     matches_are_recorded_held_and_released,
     matches_settle_and_withdraw_and_the_hunt_reads_stored_media,
+    allow_bank_scopes_and_renames_round_trip,
     cases_lists_and_models_round_trip,
     users_are_added_changed_and_listed,
     logins_record_failures_and_lockouts,
@@ -2139,6 +2140,62 @@ fn matches_settle_and_withdraw_and_the_hunt_reads_stored_media(env: &mut Env) {
     };
     ok(store.set_hunt_state(&later));
     assert_eq!(ok(store.hunt_state()), Some(later));
+}
+
+fn allow_bank_scopes_and_renames_round_trip(env: &mut Env) {
+    let mut store = env.fresh();
+    let allow = NewBank {
+        kind: vigie_model::BankKind::Allow,
+        suppresses: Some(vec!["gifct".into()]),
+        ..NewBank::named("logos")
+    };
+    let made = ok(store.create_bank(&allow, &cli()));
+    assert_eq!(made.suppresses, Some(vec!["gifct".to_owned()]));
+    assert!(made.suppresses("gifct") && !made.suppresses("local"));
+    assert!(matches!(
+        store.create_bank(
+            &NewBank {
+                suppresses: Some(vec!["x".into()]),
+                ..NewBank::named("block")
+            },
+            &cli()
+        ),
+        Err(StoreError::InvalidBank(_))
+    ));
+    let all = ok(store.update_bank(
+        "logos",
+        &BankChange {
+            suppresses: Some(None),
+            rename: Some("LOGOS".into()),
+            ..BankChange::default()
+        },
+        &cli(),
+    ));
+    assert_eq!(
+        (all.name.as_str(), all.suppresses.as_ref()),
+        ("LOGOS", None)
+    );
+    assert!(all.suppresses("anything"));
+    assert_eq!(ok(store.bank_settings())[0].name, "LOGOS");
+    ok(store.create_bank(&NewBank::named("other"), &cli()));
+    assert!(matches!(
+        store.update_bank(
+            "other",
+            &BankChange {
+                rename: Some("LOGOS".into()),
+                ..BankChange::default()
+            },
+            &cli()
+        ),
+        Err(StoreError::BankExists(_))
+    ));
+    let trail = ok(store.audit(0, 100));
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.action == "bank_set" && e.detail.contains("\"rename\":\"LOGOS\"")),
+        "{trail:?}"
+    );
 }
 
 fn evidence(signal: SignalKind, weight: f64) -> Evidence {

@@ -18,3 +18,7 @@ CREATE TABLE hunt_state (
 );
 
 CREATE INDEX media_matches_suppressed_by ON media_matches (suppressed_by) WHERE suppressed_by IS NOT NULL;
+
+-- An allow bank's scope: the block banks whose matches its entries suppress (a JSON array of names), or NULL
+-- for every block bank.
+ALTER TABLE banks ADD COLUMN suppresses TEXT;

@@ -7,6 +7,7 @@ use crate::StoreError;
 use crate::audited::{CaseState, WriteTx};
 use crate::banks::{EntryCounts, NewBank};
 use crate::review::NewDecision;
+use crate::rows::scope_json;
 use crate::rows::{AUDIT_COLUMNS, BANK_SQL, bank_of, labels_json, raw_bank};
 use crate::rules::DecisionPlan;
 use postgres::Transaction;
@@ -258,8 +259,8 @@ impl WriteTx for Pg<'_, '_> {
 
     fn insert_bank(&mut self, bank: &NewBank, at: Timestamp) -> Result<bool, StoreError> {
         Ok(self.exec(
-            "INSERT INTO banks (name, kind, source, labels, enabled, pdq_distance, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (name) DO NOTHING",
+            "INSERT INTO banks (name, kind, source, labels, enabled, pdq_distance, created_at, updated_at, suppresses) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) ON CONFLICT (name) DO NOTHING",
             &[
                 &bank.name,
                 &bank.kind.as_str(),
@@ -268,13 +269,14 @@ impl WriteTx for Pg<'_, '_> {
                 &bank.enabled,
                 &i64::from(bank.pdq_distance),
                 &at.0,
+                &scope_json(bank.suppresses.as_ref()),
             ],
         )? > 0)
     }
 
     fn write_bank(&mut self, bank: &Bank, at: Timestamp) -> Result<(), StoreError> {
         self.exec(
-            "UPDATE banks SET enabled = $2, pdq_distance = $3, source = $4, labels = $5, updated_at = $6, name = $7 WHERE id = $1",
+            "UPDATE banks SET enabled = $2, pdq_distance = $3, source = $4, labels = $5, updated_at = $6, name = $7, suppresses = $8 WHERE id = $1",
             &[
                 &bank.id,
                 &bank.enabled,
@@ -283,6 +285,7 @@ impl WriteTx for Pg<'_, '_> {
                 &labels_json(&bank.labels),
                 &at.0,
                 &bank.name,
+                &scope_json(bank.suppresses.as_ref()),
             ],
         )
         .map(drop)

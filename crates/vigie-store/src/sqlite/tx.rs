@@ -7,6 +7,7 @@ use crate::StoreError;
 use crate::audited::{CaseState, WriteTx};
 use crate::banks::{EntryCounts, NewBank};
 use crate::review::NewDecision;
+use crate::rows::scope_json;
 use crate::rows::{AUDIT_COLUMNS, BANK_SQL, bank_of, labels_json, raw_bank};
 use crate::rules::DecisionPlan;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -269,8 +270,8 @@ impl WriteTx for Lite<'_> {
             return Ok(false);
         }
         self.exec(
-            "INSERT INTO banks (name, kind, source, labels, enabled, pdq_distance, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+            "INSERT INTO banks (name, kind, source, labels, enabled, pdq_distance, created_at, updated_at, suppresses) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
             params![
                 bank.name,
                 bank.kind.as_str(),
@@ -278,7 +279,8 @@ impl WriteTx for Lite<'_> {
                 labels_json(&bank.labels),
                 bank.enabled,
                 bank.pdq_distance,
-                at.0
+                at.0,
+                scope_json(bank.suppresses.as_ref())
             ],
         )?;
         Ok(true)
@@ -287,7 +289,7 @@ impl WriteTx for Lite<'_> {
     fn write_bank(&mut self, bank: &Bank, at: Timestamp) -> Result<(), StoreError> {
         self.exec(
             "UPDATE banks SET enabled = ?2, pdq_distance = ?3, source = ?4, labels = ?5, updated_at = ?6, \
-             name = ?7 WHERE id = ?1",
+             name = ?7, suppresses = ?8 WHERE id = ?1",
             params![
                 bank.id,
                 bank.enabled,
@@ -295,7 +297,8 @@ impl WriteTx for Lite<'_> {
                 bank.source,
                 labels_json(&bank.labels),
                 at.0,
-                bank.name
+                bank.name,
+                scope_json(bank.suppresses.as_ref())
             ],
         )
         .map(drop)
