@@ -44,7 +44,8 @@ pub enum BankCommand {
     Import {
         /// The bank.
         name: String,
-        /// Files: one hash per line (`pdq <hex>`), TCAP JSON, or CSV with a header.
+        /// Files: one hash per line (`pdq <hex>`, as `threatexchange hash` prints them), TCAP JSON, or CSV with a
+        /// header (python-threatexchange's dataset CSV, `signal_type,signal_str,...`, too).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// The files' format (default: from the extension: .json/.jsonl TCAP, .csv CSV, else lines).
@@ -57,7 +58,9 @@ pub enum BankCommand {
         #[arg(long)]
         create: bool,
     },
-    /// Write a bank's entries as a hash list (TCAP also carries removed entries, as `deleted`).
+    /// Write a bank's entries as a hash list (TCAP also carries removed entries, as `deleted`). `threatexchange`
+    /// writes python-threatexchange's lines (`pdq <hex>`, `video_md5 <hex>`: its `local_file` exchange loads
+    /// them), with the labels in `FILE.labels.csv` beside.
     Export {
         /// The bank.
         name: String,
@@ -478,6 +481,29 @@ fn run_command(
                         entries.len(),
                         path.display()
                     );
+                    // python-threatexchange's lines have no place for labels: they go beside, as CSV.
+                    if list_format == ListFormat::ThreatExchange
+                        && entries
+                            .iter()
+                            .any(|e| !e.labels.is_empty() || e.provenance.is_some())
+                    {
+                        let side = path.with_file_name(format!(
+                            "{}.labels.csv",
+                            path.file_name()
+                                .map(|n| n.to_string_lossy())
+                                .unwrap_or_default()
+                        ));
+                        let mut file = std::io::BufWriter::new(
+                            std::fs::File::create(&side)
+                                .with_context(|| format!("cannot create {}", side.display()))?,
+                        );
+                        vigie_ingest::hashlist::write_threatexchange_labels(&mut file, &entries)?;
+                        file.flush()?;
+                        eprintln!(
+                            "vigie: their labels and provenance are in {} (vigie bank import reads it)",
+                            side.display()
+                        );
+                    }
                 }
                 None => {
                     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -64,7 +64,7 @@ impl SignalType {
     }
 
     /// Parses a type name as hash lists write it: Vigie's names, ThreatExchange's (`pdq`, `video_md5`,
-    /// `photo_md5`), and the upper-case forms of hash-sharing lists (`PDQ`, `MD5`, `SHA256`, `SHA-256`).
+    /// `video_sha256`, `photo_md5`), and the upper-case forms of hash-sharing lists (`PDQ`, `MD5`, `SHA256`, `SHA-256`).
     ///
     /// # Errors
     /// [`SignalError::UnknownType`] for any other name.
@@ -72,7 +72,9 @@ impl SignalType {
         match name.trim().to_ascii_lowercase().as_str() {
             "pdq" | "pdq_photo" | "photo_pdq" => Ok(SignalType::Pdq),
             "md5" | "video_md5" | "photo_md5" | "file_md5" => Ok(SignalType::Md5),
-            "sha256" | "sha-256" | "sha_256" | "file_sha256" => Ok(SignalType::Sha256),
+            "sha256" | "sha-256" | "sha_256" | "file_sha256" | "video_sha256" | "photo_sha256" => {
+                Ok(SignalType::Sha256)
+            }
             _ => Err(SignalError::UnknownType(name.trim().to_owned())),
         }
     }

@@ -1,10 +1,14 @@
 //! Hash-list files: the formats in which known media reaches analysts, read into [`EntryRecord`]s and written
 //! back from stored [`BankEntry`]s.
 //!
-//! Three formats:
+//! Four formats:
 //! - [`ListFormat::Lines`]: one hash per line, optionally after its type (`pdq <hex>`, `video_md5 <hex>`), as
 //!   ThreatExchange's file exchange writes them. `#` starts a comment. Extra `key=value` words become labels,
 //!   other extra words become tags.
+//! - [`ListFormat::ThreatExchange`]: python-threatexchange's own lines (`<signal type> <hash>`, its type names
+//!   `pdq`, `video_md5`, `video_sha256`, nothing after the hash: its `local_file` exchange and `threatexchange
+//!   hash` write and read them); read as lines. Its dataset CSV (`signal_type,signal_str,collab,category,tags`)
+//!   is read as CSV.
 //! - [`ListFormat::Tcap`]: the JSON records of Tech Against Terrorism's TCAP hash list (`hash_digest`,
 //!   `algorithm`, `ideology`, `file_type`, `deleted`, `updated_on`), as a JSON array, an object holding one, or
 //!   one object per line. A record with `deleted: true` withdraws its hash.
@@ -20,7 +24,7 @@ mod write;
 mod tests;
 
 pub use read::{ListOptions, ListProblem, ListReadError, read_list};
-pub use write::write_list;
+pub use write::{threatexchange_type, write_list, write_threatexchange_labels};
 
 use std::path::Path;
 
@@ -33,11 +37,18 @@ pub enum ListFormat {
     Tcap,
     /// CSV with a header.
     Csv,
+    /// python-threatexchange's lines: `<signal type> <hash>`, nothing else.
+    ThreatExchange,
 }
 
 impl ListFormat {
     /// Every format.
-    pub const ALL: [ListFormat; 3] = [ListFormat::Lines, ListFormat::Tcap, ListFormat::Csv];
+    pub const ALL: [ListFormat; 4] = [
+        ListFormat::Lines,
+        ListFormat::Tcap,
+        ListFormat::Csv,
+        ListFormat::ThreatExchange,
+    ];
 
     /// The name used on the command line: `lines`, `tcap` or `csv`.
     pub fn as_str(self) -> &'static str {
@@ -45,13 +56,15 @@ impl ListFormat {
             ListFormat::Lines => "lines",
             ListFormat::Tcap => "tcap",
             ListFormat::Csv => "csv",
+            ListFormat::ThreatExchange => "threatexchange",
         }
     }
 
-    /// Parses a format name (`lines`, `txt`, `te`, `tcap`, `json`, `csv`).
+    /// Parses a format name (`lines`, `txt`, `tcap`, `json`, `csv`, `threatexchange` or `te`).
     pub fn parse(name: &str) -> Option<ListFormat> {
         match name.trim().to_ascii_lowercase().as_str() {
-            "lines" | "txt" | "text" | "te" | "threatexchange" => Some(ListFormat::Lines),
+            "lines" | "txt" | "text" => Some(ListFormat::Lines),
+            "te" | "threatexchange" | "python-threatexchange" => Some(ListFormat::ThreatExchange),
             "tcap" | "json" | "jsonl" => Some(ListFormat::Tcap),
             "csv" => Some(ListFormat::Csv),
             _ => None,

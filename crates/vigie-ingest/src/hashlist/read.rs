@@ -47,7 +47,7 @@ pub enum ListReadError {
     Io(#[from] std::io::Error),
     /// The CSV has no usable header.
     #[error(
-        "the CSV header has no hash column (expected one named hash, hash_digest, value or signal)"
+        "the CSV header has no hash column (expected one named hash, hash_digest, value, signal or signal_str)"
     )]
     NoHashColumn,
     /// The JSON document is over the size limit.
@@ -77,7 +77,9 @@ pub fn read_list(
     on_problem: &mut dyn FnMut(ListProblem),
 ) -> Result<(), ListReadError> {
     match format {
-        ListFormat::Lines => read_lines(input, options, on_record, on_problem),
+        ListFormat::Lines | ListFormat::ThreatExchange => {
+            read_lines(input, options, on_record, on_problem)
+        }
         ListFormat::Csv => read_csv(input, options, on_record, on_problem),
         ListFormat::Tcap => read_tcap(input, options, on_record, on_problem),
     }
@@ -247,6 +249,7 @@ fn csv_columns(header: &csv::StringRecord) -> Result<CsvColumns, ListReadError> 
         "hash_digest",
         "value",
         "signal",
+        "signal_str",
         "digest",
         "hash_value",
     ])
@@ -287,6 +290,58 @@ fn truthy(text: &str) -> Result<bool, String> {
     }
 }
 
+/// A reader that turns CRLF line ends into LF (python-threatexchange writes its dataset CSV with CRLF): the CSV
+/// reader numbers the lines of CRLF files one short, and a problem must name the line a person will open.
+struct LfLines<'a> {
+    inner: &'a mut dyn BufRead,
+    /// A CR at the end of the last chunk, not yet known to end a line.
+    held_cr: bool,
+}
+
+impl std::io::Read for LfLines<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let chunk = self.inner.fill_buf()?;
+        if chunk.is_empty() {
+            if self.held_cr {
+                self.held_cr = false;
+                buf[0] = b'\r';
+                return Ok(1);
+            }
+            return Ok(0);
+        }
+        let mut out = 0;
+        let mut used = 0;
+        if self.held_cr {
+            self.held_cr = false;
+            if chunk[0] != b'\n' {
+                buf[0] = b'\r';
+                out = 1;
+            }
+        }
+        while used < chunk.len() && out < buf.len() {
+            let b = chunk[used];
+            used += 1;
+            if b == b'\r' {
+                match chunk.get(used) {
+                    Some(b'\n') => continue,
+                    Some(_) => {}
+                    None => {
+                        self.held_cr = true;
+                        continue;
+                    }
+                }
+            }
+            buf[out] = b;
+            out += 1;
+        }
+        self.inner.consume(used);
+        Ok(out)
+    }
+}
+
 fn read_csv(
     input: &mut dyn BufRead,
     options: &ListOptions,
@@ -296,7 +351,10 @@ fn read_csv(
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
-        .from_reader(input);
+        .from_reader(LfLines {
+            inner: input,
+            held_cr: false,
+        });
     let header = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => match e.into_kind() {

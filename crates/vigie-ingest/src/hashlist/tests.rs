@@ -243,11 +243,99 @@ fn every_format_reads_back_what_it_writes() {
                 (e.signal, e.value.as_str()),
                 "{format:?}"
             );
-            assert_eq!(r.labels, e.labels, "{format:?}\n{text}");
+            if format != ListFormat::ThreatExchange {
+                // python-threatexchange's lines carry no labels (they go in a side file, tested below).
+                assert_eq!(r.labels, e.labels, "{format:?}\n{text}");
+            }
         }
         if format == ListFormat::Tcap {
             assert!(ok[2].deleted, "TCAP carries the removal");
             assert_eq!(ok[0].provenance.as_deref(), Some("tcap:9"));
         }
     }
+}
+
+#[test]
+fn python_threatexchange_dataset_csv_reads_with_crlf_lines_numbered_as_opened() {
+    // The header and rows as `threatexchange dataset -P --csv` writes them: CRLF, its type names, tags.
+    let text = format!(
+        "signal_type,signal_str,collab,category,tags\r\nraw_text,some words,Sample Signals,INVESTIGATION_SEED,\r\n\
+         pdq,{PDQ_A},Sample Signals,INVESTIGATION_SEED,a b\r\nvideo_md5,{MD5_A},Sample Signals,INVESTIGATION_SEED,\r\n\
+         video_sha256,{PDQ_B},Sample Signals,INVESTIGATION_SEED,\r\n"
+    );
+    let (records, problems) = read(&text, ListFormat::Csv, &ListOptions::default());
+    assert_eq!(records.len(), 3, "{problems:?}");
+    assert_eq!(
+        (records[0].signal, records[0].value.as_str()),
+        (SignalType::Pdq, PDQ_A)
+    );
+    assert_eq!(
+        records[0].labels.get("collab").map(String::as_str),
+        Some("Sample Signals")
+    );
+    assert_eq!(
+        records[0].labels.get("tags").map(String::as_str),
+        Some("a b")
+    );
+    assert_eq!(records[1].signal, SignalType::Md5);
+    assert_eq!(records[2].signal, SignalType::Sha256);
+    assert_eq!(problems.len(), 1);
+    assert_eq!(
+        problems[0].position,
+        Position::Line(2),
+        "the raw_text row is on line 2"
+    );
+    assert!(
+        problems[0].reason.contains("raw_text"),
+        "{}",
+        problems[0].reason
+    );
+}
+
+#[test]
+fn threatexchange_lines_carry_nothing_after_the_hash_and_labels_go_beside() {
+    let entry = |signal, value: &str, labels: &[(&str, &str)]| BankEntry {
+        id: 1,
+        bank: "b".into(),
+        signal,
+        value: value.to_owned(),
+        labels: labels
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        provenance: Some("line 3".into()),
+        added_at: Timestamp(0),
+        updated_at: Timestamp(0),
+        removed_at: None,
+        quarantine: None,
+    };
+    let entries = [
+        entry(SignalType::Pdq, PDQ_A, &[("ideology", "x y")]),
+        entry(SignalType::Md5, MD5_A, &[]),
+    ];
+    let mut out = Vec::new();
+    write_list(&mut out, ListFormat::ThreatExchange, &entries).expect("written");
+    let text = String::from_utf8(out).expect("utf-8");
+    assert_eq!(text, format!("pdq {PDQ_A}\nvideo_md5 {MD5_A}\n"));
+    // Read back as lines, the same hashes.
+    let (records, problems) = read(&text, ListFormat::ThreatExchange, &ListOptions::default());
+    assert!(problems.is_empty());
+    assert_eq!(records.len(), 2);
+    let mut side = Vec::new();
+    write_threatexchange_labels(&mut side, &entries).expect("written");
+    let (back, problems) = read(
+        &String::from_utf8(side).expect("utf-8"),
+        ListFormat::Csv,
+        &ListOptions::default(),
+    );
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(
+        back[0].labels.get("ideology").map(String::as_str),
+        Some("x y")
+    );
+    assert_eq!(back[0].provenance.as_deref(), Some("line 3"));
+    assert_eq!(
+        ListFormat::parse("threatexchange"),
+        Some(ListFormat::ThreatExchange)
+    );
 }

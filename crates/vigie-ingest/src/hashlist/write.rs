@@ -7,6 +7,44 @@ use std::collections::BTreeSet;
 use std::io::{self, Write};
 use vigie_model::{BankEntry, SignalType};
 
+/// python-threatexchange's name of a signal type.
+pub fn threatexchange_type(signal: SignalType) -> &'static str {
+    match signal {
+        SignalType::Pdq => "pdq",
+        SignalType::Md5 => "video_md5",
+        SignalType::Sha256 => "video_sha256",
+    }
+}
+
+/// The labels of `entries` beside a python-threatexchange list (which has no place for them), as CSV:
+/// `signal_type,signal_str`, one column per label name (sorted), then `provenance`. `vigie bank import` reads it
+/// back with its labels.
+///
+/// # Errors
+/// Any error of `out`.
+pub fn write_threatexchange_labels(out: &mut dyn Write, entries: &[BankEntry]) -> io::Result<()> {
+    let names: BTreeSet<&str> = entries
+        .iter()
+        .flat_map(|e| e.labels.keys().map(String::as_str))
+        .collect();
+    let mut w = csv::Writer::from_writer(out);
+    let mut header = vec!["signal_type", "signal_str"];
+    header.extend(names.iter().copied());
+    header.push("provenance");
+    w.write_record(&header)?;
+    for e in entries.iter().filter(|e| e.removed_at.is_none()) {
+        let mut row = vec![threatexchange_type(e.signal), e.value.as_str()];
+        row.extend(
+            names
+                .iter()
+                .map(|n| e.labels.get(*n).map_or("", String::as_str)),
+        );
+        row.push(e.provenance.as_deref().unwrap_or(""));
+        w.write_record(&row)?;
+    }
+    w.flush()
+}
+
 fn tcap_algorithm(signal: SignalType) -> &'static str {
     match signal {
         SignalType::Pdq => "PDQ",
@@ -39,6 +77,12 @@ pub fn write_list(
                     }
                 }
                 writeln!(out)?;
+            }
+        }
+        ListFormat::ThreatExchange => {
+            // Nothing after the hash: python-threatexchange reads the rest of the line as part of it.
+            for e in entries.iter().filter(|e| e.removed_at.is_none()) {
+                writeln!(out, "{} {}", threatexchange_type(e.signal), e.value)?;
             }
         }
         ListFormat::Csv => {
