@@ -70,25 +70,63 @@ fn prepare(n: usize, dir: &Path) -> anyhow::Result<(std::path::PathBuf, Vec<Hash
     Ok((db, hashes))
 }
 
-/// The batch of queries: nine in ten planted near-duplicates of entries (8 bits off), one in ten random.
-fn queries_of(hashes: &[Hash256], n: usize, queries: usize) -> Vec<Hash256> {
+/// The batch of queries: nine in ten planted near-duplicates of entries (8 bits off), one in ten random; with
+/// the entry each was planted from (`None` for a random one).
+fn planted_queries(hashes: &[Hash256], n: usize, queries: usize) -> Vec<(Hash256, Option<usize>)> {
     let mut rng = Rng(0x9e3 ^ n as u64);
     (0..queries)
         .map(|i| {
             if i % 10 == 9 {
-                rng.hash()
+                (rng.hash(), None)
             } else {
-                let target = hashes[rng.below(n as u64) as usize];
-                flip(&mut rng, &target, 8)
+                let at = rng.below(n as u64) as usize;
+                (flip(&mut rng, &hashes[at], 8), Some(at))
             }
         })
         .collect()
+}
+
+fn queries_of(hashes: &[Hash256], n: usize, queries: usize) -> Vec<Hash256> {
+    planted_queries(hashes, n, queries)
+        .into_iter()
+        .map(|q| q.0)
+        .collect()
+}
+
+/// The entries and the queries in the files `bench/index_reference.py` reads (python-threatexchange's
+/// `PDQIndex`, timed on the same hashes): `lookup-haystack-N.txt`, one hash per line, and
+/// `lookup-reference-queries-N.txt`, `<hash> <planted entry or -1> <bits flipped>` per line.
+fn write_reference_files(
+    dir: &Path,
+    hashes: &[Hash256],
+    n: usize,
+    queries: usize,
+) -> anyhow::Result<()> {
+    let mut out = BufWriter::new(std::fs::File::create(
+        dir.join(format!("lookup-haystack-{n}.txt")),
+    )?);
+    for h in hashes {
+        writeln!(out, "{}", h.to_hex())?;
+    }
+    out.flush()?;
+    let mut out = BufWriter::new(std::fs::File::create(
+        dir.join(format!("lookup-reference-queries-{n}.txt")),
+    )?);
+    for (q, planted) in planted_queries(hashes, n, queries) {
+        match planted {
+            Some(at) => writeln!(out, "{} {at} 8", q.to_hex())?,
+            None => writeln!(out, "{} -1 0", q.to_hex())?,
+        }
+    }
+    out.flush()?;
+    Ok(())
 }
 
 /// Runs the benchmark.
 pub fn run(fmt: OutputFormat, n: usize, queries: usize, dir: &Path) -> anyhow::Result<()> {
     let (db, hashes) = prepare(n, dir)?;
     let batch = queries_of(&hashes, n, queries);
+    write_reference_files(dir, &hashes, n, queries)?;
     let mut out = BufWriter::new(std::fs::File::create(dir.join("lookup-queries.txt"))?);
     for q in &batch {
         writeln!(out, "{}", q.to_hex())?;
