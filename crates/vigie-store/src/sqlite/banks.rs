@@ -522,6 +522,10 @@ pub(super) fn apply(
     let mut remove = c.prepare_cached(
         "UPDATE bank_entries SET removed_at = ?2, updated_at = ?2, change_seq = ?3 WHERE id = ?1",
     )?;
+    let mut remove_live = c.prepare_cached(
+        "UPDATE bank_entries SET removed_at = ?4, updated_at = ?4, change_seq = ?5 \
+         WHERE bank_id = ?1 AND signal = ?2 AND value = ?3 AND removed_at IS NULL",
+    )?;
     let mut counts = EntryCounts::default();
     // In key order, so that the lookups and inserts walk the entries' index, and the new rows the table, from one
     // end to the other instead of touching a random page for each record (stable: of two records of one hash,
@@ -531,6 +535,16 @@ pub(super) fn apply(
     for r in order {
         let labels = labels_json(&r.labels);
         let updated_on = r.updated_on.map(|t| t.0);
+        // A deletion is one statement: the entry is removed when it is there and live, and otherwise nothing
+        // changes (the effect rule: absent or already removed, unchanged).
+        if r.deleted {
+            if remove_live.execute(params![bank_id, r.signal.as_str(), r.value, now, seq])? == 1 {
+                counts.removed += 1;
+            } else {
+                counts.unchanged += 1;
+            }
+            continue;
+        }
         // Most records of an import are new hashes: inserting first spares them the lookup, and one already
         // there takes the path below (an insert that conflicts changes nothing).
         if !r.deleted
