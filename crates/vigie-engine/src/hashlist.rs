@@ -155,13 +155,17 @@ pub fn import_hash_list(
             if failure.is_some() {
                 return;
             }
-            chunk.push(record);
+            // Spilled only when a record comes after a full chunk: a list of at most a chunk stays in memory.
             if chunk.len() >= IMPORT_CHUNK {
                 match Run::spill(&mut chunk) {
                     Ok(run) => runs.push(run),
-                    Err(e) => failure = Some(e),
+                    Err(e) => {
+                        failure = Some(e);
+                        return;
+                    }
                 }
             }
+            chunk.push(record);
         };
         let mut on_problem = |p: ListProblem| {
             invalid += 1;
