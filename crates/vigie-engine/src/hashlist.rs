@@ -11,11 +11,11 @@ use vigie_store::{Actor, Batch, EntryCounts, Store};
 
 use crate::EngineError;
 
-/// Records read and sorted in memory at a time; a list of at most this many is applied in one transaction.
+/// Records read and sorted in memory at a time (a longer list is sorted through temporary files).
 const IMPORT_CHUNK: usize = 1_000_000;
 
-/// Records applied per transaction when a longer list is merged from its sorted runs: each such chunk is a range
-/// of hashes, so a smaller one costs no more index pages, and holds less memory.
+/// Records applied per transaction, in hash order: each transaction is a range of hashes, so a smaller one
+/// costs no more index pages, and holds less memory.
 const MERGED_CHUNK: usize = 250_000;
 
 /// A record's place in the order the store applies records in.
@@ -112,8 +112,8 @@ pub struct HashListImport {
 }
 
 /// Imports the list file `path` (read as `format`) into the bank `bank`, which must exist, on behalf of
-/// `actor`: an import record with its outcome, the entries applied in chunks of 1,000,000 (each one transaction
-/// with its audit entry, which counts what it changed: what was applied before a failure stays, audited, and
+/// `actor`: an import record with its outcome, the entries applied in hash order, 250,000 per transaction
+/// (each with its audit entry, which counts what it changed: what was applied before a failure stays, audited, and
 /// importing the file again finishes the job, as an import is idempotent), and every row that cannot be read
 /// quarantined with its position and reason while the rest goes on.
 ///
@@ -198,14 +198,15 @@ pub fn import_hash_list(
         return Err(EngineError::Index(message));
     }
     let applied = if runs.is_empty() {
-        if chunk.is_empty() {
-            Ok(())
-        } else {
+        // Sorted, then applied a range of hashes at a time: one transaction of a million rows spills its dirty
+        // pages to the WAL and costs more than four of a quarter each.
+        chunk.sort_by(|a, b| key(a).cmp(&key(b)));
+        chunk.chunks(MERGED_CHUNK).try_for_each(|part| {
             store
-                .apply_entries_audited(bank, &chunk, actor, &event)
+                .apply_entries_audited(bank, part, actor, &event)
                 .map(|c| counts += c)
                 .map_err(EngineError::from)
-        }
+        })
     } else {
         let spilled = if chunk.is_empty() {
             Ok(())
