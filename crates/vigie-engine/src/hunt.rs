@@ -12,7 +12,7 @@
 
 use crate::EngineError;
 use crate::matching::{
-    MatchConfig, Matcher, MediumHashes, map_segment, remove_unnamed_segments, save_segments,
+    MatchConfig, Matcher, MediumHashes, load_segments, remove_unnamed_segments, save_segments,
     stored_pdq, write_atomically,
 };
 use crate::scan::{FloodedEntry, hold_floods};
@@ -452,13 +452,7 @@ impl MediaIndex {
                 state.format
             ));
         }
-        let mut segments = Vec::with_capacity(state.segments.len());
-        for name in &state.segments {
-            let segment = map_segment(&dir.join(name))?;
-            self.files.insert(segment.id(), name.clone());
-            segments.push(segment);
-        }
-        self.pdq = PdqIndex::from_segments(segments);
+        self.pdq = load_segments(dir, &state.segments, &mut self.files)?;
         self.after = state.after;
         Ok(())
     }

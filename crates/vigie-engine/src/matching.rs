@@ -527,13 +527,7 @@ impl Matcher {
                 state.format
             ));
         }
-        let mut segments = Vec::with_capacity(state.segments.len());
-        for name in &state.segments {
-            let segment = map_segment(&dir.join(name))?;
-            self.files.insert(segment.id(), name.clone());
-            segments.push(segment);
-        }
-        self.pdq = PdqIndex::from_segments(segments);
+        self.pdq = load_segments(dir, &state.segments, &mut self.files)?;
         for (hex, id) in &state.removed {
             let hash = Hash256::from_hex(hex).map_err(|e| format!("removed hash {hex:?}: {e}"))?;
             if self.pdq.remove(&hash, *id) {
@@ -584,6 +578,25 @@ impl Matcher {
         self.files = files;
         Ok(())
     }
+}
+
+/// The index of the saved segment files `names` in `dir`, memory-mapped, recording each segment's file in
+/// `files` (segment id to file name).
+///
+/// # Errors
+/// A file that cannot be mapped or is not a segment of this format version (the message names it).
+pub(crate) fn load_segments(
+    dir: &Path,
+    names: &[String],
+    files: &mut HashMap<u64, String>,
+) -> Result<PdqIndex, String> {
+    let mut segments = Vec::with_capacity(names.len());
+    for name in names {
+        let segment = map_segment(&dir.join(name))?;
+        files.insert(segment.id(), name.clone());
+        segments.push(segment);
+    }
+    Ok(PdqIndex::from_segments(segments))
 }
 
 /// Writes the segments of `index` that `files` (segment id to file name) does not name yet, as

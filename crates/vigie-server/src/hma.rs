@@ -340,6 +340,22 @@ pub fn entry_enabled(labels: &Labels) -> bool {
 }
 
 const NOTE: &str = "note";
+
+/// A content's metadata as HMA stores it (`content_id`, `content_uri`, `json`), from the entry's labels, or null
+/// when it has none.
+fn user_metadata(labels: &Labels) -> Value {
+    if !["content_id", "content_uri", "json"]
+        .iter()
+        .any(|k| labels.contains_key(*k))
+    {
+        return Value::Null;
+    }
+    json!({
+        "content_id": labels.get("content_id"),
+        "content_uri": labels.get("content_uri"),
+        "json": labels.get("json").and_then(|j| serde_json::from_str::<Value>(j).ok()),
+    })
+}
 const DISABLE_UNTIL: &str = "disable_until_ts";
 
 fn disable_until(labels: &Labels) -> i64 {
@@ -841,35 +857,45 @@ pub async fn index_status(
     State(state): State<AppState>,
     Query(q): Query<IndexStatusParams>,
 ) -> Response {
-    answer(async {
-        let only = match q.signal_type.as_deref() {
-            Some(name) => Some(
-                signal_named(name)
-                    .ok_or_else(|| bad(format!("No such signal type '{name}'")))?,
-            ),
-            None => None,
-        };
-        let service = state.matching.clone();
-        run(&state, move |s| service.refresh(s)).await?;
-        let built = state
-            .matching
-            .built_at
-            .load(std::sync::atomic::Ordering::Relaxed);
-        let mut out = BTreeMap::new();
-        for (signal, size) in index_sizes(&state)? {
-            if only.is_some_and(|o| o != signal) {
-                continue;
-            }
-            if let Some(name) = hma_name(signal) {
-                out.insert(
-                    name,
-                    json!({"present": true, "built_to": if size == 0 { -1 } else { built }, "size": size}),
-                );
-            }
+    answer(
+        index_report(
+            &state,
+            q.signal_type.as_deref(),
+            |size, at| json!({"present": true, "built_to": at, "size": size}),
+        )
+        .await,
+    )
+}
+
+/// The index brought up to date, then one entry per signal type (or only `only`): `row(size, built_to)`, where
+/// `built_to` is the Unix time of the last catch-up, or -1 for an empty index.
+async fn index_report(
+    state: &AppState,
+    only: Option<&str>,
+    row: impl Fn(usize, i64) -> Value,
+) -> Answer {
+    let only = match only {
+        Some(name) => {
+            Some(signal_named(name).ok_or_else(|| bad(format!("No such signal type '{name}'")))?)
         }
-        Ok(Json(out).into_response())
+        None => None,
+    };
+    let service = state.matching.clone();
+    run(state, move |s| service.refresh(s)).await?;
+    let built = state
+        .matching
+        .built_at
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let mut out = BTreeMap::new();
+    for (signal, size) in index_sizes(state)? {
+        if only.is_some_and(|o| o != signal) {
+            continue;
+        }
+        if let Some(name) = hma_name(signal) {
+            out.insert(name, row(size, if size == 0 { -1 } else { built }));
+        }
     }
-    .await)
+    Ok(Json(out).into_response())
 }
 
 /// `POST /m/compare`: `{type: [hash, hash]}` → `{type: [match, {"distance": n}]}`.
@@ -1363,20 +1389,9 @@ pub async fn get_content(
                 .as_deref()
                 .is_none_or(|v| v.eq_ignore_ascii_case("true"));
             let l = &entry.labels;
-            if with_metadata
-                && ["content_id", "content_uri", "json"]
-                    .iter()
-                    .any(|k| l.contains_key(*k))
-            {
-                out.insert(
-                    "metadata".into(),
-                    json!({
-                        "content_id": l.get("content_id"),
-                        "content_uri": l.get("content_uri"),
-                        "json": l.get("json").and_then(|j| serde_json::from_str::<Value>(j).ok()),
-                        "collab": Value::Null,
-                    }),
-                );
+            if with_metadata && let Value::Object(mut meta) = user_metadata(l) {
+                meta.insert("collab".into(), Value::Null);
+                out.insert("metadata".into(), Value::Object(meta));
             }
             if let Some(note) = l.get(NOTE) {
                 out.insert("note".into(), json!(note));
@@ -1398,84 +1413,82 @@ pub async fn update_content(
     Path((bank, id)): Path<(String, i64)>,
     body: Bytes,
 ) -> Response {
-    answer(async {
-        let (_, entry) = find_content(&state, bank, id).await?;
-        let value: Value = serde_json::from_slice(&body).map_err(|_| {
-            bad("The browser (or proxy) sent a request that this server could not understand.")
-        })?;
-        let mut labels = entry.labels.clone();
-        if let Some(v) = value.get(DISABLE_UNTIL) {
-            let ts: i64 = match v {
-                Value::Number(n) => n
-                    .as_i64()
-                    .or_else(|| n.as_f64().map(|f| f as i64))
-                    .unwrap_or(-1),
-                Value::String(s) => s
-                    .trim()
-                    .parse()
-                    .map_err(|_| bad(format!("Invalid int: '{s}'")))?,
-                _ => return Err(bad(format!("Invalid int: '{v}'"))),
+    answer(
+        async {
+            let (_, entry) = find_content(&state, bank, id).await?;
+            let value: Value = serde_json::from_slice(&body).map_err(|_| {
+                bad("The browser (or proxy) sent a request that this server could not understand.")
+            })?;
+            let mut labels = entry.labels.clone();
+            if let Some(v) = value.get(DISABLE_UNTIL) {
+                let ts: i64 = match v {
+                    Value::Number(n) => n
+                        .as_i64()
+                        .or_else(|| n.as_f64().map(|f| f as i64))
+                        .unwrap_or(-1),
+                    Value::String(s) => s
+                        .trim()
+                        .parse()
+                        .map_err(|_| bad(format!("Invalid int: '{s}'")))?,
+                    _ => return Err(bad(format!("Invalid int: '{v}'"))),
+                };
+                if ts < 0 {
+                    return Err(bad("disable_until_ts must be a non-negative integer"));
+                }
+                let now = vigie_model::Timestamp::now().0 / 1000;
+                if ts > now + 5 * 365 * 86_400 {
+                    return Err(bad(
+                        "disable_until_ts must be less than 5 years in the future",
+                    ));
+                }
+                if ts == 1 {
+                    labels.remove(DISABLE_UNTIL);
+                } else {
+                    labels.insert(DISABLE_UNTIL.into(), ts.to_string());
+                }
+            }
+            if let Some(note) = value.get(NOTE) {
+                labels.remove(NOTE);
+                labels.extend(content_labels(Some(note), None)?);
+            }
+            let record = EntryRecord {
+                signal: entry.signal,
+                value: entry.value.clone(),
+                labels: labels.clone(),
+                provenance: entry.provenance.clone(),
+                deleted: false,
+                updated_on: None,
             };
-            if ts < 0 {
-                return Err(bad("disable_until_ts must be a non-negative integer"));
-            }
-            let now = vigie_model::Timestamp::now().0 / 1000;
-            if ts > now + 5 * 365 * 86_400 {
-                return Err(bad("disable_until_ts must be less than 5 years in the future"));
-            }
-            if ts == 1 {
-                labels.remove(DISABLE_UNTIL);
-            } else {
-                labels.insert(DISABLE_UNTIL.into(), ts.to_string());
-            }
+            let actor = who.actor();
+            let target = entry.bank.clone();
+            let changed = curate(&state, move |s| {
+                s.apply_entries_audited(
+                    &target,
+                    &[record],
+                    &actor,
+                    &AuditEvent::BankImport {
+                        bank: target.clone(),
+                        file: "HMA API".into(),
+                        format: "hma".into(),
+                    },
+                )
+            })
+            .await?;
+            changed.map_err(|e| store_failed(&e.into()))?;
+            let owner = find_bank(&state, entry.bank.clone()).await?;
+            Ok(Json(json!({
+                "id": entry.id,
+                "disable_until_ts": disable_until(&labels),
+                "collab_metadata": {},
+                "original_media_uri": Value::Null,
+                "bank": hma_bank(&owner),
+                "user_metadata": user_metadata(&labels),
+                "note": labels.get(NOTE),
+            }))
+            .into_response())
         }
-        if let Some(note) = value.get(NOTE) {
-            labels.remove(NOTE);
-            labels.extend(content_labels(Some(note), None)?);
-        }
-        let record = EntryRecord {
-            signal: entry.signal,
-            value: entry.value.clone(),
-            labels: labels.clone(),
-            provenance: entry.provenance.clone(),
-            deleted: false,
-            updated_on: None,
-        };
-        let actor = who.actor();
-        let target = entry.bank.clone();
-        let changed = curate(&state, move |s| {
-            s.apply_entries_audited(
-                &target,
-                &[record],
-                &actor,
-                &AuditEvent::BankImport {
-                    bank: target.clone(),
-                    file: "HMA API".into(),
-                    format: "hma".into(),
-                },
-            )
-        })
-        .await?;
-        changed.map_err(|e| store_failed(&e.into()))?;
-        let owner = find_bank(&state, entry.bank.clone()).await?;
-        Ok(Json(json!({
-            "id": entry.id,
-            "disable_until_ts": disable_until(&labels),
-            "collab_metadata": {},
-            "original_media_uri": Value::Null,
-            "bank": hma_bank(&owner),
-            "user_metadata": if ["content_id", "content_uri", "json"].iter().any(|k| labels.contains_key(*k)) {
-                json!({
-                    "content_id": labels.get("content_id"),
-                    "content_uri": labels.get("content_uri"),
-                    "json": labels.get("json").and_then(|j| serde_json::from_str::<Value>(j).ok()),
-                })
-            } else { Value::Null },
-            "note": labels.get(NOTE),
-        }))
-        .into_response())
-    }
-    .await)
+        .await,
+    )
 }
 
 /// `DELETE /c/bank/{name}/content/{id}`: removes a content (the entry is kept as removed, so exports carry the
@@ -1559,36 +1572,10 @@ pub async fn signal_type_index(
     Query(q): Query<IndexStatusParams>,
 ) -> Response {
     answer(
-        async {
-            let only = match q.signal_type.as_deref() {
-                Some(name) => Some(
-                    signal_named(name)
-                        .ok_or_else(|| bad(format!("No such signal type '{name}'")))?,
-                ),
-                None => None,
-            };
-            let service = state.matching.clone();
-            run(&state, move |s| service.refresh(s)).await?;
-            let built = state
-                .matching
-                .built_at
-                .load(std::sync::atomic::Ordering::Relaxed);
-            let mut out = BTreeMap::new();
-            for (signal, size) in index_sizes(&state)? {
-                if only.is_some_and(|o| o != signal) {
-                    continue;
-                }
-                if let Some(name) = hma_name(signal) {
-                    let at = if size == 0 { -1 } else { built };
-                    out.insert(
-                        name,
-                        json!({"db_size": size, "index_size": size, "index_out_of_date": false,
-                           "newest_db_item": at, "index_built_to": at}),
-                    );
-                }
-            }
-            Ok(Json(out).into_response())
-        }
+        index_report(&state, q.signal_type.as_deref(), |size, at| {
+            json!({"db_size": size, "index_size": size, "index_out_of_date": false,
+               "newest_db_item": at, "index_built_to": at})
+        })
         .await,
     )
 }
