@@ -203,6 +203,16 @@ struct FileImport {
     unchanged: u64,
     invalid: u64,
     problems: Vec<Problem>,
+    /// The earlier import of the same list that this one went on from, and how many of its records (in hash
+    /// order) that one had applied; the counts include what it changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resumed: Option<Resumed>,
+}
+
+#[derive(Debug, Serialize)]
+struct Resumed {
+    import: i64,
+    records_applied: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -221,6 +231,10 @@ fn file_import(r: vigie_engine::HashListImport) -> FileImport {
         removed: r.counts.removed,
         unchanged: r.counts.unchanged,
         invalid: r.invalid,
+        resumed: r.resumed.map(|(import, records_applied)| Resumed {
+            import,
+            records_applied,
+        }),
         problems: r
             .problems
             .into_iter()
@@ -448,6 +462,14 @@ fn run_command(
                         "{} ({}) into bank {name}: {} added, {} updated, {} removed, {} unchanged, {} invalid",
                         r.file, r.format, r.added, r.updated, r.removed, r.unchanged, r.invalid
                     )?;
+                    if let Some(earlier) = &r.resumed {
+                        writeln!(
+                            out,
+                            "  went on from import {}, which had applied the first {} records (in hash order) and \
+                             did not finish; the counts include what it changed",
+                            earlier.import, earlier.records_applied
+                        )?;
+                    }
                     for p in &r.problems {
                         writeln!(out, "  invalid, {}: {}", p.position, p.reason)?;
                     }

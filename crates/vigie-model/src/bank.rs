@@ -93,7 +93,9 @@ impl SignalType {
     /// [`SignalError::Length`] or [`SignalError::NotHex`].
     pub fn normalize(self, value: &str) -> Result<String, SignalError> {
         let value = value.trim();
-        if let Some(found) = value.chars().find(|c| !c.is_ascii_hexdigit()) {
+        if !value.bytes().all(|b| b.is_ascii_hexdigit())
+            && let Some(found) = value.chars().find(|c| !c.is_ascii_hexdigit())
+        {
             return Err(SignalError::NotHex {
                 signal: self,
                 found,
@@ -106,7 +108,9 @@ impl SignalType {
                 got: value.chars().count(),
             });
         }
-        Ok(value.to_ascii_lowercase())
+        let mut value = value.to_owned();
+        value.make_ascii_lowercase();
+        Ok(value)
     }
 
     /// The type a bare value of this many digits most likely is: 32 digits are MD5, 64 are PDQ (SHA-256 values

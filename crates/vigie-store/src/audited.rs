@@ -117,6 +117,9 @@ pub(crate) trait WriteTx {
         bank: &str,
         records: &[EntryRecord],
     ) -> Result<EntryCounts, StoreError>;
+    /// Writes (or replaces) an import's progress row.
+    fn write_import_progress(&mut self, progress: &crate::ImportProgress)
+    -> Result<(), StoreError>;
 }
 
 /// Appends an entry to the audit trail.
@@ -398,6 +401,29 @@ pub(crate) fn apply_entries(
     Ok(counts)
 }
 
+/// [`crate::Banks::apply_entry_feed_audited`].
+pub(crate) fn apply_entry_feed(
+    tx: &mut impl WriteTx,
+    bank: &str,
+    feed: &mut crate::EntryFeed<'_>,
+    actor: &Actor,
+    event: &AuditEvent,
+    progress: Option<&crate::ImportProgress>,
+) -> Result<EntryCounts, StoreError> {
+    let mut counts = EntryCounts::default();
+    feed(&mut |records| {
+        counts += tx.apply_entries(bank, records)?;
+        Ok(())
+    })?;
+    if let Some(progress) = progress {
+        let mut progress = progress.clone();
+        progress.counts += counts;
+        tx.write_import_progress(&progress)?;
+    }
+    append_detail(tx, actor, event, with_counts(event.detail(), &counts))?;
+    Ok(counts)
+}
+
 /// The bank named `name`, or [`StoreError::NoSuchBank`].
 fn bank_named(tx: &mut impl WriteTx, name: &str) -> Result<Bank, StoreError> {
     tx.bank(name)?
@@ -667,6 +693,19 @@ macro_rules! audited_bank_methods {
             event: &vigie_model::AuditEvent,
         ) -> Result<$crate::EntryCounts, $crate::StoreError> {
             self.write(|tx| $crate::audited::apply_entries(tx, bank, records, actor, event))
+        }
+
+        fn apply_entry_feed_audited(
+            &mut self,
+            bank: &str,
+            feed: &mut $crate::EntryFeed<'_>,
+            actor: &$crate::Actor,
+            event: &vigie_model::AuditEvent,
+            progress: Option<&$crate::ImportProgress>,
+        ) -> Result<$crate::EntryCounts, $crate::StoreError> {
+            self.write(|tx| {
+                $crate::audited::apply_entry_feed(tx, bank, feed, actor, event, progress)
+            })
         }
 
         fn release_entry(

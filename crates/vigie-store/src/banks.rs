@@ -85,8 +85,25 @@ impl BankChange {
     }
 }
 
+/// How far an import of a long list has gone: written with each of its transactions
+/// ([`Banks::apply_entry_feed_audited`]), read back to go on after an import that did not finish
+/// ([`Banks::import_progress`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportProgress {
+    /// The import (`imports.id`).
+    pub import_id: i64,
+    /// The bank.
+    pub bank: String,
+    /// What names the list: its bytes' digest, its format and the reading options.
+    pub list: String,
+    /// Records of the sorted list applied so far.
+    pub applied: u64,
+    /// What they changed.
+    pub counts: EntryCounts,
+}
+
 /// What an import did to a bank. Importing the same list twice gives zeros but for `unchanged`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EntryCounts {
     /// New entries, and removed ones brought back.
     pub added: u64,
@@ -212,9 +229,14 @@ pub struct MatchQuery {
     pub limit: usize,
 }
 
+/// Hands records to a transaction part after part: called with the function that applies one part, it calls
+/// that function for each part in turn ([`Banks::apply_entry_feed_audited`]).
+pub type EntryFeed<'a> = dyn FnMut(&mut dyn FnMut(&[EntryRecord]) -> Result<(), StoreError>) -> Result<(), StoreError>
+    + 'a;
+
 /// The bank operations of a store. Both backends implement them and pass the same suite.
 ///
-/// Changes are transactional: an import chunk, a bank change or a recorded set of matches is all written
+/// Changes are transactional: an import, a bank change or a recorded set of matches is all written
 /// or not at all. A change of a bank itself (creation, settings, deletion, a released entry) is written with
 /// its audit entry, by `actor`, in the same transaction.
 pub trait Banks {
@@ -253,6 +275,27 @@ pub trait Banks {
         actor: &Actor,
         event: &AuditEvent,
     ) -> Result<EntryCounts, StoreError>;
+    /// Applies records that `feed` hands over part after part (it calls its argument once per part) in one
+    /// transaction, with one audit entry as [`Banks::apply_entries_audited`] writes it: a list of millions of
+    /// records is applied whole or not at all, without holding it in memory. A feed that fails (returning
+    /// [`StoreError::Feed`] or any other error) rolls everything back.
+    ///
+    /// With `progress`, that row is written in the same transaction (replacing the import's earlier one), its
+    /// counts (what the import changed before this transaction) plus what this transaction changed.
+    fn apply_entry_feed_audited(
+        &mut self,
+        bank: &str,
+        feed: &mut EntryFeed<'_>,
+        actor: &Actor,
+        event: &AuditEvent,
+        progress: Option<&ImportProgress>,
+    ) -> Result<EntryCounts, StoreError>;
+    /// The progress of the latest import of the list `list` into `bank`, when that import did not complete.
+    fn import_progress(
+        &mut self,
+        bank: &str,
+        list: &str,
+    ) -> Result<Option<ImportProgress>, StoreError>;
     /// A bank's entries in the order they were added (those added by one application of records in hash order),
     /// removed ones too when asked, at most `limit`.
     fn bank_entries(
@@ -337,4 +380,17 @@ pub(crate) fn with_counts(
         map.insert("counts".to_owned(), counts);
     }
     detail
+}
+
+/// `records` in key order (signal, then value), stably: of two records of one hash, the later stays later. A
+/// hash-list import hands them over sorted already, which costs one pass to see.
+pub(crate) fn in_key_order(records: &[EntryRecord]) -> Vec<&EntryRecord> {
+    fn key<'r>(r: &&'r EntryRecord) -> (&'static str, &'r str) {
+        (r.signal.as_str(), r.value.as_str())
+    }
+    let mut order: Vec<&EntryRecord> = records.iter().collect();
+    if !order.is_sorted_by(|a, b| key(a) <= key(b)) {
+        order.sort_by(|a, b| key(a).cmp(&key(b)));
+    }
+    order
 }

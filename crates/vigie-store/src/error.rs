@@ -54,6 +54,9 @@ pub enum StoreError {
     /// A value in the database is not what this version wrote.
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// What fed records to a transaction failed; the transaction was rolled back.
+    #[error("{0}")]
+    Feed(String),
 }
 
 impl From<::postgres::Error> for StoreError {

@@ -20,8 +20,8 @@ mod rules;
 mod sqlite;
 
 pub use banks::{
-    BankChange, Banks, EntryChange, EntryCounts, FeedPosition, HuntState, MatchQuery,
-    MediumMatches, NewBank, NewMatch, Settled, StoredMedium,
+    BankChange, Banks, EntryChange, EntryCounts, EntryFeed, FeedPosition, HuntState,
+    ImportProgress, MatchQuery, MediumMatches, NewBank, NewMatch, Settled, StoredMedium,
 };
 pub use batch::{AccountSighting, Batch, StoredMedia};
 pub use blobs::{BlobWriter, Blobs};

@@ -60,6 +60,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_retro_hunt.sql"),
         postgres: include_str!("../migrations/postgres/0010_retro_hunt.sql"),
     },
+    Migration {
+        version: 11,
+        sqlite: include_str!("../migrations/sqlite/0011_import_progress.sql"),
+        postgres: include_str!("../migrations/postgres/0011_import_progress.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

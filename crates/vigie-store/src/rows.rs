@@ -598,3 +598,27 @@ pub(crate) fn stored_match_of(
         by,
     ))
 }
+
+/// An import's progress row `(import id, applied, counts, import status)` as [`crate::Banks::import_progress`]
+/// returns it: only when that import did not complete.
+pub(crate) fn unfinished_progress(
+    row: Option<(i64, i64, String, String)>,
+    bank: &str,
+    list: &str,
+) -> Result<Option<crate::ImportProgress>, StoreError> {
+    let Some((import_id, applied, counts, status)) = row else {
+        return Ok(None);
+    };
+    if status == vigie_model::ImportStatus::Complete.as_str() {
+        return Ok(None);
+    }
+    let counts = serde_json::from_str(&counts)
+        .map_err(|e| StoreError::Corrupt(format!("import {import_id}'s progress counts: {e}")))?;
+    Ok(Some(crate::ImportProgress {
+        import_id,
+        bank: bank.to_owned(),
+        list: list.to_owned(),
+        applied: applied.max(0) as u64,
+        counts,
+    }))
+}

@@ -18,9 +18,9 @@ use vigie_model::{
 };
 use vigie_store::{
     AccountQuery, Actor, Backend, BankChange, Batch, CaseQuery, CaseSort, DecisionOutcome,
-    EntryCounts, FeedPosition, HuntState, LoginOutcome, MatchQuery, MediumMatches, NewBank,
-    NewCase, NewDecision, NewList, NewMatch, PostQuery, ReviewRules, Settled, Snapshot, Stats,
-    Store, StoreError, StoredMedia, UserChange, verify_audit,
+    EntryCounts, FeedPosition, HuntState, ImportProgress, LoginOutcome, MatchQuery, MediumMatches,
+    NewBank, NewCase, NewDecision, NewList, NewMatch, PostQuery, ReviewRules, Settled, Snapshot,
+    Stats, Store, StoreError, StoredMedia, UserChange, verify_audit,
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -234,6 +234,7 @@ suite!(
     an_edited_audit_entry_is_found,
     removed_audit_entries_are_found,
     audited_entries_and_their_audit_entry_are_one_transaction,
+    a_fed_import_is_applied_whole_or_not_at_all,
 );
 
 // ---------------------------------------------------------------------------------------------------------
@@ -503,7 +504,7 @@ fn migrations_run_once(env: &mut Env) {
     let url = env.fresh_url();
     let mut store = env.open(&url);
     assert_eq!(store.backend(), env.backend);
-    assert_eq!(ok(store.schema_version()), 10);
+    assert_eq!(ok(store.schema_version()), 11);
     assert_eq!(
         ok(store.snapshot())
             .tables
@@ -518,7 +519,7 @@ fn migrations_run_once(env: &mut Env) {
 
     // Reopening a migrated store applies nothing and keeps the content.
     let mut again = env.open(&url);
-    assert_eq!(ok(again.schema_version()), 10);
+    assert_eq!(ok(again.schema_version()), 11);
     assert_eq!(ok(again.snapshot()), before);
     assert_eq!(ok(again.imports(10)).len(), 1);
     drop(again);
@@ -532,7 +533,7 @@ fn migrations_run_once(env: &mut Env) {
     match vigie_store::open(&url, Some(&media)) {
         Err(StoreError::TooNew {
             found: 99,
-            supported: 10,
+            supported: 11,
         }) => {}
         Err(e) => panic!("expected TooNew, got {e}"),
         Ok(_) => panic!("a schema newer than this build was accepted"),
@@ -607,7 +608,7 @@ fn concurrent_opens_migrate_once(env: &mut Env) {
             .collect()
     });
     for r in results {
-        assert_eq!(r, Ok(10));
+        assert_eq!(r, Ok(11));
     }
 }
 
@@ -3491,4 +3492,102 @@ fn audited_entries_and_their_audit_entry_are_one_transaction(env: &mut Env) {
         Err(StoreError::NoSuchBank(_))
     ));
     assert_eq!(ok(store.audit(0, 1_000_000)).len(), before);
+}
+
+fn a_fed_import_is_applied_whole_or_not_at_all(env: &mut Env) {
+    let mut store = env.fresh();
+    ok(store.create_bank(&NewBank::named("blk"), &cli()));
+    let event = AuditEvent::BankImport {
+        bank: "blk".into(),
+        file: "list.txt".into(),
+        format: "lines".into(),
+    };
+    // Three parts, one transaction, one audit entry: a hash added in the first part is removed by the third.
+    let parts = [
+        vec![
+            record(SignalType::Pdq, PDQ_1, &[("group", "a")], false),
+            record(SignalType::Pdq, PDQ_2, &[], false),
+        ],
+        vec![record(SignalType::Md5, &"ab".repeat(16), &[], false)],
+        vec![record(SignalType::Pdq, PDQ_1, &[], true)],
+    ];
+    let before = ok(store.audit(0, 1_000_000)).len();
+    let import = ok(store.begin_import("list.txt", Format::HashList));
+    let progress = |applied: u64, added: u64| ImportProgress {
+        import_id: import,
+        bank: "blk".into(),
+        list: "digest:lines".into(),
+        applied,
+        counts: EntryCounts {
+            added,
+            ..EntryCounts::default()
+        },
+    };
+    assert_eq!(ok(store.import_progress("blk", "digest:lines")), None);
+    let counts = ok(store.apply_entry_feed_audited(
+        "blk",
+        &mut |apply| parts.iter().try_for_each(|p| apply(p)),
+        &cli(),
+        &event,
+        Some(&progress(4, 0)),
+    ));
+    // Written with the entries: an import that stops here goes on from there.
+    assert_eq!(
+        ok(store.import_progress("blk", "digest:lines")),
+        Some(progress(4, 3))
+    );
+    assert_eq!(ok(store.import_progress("other", "digest:lines")), None);
+    assert_eq!((counts.added, counts.removed), (3, 1), "{counts:?}");
+    let trail = ok(store.audit(0, 1_000_000));
+    assert_eq!(trail.len(), before + 1);
+    let detail: serde_json::Value =
+        serde_json::from_str(&trail[before].detail).expect("JSON detail");
+    assert_eq!(detail["counts"]["added"], 3, "{detail}");
+    let live = |store: &mut dyn Store| -> Vec<String> {
+        ok(store.bank_entries("blk", false, 100))
+            .into_iter()
+            .map(|e| e.value)
+            .collect()
+    };
+    assert_eq!(live(&mut *store), vec![PDQ_2.to_owned(), "ab".repeat(16)]);
+
+    // A feed that fails after applying a part leaves the bank as it was, and writes no audit entry.
+    let failing = [
+        vec![record(SignalType::Pdq, PDQ_1, &[], false)],
+        vec![record(SignalType::Pdq, PDQ_2, &[], true)],
+    ];
+    let mut fed = 0;
+    let result = store.apply_entry_feed_audited(
+        "blk",
+        &mut |apply| {
+            for p in &failing {
+                apply(p)?;
+                fed += 1;
+            }
+            Err(StoreError::Feed("the disk is full".into()))
+        },
+        &cli(),
+        &event,
+        Some(&progress(6, 3)),
+    );
+    assert_eq!(fed, 2);
+    assert!(
+        matches!(&result, Err(StoreError::Feed(m)) if m == "the disk is full"),
+        "{result:?}"
+    );
+    assert_eq!(live(&mut *store), vec![PDQ_2.to_owned(), "ab".repeat(16)]);
+    assert_eq!(ok(store.audit(0, 1_000_000)).len(), before + 1);
+    assert!(audit_problems(&mut *store).is_empty());
+    // Neither is the progress; once the import completes there is nothing to go on from.
+    assert_eq!(
+        ok(store.import_progress("blk", "digest:lines")),
+        Some(progress(4, 3))
+    );
+    ok(store.finish_import(
+        import,
+        ImportStatus::Complete,
+        &ImportCounts::default(),
+        None,
+    ));
+    assert_eq!(ok(store.import_progress("blk", "digest:lines")), None);
 }

@@ -565,9 +565,14 @@ fn tcap_item(
     on_record: &mut dyn FnMut(EntryRecord),
     on_problem: &mut dyn FnMut(ListProblem),
 ) {
-    let parsed = serde_json::from_str::<Value>(text)
-        .map_err(|e| format!("not JSON: {e}"))
-        .and_then(|v| tcap_record(&v));
+    // The record's own fields, read straight into their places; anything unusual (not an object, a field
+    // of another type, a field twice) is read again as a JSON value, which names the problem.
+    let parsed = match serde_json::from_str::<TcapFields<'_>>(text) {
+        Ok(fields) => tcap_fields(fields),
+        Err(_) => serde_json::from_str::<Value>(text)
+            .map_err(|e| format!("not JSON: {e}"))
+            .and_then(|v| tcap_record(&v)),
+    };
     match parsed {
         Ok(r) => on_record(with_provenance(r, &position)),
         Err(reason) => on_problem(ListProblem {
@@ -590,56 +595,108 @@ fn text_of(value: &Value) -> Option<String> {
     }
 }
 
-/// One TCAP record. Unknown fields are ignored; the known descriptive ones become labels.
+/// The fields of a TCAP record that Vigie reads (the others are ignored), as they are written.
+#[derive(serde::Deserialize, Default)]
+struct TcapFields<'a> {
+    #[serde(borrow)]
+    hash_digest: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    algorithm: Option<std::borrow::Cow<'a, str>>,
+    deleted: Option<Value>,
+    #[serde(borrow)]
+    updated_on: Option<std::borrow::Cow<'a, str>>,
+    ideology: Option<Value>,
+    group: Option<Value>,
+    file_type: Option<Value>,
+    media_type: Option<Value>,
+    tags: Option<Value>,
+    labels: Option<Map<String, Value>>,
+    id: Option<Value>,
+}
+
+/// One TCAP record read as a JSON value: the messages say what is wrong with it.
 fn tcap_record(value: &Value) -> Result<EntryRecord, String> {
     let object = value.as_object().ok_or("a TCAP record is a JSON object")?;
-    let digest = object
-        .get("hash_digest")
+    let hash_digest = match object.get("hash_digest") {
+        Some(Value::String(s)) => Some(s.as_str().into()),
+        _ => return Err("the record has no `hash_digest` string".to_owned()),
+    };
+    let algorithm = object
+        .get("algorithm")
         .and_then(Value::as_str)
+        .map(Into::into);
+    // A time that is not a string is left out, as an unknown field is.
+    let updated_on = object
+        .get("updated_on")
+        .and_then(Value::as_str)
+        .map(Into::into);
+    let labels = match object.get("labels") {
+        Some(Value::Object(extra)) => Some(extra.clone()),
+        _ => None,
+    };
+    let field = |name: &str| object.get(name).cloned();
+    tcap_fields(TcapFields {
+        hash_digest,
+        algorithm,
+        deleted: field("deleted"),
+        updated_on,
+        ideology: field("ideology"),
+        group: field("group"),
+        file_type: field("file_type"),
+        media_type: field("media_type"),
+        tags: field("tags"),
+        labels,
+        id: field("id"),
+    })
+}
+
+/// One TCAP record. Unknown fields are ignored; the known descriptive ones become labels.
+fn tcap_fields(record: TcapFields<'_>) -> Result<EntryRecord, String> {
+    let digest = record
+        .hash_digest
         .ok_or("the record has no `hash_digest` string")?;
-    let signal = match object.get("algorithm").and_then(Value::as_str) {
-        Some(a) => SignalType::parse(a).map_err(|e| e.to_string())?,
+    let signal = match record.algorithm {
+        Some(a) => SignalType::parse(&a).map_err(|e| e.to_string())?,
         None => return Err("the record has no `algorithm` (PDQ or MD5)".to_owned()),
     };
-    let value = signal.normalize(digest).map_err(|e| e.to_string())?;
-    let deleted = match object.get("deleted") {
+    let value = signal.normalize(&digest).map_err(|e| e.to_string())?;
+    let deleted = match &record.deleted {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) => truthy(s)?,
         Some(Value::Number(n)) => n.as_i64() != Some(0),
         Some(other) => return Err(format!("`deleted` is {other}, not true or false")),
     };
-    let updated_on = match object.get("updated_on").and_then(Value::as_str) {
-        Some(t) if !t.trim().is_empty() => {
-            Some(Timestamp::parse(t.trim()).map_err(|e| format!("updated_on: {e}"))?)
+    let updated_on = match record.updated_on.as_deref().map(str::trim) {
+        Some(t) if !t.is_empty() => {
+            Some(Timestamp::parse(t).map_err(|e| format!("updated_on: {e}"))?)
         }
         _ => None,
     };
     let mut labels = Labels::new();
     for (field, label) in [
-        ("ideology", "ideology"),
-        ("group", "group"),
-        ("file_type", "media_type"),
-        ("media_type", "media_type"),
-        ("tags", "tag"),
+        (&record.ideology, "ideology"),
+        (&record.group, "group"),
+        (&record.file_type, "media_type"),
+        (&record.media_type, "media_type"),
+        (&record.tags, "tag"),
     ] {
-        if let Some(v) = object.get(field).and_then(text_of) {
+        if let Some(v) = field.as_ref().and_then(text_of) {
             labels.insert(label.to_owned(), v);
         }
     }
-    if let Some(Value::Object(extra)) = object.get("labels") {
-        for (k, v) in extra {
-            if let Some(v) = text_of(v) {
-                labels.insert(k.to_ascii_lowercase(), v);
-            }
+    for (k, v) in record.labels.iter().flatten() {
+        if let Some(v) = text_of(v) {
+            labels.insert(k.to_ascii_lowercase(), v);
         }
     }
     Ok(EntryRecord {
         signal,
         value,
         labels,
-        provenance: object
-            .get("id")
+        provenance: record
+            .id
+            .as_ref()
             .and_then(text_of)
             .map(|id| format!("tcap:{id}")),
         deleted,

@@ -3,8 +3,8 @@
 use super::PostgresStore;
 use crate::StoreError;
 use crate::banks::{
-    Banks, EntryChange, EntryCounts, FeedPosition, HuntState, MatchQuery, MediumMatches, NewMatch,
-    Settled, StoredMedium,
+    Banks, EntryChange, EntryCounts, FeedPosition, HuntState, ImportProgress, MatchQuery,
+    MediumMatches, NewMatch, Settled, StoredMedium,
 };
 use crate::rows::{
     BANK_SETTINGS_SQL, BANK_SQL, ENTRY_SQL, MATCH_SQL, MEDIUM_HASH_COLUMNS, STORED_MATCH_SQL,
@@ -16,7 +16,6 @@ use postgres::{GenericClient, Row, Transaction};
 use vigie_model::{Bank, BankEntry, EntryRecord, MatchStatus, MediaMatch, SignalType, Timestamp};
 
 /// An entry as stored: id, labels (JSON), provenance, removed.
-type StoredEntry = (i64, String, Option<String>, bool);
 
 fn bank_row(r: &Row) -> Result<Bank, StoreError> {
     bank_of(raw_bank(r)?)
@@ -48,7 +47,26 @@ fn next_seq(tx: &mut Transaction<'_>) -> Result<i64, StoreError> {
         .try_get(0)?)
 }
 
-/// Applies list records to the bank `bank` inside `tx` ([`Banks::apply_entries`]).
+/// An entry as the records applied so far leave it.
+struct Pending {
+    /// Its id; `None` for an entry new in this application.
+    id: Option<i64>,
+    labels: String,
+    provenance: Option<String>,
+    source_updated: Option<i64>,
+    removed: bool,
+    /// Removed by a record of this application (its removal time is now).
+    removed_now: bool,
+    /// Added, revived or removed: the change feed takes it again.
+    bumped: bool,
+    /// Changed by a record of this application.
+    touched: bool,
+}
+
+/// Applies list records to the bank `bank` inside `tx` ([`Banks::apply_entries`]) in a constant number of round
+/// trips: the entries they name are read at once, the records are applied to them in memory in key order (as
+/// SQLite applies them, with the same counts and end state), then the new entries are inserted at once in key
+/// order (so they get their ids in hash order on both backends) and the changed ones updated at once.
 pub(super) fn apply_in(
     tx: &mut Transaction<'_>,
     bank: &str,
@@ -57,90 +75,175 @@ pub(super) fn apply_in(
     let bank_id = bank_id(tx, bank)?;
     let seq = next_seq(tx)?;
     let now = Timestamp::now().0;
-    // The entries the records name, in one round trip.
     let signals: Vec<&str> = records.iter().map(|r| r.signal.as_str()).collect();
     let values: Vec<&str> = records.iter().map(|r| r.value.as_str()).collect();
     let rows = tx.query(
-        "SELECT e.id, e.signal, e.value, e.labels, e.provenance, e.removed_at IS NOT NULL FROM bank_entries e \
-         JOIN UNNEST($2::text[], $3::text[]) AS k(signal, value) ON e.signal = k.signal AND e.value = k.value \
-         WHERE e.bank_id = $1",
+        "SELECT e.id, e.signal, e.value, e.labels, e.provenance, e.source_updated, e.removed_at IS NOT NULL \
+         FROM bank_entries e JOIN UNNEST($2::text[], $3::text[]) AS k(signal, value) \
+         ON e.signal = k.signal AND e.value = k.value WHERE e.bank_id = $1",
         &[&bank_id, &signals, &values],
     )?;
-    let mut stored: std::collections::HashMap<(String, String), StoredEntry> =
-        std::collections::HashMap::with_capacity(rows.len());
+    let mut entries: std::collections::HashMap<(SignalType, String), Pending> =
+        std::collections::HashMap::with_capacity(records.len());
     for r in &rows {
-        stored.insert(
-            (r.try_get(1)?, r.try_get(2)?),
-            (r.try_get(0)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?),
+        let signal: String = r.try_get(1)?;
+        let Ok(signal) = SignalType::parse(&signal) else {
+            continue;
+        };
+        entries.insert(
+            (signal, r.try_get(2)?),
+            Pending {
+                id: Some(r.try_get(0)?),
+                labels: r.try_get(3)?,
+                provenance: r.try_get(4)?,
+                source_updated: r.try_get(5)?,
+                removed: r.try_get(6)?,
+                removed_now: false,
+                bumped: false,
+                touched: false,
+            },
         );
     }
+    // The new entries' keys, in the order they were first added (key order).
+    let mut added: Vec<(SignalType, String)> = Vec::new();
     let mut counts = EntryCounts::default();
-    // In key order, as SQLite applies them: new entries of one application get their ids in hash order on both
-    // backends.
-    let mut order: Vec<&EntryRecord> = records.iter().collect();
-    order.sort_by(|a, b| (a.signal.as_str(), &a.value).cmp(&(b.signal.as_str(), &b.value)));
-    for r in order {
+    for r in crate::banks::in_key_order(records) {
         let labels = labels_json(&r.labels);
-        let key = (r.signal.as_str().to_owned(), r.value.clone());
-        let view = stored
-            .get(&key)
-            .map(|(_, l, p, removed)| (l.as_str(), p.as_deref(), *removed));
-        let id = stored.get(&key).map_or(0, |s| s.0);
+        let key = (r.signal, r.value.clone());
         let updated_on = r.updated_on.map(|t| t.0);
+        let view = entries
+            .get(&key)
+            .map(|e| (e.labels.as_str(), e.provenance.as_deref(), e.removed));
         match effect(r, &labels, view) {
             Effect::Insert => {
-                let new_id: i64 = tx
-                    .query_one(
-                        "INSERT INTO bank_entries (bank_id, signal, value, labels, provenance, source_updated, \
-                         added_at, updated_at, change_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
-                        &[
-                            &bank_id,
-                            &r.signal.as_str(),
-                            &r.value,
-                            &labels,
-                            &r.provenance,
-                            &updated_on,
-                            &now,
-                            &seq,
-                        ],
-                    )?
-                    .try_get(0)?;
-                stored.insert(key, (new_id, labels, r.provenance.clone(), false));
+                added.push(key.clone());
+                entries.insert(
+                    key,
+                    Pending {
+                        id: None,
+                        labels,
+                        provenance: r.provenance.clone(),
+                        source_updated: updated_on,
+                        removed: false,
+                        removed_now: false,
+                        bumped: true,
+                        touched: true,
+                    },
+                );
                 counts.added += 1;
             }
-            Effect::Revive => {
-                tx.execute(
-                    "UPDATE bank_entries SET removed_at = NULL, labels = $2, provenance = COALESCE($3, provenance), \
-                     source_updated = $4, updated_at = $5, change_seq = $6 WHERE id = $1",
-                    &[&id, &labels, &r.provenance, &updated_on, &now, &seq],
-                )?;
-                stored.insert(key, (id, labels, r.provenance.clone(), false));
-                counts.added += 1;
-            }
-            Effect::Update => {
-                tx.execute(
-                    "UPDATE bank_entries SET labels = $2, provenance = COALESCE($3, provenance), source_updated = $4, \
-                     updated_at = $5 WHERE id = $1",
-                    &[&id, &labels, &r.provenance, &updated_on, &now],
-                )?;
-                let old = stored.get(&key).and_then(|s| s.2.clone());
-                stored.insert(key, (id, labels, r.provenance.clone().or(old), false));
-                counts.updated += 1;
+            Effect::Revive | Effect::Update => {
+                let Some(e) = entries.get_mut(&key) else {
+                    return Err(StoreError::Corrupt(format!(
+                        "no entry {} to update",
+                        r.value
+                    )));
+                };
+                if e.removed {
+                    e.removed = false;
+                    e.removed_now = false;
+                    e.bumped = true;
+                    counts.added += 1;
+                } else {
+                    counts.updated += 1;
+                }
+                e.labels = labels;
+                e.provenance = r.provenance.clone().or(e.provenance.take());
+                e.source_updated = updated_on;
+                e.touched = true;
             }
             Effect::Remove => {
-                tx.execute(
-                    "UPDATE bank_entries SET removed_at = $2, updated_at = $2, change_seq = $3 WHERE id = $1",
-                    &[&id, &now, &seq],
-                )?;
-                if let Some(s) = stored.get_mut(&key) {
-                    s.3 = true;
-                }
+                let Some(e) = entries.get_mut(&key) else {
+                    return Err(StoreError::Corrupt(format!(
+                        "no entry {} to remove",
+                        r.value
+                    )));
+                };
+                e.removed = true;
+                e.removed_now = true;
+                e.bumped = true;
+                e.touched = true;
                 counts.removed += 1;
             }
             Effect::Nothing => counts.unchanged += 1,
         }
     }
+    if !added.is_empty() {
+        let mut cols = NewColumns::default();
+        for key in &added {
+            let e = &entries[key];
+            cols.signal.push(key.0.as_str());
+            cols.value.push(&key.1);
+            cols.labels.push(&e.labels);
+            cols.provenance.push(e.provenance.as_deref());
+            cols.source_updated.push(e.source_updated);
+            cols.removed.push(e.removed);
+        }
+        tx.execute(
+            "INSERT INTO bank_entries (bank_id, signal, value, labels, provenance, source_updated, added_at, \
+             updated_at, change_seq, removed_at) \
+             SELECT $1::bigint, u.signal, u.value, u.labels, u.provenance, u.source_updated, $2::bigint, $2::bigint, $3::bigint, \
+             CASE WHEN u.removed THEN $2::bigint END \
+             FROM UNNEST($4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bool[]) \
+             WITH ORDINALITY AS u(signal, value, labels, provenance, source_updated, removed, n) ORDER BY u.n",
+            &[
+                &bank_id,
+                &now,
+                &seq,
+                &cols.signal,
+                &cols.value,
+                &cols.labels,
+                &cols.provenance,
+                &cols.source_updated,
+                &cols.removed,
+            ],
+        )?;
+    }
+    let changed: Vec<&Pending> = entries
+        .values()
+        .filter(|e| e.touched && e.id.is_some())
+        .collect();
+    if !changed.is_empty() {
+        let ids: Vec<i64> = changed.iter().filter_map(|e| e.id).collect();
+        let labels: Vec<&str> = changed.iter().map(|e| e.labels.as_str()).collect();
+        let provenance: Vec<Option<&str>> =
+            changed.iter().map(|e| e.provenance.as_deref()).collect();
+        let source_updated: Vec<Option<i64>> = changed.iter().map(|e| e.source_updated).collect();
+        let removed: Vec<bool> = changed.iter().map(|e| e.removed).collect();
+        let removed_now: Vec<bool> = changed.iter().map(|e| e.removed_now).collect();
+        let bumped: Vec<bool> = changed.iter().map(|e| e.bumped).collect();
+        tx.execute(
+            "UPDATE bank_entries e SET labels = u.labels, provenance = u.provenance, \
+             source_updated = u.source_updated, updated_at = $1::bigint, \
+             removed_at = CASE WHEN NOT u.removed THEN NULL WHEN u.removed_now THEN $1::bigint ELSE e.removed_at END, \
+             change_seq = CASE WHEN u.bumped THEN $2::bigint ELSE e.change_seq END \
+             FROM UNNEST($3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::bool[], $8::bool[], $9::bool[]) \
+             AS u(id, labels, provenance, source_updated, removed, removed_now, bumped) WHERE e.id = u.id",
+            &[
+                &now,
+                &seq,
+                &ids,
+                &labels,
+                &provenance,
+                &source_updated,
+                &removed,
+                &removed_now,
+                &bumped,
+            ],
+        )?;
+    }
     Ok(counts)
+}
+
+/// The columns of the entries to insert, one array each.
+#[derive(Default)]
+struct NewColumns<'a> {
+    signal: Vec<&'a str>,
+    value: Vec<&'a str>,
+    labels: Vec<&'a str>,
+    provenance: Vec<Option<&'a str>>,
+    source_updated: Vec<Option<i64>>,
+    removed: Vec<bool>,
 }
 
 impl Banks for PostgresStore {
@@ -493,6 +596,26 @@ impl Banks for PostgresStore {
                 })
             })
             .transpose()
+    }
+
+    fn import_progress(
+        &mut self,
+        bank: &str,
+        list: &str,
+    ) -> Result<Option<ImportProgress>, StoreError> {
+        let row = self
+            .client
+            .query_opt(
+                "SELECT p.import_id, p.applied, p.counts, i.status FROM import_progress p \
+                 JOIN imports i ON i.id = p.import_id WHERE p.bank = $1 AND p.list = $2 \
+                 ORDER BY p.import_id DESC LIMIT 1",
+                &[&bank, &list],
+            )?
+            .map(|r| -> Result<_, StoreError> {
+                Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?))
+            })
+            .transpose()?;
+        crate::rows::unfinished_progress(row, bank, list)
     }
 
     fn set_hunt_state(&mut self, state: &HuntState) -> Result<(), StoreError> {

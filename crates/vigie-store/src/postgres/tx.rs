@@ -343,4 +343,14 @@ impl WriteTx for Pg<'_, '_> {
     ) -> Result<EntryCounts, StoreError> {
         apply_in(self.tx, bank, records)
     }
+
+    fn write_import_progress(&mut self, p: &crate::ImportProgress) -> Result<(), StoreError> {
+        let counts = serde_json::to_string(&p.counts).expect("counts serialize");
+        self.exec(
+            "INSERT INTO import_progress (import_id, bank, list, applied, counts) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (import_id) DO UPDATE SET applied = EXCLUDED.applied, counts = EXCLUDED.counts",
+            &[&p.import_id, &p.bank, &p.list, &(p.applied as i64), &counts],
+        )
+        .map(drop)
+    }
 }

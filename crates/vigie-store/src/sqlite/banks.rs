@@ -3,8 +3,8 @@
 use super::SqliteStore;
 use crate::StoreError;
 use crate::banks::{
-    Banks, EntryChange, EntryCounts, FeedPosition, HuntState, MatchQuery, MediumMatches, NewMatch,
-    Settled, StoredMedium,
+    Banks, EntryChange, EntryCounts, FeedPosition, HuntState, ImportProgress, MatchQuery,
+    MediumMatches, NewMatch, Settled, StoredMedium,
 };
 use crate::rows::{
     BANK_SETTINGS_SQL, BANK_SQL, ENTRY_SQL, MATCH_SQL, MEDIUM_HASH_COLUMNS, STORED_MATCH_SQL,
@@ -420,6 +420,33 @@ impl Banks for SqliteStore {
             .map_err(self.err())
     }
 
+    fn import_progress(
+        &mut self,
+        bank: &str,
+        list: &str,
+    ) -> Result<Option<ImportProgress>, StoreError> {
+        self.flush_pending()?;
+        let row = self
+            .conn
+            .query_row(
+                "SELECT p.import_id, p.applied, p.counts, i.status FROM import_progress p \
+                 JOIN imports i ON i.id = p.import_id WHERE p.bank = ?1 AND p.list = ?2 \
+                 ORDER BY p.import_id DESC LIMIT 1",
+                params![bank, list],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(self.err())?;
+        crate::rows::unfinished_progress(row, bank, list)
+    }
+
     fn set_hunt_state(&mut self, state: &HuntState) -> Result<(), StoreError> {
         let path = self.path.clone();
         self.write(|tx| {
@@ -530,8 +557,7 @@ pub(super) fn apply(
     // In key order, so that the lookups and inserts walk the entries' index, and the new rows the table, from one
     // end to the other instead of touching a random page for each record (stable: of two records of one hash,
     // the later still wins). New entries of one application are therefore stored, and listed, in hash order.
-    let mut order: Vec<&EntryRecord> = records.iter().collect();
-    order.sort_by(|a, b| (a.signal.as_str(), &a.value).cmp(&(b.signal.as_str(), &b.value)));
+    let order = crate::banks::in_key_order(records);
     for r in order {
         let labels = labels_json(&r.labels);
         let updated_on = r.updated_on.map(|t| t.0);

@@ -365,4 +365,14 @@ impl WriteTx for Lite<'_> {
             .ok_or_else(|| StoreError::NoSuchBank(bank.to_owned()))?;
         apply(self.conn, id, records).at(self.path)
     }
+
+    fn write_import_progress(&mut self, p: &crate::ImportProgress) -> Result<(), StoreError> {
+        let counts = serde_json::to_string(&p.counts).expect("counts serialize");
+        self.exec(
+            "INSERT INTO import_progress (import_id, bank, list, applied, counts) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (import_id) DO UPDATE SET applied = excluded.applied, counts = excluded.counts",
+            params![p.import_id, p.bank, p.list, p.applied as i64, counts],
+        )
+        .map(drop)
+    }
 }
