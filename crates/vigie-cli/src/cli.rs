@@ -120,6 +120,25 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::review::ReviewCommand,
     },
+    /// The deployment's Ed25519 key that signs evidence packages.
+    Key {
+        /// The signing key's file (default: $XDG_CONFIG_HOME/vigie/evidence.key, else
+        /// ~/.config/vigie/evidence.key).
+        #[arg(long, env = "VIGIE_EVIDENCE_KEY")]
+        key: Option<PathBuf>,
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::evidence::KeyCommand,
+    },
+    /// Evidence packages of confirmed cases: WARC, manifest and signature; and their verification.
+    Evidence {
+        /// The signing key's file (see `vigie key`).
+        #[arg(long, env = "VIGIE_EVIDENCE_KEY")]
+        key: Option<PathBuf>,
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::evidence::EvidenceCommand,
+    },
     /// The audit trail of every state change.
     Audit {
         /// What to do.
@@ -396,6 +415,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ),
         Command::User { command } => crate::review::user(open(&r)?.as_mut(), fmt, command),
         Command::Audit { command } => crate::review::audit(open(&r)?.as_mut(), fmt, command),
+        Command::Key { key, command } => crate::evidence::key(fmt, key.as_deref(), command),
+        Command::Evidence { key, command } => {
+            // Verifying reads only the package: it needs no store.
+            let mut store = match &command {
+                crate::evidence::EvidenceCommand::Verify { .. } => None,
+                crate::evidence::EvidenceCommand::Export { .. } => Some(open(&r)?),
+            };
+            let store = store
+                .as_mut()
+                .map(|s| -> &mut dyn vigie_store::Store { s.as_mut() });
+            crate::evidence::evidence(store, fmt, key.as_deref(), command)
+        }
         Command::Review { command } => crate::review::review(open(&r)?.as_mut(), fmt, command),
         Command::Terms { command } => crate::signals::terms(open(&r)?.as_mut(), fmt, command),
         Command::Model { command } => {

@@ -5,6 +5,7 @@
 mod bank;
 mod cli;
 mod config;
+mod evidence;
 mod hash;
 mod output;
 mod review;

@@ -338,9 +338,7 @@ fn import_with(
         // the disk full or the process killed, leaves the bank as it was).
         chunk.sort_by(|a, b| key(a).cmp(&key(b)));
         let mut feed = |apply: &mut dyn FnMut(&[EntryRecord]) -> Result<(), StoreError>| {
-            chunk
-                .chunks(chunking.merged)
-                .try_for_each(|part| apply(part))
+            chunk.chunks(chunking.merged).try_for_each(&mut *apply)
         };
         store
             .apply_entry_feed_audited(bank, &mut feed, actor, &event, None)

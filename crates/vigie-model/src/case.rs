@@ -227,6 +227,10 @@ pub struct Case {
     pub subject: CaseSubject,
     /// The platform.
     pub platform: String,
+    /// The public address of the post (post cases) or the account (account cases) on its platform, when its
+    /// ids give one (see [`crate::post_permalink`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permalink: Option<String>,
     /// The post's platform id (post cases).
     pub post_id: Option<String>,
     /// The account's platform id.

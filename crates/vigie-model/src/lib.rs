@@ -9,6 +9,7 @@ mod bank;
 mod case;
 mod import;
 mod media;
+mod permalink;
 mod platform;
 mod post;
 mod quarantine;
@@ -25,6 +26,7 @@ pub use bank::{
 pub use case::{Case, CaseSubject, Evidence, SignalKind, TAXONOMY, Violation, ViolationDefinition};
 pub use import::{Format, ImportCounts, ImportStatus, ImportSummary};
 pub use media::{Attachment, Media, MediaKind, MediaSource};
+pub use permalink::{account_permalink, post_permalink};
 pub use platform::Platform;
 pub use post::{Post, PostRef, RefKind};
 pub use quarantine::{Position, QuarantinedRecord, RAW_RECORD_CAP, Source};

@@ -400,7 +400,18 @@ pub async fn take_decision(
     let u = user.user().clone();
     let outcome = state
         .pool
-        .run(move |s| s.decide(&u, &decision, &rules, &actor))
+        .run(move |s| {
+            let outcome = s.decide(&u, &decision, &rules, &actor)?;
+            // A confirmed case's evidence is frozen at once, so that what its evidence package holds is what the
+            // reviewers saw. Should that fail, the export freezes it later (and the audit trail shows when).
+            if let DecisionOutcome::Taken(d) = &outcome
+                && d.to_status == vigie_model::CaseStatus::Confirmed
+                && let Err(e) = vigie_evidence::frozen_or_freeze(s, d.case_id, &actor)
+            {
+                tracing::warn!("case {}: the evidence could not be frozen: {e}", d.case_id);
+            }
+            Ok(outcome)
+        })
         .await?;
     match outcome {
         DecisionOutcome::Taken(d) => {

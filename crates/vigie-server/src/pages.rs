@@ -517,6 +517,10 @@ pub async fn case_page(
             dt { "Subject" } dd { (c.subject.as_str()) }
             dt { "Platform" } dd { (c.platform) }
             @if let Some(h) = c.handle.as_deref().or(c.account_id.as_deref()) { dt { "Account" } dd { (h) } }
+            @if let Some(url) = &c.permalink {
+                dt { "Permalink" }
+                dd { a #permalink href=(url) rel="noopener noreferrer nofollow" referrerpolicy="no-referrer" { (url) } }
+            }
             @if let Some(l) = &c.language { dt { "Language" } dd { (l) } }
             @if let Some(l) = &c.label { dt { "Label" } dd #label { (l) } }
             dt { "Assignee" } dd { (c.assignee.as_deref().unwrap_or("nobody")) }

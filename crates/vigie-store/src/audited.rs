@@ -117,6 +117,14 @@ pub(crate) trait WriteTx {
         bank: &str,
         records: &[EntryRecord],
     ) -> Result<EntryCounts, StoreError>;
+    /// Writes a case's frozen evidence unless it has some; true when written.
+    fn insert_frozen_evidence(
+        &mut self,
+        case_id: i64,
+        body: &str,
+        sha256: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
     /// Writes (or replaces) an import's progress row.
     fn write_import_progress(&mut self, progress: &crate::ImportProgress)
     -> Result<(), StoreError>;
@@ -362,6 +370,30 @@ pub(crate) fn decide(
     Ok(DecisionOutcome::Taken(
         plan.into_decision(id, case_id, user, decision, at),
     ))
+}
+
+/// [`crate::Review::freeze_evidence`].
+pub(crate) fn freeze_evidence(
+    tx: &mut impl WriteTx,
+    case_id: i64,
+    body: &str,
+    actor: &Actor,
+) -> Result<bool, StoreError> {
+    use sha2::Digest;
+    let sha256 = hex::encode(sha2::Sha256::digest(body.as_bytes()));
+    if !tx.insert_frozen_evidence(case_id, body, &sha256, Timestamp::now())? {
+        return Ok(false);
+    }
+    append(
+        tx,
+        actor,
+        &AuditEvent::Note {
+            action: "evidence_freeze".into(),
+            subject: format!("case:{case_id}"),
+            detail: serde_json::json!({ "sha256": sha256 }),
+        },
+    )?;
+    Ok(true)
 }
 
 /// [`crate::Review::assign`].
@@ -643,6 +675,15 @@ macro_rules! audited_review_methods {
             event: &vigie_model::AuditEvent,
         ) -> Result<vigie_model::AuditEntry, $crate::StoreError> {
             self.write(|tx| $crate::audited::append(tx, actor, event))
+        }
+
+        fn freeze_evidence(
+            &mut self,
+            case_id: i64,
+            body: &str,
+            actor: &$crate::Actor,
+        ) -> Result<bool, $crate::StoreError> {
+            self.write(|tx| $crate::audited::freeze_evidence(tx, case_id, body, actor))
         }
     };
 }

@@ -32,8 +32,8 @@ pub use cases::{
 pub use error::StoreError;
 pub use query::{AccountQuery, AccountView, Count, PostQuery, PostView, Snapshot, Stats};
 pub use review::{
-    Actor, AuditProblem, AuditVerifier, CaseView, DecisionOutcome, LoginOutcome, NewDecision,
-    Review, ReviewRules, UserChange, audit_hash, next_audit_entry, verify_audit,
+    Actor, AuditProblem, AuditVerifier, CaseView, DecisionOutcome, FrozenEvidence, LoginOutcome,
+    NewDecision, Review, ReviewRules, UserChange, audit_hash, next_audit_entry, verify_audit,
 };
 
 use std::path::{Path, PathBuf};

@@ -65,6 +65,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_import_progress.sql"),
         postgres: include_str!("../migrations/postgres/0011_import_progress.sql"),
     },
+    Migration {
+        version: 12,
+        sqlite: include_str!("../migrations/sqlite/0012_case_evidence.sql"),
+        postgres: include_str!("../migrations/postgres/0012_case_evidence.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

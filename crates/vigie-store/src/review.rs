@@ -228,6 +228,29 @@ pub trait Review {
     fn audit(&mut self, after: i64, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
     /// The chain's head as recorded: last position and hash.
     fn audit_head(&mut self) -> Result<(i64, String), StoreError>;
+    /// Freezes a case's evidence: writes `body` (a JSON document) with its SHA-256, once, with its audit entry.
+    /// False when the case's evidence was frozen already (the first stays, unchanged).
+    fn freeze_evidence(
+        &mut self,
+        case_id: i64,
+        body: &str,
+        actor: &Actor,
+    ) -> Result<bool, StoreError>;
+    /// A case's frozen evidence, when it has been frozen.
+    fn frozen_evidence(&mut self, case_id: i64) -> Result<Option<FrozenEvidence>, StoreError>;
+}
+
+/// A case's evidence as it was frozen ([`Review::freeze_evidence`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrozenEvidence {
+    /// The case.
+    pub case_id: i64,
+    /// When.
+    pub frozen_at: Timestamp,
+    /// The document, as written.
+    pub body: String,
+    /// Its SHA-256, lower-case hex.
+    pub sha256: String,
 }
 
 /// The hash of an entry chained after `prev_hash`: SHA-256 over the previous hash (hex, as text) and

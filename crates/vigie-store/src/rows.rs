@@ -466,11 +466,23 @@ pub(crate) fn case_of(raw: RawCase) -> Result<Case, StoreError> {
         signals,
         category,
     ) = raw;
+    let platform = platform.unwrap_or_default();
+    let subject = CaseSubject::parse(&subject)
+        .ok_or_else(|| StoreError::Corrupt(format!("case {id}: subject {subject:?}")))?;
+    let permalink = match (&subject, &post_id, &account_id) {
+        (CaseSubject::Post, Some(post), _) => {
+            vigie_model::post_permalink(&platform, post, handle.as_deref(), None)
+        }
+        (CaseSubject::Account, _, Some(account)) => {
+            vigie_model::account_permalink(&platform, account, handle.as_deref(), None)
+        }
+        _ => None,
+    };
     Ok(Case {
         id,
-        subject: CaseSubject::parse(&subject)
-            .ok_or_else(|| StoreError::Corrupt(format!("case {id}: subject {subject:?}")))?,
-        platform: platform.unwrap_or_default(),
+        subject,
+        permalink,
+        platform,
         post_id,
         account_id,
         handle,

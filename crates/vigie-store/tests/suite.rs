@@ -235,6 +235,7 @@ suite!(
     removed_audit_entries_are_found,
     audited_entries_and_their_audit_entry_are_one_transaction,
     a_fed_import_is_applied_whole_or_not_at_all,
+    evidence_is_frozen_once,
 );
 
 // ---------------------------------------------------------------------------------------------------------
@@ -504,7 +505,7 @@ fn migrations_run_once(env: &mut Env) {
     let url = env.fresh_url();
     let mut store = env.open(&url);
     assert_eq!(store.backend(), env.backend);
-    assert_eq!(ok(store.schema_version()), 11);
+    assert_eq!(ok(store.schema_version()), 12);
     assert_eq!(
         ok(store.snapshot())
             .tables
@@ -519,7 +520,7 @@ fn migrations_run_once(env: &mut Env) {
 
     // Reopening a migrated store applies nothing and keeps the content.
     let mut again = env.open(&url);
-    assert_eq!(ok(again.schema_version()), 11);
+    assert_eq!(ok(again.schema_version()), 12);
     assert_eq!(ok(again.snapshot()), before);
     assert_eq!(ok(again.imports(10)).len(), 1);
     drop(again);
@@ -533,7 +534,7 @@ fn migrations_run_once(env: &mut Env) {
     match vigie_store::open(&url, Some(&media)) {
         Err(StoreError::TooNew {
             found: 99,
-            supported: 11,
+            supported: 12,
         }) => {}
         Err(e) => panic!("expected TooNew, got {e}"),
         Ok(_) => panic!("a schema newer than this build was accepted"),
@@ -608,7 +609,7 @@ fn concurrent_opens_migrate_once(env: &mut Env) {
             .collect()
     });
     for r in results {
-        assert_eq!(r, Ok(11));
+        assert_eq!(r, Ok(12));
     }
 }
 
@@ -3531,10 +3532,19 @@ fn a_fed_import_is_applied_whole_or_not_at_all(env: &mut Env) {
         &event,
         Some(&progress(4, 0)),
     ));
-    // Written with the entries: an import that stops here goes on from there.
+    // Written with the entries (the counts before it plus what it changed): an import that stops here goes on
+    // from there.
+    let written = ImportProgress {
+        counts: EntryCounts {
+            added: 3,
+            removed: 1,
+            ..EntryCounts::default()
+        },
+        ..progress(4, 0)
+    };
     assert_eq!(
         ok(store.import_progress("blk", "digest:lines")),
-        Some(progress(4, 3))
+        Some(written.clone())
     );
     assert_eq!(ok(store.import_progress("other", "digest:lines")), None);
     assert_eq!((counts.added, counts.removed), (3, 1), "{counts:?}");
@@ -3581,7 +3591,7 @@ fn a_fed_import_is_applied_whole_or_not_at_all(env: &mut Env) {
     // Neither is the progress; once the import completes there is nothing to go on from.
     assert_eq!(
         ok(store.import_progress("blk", "digest:lines")),
-        Some(progress(4, 3))
+        Some(written)
     );
     ok(store.finish_import(
         import,
@@ -3590,4 +3600,42 @@ fn a_fed_import_is_applied_whole_or_not_at_all(env: &mut Env) {
         None,
     ));
     assert_eq!(ok(store.import_progress("blk", "digest:lines")), None);
+}
+
+fn evidence_is_frozen_once(env: &mut Env) {
+    let (mut store, ids) = store_with_cases(env);
+    assert_eq!(ok(store.frozen_evidence(ids[0])), None);
+    assert!(ok(store.freeze_evidence(
+        ids[0],
+        r#"{"score":0.9}"#,
+        &cli()
+    )));
+    // A second freeze changes nothing: the first document stays.
+    assert!(!ok(store.freeze_evidence(
+        ids[0],
+        r#"{"score":0.1}"#,
+        &cli()
+    )));
+    let frozen = ok(store.frozen_evidence(ids[0])).expect("frozen");
+    assert_eq!(frozen.body, r#"{"score":0.9}"#);
+    assert_eq!(frozen.sha256, hex_sha256(r#"{"score":0.9}"#));
+    assert_eq!(ok(store.frozen_evidence(ids[1])), None);
+    let trail = ok(store.audit(0, 1_000_000));
+    let freezes: Vec<_> = trail
+        .iter()
+        .filter(|e| e.action == "evidence_freeze")
+        .collect();
+    assert_eq!(freezes.len(), 1);
+    assert_eq!(freezes[0].subject, format!("case:{}", ids[0]));
+    assert!(
+        freezes[0].detail.contains(&frozen.sha256),
+        "{}",
+        freezes[0].detail
+    );
+    assert!(audit_problems(&mut *store).is_empty());
+}
+
+fn hex_sha256(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
 }

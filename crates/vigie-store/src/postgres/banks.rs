@@ -15,8 +15,6 @@ use crate::rules::{Effect, effect, plan_settle};
 use postgres::{GenericClient, Row, Transaction};
 use vigie_model::{Bank, BankEntry, EntryRecord, MatchStatus, MediaMatch, SignalType, Timestamp};
 
-/// An entry as stored: id, labels (JSON), provenance, removed.
-
 fn bank_row(r: &Row) -> Result<Bank, StoreError> {
     bank_of(raw_bank(r)?)
 }

@@ -157,6 +157,26 @@ impl Review for PostgresStore {
             .collect()
     }
 
+    fn frozen_evidence(
+        &mut self,
+        case_id: i64,
+    ) -> Result<Option<crate::FrozenEvidence>, StoreError> {
+        self.client
+            .query_opt(
+                "SELECT frozen_at, body, sha256 FROM case_evidence WHERE case_id = $1",
+                &[&case_id],
+            )?
+            .map(|r| {
+                Ok(crate::FrozenEvidence {
+                    case_id,
+                    frozen_at: Timestamp(r.try_get(0)?),
+                    body: r.try_get(1)?,
+                    sha256: r.try_get(2)?,
+                })
+            })
+            .transpose()
+    }
+
     fn audit(&mut self, after: i64, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
         self.client
             .query(

@@ -183,6 +183,28 @@ impl Review for SqliteStore {
         raws.into_iter().map(decision_of).collect()
     }
 
+    fn frozen_evidence(
+        &mut self,
+        case_id: i64,
+    ) -> Result<Option<crate::FrozenEvidence>, StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .query_row(
+                "SELECT frozen_at, body, sha256 FROM case_evidence WHERE case_id = ?1",
+                [case_id],
+                |r| {
+                    Ok(crate::FrozenEvidence {
+                        case_id,
+                        frozen_at: Timestamp(r.get(0)?),
+                        body: r.get(1)?,
+                        sha256: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(self.err())
+    }
+
     fn audit(&mut self, after: i64, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
         self.flush_pending()?;
         let mut stmt = self

@@ -366,6 +366,20 @@ impl WriteTx for Lite<'_> {
         apply(self.conn, id, records).at(self.path)
     }
 
+    fn insert_frozen_evidence(
+        &mut self,
+        case_id: i64,
+        body: &str,
+        sha256: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        Ok(self.exec(
+            "INSERT INTO case_evidence (case_id, frozen_at, body, sha256) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (case_id) DO NOTHING",
+            params![case_id, at.0, body, sha256],
+        )? == 1)
+    }
+
     fn write_import_progress(&mut self, p: &crate::ImportProgress) -> Result<(), StoreError> {
         let counts = serde_json::to_string(&p.counts).expect("counts serialize");
         self.exec(

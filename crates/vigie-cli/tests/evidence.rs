@@ -1,0 +1,336 @@
+//! Evidence packages end to end, on SQLite and PostgreSQL: a case found by a hash match is confirmed by two
+//! reviewers, its package is exported and verifies, an independent WARC reader (`warcio` from PyPI, in a virtual
+//! environment the test makes) reads every record, a changed byte or a foreign key is named, and a case without a
+//! completed human decision never leaves.
+//!
+//! Set `VIGIE_SKIP_WARCIO=1` to skip the `warcio` part on a machine without network access to PyPI (CI never
+//! sets it).
+
+#[allow(dead_code)]
+mod util;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use util::{Dir, fresh_postgres_db, postgres_admin_url, show};
+use vigie_model::{Action, Role};
+use vigie_store::{Actor, DecisionOutcome, NewDecision, ReviewRules};
+
+/// The release tested against.
+const WARCIO: &str = "warcio==1.8.1";
+
+/// The virtual environment with `warcio` installed (made on first use), or `None` when skipped.
+fn warcio() -> Option<PathBuf> {
+    if std::env::var("VIGIE_SKIP_WARCIO").is_ok_and(|v| v == "1") {
+        eprintln!("VIGIE_SKIP_WARCIO=1: reading the package with warcio is skipped");
+        return None;
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/warcio-venv");
+    let stamp = venv.join("installed");
+    if std::fs::read_to_string(&stamp).is_ok_and(|s| s == WARCIO) {
+        return Some(venv);
+    }
+    let _ = std::fs::remove_dir_all(&venv);
+    let made = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .output()
+        .unwrap_or_else(|e| panic!("python3 -m venv: {e}"));
+    assert!(
+        made.status.success(),
+        "python3 -m venv failed:\n{}",
+        show(&made)
+    );
+    let pip = Command::new(venv.join("bin/pip"))
+        .args(["install", "-q", "--disable-pip-version-check", WARCIO])
+        .output()
+        .unwrap_or_else(|e| panic!("pip: {e}"));
+    assert!(
+        pip.status.success(),
+        "pip install {WARCIO} failed (no network to PyPI? set VIGIE_SKIP_WARCIO=1 to skip):\n{}",
+        show(&pip)
+    );
+    std::fs::write(&stamp, WARCIO).unwrap_or_else(|e| panic!("{e}"));
+    Some(venv)
+}
+
+/// Two posts on X with a picture that a bank lists: their cases (with their medium).
+fn two_cases(d: &Dir) -> (i64, i64) {
+    std::fs::create_dir(d.join("export")).unwrap_or_else(|e| panic!("{e}"));
+    let (w, h) = (320u32, 240u32);
+    let png = vigie_sample::encode_png(&vigie_sample::draw_image(41, w, h), w, h)
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(d.join("export/a.png"), png).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        d.join("export/posts.jsonl"),
+        "{\"platform\":\"x\",\"id\":\"1790000000000000001\",\"created_at\":1704630374,\
+         \"text\":\"Picture of the day\",\"account\":{\"id\":\"77\",\"handle\":\"poster_1\"},\
+         \"media\":[{\"path\":\"a.png\",\"type\":\"photo\"}]}\n\
+         {\"platform\":\"x\",\"id\":\"1790000000000000002\",\"created_at\":1704630375,\
+         \"text\":\"Picture of the day again\",\"account\":{\"id\":\"77\",\"handle\":\"poster_1\"},\
+         \"media\":[{\"path\":\"a.png\",\"type\":\"photo\"}]}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let hashed = d.ok(&["hash", "--output", "jsonl", "export/a.png"]);
+    let line: serde_json::Value =
+        serde_json::from_str(hashed.trim()).unwrap_or_else(|e| panic!("{e}"));
+    let pdq = line["pdq"].as_str().unwrap_or_default().to_owned();
+    std::fs::write(d.join("list.txt"), format!("pdq {pdq}\n")).unwrap_or_else(|e| panic!("{e}"));
+    d.ok(&["bank", "import", "blk", "list.txt", "--create"]);
+    d.ok(&["scan", "export/posts.jsonl"]);
+    let cases = d.json(&["cases", "--limit", "10"]);
+    let case = |post: &str| {
+        cases
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["post_id"] == post)
+            .unwrap_or_else(|| panic!("no case for post {post}: {cases}"))
+            .clone()
+    };
+    let first = case("1790000000000000001");
+    assert_eq!(
+        first["permalink"], "https://x.com/poster_1/status/1790000000000000001",
+        "{first}"
+    );
+    let id = |c: &serde_json::Value| c["id"].as_i64().unwrap_or_else(|| panic!("{c}"));
+    (id(&first), id(&case("1790000000000000002")))
+}
+
+/// Two reviewers confirm case `id` with the same label, as the review server has them do.
+fn confirm(db: &str, media: &Path, id: i64) {
+    let mut store = vigie_store::open(db, Some(media)).unwrap_or_else(|e| panic!("{e}"));
+    let rules = ReviewRules {
+        two_person: true,
+        taxonomy: vec!["glorification".into()],
+    };
+    for name in ["ann", "bob"] {
+        let user = store
+            .add_user(name, Role::Reviewer, "not-a-login", &Actor::cli("test"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let decision = NewDecision {
+            case_id: id,
+            action: Action::Confirm,
+            label: Some("glorification".into()),
+            reason: None,
+            allow_list: false,
+        };
+        let outcome = store
+            .decide(&user, &decision, &rules, &Actor::user(&user, None))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(outcome, DecisionOutcome::Taken(_)), "{outcome:?}");
+    }
+}
+
+fn flow(d: &Dir, db: &str, media: &Path, config: &str) {
+    std::fs::write(d.join("vigie.toml"), config).unwrap_or_else(|e| panic!("{e}"));
+    let key = d.join("keys/evidence.key").display().to_string();
+    let (id, other) = two_cases(d);
+
+    let made = d.json(&["key", "--key", &key, "init"]);
+    assert_eq!(
+        made["fingerprint"].as_str().map(str::len),
+        Some(16),
+        "{made}"
+    );
+
+    // Not confirmed: nothing leaves, and no folder is made.
+    let out = d.run(&[
+        "evidence",
+        "--key",
+        &key,
+        "export",
+        &id.to_string(),
+        "-o",
+        "early",
+    ]);
+    assert!(!out.status.success());
+    assert!(show(&out).contains("not confirmed"), "{}", show(&out));
+    assert!(!d.join("early").exists());
+
+    confirm(db, media, id);
+    let report = d.json(&[
+        "evidence",
+        "--key",
+        &key,
+        "export",
+        &id.to_string(),
+        "-o",
+        "pkg",
+    ]);
+    // warcinfo, the frozen case, the post, the author, the picture.
+    assert_eq!(report["records"], 5, "{report}");
+    let verified = d.json(&["evidence", "--key", &key, "verify", "pkg"]);
+    assert_eq!(verified["problems"], serde_json::json!([]), "{verified}");
+    assert_eq!(verified["key_trusted"], true, "{verified}");
+
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(d.join("pkg/manifest.json")).unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let case = &manifest["cases"][0];
+    assert_eq!(
+        case["permalink"],
+        "https://x.com/poster_1/status/1790000000000000001"
+    );
+    assert_eq!(case["label"], "glorification");
+    let reviewers: Vec<&str> = case["decisions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["reviewer"].as_str())
+        .collect();
+    assert_eq!(reviewers, ["ann", "bob"]);
+    assert!(
+        case["source"]
+            .as_str()
+            .is_some_and(|s| s.contains("posts.jsonl")),
+        "{case}"
+    );
+    assert!(
+        manifest["audit_head"]["seq"]
+            .as_i64()
+            .is_some_and(|s| s > 0)
+    );
+    let kinds: Vec<&str> = case["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["case", "post", "account", "medium"]);
+    let frozen = case["frozen_sha256"].clone();
+
+    // An independent reader reads every record, with the headers written.
+    if let Some(venv) = warcio() {
+        let out = Command::new(venv.join("bin/warcio"))
+            .args([
+                "index",
+                "-f",
+                "warc-type,warc-target-uri,warc-payload-digest",
+            ])
+            .arg(d.join("pkg/evidence.warc"))
+            .output()
+            .unwrap_or_else(|e| panic!("warcio: {e}"));
+        assert!(out.status.success(), "warcio index:\n{}", show(&out));
+        let index = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<serde_json::Value> = index
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect();
+        assert_eq!(lines.len(), 5, "{index}");
+        assert_eq!(lines[0]["warc-type"], "warcinfo");
+        assert!(
+            lines[1..].iter().all(|l| l["warc-type"] == "resource"),
+            "{index}"
+        );
+        assert_eq!(
+            lines[2]["warc-target-uri"],
+            "https://x.com/poster_1/status/1790000000000000001"
+        );
+        let check = Command::new(venv.join("bin/warcio"))
+            .args(["check", "-v"])
+            .arg(d.join("pkg/evidence.warc"))
+            .output()
+            .unwrap_or_else(|e| panic!("warcio: {e}"));
+        assert!(check.status.success(), "warcio check:\n{}", show(&check));
+    }
+
+    // Frozen: after the store changes (the case's post seen again, the analysis run again), a new package holds
+    // the same case document.
+    d.ok(&["scan", "export/posts.jsonl"]);
+    d.ok(&["analyze"]);
+    d.json(&[
+        "evidence",
+        "--key",
+        &key,
+        "export",
+        &id.to_string(),
+        "-o",
+        "again",
+    ]);
+    let again: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(d.join("again/manifest.json")).unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again["cases"][0]["frozen_sha256"], frozen);
+
+    // A changed byte in the WARC file is named, with its record.
+    let warc = d.join("pkg/evidence.warc");
+    let mut bytes = std::fs::read(&warc).unwrap_or_else(|e| panic!("{e}"));
+    let at = bytes
+        .windows(18)
+        .position(|w| w == b"Picture of the day")
+        .unwrap_or_else(|| panic!("the post's text is in the WARC file"));
+    bytes[at] = b'p';
+    std::fs::write(&warc, &bytes).unwrap_or_else(|e| panic!("{e}"));
+    let out = d.run(&["evidence", "--key", &key, "verify", "pkg"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let said = show(&out);
+    assert!(said.contains("evidence.warc: SHA-256"), "{said}");
+    // The text's first copy is in the frozen case document.
+    assert!(
+        said.contains(&format!("case {id} case record <urn:uuid:")),
+        "{said}"
+    );
+    assert!(
+        said.contains("does not match its WARC-Block-Digest"),
+        "{said}"
+    );
+
+    // A manifest re-signed with another key verifies against that key only: the deployment's key names it.
+    let other_key = d.join("other.key").display().to_string();
+    d.ok(&["key", "--key", &other_key, "init"]);
+    let forged = d.run(&[
+        "evidence",
+        "--key",
+        &other_key,
+        "export",
+        &id.to_string(),
+        "-o",
+        "forged",
+    ]);
+    assert!(forged.status.success(), "{}", show(&forged));
+    let out = d.run(&["evidence", "--key", &key, "verify", "forged"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        show(&out).contains("not with the trusted key"),
+        "{}",
+        show(&out)
+    );
+
+    // Another case, never decided, cannot be exported with the confirmed one.
+    let out = d.run(&[
+        "evidence",
+        "--key",
+        &key,
+        "export",
+        &id.to_string(),
+        &other.to_string(),
+        "-o",
+        "mixed",
+    ]);
+    assert!(!out.status.success(), "{}", show(&out));
+    assert!(!d.join("mixed").exists());
+}
+
+#[test]
+fn regression_17_an_evidence_package_of_a_confirmed_case_verifies_and_names_tampering() {
+    let d = Dir::new();
+    let db = d.join("vigie.db").display().to_string();
+    flow(&d, &db, &d.join("vigie-media"), "");
+}
+
+#[test]
+fn regression_17_evidence_packages_on_postgres() {
+    let Some(admin) = postgres_admin_url() else {
+        return;
+    };
+    let url = fresh_postgres_db(&admin, "evidence");
+    let d = Dir::new();
+    flow(
+        &d,
+        &url,
+        &d.join("pg-media"),
+        &format!("db = \"{url}\"\nmedia_dir = \"pg-media\"\n"),
+    );
+}
