@@ -406,7 +406,7 @@ pub fn export(
                     path.display()
                 ))
             })?;
-            if hex::encode(Sha256::digest(&bytes)) != medium.sha256 {
+            if vigie_media::digests(&bytes).sha256 != medium.sha256 {
                 return Err(EvidenceError::Package(format!(
                     "case {}: the stored bytes of medium {} ({}) no longer match their SHA-256",
                     case.id,
@@ -414,14 +414,14 @@ pub fn export(
                     path.display()
                 )));
             }
-            let content_type =
-                infer::get(&bytes).map_or("application/octet-stream", |t| t.mime_type());
+            let content_type = vigie_media::describe(&bytes).mime;
             let uri = match (&medium.url, &case.permalink) {
                 (Some(url), _) if url.starts_with("http") => url.clone(),
                 (_, Some(permalink)) => format!("{permalink}#media-{}", medium.position),
                 _ => format!("urn:sha256:{}", medium.sha256),
             };
-            let (record, item) = resource("medium", &uri, content_type, evidence.frozen_at, bytes)?;
+            let (record, item) =
+                resource("medium", &uri, &content_type, evidence.frozen_at, bytes)?;
             warc.write(&record)?;
             items.push(item);
         }
