@@ -139,6 +139,12 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::evidence::EvidenceCommand,
     },
+    /// Referrals: confirmed cases sent to a platform in batches, exported as its template says, and followed.
+    Referral {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::referral::ReferralCommand,
+    },
     /// The audit trail of every state change.
     Audit {
         /// What to do.
@@ -415,6 +421,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ),
         Command::User { command } => crate::review::user(open(&r)?.as_mut(), fmt, command),
         Command::Audit { command } => crate::review::audit(open(&r)?.as_mut(), fmt, command),
+        Command::Referral { command } => {
+            let templates =
+                vigie_evidence::referral::templates_dir(r.file.referrals.templates.as_deref());
+            crate::referral::run(open(&r)?.as_mut(), fmt, templates.as_deref(), command)
+        }
         Command::Key { key, command } => crate::evidence::key(fmt, key.as_deref(), command),
         Command::Evidence { key, command } => {
             // Verifying reads only the package: it needs no store.

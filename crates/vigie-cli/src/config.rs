@@ -28,6 +28,17 @@ pub struct FileConfig {
     /// settings; every key optional).
     #[serde(default)]
     pub server: vigie_server::ServerConfig,
+    /// Referrals.
+    #[serde(default)]
+    pub referrals: Referrals,
+}
+
+/// `[referrals]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Referrals {
+    /// A folder of the deployment's referral templates (`<name>.toml`), used before the built-in ones.
+    pub templates: Option<String>,
 }
 
 /// `[matching]`.

@@ -8,6 +8,7 @@ mod config;
 mod evidence;
 mod hash;
 mod output;
+mod referral;
 mod review;
 mod signals;
 

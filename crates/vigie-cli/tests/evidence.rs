@@ -298,6 +298,8 @@ fn flow(d: &Dir, db: &str, media: &Path, config: &str) {
         show(&out)
     );
 
+    referrals(d, config, id, other, &frozen);
+
     // Another case, never decided, cannot be exported with the confirmed one.
     let out = d.run(&[
         "evidence",
@@ -311,6 +313,101 @@ fn flow(d: &Dir, db: &str, media: &Path, config: &str) {
     ]);
     assert!(!out.status.success(), "{}", show(&out));
     assert!(!d.join("mixed").exists());
+}
+
+/// Referrals of the confirmed case `id` (`other` is undecided), exported as X's template says.
+fn referrals(d: &Dir, config: &str, id: i64, other: i64, frozen: &serde_json::Value) {
+    let out = d.run(&["referral", "create", "--platform", "x", &other.to_string()]);
+    assert!(!out.status.success());
+    assert!(show(&out).contains("not confirmed"), "{}", show(&out));
+    let out = d.run(&[
+        "referral",
+        "create",
+        "--platform",
+        "telegram",
+        &id.to_string(),
+    ]);
+    assert!(
+        show(&out).contains("is on x, not telegram"),
+        "{}",
+        show(&out)
+    );
+    let made = d.json(&["referral", "create", "--platform", "x", "--all-confirmed"]);
+    let referral = made[0]["id"].as_i64().unwrap_or_else(|| panic!("{made}"));
+    assert_eq!(made[0]["items"], 1, "{made}");
+    assert_eq!(made[0]["status"], "draft", "{made}");
+    assert_eq!(made[0]["template"], "x", "{made}");
+    // Never twice.
+    let out = d.run(&["referral", "create", "--platform", "x", "--all-confirmed"]);
+    assert!(show(&out).contains("no case to refer"), "{}", show(&out));
+    let out = d.run(&["referral", "create", "--platform", "x", &id.to_string()]);
+    assert!(
+        show(&out).contains("never referred twice"),
+        "{}",
+        show(&out)
+    );
+
+    d.ok(&[
+        "referral",
+        "export",
+        &referral.to_string(),
+        "-o",
+        "referral.csv",
+    ]);
+    let csv = std::fs::read_to_string(d.join("referral.csv")).unwrap_or_else(|e| panic!("{e}"));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(
+        lines[0].starts_with("Post URL,Post ID,Username,User ID,Policy violated"),
+        "{csv}"
+    );
+    assert!(
+        lines[1].starts_with(
+            "https://x.com/poster_1/status/1790000000000000001,1790000000000000001,poster_1,77,"
+        ),
+        "{csv}"
+    );
+    assert!(lines[1].contains("Violent and hateful entities"), "{csv}");
+    assert!(lines[1].contains(frozen.as_str().unwrap_or("?")), "{csv}");
+
+    d.ok(&[
+        "referral",
+        "mark",
+        &referral.to_string(),
+        "sent",
+        "--note",
+        "by the trusted-flagger form",
+    ]);
+    let done = d.json(&["referral", "mark", &referral.to_string(), "actioned"]);
+    assert_eq!(done[0]["actioned"], 1, "{done}");
+    let out = d.run(&["referral", "mark", &referral.to_string(), "declined"]);
+    assert!(
+        show(&out).contains("cannot become declined"),
+        "{}",
+        show(&out)
+    );
+    let listed = d.json(&["referral", "list", "--status", "actioned"]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    let shown = d.json(&["referral", "show", &referral.to_string()]);
+    assert_eq!(shown["items"][0]["outcome"], "actioned", "{shown}");
+    assert_eq!(shown["items"][0]["case_id"], id, "{shown}");
+
+    // A deployment's template that names a field that does not exist is refused, naming it.
+    std::fs::create_dir_all(d.join("tpl")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        d.join("tpl/x.toml"),
+        "platform = \"x\"\nformat = \"csv\"\nfields = [\"permalink\", \"tweet_colour\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        d.join("vigie.toml"),
+        format!("{config}\n[referrals]\ntemplates = \"tpl\"\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = d.run(&["referral", "export", &referral.to_string(), "-o", "bad.csv"]);
+    assert!(!out.status.success());
+    assert!(show(&out).contains("tweet_colour"), "{}", show(&out));
+    std::fs::write(d.join("vigie.toml"), config).unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]

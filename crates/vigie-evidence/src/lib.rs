@@ -2,11 +2,13 @@
 //!
 //! - [`key`]: the deployment's Ed25519 signing key, kept in a file outside the store;
 //! - [`freeze`]: a confirmed case's evidence frozen once in the store, so that later changes cannot alter it;
-//! - [`package`]: the package (a WARC file, its manifest and the manifest's signature), and its verification.
+//! - [`package`]: the package (a WARC file, its manifest and the manifest's signature), and its verification;
+//! - [`referral`]: referral exports, written as each platform's template (data) says.
 
 pub mod freeze;
 pub mod key;
 pub mod package;
+pub mod referral;
 
 pub use freeze::{FrozenCase, frozen_or_freeze};
 pub use package::{ExportReport, Manifest, VerifyReport, export, verify};
@@ -43,6 +45,9 @@ pub enum EvidenceError {
         /// Its status.
         status: String,
     },
+    /// A referral template is missing or wrong, or a referral cannot be written.
+    #[error("{0}")]
+    Template(String),
     /// A package could not be made or read.
     #[error("{0}")]
     Package(String),

@@ -14,6 +14,7 @@ mod platform;
 mod post;
 mod quarantine;
 mod record;
+mod referral;
 mod review;
 mod time;
 
@@ -31,6 +32,7 @@ pub use platform::Platform;
 pub use post::{Post, PostRef, RefKind};
 pub use quarantine::{Position, QuarantinedRecord, RAW_RECORD_CAP, Source};
 pub use record::Record;
+pub use referral::{Referral, ReferralItem, ReferralStatus};
 pub use review::{
     AUDIT_GENESIS, Action, ApiToken, AuditEntry, AuditProblem, CaseStatus, Decision, DecisionError,
     Role, User, UserSettings, transition,

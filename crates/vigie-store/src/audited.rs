@@ -117,6 +117,35 @@ pub(crate) trait WriteTx {
         bank: &str,
         records: &[EntryRecord],
     ) -> Result<EntryCounts, StoreError>;
+    /// The referral a case is in, if any.
+    fn referral_of_case(&mut self, case_id: i64) -> Result<Option<i64>, StoreError>;
+    /// Inserts a draft referral and returns its id.
+    fn insert_referral(
+        &mut self,
+        platform: &str,
+        template: &str,
+        created_by: &str,
+        at: Timestamp,
+    ) -> Result<i64, StoreError>;
+    /// Adds a case to a referral.
+    fn insert_referral_item(&mut self, referral_id: i64, case_id: i64) -> Result<(), StoreError>;
+    /// A referral's status, locked until the transaction ends where the backend locks rows.
+    fn referral_status(&mut self, id: i64) -> Result<Option<String>, StoreError>;
+    /// Sets a referral's status (and its sending time when `sent`).
+    fn set_referral_status(
+        &mut self,
+        id: i64,
+        status: &str,
+        at: Timestamp,
+        sent: bool,
+    ) -> Result<(), StoreError>;
+    /// Gives `outcome` to a referral's items that have none (and their action time when actioned).
+    fn set_referral_outcomes(
+        &mut self,
+        id: i64,
+        outcome: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
     /// Writes a case's frozen evidence unless it has some; true when written.
     fn insert_frozen_evidence(
         &mut self,
@@ -370,6 +399,91 @@ pub(crate) fn decide(
     Ok(DecisionOutcome::Taken(
         plan.into_decision(id, case_id, user, decision, at),
     ))
+}
+
+/// [`crate::Referrals::create_referral`], once the cases' platform is checked: returns the new id.
+pub(crate) fn create_referral(
+    tx: &mut impl WriteTx,
+    platform: &str,
+    template: &str,
+    cases: &[i64],
+    actor: &Actor,
+) -> Result<i64, StoreError> {
+    if cases.is_empty() {
+        return Err(StoreError::Conflict(
+            "a referral needs at least one case".into(),
+        ));
+    }
+    for &case_id in cases {
+        let Some((status, _, _)) = tx.case_state(case_id)? else {
+            return Err(StoreError::NotFound(format!("no case {case_id}")));
+        };
+        if status != vigie_model::CaseStatus::Confirmed.as_str() {
+            return Err(StoreError::Conflict(format!(
+                "case {case_id} is {status}, not confirmed: only a case confirmed by its reviewers is referred"
+            )));
+        }
+        if let Some(earlier) = tx.referral_of_case(case_id)? {
+            return Err(StoreError::Conflict(format!(
+                "case {case_id} is already in referral {earlier}: an item is never referred twice"
+            )));
+        }
+    }
+    let at = Timestamp::now();
+    let id = tx.insert_referral(platform, template, &actor.name, at)?;
+    let mut unique: Vec<i64> = cases.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    for &case_id in &unique {
+        tx.insert_referral_item(id, case_id)?;
+    }
+    append(
+        tx,
+        actor,
+        &AuditEvent::Note {
+            action: "referral_create".into(),
+            subject: format!("referral:{id}"),
+            detail: serde_json::json!({ "platform": platform, "template": template, "cases": unique }),
+        },
+    )?;
+    Ok(id)
+}
+
+/// [`crate::Referrals::mark_referral`].
+pub(crate) fn mark_referral(
+    tx: &mut impl WriteTx,
+    id: i64,
+    to: vigie_model::ReferralStatus,
+    note: Option<&str>,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    let Some(status) = tx.referral_status(id)? else {
+        return Err(StoreError::NotFound(format!("no referral {id}")));
+    };
+    let from = vigie_model::ReferralStatus::parse(&status)
+        .ok_or_else(|| StoreError::Corrupt(format!("referral {id}: status {status:?}")))?;
+    if !from.may_become(to) {
+        return Err(StoreError::Conflict(format!(
+            "referral {id} is {}; it cannot become {}",
+            from.as_str(),
+            to.as_str()
+        )));
+    }
+    let at = Timestamp::now();
+    tx.set_referral_status(id, to.as_str(), at, to == vigie_model::ReferralStatus::Sent)?;
+    if to.is_final() {
+        tx.set_referral_outcomes(id, to.as_str(), at)?;
+    }
+    append(
+        tx,
+        actor,
+        &AuditEvent::Note {
+            action: "referral_mark".into(),
+            subject: format!("referral:{id}"),
+            detail: serde_json::json!({ "from": from.as_str(), "to": to.as_str(), "note": note }),
+        },
+    )?;
+    Ok(())
 }
 
 /// [`crate::Review::freeze_evidence`].

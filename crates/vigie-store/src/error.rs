@@ -48,6 +48,9 @@ pub enum StoreError {
     /// The change clashes with what is stored (a user name that is taken).
     #[error("{0}")]
     Conflict(String),
+    /// Nothing has this id (a case, a referral).
+    #[error("{0}")]
+    NotFound(String),
     /// No user has this row id.
     #[error("no user with id {0}")]
     NoSuchUser(i64),

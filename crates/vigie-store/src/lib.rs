@@ -14,6 +14,7 @@ mod error;
 mod migrations;
 mod postgres;
 mod query;
+mod referrals;
 mod review;
 mod rows;
 mod rules;
@@ -31,6 +32,7 @@ pub use cases::{
 };
 pub use error::StoreError;
 pub use query::{AccountQuery, AccountView, Count, PostQuery, PostView, Snapshot, Stats};
+pub use referrals::{ItemRow, Referrals, referral_items};
 pub use review::{
     Actor, AuditProblem, AuditVerifier, CaseView, DecisionOutcome, FrozenEvidence, LoginOutcome,
     NewDecision, Review, ReviewRules, UserChange, audit_hash, next_audit_entry, verify_audit,
@@ -49,7 +51,7 @@ pub enum Backend {
 }
 
 /// The store's interface. Both backends implement it and pass the same test suite.
-pub trait Store: Banks + Cases + Review + Send {
+pub trait Store: Banks + Cases + Review + Referrals + Send {
     /// Which backend this is.
     fn backend(&self) -> Backend;
     /// Prepares a connection for serving many small reads (the review server). On SQLite, cached statements

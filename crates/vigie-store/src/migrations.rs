@@ -70,6 +70,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_case_evidence.sql"),
         postgres: include_str!("../migrations/postgres/0012_case_evidence.sql"),
     },
+    Migration {
+        version: 13,
+        sqlite: include_str!("../migrations/sqlite/0013_referrals.sql"),
+        postgres: include_str!("../migrations/postgres/0013_referrals.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

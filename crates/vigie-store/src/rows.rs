@@ -634,3 +634,84 @@ pub(crate) fn unfinished_progress(
         counts,
     }))
 }
+
+/// A referral with its counts: `SELECT {REFERRAL_SELECT} WHERE ...` (both backends).
+pub(crate) const REFERRAL_SELECT: &str = "r.id, r.platform, r.template, r.status, r.created_by, r.created_at, \
+     r.sent_at, r.updated_at, \
+     (SELECT COUNT(*) FROM referral_items i WHERE i.referral_id = r.id), \
+     (SELECT COUNT(*) FROM referral_items i WHERE i.referral_id = r.id AND i.outcome = 'actioned'), \
+     (SELECT COUNT(*) FROM referral_items i WHERE i.referral_id = r.id AND i.seen_live_at IS NOT NULL) \
+     FROM referrals r";
+
+/// A referral row as [`REFERRAL_SELECT`] reads it.
+pub(crate) type RawReferral = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    i64,
+    i64,
+    i64,
+    i64,
+);
+
+/// Reads a [`RawReferral`].
+pub(crate) fn raw_referral<R: RowRead>(r: &R) -> Result<RawReferral, R::Error> {
+    Ok((
+        r.col(0)?,
+        r.col(1)?,
+        r.col(2)?,
+        r.col(3)?,
+        r.col(4)?,
+        r.col(5)?,
+        r.col(6)?,
+        r.col(7)?,
+        r.col(8)?,
+        r.col(9)?,
+        r.col(10)?,
+    ))
+}
+
+/// A [`RawReferral`] as the model's referral.
+pub(crate) fn referral_of(raw: RawReferral) -> Result<vigie_model::Referral, StoreError> {
+    let (id, platform, template, status, created_by, created, sent, updated, items, actioned, live) =
+        raw;
+    let count = |n: i64| usize::try_from(n).unwrap_or(0);
+    Ok(vigie_model::Referral {
+        id,
+        platform,
+        template,
+        status: vigie_model::ReferralStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("referral {id}: status {status:?}")))?,
+        created_by,
+        created_at: Timestamp(created),
+        sent_at: sent.map(Timestamp),
+        updated_at: Timestamp(updated),
+        items: count(items),
+        actioned: count(actioned),
+        still_live: count(live),
+    })
+}
+
+/// The platform every case of a new referral must be of, checked before its transaction: the error names the
+/// first case of another platform.
+pub(crate) fn check_platform(
+    platform: &str,
+    cases: &[(i64, Option<String>)],
+) -> Result<(), StoreError> {
+    for (id, found) in cases {
+        match found {
+            None => return Err(StoreError::NotFound(format!("no case {id}"))),
+            Some(p) if p != platform => {
+                return Err(StoreError::Conflict(format!(
+                    "case {id} is on {p}, not {platform}: a referral goes to one platform"
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}

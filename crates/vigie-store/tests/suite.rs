@@ -236,6 +236,7 @@ suite!(
     audited_entries_and_their_audit_entry_are_one_transaction,
     a_fed_import_is_applied_whole_or_not_at_all,
     evidence_is_frozen_once,
+    referrals_take_confirmed_cases_once_and_move_forward,
 );
 
 // ---------------------------------------------------------------------------------------------------------
@@ -505,7 +506,7 @@ fn migrations_run_once(env: &mut Env) {
     let url = env.fresh_url();
     let mut store = env.open(&url);
     assert_eq!(store.backend(), env.backend);
-    assert_eq!(ok(store.schema_version()), 12);
+    assert_eq!(ok(store.schema_version()), 13);
     assert_eq!(
         ok(store.snapshot())
             .tables
@@ -520,7 +521,7 @@ fn migrations_run_once(env: &mut Env) {
 
     // Reopening a migrated store applies nothing and keeps the content.
     let mut again = env.open(&url);
-    assert_eq!(ok(again.schema_version()), 12);
+    assert_eq!(ok(again.schema_version()), 13);
     assert_eq!(ok(again.snapshot()), before);
     assert_eq!(ok(again.imports(10)).len(), 1);
     drop(again);
@@ -534,7 +535,7 @@ fn migrations_run_once(env: &mut Env) {
     match vigie_store::open(&url, Some(&media)) {
         Err(StoreError::TooNew {
             found: 99,
-            supported: 12,
+            supported: 13,
         }) => {}
         Err(e) => panic!("expected TooNew, got {e}"),
         Ok(_) => panic!("a schema newer than this build was accepted"),
@@ -609,7 +610,7 @@ fn concurrent_opens_migrate_once(env: &mut Env) {
             .collect()
     });
     for r in results {
-        assert_eq!(r, Ok(12));
+        assert_eq!(r, Ok(13));
     }
 }
 
@@ -3638,4 +3639,94 @@ fn evidence_is_frozen_once(env: &mut Env) {
 fn hex_sha256(text: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+fn referrals_take_confirmed_cases_once_and_move_forward(env: &mut Env) {
+    use vigie_model::ReferralStatus;
+    let (mut store, ids) = store_with_cases(env);
+    let analyst = add_user(&mut *store, "ann", Role::Analyst);
+    let reviewer = add_user(&mut *store, "rev", Role::Reviewer);
+    for &id in &ids[..2] {
+        for user in [&analyst, &reviewer] {
+            taken(decide(
+                &mut *store,
+                user,
+                id,
+                Action::Confirm,
+                Some("propaganda"),
+                None,
+            ));
+        }
+    }
+    let platform = ok(store.case(ids[0])).map(|c| c.platform).expect("case");
+    let other = ok(store.case(ids[2])).map(|c| c.platform).expect("case");
+    // Only confirmed cases: the third is open, and nothing is made.
+    let refused = store.create_referral(&platform, "x", &[ids[0], ids[2]], &cli());
+    let expected = if other == platform {
+        "not confirmed"
+    } else {
+        "not "
+    };
+    assert!(
+        matches!(&refused, Err(StoreError::Conflict(m)) if m.contains(expected)),
+        "{refused:?}"
+    );
+    assert_eq!(ok(store.referrals(None, None)), vec![]);
+    assert!(matches!(
+        store.create_referral(&platform, "x", &[9_999], &cli()),
+        Err(StoreError::NotFound(_))
+    ));
+    let made = ok(store.create_referral(&platform, "x", &ids[..2], &cli()));
+    assert_eq!(
+        (made.status, made.items, made.actioned),
+        (ReferralStatus::Draft, 2, 0)
+    );
+    assert_eq!(made.created_by, "cli:tester");
+    // Never twice.
+    let again = store.create_referral(&platform, "x", &[ids[1]], &cli());
+    assert!(
+        matches!(&again, Err(StoreError::Conflict(m)) if m.contains("never referred twice")),
+        "{again:?}"
+    );
+    let items = ok(vigie_store::referral_items(&mut *store, made.id));
+    assert_eq!(
+        items.iter().map(|i| i.case_id).collect::<Vec<_>>(),
+        ids[..2].to_vec()
+    );
+    assert_eq!(items[0].label.as_deref(), Some("propaganda"));
+    // Forward only: a draft is not actioned before it is sent.
+    assert!(matches!(
+        store.mark_referral(made.id, ReferralStatus::Actioned, None, &cli()),
+        Err(StoreError::Conflict(_))
+    ));
+    let sent = ok(store.mark_referral(made.id, ReferralStatus::Sent, Some("by e-mail"), &cli()));
+    assert!(sent.sent_at.is_some());
+    let done = ok(store.mark_referral(made.id, ReferralStatus::Actioned, None, &cli()));
+    assert_eq!((done.status, done.actioned), (ReferralStatus::Actioned, 2));
+    let items = ok(vigie_store::referral_items(&mut *store, made.id));
+    assert!(
+        items
+            .iter()
+            .all(|i| i.outcome.as_deref() == Some("actioned") && i.actioned_at.is_some())
+    );
+    assert!(matches!(
+        store.mark_referral(made.id, ReferralStatus::Declined, None, &cli()),
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        ok(store.referrals(Some(&platform), Some(ReferralStatus::Actioned))).len(),
+        1
+    );
+    assert_eq!(ok(store.referrals(Some("nowhere"), None)).len(), 0);
+    let trail = ok(store.audit(0, 1_000_000));
+    let actions: Vec<&str> = trail
+        .iter()
+        .filter(|e| e.subject == format!("referral:{}", made.id))
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        ["referral_create", "referral_mark", "referral_mark"]
+    );
+    assert!(audit_problems(&mut *store).is_empty());
 }

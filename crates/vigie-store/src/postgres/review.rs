@@ -197,3 +197,77 @@ impl Review for PostgresStore {
         Ok((r.try_get(0)?, r.try_get(1)?))
     }
 }
+
+impl crate::Referrals for PostgresStore {
+    fn create_referral(
+        &mut self,
+        platform: &str,
+        template: &str,
+        cases: &[i64],
+        actor: &crate::Actor,
+    ) -> Result<vigie_model::Referral, StoreError> {
+        let mut found = Vec::with_capacity(cases.len());
+        for &id in cases {
+            found.push((id, self.case(id)?.map(|c| c.platform)));
+        }
+        crate::rows::check_platform(platform, &found)?;
+        let id =
+            self.write(|tx| crate::audited::create_referral(tx, platform, template, cases, actor))?;
+        self.referral(id)?
+            .ok_or_else(|| StoreError::NotFound(format!("no referral {id}")))
+    }
+
+    fn referrals(
+        &mut self,
+        platform: Option<&str>,
+        status: Option<vigie_model::ReferralStatus>,
+    ) -> Result<Vec<vigie_model::Referral>, StoreError> {
+        let status = status.map(|s| s.as_str());
+        self.client
+            .query(
+                &format!(
+                    "SELECT {} WHERE ($1::text IS NULL OR r.platform = $1) \
+                     AND ($2::text IS NULL OR r.status = $2) ORDER BY r.id DESC",
+                    crate::rows::REFERRAL_SELECT
+                ),
+                &[&platform, &status],
+            )?
+            .iter()
+            .map(|r| crate::rows::referral_of(crate::rows::raw_referral(r)?))
+            .collect()
+    }
+
+    fn referral(&mut self, id: i64) -> Result<Option<vigie_model::Referral>, StoreError> {
+        self.client
+            .query_opt(
+                &format!("SELECT {} WHERE r.id = $1", crate::rows::REFERRAL_SELECT),
+                &[&id],
+            )?
+            .map(|r| crate::rows::referral_of(crate::rows::raw_referral(&r)?))
+            .transpose()
+    }
+
+    fn referral_item_rows(&mut self, id: i64) -> Result<Vec<crate::ItemRow>, StoreError> {
+        self.client
+            .query(
+                "SELECT case_id, outcome, actioned_at, seen_live_at FROM referral_items \
+                 WHERE referral_id = $1 ORDER BY case_id",
+                &[&id],
+            )?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+            .collect()
+    }
+
+    fn mark_referral(
+        &mut self,
+        id: i64,
+        to: vigie_model::ReferralStatus,
+        note: Option<&str>,
+        actor: &crate::Actor,
+    ) -> Result<vigie_model::Referral, StoreError> {
+        self.write(|tx| crate::audited::mark_referral(tx, id, to, note, actor))?;
+        self.referral(id)?
+            .ok_or_else(|| StoreError::NotFound(format!("no referral {id}")))
+    }
+}

@@ -230,3 +230,86 @@ impl Review for SqliteStore {
             .map_err(self.err())
     }
 }
+
+impl crate::Referrals for SqliteStore {
+    fn create_referral(
+        &mut self,
+        platform: &str,
+        template: &str,
+        cases: &[i64],
+        actor: &crate::Actor,
+    ) -> Result<vigie_model::Referral, StoreError> {
+        let mut found = Vec::with_capacity(cases.len());
+        for &id in cases {
+            found.push((id, self.case(id)?.map(|c| c.platform)));
+        }
+        crate::rows::check_platform(platform, &found)?;
+        let id =
+            self.write(|tx| crate::audited::create_referral(tx, platform, template, cases, actor))?;
+        self.referral(id)?
+            .ok_or_else(|| StoreError::NotFound(format!("no referral {id}")))
+    }
+
+    fn referrals(
+        &mut self,
+        platform: Option<&str>,
+        status: Option<vigie_model::ReferralStatus>,
+    ) -> Result<Vec<vigie_model::Referral>, StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {} WHERE (?1 IS NULL OR r.platform = ?1) AND (?2 IS NULL OR r.status = ?2) \
+                 ORDER BY r.id DESC",
+                crate::rows::REFERRAL_SELECT
+            ))
+            .map_err(self.err())?;
+        let raws = stmt
+            .query_map(params![platform, status.map(|s| s.as_str())], |r| {
+                crate::rows::raw_referral(r)
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(self.err())?;
+        raws.into_iter().map(crate::rows::referral_of).collect()
+    }
+
+    fn referral(&mut self, id: i64) -> Result<Option<vigie_model::Referral>, StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {} WHERE r.id = ?1",
+                crate::rows::REFERRAL_SELECT
+            ))
+            .and_then(|mut stmt| stmt.query_row([id], |r| crate::rows::raw_referral(r)))
+            .optional()
+            .map_err(self.err())?
+            .map(crate::rows::referral_of)
+            .transpose()
+    }
+
+    fn referral_item_rows(&mut self, id: i64) -> Result<Vec<crate::ItemRow>, StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT case_id, outcome, actioned_at, seen_live_at FROM referral_items \
+                 WHERE referral_id = ?1 ORDER BY case_id",
+            )
+            .map_err(self.err())?;
+        stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(self.err())
+    }
+
+    fn mark_referral(
+        &mut self,
+        id: i64,
+        to: vigie_model::ReferralStatus,
+        note: Option<&str>,
+        actor: &crate::Actor,
+    ) -> Result<vigie_model::Referral, StoreError> {
+        self.write(|tx| crate::audited::mark_referral(tx, id, to, note, actor))?;
+        self.referral(id)?
+            .ok_or_else(|| StoreError::NotFound(format!("no referral {id}")))
+    }
+}

@@ -366,6 +366,72 @@ impl WriteTx for Lite<'_> {
         apply(self.conn, id, records).at(self.path)
     }
 
+    fn referral_of_case(&mut self, case_id: i64) -> Result<Option<i64>, StoreError> {
+        self.value(
+            "SELECT referral_id FROM referral_items WHERE case_id = ?1",
+            [case_id],
+        )
+    }
+
+    fn insert_referral(
+        &mut self,
+        platform: &str,
+        template: &str,
+        created_by: &str,
+        at: Timestamp,
+    ) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(
+                "INSERT INTO referrals (platform, template, status, created_by, created_at, updated_at) \
+                 VALUES (?1, ?2, 'draft', ?3, ?4, ?4) RETURNING id",
+                params![platform, template, created_by, at.0],
+                |r| r.get(0),
+            )
+            .at(self.path)
+    }
+
+    fn insert_referral_item(&mut self, referral_id: i64, case_id: i64) -> Result<(), StoreError> {
+        self.exec(
+            "INSERT INTO referral_items (referral_id, case_id) VALUES (?1, ?2)",
+            params![referral_id, case_id],
+        )
+        .map(drop)
+    }
+
+    fn referral_status(&mut self, id: i64) -> Result<Option<String>, StoreError> {
+        self.value("SELECT status FROM referrals WHERE id = ?1", [id])
+    }
+
+    fn set_referral_status(
+        &mut self,
+        id: i64,
+        status: &str,
+        at: Timestamp,
+        sent: bool,
+    ) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE referrals SET status = ?2, updated_at = ?3, \
+             sent_at = CASE WHEN ?4 THEN ?3 ELSE sent_at END WHERE id = ?1",
+            params![id, status, at.0, sent],
+        )
+        .map(drop)
+    }
+
+    fn set_referral_outcomes(
+        &mut self,
+        id: i64,
+        outcome: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE referral_items SET outcome = ?2, \
+             actioned_at = CASE WHEN ?2 = 'actioned' THEN ?3 ELSE actioned_at END \
+             WHERE referral_id = ?1 AND outcome IS NULL",
+            params![id, outcome, at.0],
+        )
+        .map(drop)
+    }
+
     fn insert_frozen_evidence(
         &mut self,
         case_id: i64,
