@@ -51,6 +51,22 @@ pub enum ReferralCommand {
         #[arg(long, short)]
         output: PathBuf,
     },
+    /// Import a platform's answers about a referral's items (CSV with a header, or JSON): each row names its
+    /// item (`case_id`, `permalink` or `post_id`) and its `outcome` (removed, restricted, suspended: actioned;
+    /// no violation, no action: declined), optionally `actioned_at`. All rows or none are recorded.
+    Response {
+        /// The referral.
+        id: i64,
+        /// The platform's answer file.
+        file: PathBuf,
+    },
+    /// Takedown figures per platform: items referred, share actioned and still live, accounts no longer
+    /// observed, median and 90th-percentile time from sending to action.
+    Stats {
+        /// Only this platform.
+        #[arg(long)]
+        platform: Option<String>,
+    },
     /// Record where a referral stands: sent, acknowledged, actioned, declined or expired (audited).
     Mark {
         /// The referral.
@@ -152,6 +168,53 @@ pub fn run(
                 json(&serde_json::json!({ "referral": id, "items": n, "file": output }))?;
             } else {
                 println!("referral {id}: {n} item(s) written to {}", output.display());
+            }
+        }
+        ReferralCommand::Response { id, file } => {
+            if store.referral(id)?.is_none() {
+                bail!("no referral {id}");
+            }
+            let items = vigie_store::referral_items(store, id)?;
+            let answers = vigie_evidence::referral::read_responses(&file, &items)?;
+            store.record_responses(id, &answers, &actor)?;
+            let referral = store.referral(id)?;
+            if fmt == OutputFormat::Json {
+                json(&serde_json::json!({ "answers": answers.len(), "referral": referral }))?;
+            } else {
+                println!(
+                    "referral {id}: {} answer(s) recorded from {}",
+                    answers.len(),
+                    file.display()
+                );
+            }
+        }
+        ReferralCommand::Stats { platform } => {
+            let figures = vigie_evidence::referral::stats(store, platform.as_deref(), None, None)?;
+            if fmt == OutputFormat::Json {
+                json(&figures)?;
+            } else {
+                let mut out = std::io::stdout().lock();
+                let hours =
+                    |h: Option<f64>| h.map_or_else(|| "-".to_owned(), |h| format!("{h:.1} h"));
+                for s in &figures {
+                    writeln!(
+                        out,
+                        "{:<10} {} referral(s), {} item(s): {:.0}% actioned, {} declined, {:.0}% still live, \
+                         {} account(s) no longer observed; time to action median {}, p90 {}",
+                        s.platform,
+                        s.referrals,
+                        s.items,
+                        s.share_actioned * 100.0,
+                        s.declined,
+                        s.share_still_live * 100.0,
+                        s.no_longer_observed,
+                        hours(s.median_hours_to_action),
+                        hours(s.p90_hours_to_action)
+                    )?;
+                }
+                if figures.is_empty() {
+                    writeln!(out, "no referral sent")?;
+                }
             }
         }
         ReferralCommand::Mark { id, status, note } => {

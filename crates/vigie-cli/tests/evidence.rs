@@ -378,6 +378,39 @@ fn referrals(d: &Dir, config: &str, id: i64, other: i64, frozen: &serde_json::Va
         "--note",
         "by the trusted-flagger form",
     ]);
+    // The platform answers; a file naming an item the referral does not hold changes nothing.
+    std::fs::write(
+        d.join("answer-bad.csv"),
+        "case_id,outcome\n999999,removed\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = d.run(&[
+        "referral",
+        "response",
+        &referral.to_string(),
+        "answer-bad.csv",
+    ]);
+    assert!(
+        show(&out).contains("line 2: names no item of this referral (999999)"),
+        "{}",
+        show(&out)
+    );
+    std::fs::write(
+        d.join("answer.csv"),
+        "permalink,outcome\nhttps://x.com/poster_1/status/1790000000000000001,Removed\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    d.ok(&["referral", "response", &referral.to_string(), "answer.csv"]);
+    // A later scan still sees the post: still live after referral.
+    d.ok(&["scan", "export/posts.jsonl"]);
+    let shown = d.json(&["referral", "show", &referral.to_string()]);
+    assert!(shown["items"][0]["seen_live_at"].is_i64(), "{shown}");
+    let stats = d.json(&["referral", "stats"]);
+    assert_eq!(stats[0]["platform"], "x", "{stats}");
+    assert_eq!(stats[0]["items"], 1, "{stats}");
+    assert_eq!(stats[0]["share_actioned"], 1.0, "{stats}");
+    assert_eq!(stats[0]["share_still_live"], 1.0, "{stats}");
+    assert!(stats[0]["median_hours_to_action"].is_f64(), "{stats}");
     let done = d.json(&["referral", "mark", &referral.to_string(), "actioned"]);
     assert_eq!(done[0]["actioned"], 1, "{done}");
     let out = d.run(&["referral", "mark", &referral.to_string(), "declined"]);

@@ -12,6 +12,7 @@ mod hunt;
 mod matching;
 pub mod model;
 mod scan;
+mod takedown;
 
 pub use analysis::{
     AnalysisReport, Analyzer, ScoredText, ScoringConfig, analyze, case_violation,

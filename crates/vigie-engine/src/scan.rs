@@ -211,6 +211,8 @@ pub fn scan(
             new_per_entry: HashMap::new(),
         })
     };
+    // Referred items that this scan may see again.
+    let mut sightings = crate::takedown::Sightings::load(store)?;
     let total = discovery.inputs.len();
     for (index, input) in discovery.inputs.iter().enumerate() {
         progress.input(index, total, input);
@@ -221,10 +223,13 @@ pub fn scan(
             progress,
             &mut report.quarantined,
             &mut report.store_time,
-            matching.as_mut(),
+            (matching.as_mut(), sightings.as_mut()),
         )?;
         report.totals.add(&one.counts);
         report.inputs.push(one);
+    }
+    if let Some(s) = sightings {
+        s.finish(store, vigie_model::Timestamp::now())?;
     }
     if let Some(mut m) = matching {
         flood_guard(store, &config.matching, &mut m)?;
@@ -326,6 +331,8 @@ struct Importer<'a> {
     unreported: u64,
     failure: Option<StoreError>,
     matching: Option<&'a mut Matching>,
+    /// Referred items this scan may see again.
+    sightings: Option<&'a mut crate::takedown::Sightings>,
     /// Media of the open batch, to match once the batch is written.
     to_match: Vec<MediumHashes>,
 }
@@ -433,7 +440,10 @@ fn scan_input(
     progress: &dyn Progress,
     quoted: &mut Vec<QuarantinedRecord>,
     store_time: &mut Duration,
-    matching: Option<&mut Matching>,
+    (matching, sightings): (
+        Option<&mut Matching>,
+        Option<&mut crate::takedown::Sightings>,
+    ),
 ) -> Result<InputReport, EngineError> {
     let import_id = store.begin_import(&input.display, input.format)?;
     let importer = Importer {
@@ -449,6 +459,7 @@ fn scan_input(
         unreported: 0,
         failure: None,
         matching,
+        sightings,
         to_match: Vec::new(),
     };
     // Both closures need the importer; they run one at a time, on this thread.
@@ -696,6 +707,9 @@ impl Importer<'_> {
             let started = Instant::now();
             let written = self.store.write_batch(self.import_id, built, &self.counts);
             *self.store_time += started.elapsed();
+            if let Some(s) = self.sightings.as_deref_mut() {
+                s.observe(built);
+            }
             written
         });
         written.map_err(|e| {
@@ -712,6 +726,9 @@ impl Importer<'_> {
         self.store
             .write_batch(self.import_id, &self.batch, &self.counts)?;
         *self.store_time += started.elapsed();
+        if let Some(s) = self.sightings.as_deref_mut() {
+            s.observe(&self.batch);
+        }
         self.batch.clear();
         self.match_written()
     }

@@ -275,6 +275,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn quantiles_are_nearest_rank() {
+        let v = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0];
+        assert_eq!(quantile(&v, 0.5), Some(5.0));
+        assert_eq!(quantile(&v, 0.9), Some(9.0));
+        assert_eq!(quantile(&[4.0], 0.9), Some(4.0));
+        assert_eq!(quantile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn platforms_words_for_their_answers_are_understood() {
+        assert_eq!(outcome_of("Removed"), Some("actioned"));
+        assert_eq!(outcome_of("taken down"), Some("actioned"));
+        assert_eq!(outcome_of("No violation"), Some("declined"));
+        assert_eq!(outcome_of("pending"), None);
+    }
+
+    #[test]
     fn built_in_templates_load_and_a_bad_one_names_its_problem() {
         for name in ["x", "telegram", "generic"] {
             let t = load_template(name, None).expect("built-in");
@@ -301,4 +318,245 @@ mod tests {
         .expect("written");
         assert!(load_template("x", Some(dir.path())).is_err());
     }
+}
+
+/// What a platform's answer says of an item, in its own words: `actioned` (removed, restricted, suspended,
+/// withheld) or `declined` (no violation, no action, rejected).
+fn outcome_of(text: &str) -> Option<&'static str> {
+    match text
+        .trim()
+        .to_ascii_lowercase()
+        .replace(['-', ' '], "_")
+        .as_str()
+    {
+        "actioned" | "removed" | "restricted" | "suspended" | "withheld" | "deleted"
+        | "taken_down" => Some("actioned"),
+        "declined" | "no_action" | "no_violation" | "rejected" | "not_actioned" => Some("declined"),
+        _ => None,
+    }
+}
+
+/// Reads a platform's answers to referral `items` from a CSV file (a header row) or a JSON file (an array of
+/// objects, or an object holding one under `items`). Each row names its item by `case_id` (or `case`),
+/// `permalink` or `post_id`, and gives `outcome` (`status`) and optionally `actioned_at` (`at`, `date`).
+///
+/// # Errors
+/// When the file cannot be read, or a row names no item of the referral or an outcome that is neither actioned
+/// nor declined: the error names the row and the value.
+pub fn read_responses(
+    path: &Path,
+    items: &[ReferralItem],
+) -> Result<Vec<vigie_store::ItemResponse>, EvidenceError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| EvidenceError::io(path, source))?;
+    let rows: Vec<(String, BTreeMap<String, String>)> = if text.trim_start().starts_with(['[', '{'])
+    {
+        let doc: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| EvidenceError::Template(format!("{shown}: not JSON: {e}")))?;
+        let list = doc
+            .get("items")
+            .cloned()
+            .unwrap_or(doc)
+            .as_array()
+            .cloned()
+            .ok_or_else(|| EvidenceError::Template(format!("{shown}: not an array of answers")))?;
+        list.iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let fields = v
+                    .as_object()
+                    .map(|o| {
+                        o.iter()
+                            .map(|(k, v)| {
+                                let value = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                                (k.to_ascii_lowercase(), value)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (format!("{shown}: $[{i}]"), fields)
+            })
+            .collect()
+    } else {
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| EvidenceError::Template(format!("{shown}: {e}")))?
+            .iter()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect();
+        let mut rows = Vec::new();
+        for (i, record) in reader.records().enumerate() {
+            let record = record.map_err(|e| EvidenceError::Template(format!("{shown}: {e}")))?;
+            let fields = headers
+                .iter()
+                .cloned()
+                .zip(record.iter().map(str::to_owned))
+                .collect();
+            rows.push((format!("{shown}: line {}", i + 2), fields));
+        }
+        rows
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for (at, fields) in rows {
+        let get = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|n| fields.get(*n))
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let item = if let Some(case) = get(&["case_id", "case"]) {
+            items.iter().find(|i| i.case_id.to_string() == case)
+        } else if let Some(link) = get(&["permalink", "url"]) {
+            items
+                .iter()
+                .find(|i| i.permalink.as_deref() == Some(link.as_str()))
+        } else if let Some(post) = get(&["post_id"]) {
+            items
+                .iter()
+                .find(|i| i.post_id.as_deref() == Some(post.as_str()))
+        } else {
+            return Err(EvidenceError::Template(format!(
+                "{at}: names no item (case_id, permalink or post_id)"
+            )));
+        };
+        let Some(item) = item else {
+            return Err(EvidenceError::Template(format!(
+                "{at}: names no item of this referral ({})",
+                get(&["case_id", "case", "permalink", "url", "post_id"]).unwrap_or_default()
+            )));
+        };
+        let said = get(&["outcome", "status", "action"]).unwrap_or_default();
+        let outcome = outcome_of(&said).ok_or_else(|| {
+            EvidenceError::Template(format!(
+                "{at}: outcome {said:?} is neither actioned (removed, restricted, suspended) nor declined \
+                 (no violation, no action)"
+            ))
+        })?;
+        let when = match get(&["actioned_at", "at", "date"]) {
+            Some(t) => Some(
+                Timestamp::parse(&t).map_err(|e| EvidenceError::Template(format!("{at}: {e}")))?,
+            ),
+            None => None,
+        };
+        out.push(vigie_store::ItemResponse {
+            case_id: item.case_id,
+            outcome: outcome.to_owned(),
+            at: when,
+        });
+    }
+    Ok(out)
+}
+
+/// Takedown figures of one platform.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct PlatformStats {
+    /// The platform.
+    pub platform: String,
+    /// Referrals sent.
+    pub referrals: usize,
+    /// Items in them.
+    pub items: usize,
+    /// Items the platform actioned.
+    pub actioned: usize,
+    /// Items it declined.
+    pub declined: usize,
+    /// Items seen live after their referral was sent.
+    pub still_live: usize,
+    /// Referred accounts no longer observed.
+    pub no_longer_observed: usize,
+    /// Share of items actioned.
+    pub share_actioned: f64,
+    /// Share of items still live.
+    pub share_still_live: f64,
+    /// Median time from sending to action, in hours (actioned items).
+    pub median_hours_to_action: Option<f64>,
+    /// 90th percentile of that time, in hours.
+    pub p90_hours_to_action: Option<f64>,
+}
+
+/// The value at quantile `q` of sorted `values` (nearest rank).
+fn quantile(values: &[f64], q: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    Some(values[rank - 1])
+}
+
+/// Takedown figures per platform over the sent referrals (of `platform` when given), sent between `from` and
+/// `to` when given.
+///
+/// # Errors
+/// When the store fails.
+pub fn stats(
+    store: &mut dyn Store,
+    platform: Option<&str>,
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+) -> Result<Vec<PlatformStats>, EvidenceError> {
+    let mut per: BTreeMap<String, (PlatformStats, Vec<f64>)> = BTreeMap::new();
+    for referral in store.referrals(platform, None)? {
+        let Some(sent) = referral.sent_at else {
+            continue;
+        };
+        if from.is_some_and(|f| sent < f) || to.is_some_and(|t| sent >= t) {
+            continue;
+        }
+        let (s, hours) = per.entry(referral.platform.clone()).or_insert_with(|| {
+            (
+                PlatformStats {
+                    platform: referral.platform.clone(),
+                    ..PlatformStats::default()
+                },
+                Vec::new(),
+            )
+        });
+        s.referrals += 1;
+        for item in vigie_store::referral_items(store, referral.id)? {
+            s.items += 1;
+            match item.outcome.as_deref() {
+                Some("actioned") => {
+                    s.actioned += 1;
+                    if let Some(at) = item.actioned_at {
+                        #[allow(clippy::cast_precision_loss)]
+                        hours.push((at.0 - sent.0).max(0) as f64 / 3_600_000.0);
+                    }
+                }
+                Some("declined") => s.declined += 1,
+                _ => {}
+            }
+            if item.seen_live_at.is_some() {
+                s.still_live += 1;
+            }
+            if item.gone_at.is_some() {
+                s.no_longer_observed += 1;
+            }
+        }
+    }
+    Ok(per
+        .into_values()
+        .map(|(mut s, mut hours)| {
+            hours.sort_by(f64::total_cmp);
+            #[allow(clippy::cast_precision_loss)]
+            let of = |n: usize| {
+                if s.items == 0 {
+                    0.0
+                } else {
+                    n as f64 / s.items as f64
+                }
+            };
+            s.share_actioned = of(s.actioned);
+            s.share_still_live = of(s.still_live);
+            s.median_hours_to_action = quantile(&hours, 0.5);
+            s.p90_hours_to_action = quantile(&hours, 0.9);
+            s
+        })
+        .collect())
 }

@@ -97,6 +97,8 @@ pub struct Referral {
     pub actioned: usize,
     /// Items seen live again after it was sent.
     pub still_live: usize,
+    /// Items whose account later scans of the platform no longer saw.
+    pub no_longer_observed: usize,
 }
 
 /// One case of a referral.
@@ -129,6 +131,8 @@ pub struct ReferralItem {
     pub actioned_at: Option<Timestamp>,
     /// When a scan after the referral was sent last saw it live.
     pub seen_live_at: Option<Timestamp>,
+    /// When a scan of its platform after the referral was sent first no longer saw its account.
+    pub gone_at: Option<Timestamp>,
 }
 
 #[cfg(test)]

@@ -146,6 +146,18 @@ pub(crate) trait WriteTx {
         outcome: &str,
         at: Timestamp,
     ) -> Result<(), StoreError>;
+    /// Stamps referred items seen live again.
+    fn set_seen_live(&mut self, case_ids: &[i64], at: Timestamp) -> Result<(), StoreError>;
+    /// Stamps referred items no longer observed (those not stamped before).
+    fn set_gone(&mut self, case_ids: &[i64], at: Timestamp) -> Result<(), StoreError>;
+    /// Sets one item's outcome; false when the referral holds no such case.
+    fn set_item_outcome(
+        &mut self,
+        referral_id: i64,
+        case_id: i64,
+        outcome: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
     /// Writes a case's frozen evidence unless it has some; true when written.
     fn insert_frozen_evidence(
         &mut self,
@@ -481,6 +493,72 @@ pub(crate) fn mark_referral(
             action: "referral_mark".into(),
             subject: format!("referral:{id}"),
             detail: serde_json::json!({ "from": from.as_str(), "to": to.as_str(), "note": note }),
+        },
+    )?;
+    Ok(())
+}
+
+/// [`crate::Referrals::record_sightings`].
+pub(crate) fn record_sightings(
+    tx: &mut impl WriteTx,
+    live: &[i64],
+    gone: &[i64],
+    at: Timestamp,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    if live.is_empty() && gone.is_empty() {
+        return Ok(());
+    }
+    tx.set_seen_live(live, at)?;
+    tx.set_gone(gone, at)?;
+    append(
+        tx,
+        actor,
+        &AuditEvent::Note {
+            action: "referral_sighting".into(),
+            subject: "referrals".into(),
+            detail: serde_json::json!({ "still_live": live, "no_longer_observed": gone }),
+        },
+    )?;
+    Ok(())
+}
+
+/// [`crate::Referrals::record_responses`].
+pub(crate) fn record_responses(
+    tx: &mut impl WriteTx,
+    id: i64,
+    responses: &[crate::ItemResponse],
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    if tx.referral_status(id)?.is_none() {
+        return Err(StoreError::NotFound(format!("no referral {id}")));
+    }
+    let now = Timestamp::now();
+    for r in responses {
+        if r.outcome != "actioned" && r.outcome != "declined" {
+            return Err(StoreError::Conflict(format!(
+                "case {}: outcome {:?} is neither actioned nor declined",
+                r.case_id, r.outcome
+            )));
+        }
+        if !tx.set_item_outcome(id, r.case_id, &r.outcome, r.at.unwrap_or(now))? {
+            return Err(StoreError::NotFound(format!(
+                "case {} is not an item of referral {id}",
+                r.case_id
+            )));
+        }
+    }
+    append(
+        tx,
+        actor,
+        &AuditEvent::Note {
+            action: "referral_response".into(),
+            subject: format!("referral:{id}"),
+            detail: serde_json::json!({
+                "items": responses.iter().map(|r| serde_json::json!({
+                    "case": r.case_id, "outcome": r.outcome, "at": r.at,
+                })).collect::<Vec<_>>(),
+            }),
         },
     )?;
     Ok(())

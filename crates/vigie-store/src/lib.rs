@@ -32,7 +32,7 @@ pub use cases::{
 };
 pub use error::StoreError;
 pub use query::{AccountQuery, AccountView, Count, PostQuery, PostView, Snapshot, Stats};
-pub use referrals::{ItemRow, Referrals, referral_items};
+pub use referrals::{ItemResponse, ItemRow, Referrals, referral_items};
 pub use review::{
     Actor, AuditProblem, AuditVerifier, CaseView, DecisionOutcome, FrozenEvidence, LoginOutcome,
     NewDecision, Review, ReviewRules, UserChange, audit_hash, next_audit_entry, verify_audit,

@@ -4,8 +4,19 @@ use vigie_model::{Referral, ReferralItem, ReferralStatus, Timestamp};
 
 use crate::{Actor, StoreError};
 
-/// A referral item as its row stores it: case, outcome, actioned time, last seen live.
-pub type ItemRow = (i64, Option<String>, Option<i64>, Option<i64>);
+/// A referral item as its row stores it: case, outcome, actioned time, last seen live, no longer observed since.
+pub type ItemRow = (i64, Option<String>, Option<i64>, Option<i64>, Option<i64>);
+
+/// A platform's answer about one item of a referral.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemResponse {
+    /// The case.
+    pub case_id: i64,
+    /// `actioned` or `declined`.
+    pub outcome: String,
+    /// When the platform acted (actioned items); the import's time otherwise.
+    pub at: Option<Timestamp>,
+}
 
 /// Referral operations, implemented by both backends.
 pub trait Referrals {
@@ -38,6 +49,24 @@ pub trait Referrals {
         note: Option<&str>,
         actor: &Actor,
     ) -> Result<Referral, StoreError>;
+    /// Records what a scan saw of referred items (`live`: cases whose post or account it saw again; `gone`: cases
+    /// whose account it no longer saw on a platform it covered), at `at`, with one audit entry when anything was
+    /// seen.
+    fn record_sightings(
+        &mut self,
+        live: &[i64],
+        gone: &[i64],
+        at: Timestamp,
+        actor: &Actor,
+    ) -> Result<(), StoreError>;
+    /// Records a platform's answers about items of referral `id`, all or none (audited): each case must be an
+    /// item of it, and each outcome `actioned` or `declined`.
+    fn record_responses(
+        &mut self,
+        id: i64,
+        responses: &[ItemResponse],
+        actor: &Actor,
+    ) -> Result<(), StoreError>;
 }
 
 /// A referral's items with their cases, by case ([`Referrals::referral_item_rows`] and each case).
@@ -50,7 +79,7 @@ pub fn referral_items(
 ) -> Result<Vec<ReferralItem>, StoreError> {
     let rows = store.referral_item_rows(id)?;
     let mut items = Vec::with_capacity(rows.len());
-    for (case_id, outcome, actioned_at, seen_live_at) in rows {
+    for (case_id, outcome, actioned_at, seen_live_at, gone_at) in rows {
         let Some(case) = store.case(case_id)? else {
             continue;
         };
@@ -68,6 +97,7 @@ pub fn referral_items(
             outcome,
             actioned_at: actioned_at.map(Timestamp),
             seen_live_at: seen_live_at.map(Timestamp),
+            gone_at: gone_at.map(Timestamp),
         });
     }
     Ok(items)

@@ -640,7 +640,8 @@ pub(crate) const REFERRAL_SELECT: &str = "r.id, r.platform, r.template, r.status
      r.sent_at, r.updated_at, \
      (SELECT COUNT(*) FROM referral_items i WHERE i.referral_id = r.id), \
      (SELECT COUNT(*) FROM referral_items i WHERE i.referral_id = r.id AND i.outcome = 'actioned'), \
-     (SELECT COUNT(*) FROM referral_items i WHERE i.referral_id = r.id AND i.seen_live_at IS NOT NULL) \
+     (SELECT COUNT(*) FROM referral_items i WHERE i.referral_id = r.id AND i.seen_live_at IS NOT NULL), \
+     (SELECT COUNT(*) FROM referral_items i WHERE i.referral_id = r.id AND i.gone_at IS NOT NULL) \
      FROM referrals r";
 
 /// A referral row as [`REFERRAL_SELECT`] reads it.
@@ -652,6 +653,7 @@ pub(crate) type RawReferral = (
     String,
     i64,
     Option<i64>,
+    i64,
     i64,
     i64,
     i64,
@@ -672,13 +674,26 @@ pub(crate) fn raw_referral<R: RowRead>(r: &R) -> Result<RawReferral, R::Error> {
         r.col(8)?,
         r.col(9)?,
         r.col(10)?,
+        r.col(11)?,
     ))
 }
 
 /// A [`RawReferral`] as the model's referral.
 pub(crate) fn referral_of(raw: RawReferral) -> Result<vigie_model::Referral, StoreError> {
-    let (id, platform, template, status, created_by, created, sent, updated, items, actioned, live) =
-        raw;
+    let (
+        id,
+        platform,
+        template,
+        status,
+        created_by,
+        created,
+        sent,
+        updated,
+        items,
+        actioned,
+        live,
+        gone,
+    ) = raw;
     let count = |n: i64| usize::try_from(n).unwrap_or(0);
     Ok(vigie_model::Referral {
         id,
@@ -693,6 +708,7 @@ pub(crate) fn referral_of(raw: RawReferral) -> Result<vigie_model::Referral, Sto
         items: count(items),
         actioned: count(actioned),
         still_live: count(live),
+        no_longer_observed: count(gone),
     })
 }
 

@@ -3701,14 +3701,41 @@ fn referrals_take_confirmed_cases_once_and_move_forward(env: &mut Env) {
     ));
     let sent = ok(store.mark_referral(made.id, ReferralStatus::Sent, Some("by e-mail"), &cli()));
     assert!(sent.sent_at.is_some());
+    // Answers per item: all or none.
+    let answer = |case_id: i64, outcome: &str| vigie_store::ItemResponse {
+        case_id,
+        outcome: outcome.into(),
+        at: None,
+    };
+    ok(store.record_responses(made.id, &[answer(ids[0], "declined")], &cli()));
+    assert!(matches!(
+        store.record_responses(made.id, &[answer(ids[1], "actioned"), answer(9_999, "actioned")], &cli()),
+        Err(StoreError::NotFound(m)) if m.contains("not an item")
+    ));
+    assert!(matches!(
+        store.record_responses(made.id, &[answer(ids[1], "removed")], &cli()),
+        Err(StoreError::Conflict(_))
+    ));
+    // What a later scan saw.
+    ok(store.record_sightings(
+        &[ids[1]],
+        &[ids[0]],
+        vigie_model::Timestamp(1_800_000_000_000),
+        &cli(),
+    ));
+    let seen = ok(store.referral(made.id)).expect("referral");
+    assert_eq!((seen.still_live, seen.no_longer_observed), (1, 1));
     let done = ok(store.mark_referral(made.id, ReferralStatus::Actioned, None, &cli()));
-    assert_eq!((done.status, done.actioned), (ReferralStatus::Actioned, 2));
+    // The referral's answer goes to the items without one: the declined item stays declined.
+    assert_eq!((done.status, done.actioned), (ReferralStatus::Actioned, 1));
     let items = ok(vigie_store::referral_items(&mut *store, made.id));
-    assert!(
-        items
-            .iter()
-            .all(|i| i.outcome.as_deref() == Some("actioned") && i.actioned_at.is_some())
+    assert_eq!(items[0].outcome.as_deref(), Some("declined"));
+    assert_eq!(
+        items[0].gone_at,
+        Some(vigie_model::Timestamp(1_800_000_000_000))
     );
+    assert_eq!(items[1].outcome.as_deref(), Some("actioned"));
+    assert!(items[1].actioned_at.is_some() && items[1].seen_live_at.is_some());
     assert!(matches!(
         store.mark_referral(made.id, ReferralStatus::Declined, None, &cli()),
         Err(StoreError::Conflict(_))
@@ -3726,7 +3753,12 @@ fn referrals_take_confirmed_cases_once_and_move_forward(env: &mut Env) {
         .collect();
     assert_eq!(
         actions,
-        ["referral_create", "referral_mark", "referral_mark"]
+        [
+            "referral_create",
+            "referral_mark",
+            "referral_response",
+            "referral_mark"
+        ]
     );
     assert!(audit_problems(&mut *store).is_empty());
 }

@@ -250,12 +250,20 @@ impl crate::Referrals for PostgresStore {
     fn referral_item_rows(&mut self, id: i64) -> Result<Vec<crate::ItemRow>, StoreError> {
         self.client
             .query(
-                "SELECT case_id, outcome, actioned_at, seen_live_at FROM referral_items \
+                "SELECT case_id, outcome, actioned_at, seen_live_at, gone_at FROM referral_items \
                  WHERE referral_id = $1 ORDER BY case_id",
                 &[&id],
             )?
             .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+            .map(|r| {
+                Ok((
+                    r.try_get(0)?,
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get(4)?,
+                ))
+            })
             .collect()
     }
 
@@ -269,5 +277,24 @@ impl crate::Referrals for PostgresStore {
         self.write(|tx| crate::audited::mark_referral(tx, id, to, note, actor))?;
         self.referral(id)?
             .ok_or_else(|| StoreError::NotFound(format!("no referral {id}")))
+    }
+
+    fn record_sightings(
+        &mut self,
+        live: &[i64],
+        gone: &[i64],
+        at: Timestamp,
+        actor: &crate::Actor,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| crate::audited::record_sightings(tx, live, gone, at, actor))
+    }
+
+    fn record_responses(
+        &mut self,
+        id: i64,
+        responses: &[crate::ItemResponse],
+        actor: &crate::Actor,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| crate::audited::record_responses(tx, id, responses, actor))
     }
 }

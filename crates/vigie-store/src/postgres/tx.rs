@@ -413,6 +413,37 @@ impl WriteTx for Pg<'_, '_> {
         .map(drop)
     }
 
+    fn set_seen_live(&mut self, case_ids: &[i64], at: Timestamp) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE referral_items SET seen_live_at = $2 WHERE case_id = ANY($1)",
+            &[&case_ids, &at.0],
+        )
+        .map(drop)
+    }
+
+    fn set_gone(&mut self, case_ids: &[i64], at: Timestamp) -> Result<(), StoreError> {
+        self.exec(
+            "UPDATE referral_items SET gone_at = $2 WHERE case_id = ANY($1) AND gone_at IS NULL",
+            &[&case_ids, &at.0],
+        )
+        .map(drop)
+    }
+
+    fn set_item_outcome(
+        &mut self,
+        referral_id: i64,
+        case_id: i64,
+        outcome: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        Ok(self.exec(
+            "UPDATE referral_items SET outcome = $3::text, \
+             actioned_at = CASE WHEN $3::text = 'actioned' THEN $4::bigint ELSE NULL END \
+             WHERE referral_id = $1 AND case_id = $2",
+            &[&referral_id, &case_id, &outcome, &at.0],
+        )? == 1)
+    }
+
     fn insert_frozen_evidence(
         &mut self,
         case_id: i64,

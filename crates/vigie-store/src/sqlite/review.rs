@@ -292,13 +292,15 @@ impl crate::Referrals for SqliteStore {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT case_id, outcome, actioned_at, seen_live_at FROM referral_items \
+                "SELECT case_id, outcome, actioned_at, seen_live_at, gone_at FROM referral_items \
                  WHERE referral_id = ?1 ORDER BY case_id",
             )
             .map_err(self.err())?;
-        stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(self.err())
+        stmt.query_map([id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(self.err())
     }
 
     fn mark_referral(
@@ -311,5 +313,24 @@ impl crate::Referrals for SqliteStore {
         self.write(|tx| crate::audited::mark_referral(tx, id, to, note, actor))?;
         self.referral(id)?
             .ok_or_else(|| StoreError::NotFound(format!("no referral {id}")))
+    }
+
+    fn record_sightings(
+        &mut self,
+        live: &[i64],
+        gone: &[i64],
+        at: Timestamp,
+        actor: &crate::Actor,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| crate::audited::record_sightings(tx, live, gone, at, actor))
+    }
+
+    fn record_responses(
+        &mut self,
+        id: i64,
+        responses: &[crate::ItemResponse],
+        actor: &crate::Actor,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| crate::audited::record_responses(tx, id, responses, actor))
     }
 }

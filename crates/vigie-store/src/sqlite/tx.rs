@@ -432,6 +432,41 @@ impl WriteTx for Lite<'_> {
         .map(drop)
     }
 
+    fn set_seen_live(&mut self, case_ids: &[i64], at: Timestamp) -> Result<(), StoreError> {
+        for id in case_ids {
+            self.exec(
+                "UPDATE referral_items SET seen_live_at = ?2 WHERE case_id = ?1",
+                params![id, at.0],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn set_gone(&mut self, case_ids: &[i64], at: Timestamp) -> Result<(), StoreError> {
+        for id in case_ids {
+            self.exec(
+                "UPDATE referral_items SET gone_at = ?2 WHERE case_id = ?1 AND gone_at IS NULL",
+                params![id, at.0],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn set_item_outcome(
+        &mut self,
+        referral_id: i64,
+        case_id: i64,
+        outcome: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        Ok(self.exec(
+            "UPDATE referral_items SET outcome = ?3, \
+             actioned_at = CASE WHEN ?3 = 'actioned' THEN ?4 ELSE NULL END \
+             WHERE referral_id = ?1 AND case_id = ?2",
+            params![referral_id, case_id, outcome, at.0],
+        )? == 1)
+    }
+
     fn insert_frozen_evidence(
         &mut self,
         case_id: i64,
