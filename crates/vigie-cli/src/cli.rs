@@ -365,6 +365,23 @@ fn open(r: &Resolved) -> anyhow::Result<Box<dyn vigie_store::Store>> {
         .with_context(|| format!("cannot open store {}", r.db))
 }
 
+/// With `[referrals] bank` set, the media of confirmed cases go into that block bank before a scan or an
+/// analysis (idempotent), so that the hunt and the matching find their re-uploads.
+fn keep_down(r: &Resolved, store: &mut dyn vigie_store::Store) -> anyhow::Result<()> {
+    if let Some(bank) = r.file.referrals.bank.as_deref().filter(|b| !b.is_empty()) {
+        let fed = vigie_review::feed_block_list(store, bank, None, &crate::review::cli_actor())
+            .with_context(|| format!("feeding the confirmed cases' media into bank {bank}"))?;
+        if fed.counts.added > 0 {
+            tracing::info!(
+                "{} new entries from {} confirmed case(s) in bank {bank}",
+                fed.counts.added,
+                fed.cases
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Runs a command.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let r = resolve(&args)?;
@@ -388,6 +405,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             )?;
             let mut store = open(&r)?;
             let progress = output::ScanProgress::new(fmt);
+            keep_down(&r, store.as_mut())?;
             let report = vigie_engine::scan(store.as_mut(), &paths, &config, &progress)?;
             progress.finish();
             let stats = store.stats()?;
@@ -412,13 +430,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 command,
             )
         }
-        Command::Serve { listen } => crate::review::serve(
-            &r.db,
-            r.media_dir.as_deref(),
-            r.file.server.clone(),
-            listen,
-            (match_config(&r, None), media_limits(&r, None, None)),
-        ),
+        Command::Serve { listen } => {
+            let mut server = r.file.server.clone();
+            server.confirmed_bank = r.file.referrals.bank.clone().filter(|b| !b.is_empty());
+            crate::review::serve(
+                &r.db,
+                r.media_dir.as_deref(),
+                server,
+                listen,
+                (match_config(&r, None), media_limits(&r, None, None)),
+            )
+        }
         Command::User { command } => crate::review::user(open(&r)?.as_mut(), fmt, command),
         Command::Audit { command } => crate::review::audit(open(&r)?.as_mut(), fmt, command),
         Command::Referral { command } => {
@@ -445,6 +467,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Command::Analyze => {
             let mut store = open(&r)?;
+            keep_down(&r, store.as_mut())?;
             // Bank changes made elsewhere (the server, another process) reach the stored media first.
             let hunt = vigie_engine::hunt(
                 store.as_mut(),

@@ -39,6 +39,9 @@ pub struct FileConfig {
 pub struct Referrals {
     /// A folder of the deployment's referral templates (`<name>.toml`), used before the built-in ones.
     pub templates: Option<String>,
+    /// A block bank that the media of confirmed cases go into by themselves (at each scan and analysis, and when
+    /// the review server records a confirmation), so that re-uploads match.
+    pub bank: Option<String>,
 }
 
 /// `[matching]`.

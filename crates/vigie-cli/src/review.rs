@@ -58,6 +58,14 @@ pub enum ReviewCommand {
         /// The allow-list bank (created, as an allow bank, when missing).
         bank: String,
     },
+    /// Keep confirmed propaganda down: the media of every confirmed case (SHA-256, MD5, and PDQ for images)
+    /// become entries of a block bank, labelled with their case, so that a re-upload matches and opens a case
+    /// that names the confirmed one. Idempotent; with `[referrals] bank` set, scans and the review server do it
+    /// by themselves.
+    BlockList {
+        /// The block bank (created when missing).
+        bank: String,
+    },
 }
 
 /// `vigie audit ...`.
@@ -330,6 +338,22 @@ pub fn review(
                 println!(
                     "{cases} rejected case(s) marked for the allow-list, {} medium(s): {} added to {bank}, {} already there",
                     records_len, counts.added, counts.unchanged
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ReviewCommand::BlockList { bank } => {
+            let fed = vigie_review::feed_block_list(store, &bank, None, &cli_actor())?;
+            if fmt == OutputFormat::Json {
+                println!(
+                    "{}",
+                    serde_json::json!({"bank": bank, "cases": fed.cases, "media": fed.media,
+                                       "added": fed.counts.added, "unchanged": fed.counts.unchanged})
+                );
+            } else {
+                println!(
+                    "{} confirmed case(s), {} medium(s): {} entries added to {bank}, {} already there",
+                    fed.cases, fed.media, fed.counts.added, fed.counts.unchanged
                 );
             }
             Ok(ExitCode::SUCCESS)

@@ -299,6 +299,7 @@ fn flow(d: &Dir, db: &str, media: &Path, config: &str) {
     );
 
     referrals(d, config, id, other, &frozen);
+    kept_down(d, config, id);
 
     // Another case, never decided, cannot be exported with the confirmed one.
     let out = d.run(&[
@@ -313,6 +314,55 @@ fn flow(d: &Dir, db: &str, media: &Path, config: &str) {
     ]);
     assert!(!out.status.success(), "{}", show(&out));
     assert!(!d.join("mixed").exists());
+}
+
+/// With `[referrals] bank`, the confirmed case's media go into that bank, and a re-upload's case names the case.
+fn kept_down(d: &Dir, config: &str, id: i64) {
+    std::fs::write(
+        d.join("vigie.toml"),
+        format!("{config}\n[referrals]\nbank = \"confirmed\"\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        d.join("export/again.jsonl"),
+        "{\"platform\":\"x\",\"id\":\"1790000000000000003\",\"created_at\":1704640000,\
+         \"text\":\"new account, same picture\",\"account\":{\"id\":\"78\",\"handle\":\"poster_2\"},\
+         \"media\":[{\"path\":\"a.png\",\"type\":\"photo\"}]}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    d.ok(&["scan", "export/again.jsonl"]);
+    let bank = d.json(&["bank", "show", "confirmed"]);
+    let text = bank.to_string();
+    assert!(
+        text.contains(&format!("\"confirmed_case\":\"{id}\"")),
+        "{bank}"
+    );
+    let cases = d.json(&["cases", "--limit", "20"]);
+    let detail = |post: &str| -> String {
+        cases
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["post_id"] == post)
+            .map(|c| c["evidence"].to_string())
+            .unwrap_or_else(|| panic!("no case for {post}: {cases}"))
+    };
+    let back = format!("the medium of confirmed case {id}, back again");
+    assert!(detail("1790000000000000003").contains(&back), "{cases}");
+    assert!(!detail("1790000000000000001").contains(&back), "{cases}");
+    // Shared in python-threatexchange's layout: its PDQ, MD5 and SHA-256 lines.
+    d.ok(&[
+        "bank",
+        "export",
+        "confirmed",
+        "--list-format",
+        "threatexchange",
+        "-o",
+        "te.txt",
+    ]);
+    let te = std::fs::read_to_string(d.join("te.txt")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(te.lines().any(|l| l.starts_with("pdq ")), "{te}");
+    std::fs::write(d.join("vigie.toml"), config).unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// Referrals of the confirmed case `id` (`other` is undecided), exported as X's template says.

@@ -632,10 +632,21 @@ impl Analyzer {
         }
         for m in matches.iter().filter(|m| m.status == MatchStatus::Active) {
             let closeness = 1.0 - f64::from(m.distance.min(64)) / 64.0;
+            // A confirmed post matches its own medium in the bank fed from it: only another post is a return.
+            let own = self.confirmed.contains(&format!(
+                "{}/{}",
+                post.platform.as_str(),
+                post.platform_id
+            ));
+            let again = m
+                .earlier_case
+                .filter(|_| !own)
+                .map(|c| format!("; the medium of confirmed case {c}, back again"))
+                .unwrap_or_default();
             evidence.push(Evidence {
                 signal: SignalKind::HashMatch,
                 detail: format!(
-                    "medium {} matches {} {} at distance {} ({})",
+                    "medium {} matches {} {} at distance {} ({}){again}",
                     &m.media_sha256[..m.media_sha256.len().min(12)],
                     m.signal,
                     m.value,
@@ -1220,6 +1231,23 @@ fn fetch_batch(
             })?);
         }
         matches.push(found);
+    }
+    // Entries fed from confirmed cases name their case: a match of one is that case's propaganda back again.
+    let mut ids: Vec<i64> = matches.iter().flatten().map(|m| m.entry_id).collect();
+    if !ids.is_empty() {
+        ids.sort_unstable();
+        ids.dedup();
+        let earlier: HashMap<i64, i64> = store
+            .entries_by_id(&ids)?
+            .into_iter()
+            .filter_map(|e| {
+                let case = e.labels.get("confirmed_case")?.parse().ok()?;
+                Some((e.id, case))
+            })
+            .collect();
+        for m in matches.iter_mut().flatten() {
+            m.earlier_case = earlier.get(&m.entry_id).copied();
+        }
     }
     Ok((rows, matches))
 }

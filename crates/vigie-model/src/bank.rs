@@ -313,4 +313,8 @@ pub struct MediaMatch {
     pub suppressed_by: Option<i64>,
     /// When it was found.
     pub matched_at: Timestamp,
+    /// The confirmed case whose medium the entry came from (an entry fed from confirmed cases, labelled
+    /// `confirmed_case`): this medium is that propaganda back again. Filled by the analysis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earlier_case: Option<i64>,
 }

@@ -10,7 +10,7 @@ pub mod allow_list;
 pub mod audit;
 pub mod passwords;
 
-pub use allow_list::{AllowListFeed, feed_allow_list};
+pub use allow_list::{AllowListFeed, BlockListFeed, feed_allow_list, feed_block_list};
 pub use audit::{AuditReport, verify_store_audit};
 pub use passwords::{
     MIN_PASSWORD, check_new_user, constant_time_eq, hash_password, random_hex, secret_hash,

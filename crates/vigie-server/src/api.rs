@@ -398,6 +398,8 @@ pub async fn take_decision(
     let rules = (*state.rules).clone();
     let actor = user.actor();
     let u = user.user().clone();
+    let keep_down = state.config.confirmed_bank.clone();
+    let matching = state.matching.clone();
     let outcome = state
         .pool
         .run(move |s| {
@@ -409,6 +411,19 @@ pub async fn take_decision(
                 && let Err(e) = vigie_evidence::frozen_or_freeze(s, d.case_id, &actor)
             {
                 tracing::warn!("case {}: the evidence could not be frozen: {e}", d.case_id);
+            }
+            // Kept down: its media go into the bank of confirmed media, and the stored media are searched for
+            // copies at once.
+            if let (DecisionOutcome::Taken(d), Some(bank)) = (&outcome, &keep_down)
+                && d.to_status == vigie_model::CaseStatus::Confirmed
+            {
+                match vigie_review::feed_block_list(s, bank, Some(&[d.case_id]), &actor) {
+                    Ok(_) => matching.bank_changed(s)?,
+                    Err(e) => tracing::warn!(
+                        "case {}: its media could not go into bank {bank}: {e}",
+                        d.case_id
+                    ),
+                }
             }
             Ok(outcome)
         })

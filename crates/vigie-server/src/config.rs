@@ -42,6 +42,10 @@ pub struct ServerConfig {
     pub page_size: usize,
     /// Hash lookups (HMA's `/m/...`) allowed per second and user (API token or session); 0 for no limit.
     pub lookups_per_second: u32,
+    /// The block bank that a confirmed case's media go into as soon as it is confirmed (`[referrals] bank` of
+    /// the configuration file, set by the command line).
+    #[serde(skip)]
+    pub confirmed_bank: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -58,6 +62,7 @@ impl Default for ServerConfig {
             connections: 4,
             page_size: 50,
             lookups_per_second: 20_000,
+            confirmed_bank: None,
         }
     }
 }

@@ -87,6 +87,17 @@ impl MatchService {
     }
 
     /// Loads the index, or reads the bank changes made since it last did.
+    /// Hunts a bank change made outside the curation endpoints through the stored media, and brings the index up
+    /// to date.
+    pub(crate) fn bank_changed(&self, store: &mut dyn Store) -> Result<(), StoreError> {
+        if let Err(e) =
+            vigie_engine::hunt(store, &self.config, &vigie_engine::HuntOptions::default())
+        {
+            tracing::warn!("the hunt through stored media after a bank change failed: {e}");
+        }
+        self.refresh(store)
+    }
+
     fn refresh(&self, store: &mut dyn Store) -> Result<(), StoreError> {
         let failed = |e: vigie_engine::EngineError| StoreError::Corrupt(e.to_string());
         let mut guard = self

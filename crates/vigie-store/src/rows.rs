@@ -396,6 +396,7 @@ pub(crate) fn match_of(raw: RawMatch) -> Result<MediaMatch, StoreError> {
             .ok_or_else(|| StoreError::Corrupt(format!("match status {status:?}")))?,
         suppressed_by: by,
         matched_at: Timestamp(at),
+        earlier_case: None,
     })
 }
 
