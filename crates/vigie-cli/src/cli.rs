@@ -145,6 +145,21 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::referral::ReferralCommand,
     },
+    /// The transparency report of a period: cases found and confirmed (by category, evidence and language),
+    /// referrals per platform, share actioned and still live, time to action, reviewer reversals and
+    /// allow-listed false positives. Writes a self-contained HTML page (inline SVG charts, no script) and the
+    /// same figures as JSON beside it (`FILE` with `.json`).
+    Report {
+        /// The period's start (a date, or an RFC 3339 time), inclusive.
+        #[arg(long, value_parser = parse_time)]
+        from: Option<vigie_model::Timestamp>,
+        /// The period's end, exclusive.
+        #[arg(long, value_parser = parse_time)]
+        to: Option<vigie_model::Timestamp>,
+        /// The HTML file to write.
+        #[arg(long, short, default_value = "report.html")]
+        output: PathBuf,
+    },
     /// The audit trail of every state change.
     Audit {
         /// What to do.
@@ -382,6 +397,17 @@ fn keep_down(r: &Resolved, store: &mut dyn vigie_store::Store) -> anyhow::Result
     Ok(())
 }
 
+/// A time given on the command line: a date (`2026-01-31`, midnight UTC), or what `Timestamp::parse` reads.
+fn parse_time(text: &str) -> Result<vigie_model::Timestamp, String> {
+    let text = text.trim();
+    let full = if text.len() == 10 && text.as_bytes().get(4) == Some(&b'-') {
+        format!("{text}T00:00:00Z")
+    } else {
+        text.to_owned()
+    };
+    vigie_model::Timestamp::parse(&full).map_err(|e| e.to_string())
+}
+
 /// Runs a command.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let r = resolve(&args)?;
@@ -443,6 +469,28 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Command::User { command } => crate::review::user(open(&r)?.as_mut(), fmt, command),
         Command::Audit { command } => crate::review::audit(open(&r)?.as_mut(), fmt, command),
+        Command::Report { from, to, output } => {
+            let mut store = open(&r)?;
+            let figures = vigie_evidence::report::figures(store.as_mut(), from, to)?;
+            std::fs::write(&output, vigie_evidence::report::html(&figures))
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            let json_path = output.with_extension("json");
+            std::fs::write(&json_path, serde_json::to_vec_pretty(&figures)?)
+                .with_context(|| format!("cannot write {}", json_path.display()))?;
+            if fmt == crate::output::OutputFormat::Json {
+                crate::output::json(&figures)?;
+            } else {
+                println!(
+                    "{} and {}: {} cases found, {} confirmed, {} platform(s) referred to",
+                    output.display(),
+                    json_path.display(),
+                    figures.cases_found,
+                    figures.cases_confirmed,
+                    figures.referrals.len()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Referral { command } => {
             let templates =
                 vigie_evidence::referral::templates_dir(r.file.referrals.templates.as_deref());

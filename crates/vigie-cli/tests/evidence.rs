@@ -300,6 +300,7 @@ fn flow(d: &Dir, db: &str, media: &Path, config: &str) {
 
     referrals(d, config, id, other, &frozen);
     kept_down(d, config, id);
+    transparency_report(d, db);
 
     // Another case, never decided, cannot be exported with the confirmed one.
     let out = d.run(&[
@@ -314,6 +315,69 @@ fn flow(d: &Dir, db: &str, media: &Path, config: &str) {
     ]);
     assert!(!out.status.success(), "{}", show(&out));
     assert!(!d.join("mixed").exists());
+}
+
+/// The transparency report: figures as JSON, the page with its charts and nothing from elsewhere, opened in
+/// headless Chromium (its screenshot kept in `target/tmp/report-artifacts/`).
+fn transparency_report(d: &Dir, db: &str) {
+    let figures = d.json(&["report", "--from", "2020-01-01", "-o", "report.html"]);
+    assert!(
+        figures["cases_found"].as_u64().is_some_and(|n| n >= 3),
+        "{figures}"
+    );
+    assert_eq!(figures["cases_confirmed"], 1, "{figures}");
+    assert_eq!(figures["referrals"][0]["platform"], "x", "{figures}");
+    assert_eq!(figures["referrals"][0]["share_actioned"], 1.0, "{figures}");
+    assert_eq!(
+        figures["referrals"][0]["share_still_live"], 1.0,
+        "{figures}"
+    );
+    let written: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(d.join("report.json")).unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(written["cases_confirmed"], 1);
+    let page = std::fs::read_to_string(d.join("report.html")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        page.contains("<svg") && page.contains("Items actioned per platform"),
+        "{page}"
+    );
+    assert!(!page.contains("<script") && !page.contains("src=") && !page.contains("<link"));
+    // Nothing in the future: an empty period says so.
+    let none = d.json(&["report", "--from", "2999-01-01", "-o", "empty.html"]);
+    assert_eq!(none["cases_found"], 0, "{none}");
+
+    let artifacts = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap_or_else(|e| panic!("{e}"));
+    let name = if db.starts_with("postgres") {
+        "report-postgres.png"
+    } else {
+        "report-sqlite.png"
+    };
+    let shot = artifacts.join(name);
+    let _ = std::fs::remove_file(&shot);
+    let out = Command::new("/usr/bin/chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1100,1600",
+        ])
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", d.join("report.html").display()))
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("headless Chromium is needed (Debian: apt-get install chromium; scripts/install-deps): {e}")
+        });
+    assert!(out.status.success(), "chromium:\n{}", show(&out));
+    let png =
+        std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot {}: {e}", shot.display()));
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{} bytes",
+        png.len()
+    );
 }
 
 /// With `[referrals] bank`, the confirmed case's media go into that bank, and a re-upload's case names the case.

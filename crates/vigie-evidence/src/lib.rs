@@ -3,12 +3,15 @@
 //! - [`key`]: the deployment's Ed25519 signing key, kept in a file outside the store;
 //! - [`freeze`]: a confirmed case's evidence frozen once in the store, so that later changes cannot alter it;
 //! - [`package`]: the package (a WARC file, its manifest and the manifest's signature), and its verification;
-//! - [`referral`]: referral exports, written as each platform's template (data) says.
+//! - [`referral`]: referral exports, written as each platform's template (data) says, platforms' answers and
+//!   takedown figures;
+//! - [`report`]: the transparency report (HTML with inline SVG, and JSON).
 
 pub mod freeze;
 pub mod key;
 pub mod package;
 pub mod referral;
+pub mod report;
 
 pub use freeze::{FrozenCase, frozen_or_freeze};
 pub use package::{ExportReport, Manifest, VerifyReport, export, verify};
