@@ -160,6 +160,17 @@ pub enum Command {
         #[arg(long, short, default_value = "report.html")]
         output: PathBuf,
     },
+    /// Share confirmed indicators: a STIX 2.1 bundle of every confirmed case's media hashes, links and
+    /// permalinks (the hashes alone, in ThreatExchange's or TCAP's layout: `vigie review block-list BANK`, then
+    /// `vigie bank export BANK --list-format threatexchange|tcap`).
+    Share {
+        /// The producer's name in the bundle (the deployment's organisation).
+        #[arg(long, default_value = "Vigie deployment")]
+        producer: String,
+        /// The bundle to write.
+        #[arg(long, short, default_value = "indicators.stix.json")]
+        output: PathBuf,
+    },
     /// The audit trail of every state change.
     Audit {
         /// What to do.
@@ -487,6 +498,31 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     figures.cases_found,
                     figures.cases_confirmed,
                     figures.referrals.len()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Share { producer, output } => {
+            let mut store = open(&r)?;
+            let shared = vigie_evidence::share::stix_bundle(
+                store.as_mut(),
+                &producer,
+                &crate::review::cli_actor(),
+            )?;
+            let mut text = serde_json::to_vec_pretty(&shared.bundle)?;
+            text.push(b'\n');
+            std::fs::write(&output, text)
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            if fmt == crate::output::OutputFormat::Json {
+                crate::output::json(&serde_json::json!({
+                    "file": output, "cases": shared.cases, "indicators": shared.indicators,
+                }))?;
+            } else {
+                println!(
+                    "{}: {} indicator(s) from {} confirmed case(s) (STIX 2.1)",
+                    output.display(),
+                    shared.indicators,
+                    shared.cases
                 );
             }
             Ok(ExitCode::SUCCESS)

@@ -3,8 +3,9 @@
 //! environment the test makes) reads every record, a changed byte or a foreign key is named, and a case without a
 //! completed human decision never leaves.
 //!
-//! Set `VIGIE_SKIP_WARCIO=1` to skip the `warcio` part on a machine without network access to PyPI (CI never
-//! sets it).
+//! Confirmed indicators go out as a STIX 2.1 bundle that the OASIS `stix2` library (PyPI) parses strictly. Set
+//! `VIGIE_SKIP_WARCIO=1` or `VIGIE_SKIP_STIX2=1` to skip those parts on a machine without network access to PyPI
+//! (CI never sets them).
 
 #[allow(dead_code)]
 mod util;
@@ -15,18 +16,30 @@ use util::{Dir, fresh_postgres_db, postgres_admin_url, show};
 use vigie_model::{Action, Role};
 use vigie_store::{Actor, DecisionOutcome, NewDecision, ReviewRules};
 
-/// The release tested against.
+/// The releases tested against.
 const WARCIO: &str = "warcio==1.8.1";
+/// The OASIS STIX 2.1 library: its parser checks every object's properties and each indicator's pattern
+/// (`stix2-validator` 3.3.1's wheel ships without its JSON schemas, so it cannot check anything).
+const STIX2: &str = "stix2==3.0.2";
 
-/// The virtual environment with `warcio` installed (made on first use), or `None` when skipped.
-fn warcio() -> Option<PathBuf> {
-    if std::env::var("VIGIE_SKIP_WARCIO").is_ok_and(|v| v == "1") {
-        eprintln!("VIGIE_SKIP_WARCIO=1: reading the package with warcio is skipped");
+/// Virtual environments are made one at a time (the tests of this file run in parallel).
+static VENVS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A virtual environment under `target/` with `package` from PyPI (made on first use), or `None` when `skip`
+/// is set to 1.
+fn venv(dir: &str, package: &str, skip: &str) -> Option<PathBuf> {
+    if std::env::var(skip).is_ok_and(|v| v == "1") {
+        eprintln!("{skip}=1: the {package} part is skipped");
         return None;
     }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/warcio-venv");
+    let _one_at_a_time = VENVS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target")
+        .join(dir);
     let stamp = venv.join("installed");
-    if std::fs::read_to_string(&stamp).is_ok_and(|s| s == WARCIO) {
+    if std::fs::read_to_string(&stamp).is_ok_and(|s| s == package) {
         return Some(venv);
     }
     let _ = std::fs::remove_dir_all(&venv);
@@ -41,16 +54,21 @@ fn warcio() -> Option<PathBuf> {
         show(&made)
     );
     let pip = Command::new(venv.join("bin/pip"))
-        .args(["install", "-q", "--disable-pip-version-check", WARCIO])
+        .args(["install", "-q", "--disable-pip-version-check", package])
         .output()
         .unwrap_or_else(|e| panic!("pip: {e}"));
     assert!(
         pip.status.success(),
-        "pip install {WARCIO} failed (no network to PyPI? set VIGIE_SKIP_WARCIO=1 to skip):\n{}",
+        "pip install {package} failed (no network to PyPI? set {skip}=1 to skip):\n{}",
         show(&pip)
     );
-    std::fs::write(&stamp, WARCIO).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&stamp, package).unwrap_or_else(|e| panic!("{e}"));
     Some(venv)
+}
+
+/// `warcio` from PyPI.
+fn warcio() -> Option<PathBuf> {
+    venv("warcio-venv", WARCIO, "VIGIE_SKIP_WARCIO")
 }
 
 /// Two posts on X with a picture that a bank lists: their cases (with their medium).
@@ -301,6 +319,7 @@ fn flow(d: &Dir, db: &str, media: &Path, config: &str) {
     referrals(d, config, id, other, &frozen);
     kept_down(d, config, id);
     transparency_report(d, db);
+    stix(d);
 
     // Another case, never decided, cannot be exported with the confirmed one.
     let out = d.run(&[
@@ -315,6 +334,38 @@ fn flow(d: &Dir, db: &str, media: &Path, config: &str) {
     ]);
     assert!(!out.status.success(), "{}", show(&out));
     assert!(!d.join("mixed").exists());
+}
+
+/// Confirmed indicators as a STIX 2.1 bundle, which the OASIS `stix2` library (PyPI) parses strictly.
+fn stix(d: &Dir) {
+    let shared = d.json(&["share", "-o", "bundle.json"]);
+    assert_eq!(shared["cases"], 1, "{shared}");
+    let bundle = std::fs::read_to_string(d.join("bundle.json")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(bundle.contains("file:hashes.'SHA-256'"), "{bundle}");
+    assert!(
+        bundle.contains("https://x.com/poster_1/status/1790000000000000001"),
+        "{bundle}"
+    );
+    assert!(bundle.contains("https://x.com/poster_1'"), "{bundle}");
+    if let Some(venv) = venv("stix2-venv", STIX2, "VIGIE_SKIP_STIX2") {
+        // Strict: no custom properties or objects; each indicator's pattern parsed as STIX 2.1.
+        let check = "import json, sys, stix2\n\
+                     b = stix2.parse(open(sys.argv[1]).read(), allow_custom=False, version='2.1')\n\
+                     kinds = sorted({o.type for o in b.objects})\n\
+                     print(len(b.objects), ' '.join(kinds))\n";
+        let out = Command::new(venv.join("bin/python"))
+            .args(["-c", check])
+            .arg(d.join("bundle.json"))
+            .output()
+            .unwrap_or_else(|e| panic!("python: {e}"));
+        assert!(
+            out.status.success(),
+            "stix2 refused the bundle:\n{}",
+            show(&out)
+        );
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(said.trim().ends_with("identity indicator"), "{said}");
+    }
 }
 
 /// The transparency report: figures as JSON, the page with its charts and nothing from elsewhere, opened in
@@ -426,6 +477,19 @@ fn kept_down(d: &Dir, config: &str, id: i64) {
     ]);
     let te = std::fs::read_to_string(d.join("te.txt")).unwrap_or_else(|e| panic!("{e}"));
     assert!(te.lines().any(|l| l.starts_with("pdq ")), "{te}");
+    // And in TCAP's, which `vigie bank import` reads back whole.
+    d.ok(&[
+        "bank",
+        "export",
+        "confirmed",
+        "--list-format",
+        "tcap",
+        "-o",
+        "shared.json",
+    ]);
+    let copy = d.json(&["bank", "import", "copy", "shared.json", "--create"]);
+    let entries = te.lines().filter(|l| !l.trim().is_empty()).count();
+    assert_eq!(copy[0]["added"], entries as u64, "{copy}");
     std::fs::write(d.join("vigie.toml"), config).unwrap_or_else(|e| panic!("{e}"));
 }
 

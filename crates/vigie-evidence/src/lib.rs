@@ -5,13 +5,15 @@
 //! - [`package`]: the package (a WARC file, its manifest and the manifest's signature), and its verification;
 //! - [`referral`]: referral exports, written as each platform's template (data) says, platforms' answers and
 //!   takedown figures;
-//! - [`report`]: the transparency report (HTML with inline SVG, and JSON).
+//! - [`report`]: the transparency report (HTML with inline SVG, and JSON);
+//! - [`share`]: confirmed indicators as a STIX 2.1 bundle.
 
 pub mod freeze;
 pub mod key;
 pub mod package;
 pub mod referral;
 pub mod report;
+pub mod share;
 
 pub use freeze::{FrozenCase, frozen_or_freeze};
 pub use package::{ExportReport, Manifest, VerifyReport, export, verify};
