@@ -470,6 +470,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Serve { listen } => {
             let mut server = r.file.server.clone();
             server.confirmed_bank = r.file.referrals.bank.clone().filter(|b| !b.is_empty());
+            server.referral_templates =
+                vigie_evidence::referral::templates_dir(r.file.referrals.templates.as_deref());
             crate::review::serve(
                 &r.db,
                 r.media_dir.as_deref(),

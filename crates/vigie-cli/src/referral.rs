@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use clap::Subcommand;
-use vigie_model::{CaseStatus, ReferralStatus};
-use vigie_store::{CaseQuery, Store};
+use vigie_model::ReferralStatus;
+use vigie_store::Store;
 
 use crate::output::{OutputFormat, json};
 
@@ -86,25 +86,6 @@ fn parse_status(text: &str) -> Result<ReferralStatus, String> {
     })
 }
 
-/// Every confirmed case of `platform` that no referral holds.
-fn unreferred(store: &mut dyn Store, platform: &str) -> anyhow::Result<Vec<i64>> {
-    let mut referred = std::collections::BTreeSet::new();
-    for r in store.referrals(None, None)? {
-        referred.extend(store.referral_item_rows(r.id)?.into_iter().map(|row| row.0));
-    }
-    let cases = store.cases(&CaseQuery {
-        status: Some(CaseStatus::Confirmed.as_str().to_owned()),
-        platform: Some(platform.to_owned()),
-        limit: usize::MAX,
-        ..CaseQuery::default()
-    })?;
-    Ok(cases
-        .into_iter()
-        .map(|c| c.id)
-        .filter(|id| !referred.contains(id))
-        .collect())
-}
-
 /// Runs `vigie referral ...`.
 pub fn run(
     store: &mut dyn Store,
@@ -126,7 +107,7 @@ pub fn run(
             // The template must load before anything is made.
             vigie_evidence::referral::load_template(&template, templates)?;
             let cases = if all_confirmed {
-                unreferred(store, &platform)?
+                vigie_evidence::referral::unreferred_cases(store, &platform)?
             } else {
                 cases
             };

@@ -168,6 +168,30 @@ struct ItemExtra {
     evidence_sha256: Option<String>,
 }
 
+/// Every confirmed case of `platform` that no referral holds, by id.
+///
+/// # Errors
+/// When the store fails.
+pub fn unreferred_cases(store: &mut dyn Store, platform: &str) -> Result<Vec<i64>, EvidenceError> {
+    let mut referred = std::collections::BTreeSet::new();
+    for r in store.referrals(None, None)? {
+        referred.extend(store.referral_item_rows(r.id)?.into_iter().map(|row| row.0));
+    }
+    let cases = store.cases(&vigie_store::CaseQuery {
+        status: Some(vigie_model::CaseStatus::Confirmed.as_str().to_owned()),
+        platform: Some(platform.to_owned()),
+        limit: usize::MAX,
+        ..vigie_store::CaseQuery::default()
+    })?;
+    let mut ids: Vec<i64> = cases
+        .into_iter()
+        .map(|c| c.id)
+        .filter(|id| !referred.contains(id))
+        .collect();
+    ids.sort_unstable();
+    Ok(ids)
+}
+
 /// Writes referral `id`'s items to `out` as its template says (`templates`: the deployment's folder of
 /// templates); returns how many items were written.
 ///
@@ -179,6 +203,31 @@ pub fn export_referral(
     templates: Option<&Path>,
     out: &Path,
 ) -> Result<usize, EvidenceError> {
+    let rendered = render_referral(store, id, templates)?;
+    std::fs::write(out, &rendered.bytes).map_err(|source| EvidenceError::io(out, source))?;
+    Ok(rendered.items)
+}
+
+/// A referral written as its template says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// `csv` or `json`.
+    pub format: String,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+    /// Items written.
+    pub items: usize,
+}
+
+/// Referral `id`'s items as its template says.
+///
+/// # Errors
+/// When there is no such referral or its template cannot be loaded.
+pub fn render_referral(
+    store: &mut dyn Store,
+    id: i64,
+    templates: Option<&Path>,
+) -> Result<Rendered, EvidenceError> {
     let referral = store
         .referral(id)?
         .ok_or_else(|| EvidenceError::Template(format!("no referral {id}")))?;
@@ -220,9 +269,8 @@ pub fn export_referral(
                 .collect(),
         );
     }
-    let written = if template.format == "csv" {
-        let mut w = csv::Writer::from_path(out)
-            .map_err(|e| EvidenceError::Template(format!("{}: {e}", out.display())))?;
+    let bytes = if template.format == "csv" {
+        let mut w = csv::Writer::from_writer(Vec::new());
         let titles: Vec<String> = template
             .fields
             .iter()
@@ -234,14 +282,14 @@ pub fn export_referral(
                     .unwrap_or_else(|| f.clone())
             })
             .collect();
-        let bad = |e: csv::Error| EvidenceError::Template(format!("{}: {e}", out.display()));
+        let bad = |e: csv::Error| EvidenceError::Template(format!("referral {id}: {e}"));
         w.write_record(&titles).map_err(bad)?;
         for row in &rows {
             w.write_record(row.iter().map(|(_, v)| v.as_str()))
                 .map_err(bad)?;
         }
-        w.flush().map_err(|source| EvidenceError::io(out, source))?;
-        rows.len()
+        w.into_inner()
+            .map_err(|e| EvidenceError::Template(format!("referral {id}: {e}")))?
     } else {
         let objects: Vec<serde_json::Map<String, serde_json::Value>> = rows
             .iter()
@@ -259,10 +307,13 @@ pub fn export_referral(
         let mut text =
             serde_json::to_vec_pretty(&doc).map_err(|e| EvidenceError::Package(e.to_string()))?;
         text.push(b'\n');
-        std::fs::write(out, text).map_err(|source| EvidenceError::io(out, source))?;
-        rows.len()
+        text
     };
-    Ok(written)
+    Ok(Rendered {
+        format: template.format.clone(),
+        bytes,
+        items: rows.len(),
+    })
 }
 
 /// The folder of a deployment's templates, as configured.

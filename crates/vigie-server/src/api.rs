@@ -4,7 +4,8 @@
 //! as `Authorization: Bearer vigie_...`. Errors are `{"error": "..."}` with the HTTP status.
 
 use crate::auth::{
-    AdminRole, AnalystRole, AnyRole, Authed, TOKEN_PREFIX, hash_password, random_hex, secret_hash,
+    AdminRole, AnalystRole, AnyRole, Authed, ReviewerRole, TOKEN_PREFIX, hash_password, random_hex,
+    secret_hash,
 };
 use crate::error::ErrorBody;
 use crate::{AppError, AppState};
@@ -36,6 +37,7 @@ use vigie_store::{
     paths(
         health, ready, list_cases, get_case, decide, assign, taxonomy, me, put_settings, list_tokens,
         create_token, revoke_token, list_users, add_user, change_user, audit, verify_audit,
+        list_referrals, get_referral, create_referral, mark_referral, export_referral,
         crate::hma::status, crate::hma::status_live, crate::hma::hash_get, crate::hma::hash_post,
         crate::hma::raw_lookup, crate::hma::lookup_get, crate::hma::lookup_post, crate::hma::index_status,
         crate::hma::compare, crate::hma::banks, crate::hma::create_bank, crate::hma::get_bank,
@@ -43,7 +45,8 @@ use vigie_store::{
         crate::hma::get_content, crate::hma::update_content, crate::hma::delete_content,
         crate::hma::signal_types, crate::hma::signal_type_index, crate::hma::content_types
     ),
-    components(schemas(ErrorBody, AuditProblem, crate::hma::HmaError, crate::hma::HmaBank, crate::hma::HmaMatch,
+    components(schemas(ErrorBody, AuditProblem, vigie_model::Referral, vigie_model::ReferralItem,
+        vigie_model::ReferralStatus, crate::hma::HmaError, crate::hma::HmaBank, crate::hma::HmaMatch,
         crate::hma::BankBody)),
     tags((name = "hma", description = "The API of Meta's hasher-matcher-actioner 2.0 (OpenMediaMatch): hashing, \
         matching and bank curation with HMA's paths and JSON shapes, under Vigie's tokens and roles")),
@@ -804,4 +807,204 @@ pub async fn verify_audit(
     State(state): State<AppState>,
 ) -> Result<Json<AuditReport>, AppError> {
     Ok(Json(state.pool.run(verify_store_audit).await?))
+}
+
+/// Which referrals to list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReferralParams {
+    /// Only this platform.
+    pub platform: Option<String>,
+    /// Only this status (`draft`, `sent`, `acknowledged`, `actioned`, `declined`, `expired`).
+    pub status: Option<String>,
+}
+
+/// Referrals, newest first, with their item counts.
+#[utoipa::path(get, path = "/api/v1/referrals", tag = "referrals", params(ReferralParams),
+    responses((status = 200, description = "Referrals", body = [vigie_model::Referral]),
+              (status = 400, description = "An unknown status", body = ErrorBody)))]
+pub async fn list_referrals(
+    _user: Authed<AnyRole>,
+    State(state): State<AppState>,
+    Query(p): Query<ReferralParams>,
+) -> Result<Json<Vec<vigie_model::Referral>>, AppError> {
+    let status = match p.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(
+            vigie_model::ReferralStatus::parse(s)
+                .ok_or_else(|| AppError::bad_request(format!("{s:?} is not a referral status")))?,
+        ),
+        None => None,
+    };
+    let platform = p.platform.filter(|p| !p.is_empty());
+    Ok(Json(
+        state
+            .pool
+            .run(move |s| s.referrals(platform.as_deref(), status))
+            .await?,
+    ))
+}
+
+/// A referral and its items.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReferralDetail {
+    /// The referral.
+    pub referral: vigie_model::Referral,
+    /// Its items, by case.
+    pub items: Vec<vigie_model::ReferralItem>,
+}
+
+/// One referral with its items: each case's permalink, label, and what the platform did.
+#[utoipa::path(get, path = "/api/v1/referrals/{id}", tag = "referrals",
+    params(("id" = i64, Path, description = "The referral's id")),
+    responses((status = 200, description = "The referral", body = ReferralDetail),
+              (status = 404, description = "No such referral", body = ErrorBody)))]
+pub async fn get_referral(
+    _user: Authed<AnyRole>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<ReferralDetail>, AppError> {
+    state
+        .pool
+        .run(move |s| {
+            let Some(referral) = s.referral(id)? else {
+                return Ok(None);
+            };
+            let items = vigie_store::referral_items(s, id)?;
+            Ok(Some(ReferralDetail { referral, items }))
+        })
+        .await?
+        .map(Json)
+        .ok_or_else(|| AppError::not_found(format!("no referral {id}")))
+}
+
+/// A referral to make.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewReferralRequest {
+    /// The platform.
+    pub platform: String,
+    /// The template its export follows (default: the platform's own, else `generic`).
+    pub template: Option<String>,
+    /// The confirmed cases to refer.
+    #[serde(default)]
+    pub cases: Vec<i64>,
+    /// Every confirmed case of the platform not referred yet (instead of `cases`).
+    #[serde(default)]
+    pub all_confirmed: bool,
+}
+
+/// Makes a draft referral of confirmed cases of one platform; a case is referred at most once.
+#[utoipa::path(post, path = "/api/v1/referrals", tag = "referrals", request_body = NewReferralRequest,
+    responses((status = 201, description = "Made", body = vigie_model::Referral),
+              (status = 400, description = "No case, or an unknown template", body = ErrorBody),
+              (status = 404, description = "No such case", body = ErrorBody),
+              (status = 409, description = "A case not confirmed, of another platform, or referred already",
+               body = ErrorBody)))]
+pub async fn create_referral(
+    user: Authed<ReviewerRole>,
+    State(state): State<AppState>,
+    Json(req): Json<NewReferralRequest>,
+) -> Result<Response, AppError> {
+    let templates = state.config.referral_templates.clone();
+    let actor = user.actor();
+    let made = state
+        .pool
+        .run(move |s| {
+            let dir = templates.as_deref();
+            let template = req
+                .template
+                .clone()
+                .unwrap_or_else(|| vigie_evidence::referral::default_template(&req.platform, dir));
+            if let Err(e) = vigie_evidence::referral::load_template(&template, dir) {
+                return Ok(Err(AppError::bad_request(e.to_string())));
+            }
+            let cases = if req.all_confirmed {
+                match vigie_evidence::referral::unreferred_cases(s, &req.platform) {
+                    Ok(c) => c,
+                    Err(vigie_evidence::EvidenceError::Store(e)) => return Err(e),
+                    Err(e) => return Ok(Err(AppError::bad_request(e.to_string()))),
+                }
+            } else {
+                req.cases.clone()
+            };
+            if cases.is_empty() {
+                return Ok(Err(AppError::bad_request(
+                    "no case to refer (name cases, or all_confirmed)",
+                )));
+            }
+            Ok(s.create_referral(&req.platform, &template, &cases, &actor)
+                .map_err(AppError::from))
+        })
+        .await??;
+    Ok((StatusCode::CREATED, Json(made)).into_response())
+}
+
+/// Where a referral now stands.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ReferralStatusRequest {
+    /// `sent`, `acknowledged`, `actioned`, `declined` or `expired`.
+    pub status: vigie_model::ReferralStatus,
+    /// A note for the audit trail (how it was sent, the platform's reference).
+    pub note: Option<String>,
+}
+
+/// Records a referral's new status (audited): draft, then sent, then acknowledged, actioned, declined or
+/// expired.
+#[utoipa::path(post, path = "/api/v1/referrals/{id}/status", tag = "referrals",
+    params(("id" = i64, Path, description = "The referral's id")), request_body = ReferralStatusRequest,
+    responses((status = 200, description = "Recorded", body = vigie_model::Referral),
+              (status = 404, description = "No such referral", body = ErrorBody),
+              (status = 409, description = "Not a move its status allows", body = ErrorBody)))]
+pub async fn mark_referral(
+    user: Authed<ReviewerRole>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(req): Json<ReferralStatusRequest>,
+) -> Result<Json<vigie_model::Referral>, AppError> {
+    let actor = user.actor();
+    Ok(Json(
+        state
+            .pool
+            .run(move |s| s.mark_referral(id, req.status, req.note.as_deref(), &actor))
+            .await?,
+    ))
+}
+
+/// A referral's items as its platform's template says (CSV or JSON), to send through the platform's channel.
+#[utoipa::path(get, path = "/api/v1/referrals/{id}/export", tag = "referrals",
+    params(("id" = i64, Path, description = "The referral's id")),
+    responses((status = 200, description = "The file (text/csv or application/json)"),
+              (status = 404, description = "No such referral", body = ErrorBody)))]
+pub async fn export_referral(
+    _user: Authed<AnalystRole>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let templates = state.config.referral_templates.clone();
+    let rendered = state
+        .pool
+        .run(move |s| {
+            if s.referral(id)?.is_none() {
+                return Ok(Err(AppError::not_found(format!("no referral {id}"))));
+            }
+            match vigie_evidence::referral::render_referral(s, id, templates.as_deref()) {
+                Ok(r) => Ok(Ok(r)),
+                Err(vigie_evidence::EvidenceError::Store(e)) => Err(e),
+                Err(e) => Ok(Err(AppError::bad_request(e.to_string()))),
+            }
+        })
+        .await??;
+    let content_type = if rendered.format == "csv" {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/json"
+    };
+    let name = format!("attachment; filename=\"referral-{id}.{}\"", rendered.format);
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, name),
+        ],
+        rendered.bytes,
+    )
+        .into_response())
 }

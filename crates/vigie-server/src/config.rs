@@ -46,6 +46,9 @@ pub struct ServerConfig {
     /// the configuration file, set by the command line).
     #[serde(skip)]
     pub confirmed_bank: Option<String>,
+    /// The deployment's folder of referral templates (`[referrals] templates`, set by the command line).
+    #[serde(skip)]
+    pub referral_templates: Option<std::path::PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -63,6 +66,7 @@ impl Default for ServerConfig {
             page_size: 50,
             lookups_per_second: 20_000,
             confirmed_bank: None,
+            referral_templates: None,
         }
     }
 }

@@ -43,6 +43,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
         match e {
             StoreError::Conflict(m) => AppError::new(StatusCode::CONFLICT, m),
+            StoreError::NotFound(m) => AppError::not_found(m),
             e @ (StoreError::NoSuchBank(_) | StoreError::NoSuchUser(_)) => {
                 AppError::not_found(e.to_string())
             }

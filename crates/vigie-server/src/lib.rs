@@ -139,6 +139,7 @@ const fn ep(method: &'static str, path: &'static str, access: Access) -> Endpoin
 
 const VIEWER: Access = Access::Role(Role::Viewer);
 const ANALYST: Access = Access::Role(Role::Analyst);
+const REVIEWER: Access = Access::Role(Role::Reviewer);
 const ADMIN: Access = Access::Role(Role::Admin);
 
 /// Every route with the least role it needs. Decisions are open to analysts at the route; which decision a
@@ -181,6 +182,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep("GET", "/api/v1/users", ADMIN),
     ep("POST", "/api/v1/users", ADMIN),
     ep("PATCH", "/api/v1/users/{name}", ADMIN),
+    ep("GET", "/api/v1/referrals", VIEWER),
+    ep("POST", "/api/v1/referrals", REVIEWER),
+    ep("GET", "/api/v1/referrals/{id}", VIEWER),
+    ep("POST", "/api/v1/referrals/{id}/status", REVIEWER),
+    ep("GET", "/api/v1/referrals/{id}/export", ANALYST),
     ep("GET", "/api/v1/audit", ADMIN),
     ep("GET", "/api/v1/audit/verify", ADMIN),
     ep("GET", "/status", Access::Public),
@@ -247,6 +253,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tokens/{id}", delete(api::revoke_token))
         .route("/api/v1/users", get(api::list_users).post(api::add_user))
         .route("/api/v1/users/{name}", patch(api::change_user))
+        .route(
+            "/api/v1/referrals",
+            get(api::list_referrals).post(api::create_referral),
+        )
+        .route("/api/v1/referrals/{id}", get(api::get_referral))
+        .route("/api/v1/referrals/{id}/status", post(api::mark_referral))
+        .route("/api/v1/referrals/{id}/export", get(api::export_referral))
         .route("/api/v1/audit", get(api::audit))
         .route("/api/v1/audit/verify", get(api::verify_audit))
         // HMA 2.0's API (hasher-matcher-actioner), beside Vigie's own.

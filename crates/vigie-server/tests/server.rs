@@ -183,6 +183,8 @@ fn concrete(
         ("POST", "/users/{name}") | ("PATCH", "/api/v1/users/{name}") => {
             Some(json!({"role": "viewer"}))
         }
+        ("POST", "/api/v1/referrals") => Some(json!({"platform": "x", "cases": [case]})),
+        ("POST", "/api/v1/referrals/{id}/status") => Some(json!({"status": "sent"})),
         _ => None,
     };
     (path, body)
@@ -985,4 +987,160 @@ async fn the_queue_filters_by_account_from_the_case_page() {
         .map(|c| c["score"].as_f64().unwrap())
         .collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn referrals_through_the_api() {
+    let f = Fixture::new();
+    let app = app(&f, ServerConfig::default());
+    let (analyst, reviewer) = (f.login(Role::Analyst), f.login(Role::Reviewer));
+    let case = f.media_case;
+    let detail = call(
+        &app,
+        "GET",
+        &format!("/api/v1/cases/{case}"),
+        Auth::Token(reviewer),
+        None,
+    )
+    .await
+    .json();
+    let platform = detail["case"]["platform"].as_str().unwrap().to_owned();
+    let make = json!({"platform": platform, "cases": [case]});
+    // Not confirmed yet: refused.
+    let a = call(
+        &app,
+        "POST",
+        "/api/v1/referrals",
+        Auth::Token(reviewer),
+        Some(make.clone()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.text());
+    for who in [analyst, reviewer] {
+        let d = call(
+            &app,
+            "POST",
+            &format!("/api/v1/cases/{case}/decisions"),
+            Auth::Token(who),
+            Some(json!({"action": "confirm", "label": "propaganda"})),
+        )
+        .await;
+        assert_eq!(d.status, StatusCode::CREATED, "{}", d.text());
+    }
+    // An analyst may not refer; a reviewer may, once.
+    let a = call(
+        &app,
+        "POST",
+        "/api/v1/referrals",
+        Auth::Token(analyst),
+        Some(make.clone()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text());
+    let a = call(
+        &app,
+        "POST",
+        "/api/v1/referrals",
+        Auth::Token(reviewer),
+        Some(make.clone()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    let id = a.json()["id"].as_i64().unwrap();
+    assert_eq!(a.json()["status"], "draft");
+    let a = call(
+        &app,
+        "POST",
+        "/api/v1/referrals",
+        Auth::Token(reviewer),
+        Some(make),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.text());
+    assert!(a.text().contains("never referred twice"), "{}", a.text());
+    let bad = call(
+        &app,
+        "POST",
+        "/api/v1/referrals",
+        Auth::Token(reviewer),
+        Some(json!({"platform": platform, "template": "nowhere", "cases": [case]})),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text());
+    let shown = call(
+        &app,
+        "GET",
+        &format!("/api/v1/referrals/{id}"),
+        Auth::Token(analyst),
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(shown["items"][0]["case_id"], case, "{shown}");
+    assert_eq!(shown["items"][0]["label"], "propaganda", "{shown}");
+    let file = call(
+        &app,
+        "GET",
+        &format!("/api/v1/referrals/{id}/export"),
+        Auth::Token(analyst),
+        None,
+    )
+    .await;
+    assert_eq!(file.status, StatusCode::OK, "{}", file.text());
+    assert!(
+        file.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(file.text().lines().count() == 2, "{}", file.text());
+    // Forward only, each move recorded.
+    let url = format!("/api/v1/referrals/{id}/status");
+    let a = call(
+        &app,
+        "POST",
+        &url,
+        Auth::Token(reviewer),
+        Some(json!({"status": "actioned"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.text());
+    let a = call(
+        &app,
+        "POST",
+        &url,
+        Auth::Token(reviewer),
+        Some(json!({"status": "sent", "note": "form"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    assert!(a.json()["sent_at"].is_i64(), "{}", a.text());
+    let listed = call(
+        &app,
+        "GET",
+        "/api/v1/referrals?status=sent",
+        Auth::Token(analyst),
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    let a = call(
+        &app,
+        "GET",
+        "/api/v1/referrals?status=done",
+        Auth::Token(analyst),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    let a = call(
+        &app,
+        "GET",
+        "/api/v1/referrals/999999",
+        Auth::Token(analyst),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
 }
