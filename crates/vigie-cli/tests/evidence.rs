@@ -81,7 +81,8 @@ fn two_cases(d: &Dir) -> (i64, i64) {
     std::fs::write(
         d.join("export/posts.jsonl"),
         "{\"platform\":\"x\",\"id\":\"1790000000000000001\",\"created_at\":1704630374,\
-         \"text\":\"Picture of the day\",\"account\":{\"id\":\"77\",\"handle\":\"poster_1\"},\
+         \"text\":\"Picture of the day: the lions of the caliphate march on, join the caravan now\",\
+         \"account\":{\"id\":\"77\",\"handle\":\"poster_1\"},\
          \"media\":[{\"path\":\"a.png\",\"type\":\"photo\"}]}\n\
          {\"platform\":\"x\",\"id\":\"1790000000000000002\",\"created_at\":1704630375,\
          \"text\":\"Picture of the day again\",\"account\":{\"id\":\"77\",\"handle\":\"poster_1\"},\
@@ -446,6 +447,15 @@ fn kept_down(d: &Dir, config: &str, id: i64) {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     d.ok(&["scan", "export/again.jsonl"]);
+    // Its text again, from yet another account, without the picture: a near-copy of the confirmed statement.
+    std::fs::write(
+        d.join("export/text.jsonl"),
+        "{\"platform\":\"x\",\"id\":\"1790000000000000004\",\"created_at\":1704650000,\
+         \"text\":\"Picture of the day: the lions of the caliphate march on, join the caravan today\",\
+         \"account\":{\"id\":\"79\",\"handle\":\"poster_3\"}}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    d.ok(&["scan", "export/text.jsonl"]);
     let bank = d.json(&["bank", "show", "confirmed"]);
     let text = bank.to_string();
     assert!(
@@ -465,6 +475,8 @@ fn kept_down(d: &Dir, config: &str, id: i64) {
     let back = format!("the medium of confirmed case {id}, back again");
     assert!(detail("1790000000000000003").contains(&back), "{cases}");
     assert!(!detail("1790000000000000001").contains(&back), "{cases}");
+    let copied = format!("of post x/1790000000000000001, confirmed in case {id}");
+    assert!(detail("1790000000000000004").contains(&copied), "{cases}");
     // Shared in python-threatexchange's layout: its PDQ, MD5 and SHA-256 lines.
     d.ok(&[
         "bank",

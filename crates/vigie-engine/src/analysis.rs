@@ -193,8 +193,9 @@ pub struct Analyzer {
     /// Posts whose case a reviewer rejected (`platform/post id`): a false positive is no statement, and its
     /// reposts are no evidence.
     rejected: std::collections::HashSet<String>,
-    /// Posts whose case reviewers confirmed: statements whatever their own score.
-    confirmed: std::collections::HashSet<String>,
+    /// Posts whose case reviewers confirmed (`platform/post id`), with their case: statements whatever their own
+    /// score, and named as such in their near-copies' evidence.
+    confirmed: HashMap<String, i64>,
     config: ScoringConfig,
     digest: String,
     scratch: Scratch,
@@ -422,28 +423,27 @@ impl Analyzer {
         // Reviewers' decisions on posts decide whether they seed near-duplicates: a rejected post never does, a
         // confirmed one always does (whatever its own score or context). Both change their reposts' evidence,
         // so they are part of the digest: the next analysis after such a decision re-scores every post.
-        let mut reviewed =
-            |status: CaseStatus| -> Result<std::collections::HashSet<String>, EngineError> {
-                let mut labels: Vec<String> = store
-                    .cases(&CaseQuery {
-                        subject: Some(CaseSubject::Post),
-                        status: Some(status.as_str().to_owned()),
-                        limit: usize::MAX,
-                        brief: true,
-                        ..CaseQuery::default()
-                    })?
-                    .into_iter()
-                    .filter_map(|c| Some(format!("{}/{}", c.platform, c.post_id?)))
-                    .collect();
-                labels.sort_unstable();
-                hasher.update(status.as_str().as_bytes());
-                for l in &labels {
-                    hasher.update(l.as_bytes());
-                    hasher.update([0u8]);
-                }
-                Ok(labels.into_iter().collect())
-            };
-        let rejected = reviewed(CaseStatus::Rejected)?;
+        let mut reviewed = |status: CaseStatus| -> Result<HashMap<String, i64>, EngineError> {
+            let mut labels: Vec<(String, i64)> = store
+                .cases(&CaseQuery {
+                    subject: Some(CaseSubject::Post),
+                    status: Some(status.as_str().to_owned()),
+                    limit: usize::MAX,
+                    brief: true,
+                    ..CaseQuery::default()
+                })?
+                .into_iter()
+                .filter_map(|c| Some((format!("{}/{}", c.platform, c.post_id?), c.id)))
+                .collect();
+            labels.sort_unstable();
+            hasher.update(status.as_str().as_bytes());
+            for (l, _) in &labels {
+                hasher.update(l.as_bytes());
+                hasher.update([0u8]);
+            }
+            Ok(labels.into_iter().collect())
+        };
+        let rejected = reviewed(CaseStatus::Rejected)?.into_keys().collect();
         let confirmed = reviewed(CaseStatus::Confirmed)?;
         let digest = hasher
             .finalize()
@@ -473,7 +473,7 @@ impl Analyzer {
     /// evidence (near-duplicates left out) reaches `statement_min_score`.
     fn is_statement(&self, label: &str, own: f64, mitigated: bool) -> bool {
         !self.rejected.contains(label)
-            && (self.confirmed.contains(label)
+            && (self.confirmed.contains_key(label)
                 || (!mitigated && own >= self.config.statement_min_score - 1e-9))
     }
 
@@ -633,7 +633,7 @@ impl Analyzer {
         for m in matches.iter().filter(|m| m.status == MatchStatus::Active) {
             let closeness = 1.0 - f64::from(m.distance.min(64)) / 64.0;
             // A confirmed post matches its own medium in the bank fed from it: only another post is a return.
-            let own = self.confirmed.contains(&format!(
+            let own = self.confirmed.contains_key(&format!(
                 "{}/{}",
                 post.platform.as_str(),
                 post.platform_id
@@ -801,11 +801,18 @@ impl Analyzer {
                 })
                 .min();
             if let Some((distance, other)) = near {
-                evidence.push(Evidence {
-                    signal: SignalKind::NearDuplicate,
-                    detail: format!(
+                // A copy of a statement reviewers confirmed is that case back again: say which.
+                let detail = match self.confirmed.get(&other) {
+                    Some(case) => format!(
+                        "near-duplicate (SimHash distance {distance}) of post {other}, confirmed in case {case}"
+                    ),
+                    None => format!(
                         "near-duplicate (SimHash distance {distance}) of flagged post {other}"
                     ),
+                };
+                evidence.push(Evidence {
+                    signal: SignalKind::NearDuplicate,
+                    detail,
                     source: Some("near_duplicates".to_owned()),
                     entry: Some(other),
                     span: None,
