@@ -95,6 +95,9 @@ struct Chat {
     id: Option<String>,
     name: Option<String>,
     kind: Option<String>,
+    /// The public name (`t.me/<username>`), where the export carries it (Telegram Desktop's own exports do not;
+    /// some archiving tools add it).
+    username: Option<String>,
 }
 
 struct Reader<'a> {
@@ -197,6 +200,12 @@ impl<'de> Visitor<'de> for ChatSeed<'_, '_> {
                 }
                 "name" => chat.name = map.next_value()?,
                 "type" => chat.kind = map.next_value()?,
+                "username" => {
+                    chat.username = map
+                        .next_value::<Option<String>>()?
+                        .map(|u| u.trim().trim_start_matches('@').to_owned())
+                        .filter(|u| !u.is_empty());
+                }
                 "messages" => {
                     let path = format!("{}.messages", self.path);
                     map.next_value_seed(MessagesSeed {
@@ -378,6 +387,10 @@ impl Reader<'_> {
         };
         let mut account = account;
         account.observed_at = created_at;
+        // The channel speaking for itself carries its public name: its posts get their public addresses.
+        if account.handle.is_none() && account.platform_id == chat_account_id(chat, &chat_id) {
+            account.handle = chat.username.clone();
+        }
 
         let mut post = Post::with_id(Platform::telegram(), format!("{chat_id}/{}", message.id));
         post.account_id = Some(account.platform_id.clone());

@@ -57,3 +57,37 @@ fn deep_nesting_in_a_message_is_quarantined_and_the_rest_read() {
     assert!(posts >= 1, "the message before the deep one is kept");
     assert_eq!(quarantined, 1);
 }
+
+#[test]
+fn a_channel_with_a_public_name_gives_its_posts_their_handle() {
+    let body = format!(
+        r#"{{"name":"News","type":"public_channel","id":1234567,"username":"@news_room","messages":[{}]}}"#,
+        message(89, "hello")
+    );
+    let records = run(&body, &IngestOptions::default());
+    let post = records
+        .iter()
+        .find_map(|r| match r {
+            Record::Post(p) => Some(p.clone()),
+            _ => None,
+        })
+        .expect("a post");
+    let account = records
+        .iter()
+        .find_map(|r| match r {
+            Record::Account(a) => Some(a.clone()),
+            _ => None,
+        })
+        .expect("an account");
+    assert_eq!(account.handle.as_deref(), Some("news_room"));
+    assert_eq!(
+        vigie_model::post_permalink(
+            "telegram",
+            &post.platform_id,
+            account.handle.as_deref(),
+            None
+        )
+        .as_deref(),
+        Some("https://t.me/news_room/89")
+    );
+}
