@@ -22,8 +22,20 @@ const WARCIO: &str = "warcio==1.8.1";
 /// (`stix2-validator` 3.3.1's wheel ships without its JSON schemas, so it cannot check anything).
 const STIX2: &str = "stix2==3.0.2";
 
-/// Virtual environments are made one at a time (the tests of this file run in parallel).
-static VENVS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// Virtual environments are made one at a time: the tests of this file run in parallel, as threads of one process
+/// or as processes of their own (nextest), so a lock file under `target/` orders them.
+fn venv_lock() -> std::fs::File {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/venvs.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    file.lock()
+        .unwrap_or_else(|e| panic!("lock {}: {e}", path.display()));
+    file
+}
 
 /// A virtual environment under `target/` with `package` from PyPI (made on first use), or `None` when `skip`
 /// is set to 1.
@@ -32,9 +44,7 @@ fn venv(dir: &str, package: &str, skip: &str) -> Option<PathBuf> {
         eprintln!("{skip}=1: the {package} part is skipped");
         return None;
     }
-    let _one_at_a_time = VENVS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _one_at_a_time = venv_lock();
     let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../target")
         .join(dir);
