@@ -3,6 +3,25 @@
 use vigie_model::{Action, AuditEvent, BankKind, CaseSubject, EntryRecord, Labels, SignalType};
 use vigie_store::{Actor, CaseQuery, EntryCounts, NewBank, PostQuery, Store, StoreError};
 
+/// The SHA-256 of the stored media of a post.
+fn post_media(
+    store: &mut dyn Store,
+    platform: &str,
+    post_id: String,
+) -> Result<Vec<String>, StoreError> {
+    let posts = store.posts(&PostQuery {
+        platform: Some(platform.to_owned()),
+        post_id: Some(post_id),
+        limit: 1,
+        ..PostQuery::default()
+    })?;
+    Ok(posts
+        .iter()
+        .flat_map(|p| p.post.attachments.iter())
+        .filter_map(|a| a.sha256.clone())
+        .collect())
+}
+
 /// What [`feed_allow_list`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AllowListFeed {
@@ -57,17 +76,7 @@ pub fn feed_allow_list(
             continue;
         };
         cases += 1;
-        let posts = store.posts(&PostQuery {
-            platform: Some(case.platform.clone()),
-            post_id: Some(post_id),
-            limit: 1,
-            ..PostQuery::default()
-        })?;
-        let shas: Vec<String> = posts
-            .iter()
-            .flat_map(|p| p.post.attachments.iter())
-            .filter_map(|a| a.sha256.clone())
-            .collect();
+        let shas = post_media(store, &case.platform, post_id)?;
         let pdqs = store.media_pdq(&shas)?;
         for (sha, pdq) in shas.into_iter().zip(pdqs) {
             media += 1;
@@ -174,17 +183,7 @@ pub fn feed_block_list(
             continue;
         };
         cases += 1;
-        let posts = store.posts(&PostQuery {
-            platform: Some(case.platform.clone()),
-            post_id: Some(post_id),
-            limit: 1,
-            ..PostQuery::default()
-        })?;
-        let shas: Vec<String> = posts
-            .iter()
-            .flat_map(|p| p.post.attachments.iter())
-            .filter_map(|a| a.sha256.clone())
-            .collect();
+        let shas = post_media(store, &case.platform, post_id)?;
         let stored = store.media_by_digest(SignalType::Sha256, &shas)?;
         for sha in shas {
             media += 1;

@@ -953,3 +953,60 @@ macro_rules! audited_bank_methods {
     };
 }
 pub(crate) use audited_bank_methods;
+
+/// The methods of [`crate::Referrals`] that are audited writes, written once for both backends over their
+/// `write`, `case` and `referral` (see [`audited_review_methods`]).
+macro_rules! audited_referral_methods {
+    () => {
+        fn create_referral(
+            &mut self,
+            platform: &str,
+            template: &str,
+            cases: &[i64],
+            actor: &$crate::Actor,
+        ) -> Result<vigie_model::Referral, $crate::StoreError> {
+            let mut found = Vec::with_capacity(cases.len());
+            for &id in cases {
+                found.push((id, self.case(id)?.map(|c| c.platform)));
+            }
+            $crate::rows::check_platform(platform, &found)?;
+            let id = self.write(|tx| {
+                $crate::audited::create_referral(tx, platform, template, cases, actor)
+            })?;
+            self.referral(id)?
+                .ok_or_else(|| $crate::StoreError::NotFound(format!("no referral {id}")))
+        }
+
+        fn mark_referral(
+            &mut self,
+            id: i64,
+            to: vigie_model::ReferralStatus,
+            note: Option<&str>,
+            actor: &$crate::Actor,
+        ) -> Result<vigie_model::Referral, $crate::StoreError> {
+            self.write(|tx| $crate::audited::mark_referral(tx, id, to, note, actor))?;
+            self.referral(id)?
+                .ok_or_else(|| $crate::StoreError::NotFound(format!("no referral {id}")))
+        }
+
+        fn record_sightings(
+            &mut self,
+            live: &[i64],
+            gone: &[i64],
+            at: vigie_model::Timestamp,
+            actor: &$crate::Actor,
+        ) -> Result<(), $crate::StoreError> {
+            self.write(|tx| $crate::audited::record_sightings(tx, live, gone, at, actor))
+        }
+
+        fn record_responses(
+            &mut self,
+            id: i64,
+            responses: &[$crate::ItemResponse],
+            actor: &$crate::Actor,
+        ) -> Result<(), $crate::StoreError> {
+            self.write(|tx| $crate::audited::record_responses(tx, id, responses, actor))
+        }
+    };
+}
+pub(crate) use audited_referral_methods;

@@ -232,23 +232,7 @@ impl Review for SqliteStore {
 }
 
 impl crate::Referrals for SqliteStore {
-    fn create_referral(
-        &mut self,
-        platform: &str,
-        template: &str,
-        cases: &[i64],
-        actor: &crate::Actor,
-    ) -> Result<vigie_model::Referral, StoreError> {
-        let mut found = Vec::with_capacity(cases.len());
-        for &id in cases {
-            found.push((id, self.case(id)?.map(|c| c.platform)));
-        }
-        crate::rows::check_platform(platform, &found)?;
-        let id =
-            self.write(|tx| crate::audited::create_referral(tx, platform, template, cases, actor))?;
-        self.referral(id)?
-            .ok_or_else(|| StoreError::NotFound(format!("no referral {id}")))
-    }
+    crate::audited::audited_referral_methods!();
 
     fn referrals(
         &mut self,
@@ -301,36 +285,5 @@ impl crate::Referrals for SqliteStore {
         })
         .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
         .map_err(self.err())
-    }
-
-    fn mark_referral(
-        &mut self,
-        id: i64,
-        to: vigie_model::ReferralStatus,
-        note: Option<&str>,
-        actor: &crate::Actor,
-    ) -> Result<vigie_model::Referral, StoreError> {
-        self.write(|tx| crate::audited::mark_referral(tx, id, to, note, actor))?;
-        self.referral(id)?
-            .ok_or_else(|| StoreError::NotFound(format!("no referral {id}")))
-    }
-
-    fn record_sightings(
-        &mut self,
-        live: &[i64],
-        gone: &[i64],
-        at: Timestamp,
-        actor: &crate::Actor,
-    ) -> Result<(), StoreError> {
-        self.write(|tx| crate::audited::record_sightings(tx, live, gone, at, actor))
-    }
-
-    fn record_responses(
-        &mut self,
-        id: i64,
-        responses: &[crate::ItemResponse],
-        actor: &crate::Actor,
-    ) -> Result<(), StoreError> {
-        self.write(|tx| crate::audited::record_responses(tx, id, responses, actor))
     }
 }
