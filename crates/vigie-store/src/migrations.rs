@@ -75,6 +75,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_referrals.sql"),
         postgres: include_str!("../migrations/postgres/0013_referrals.sql"),
     },
+    Migration {
+        version: 14,
+        sqlite: include_str!("../migrations/sqlite/0014_bank_removals.sql"),
+        postgres: include_str!("../migrations/postgres/0014_bank_removals.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

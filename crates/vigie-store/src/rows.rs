@@ -227,6 +227,8 @@ pub(crate) fn parse_signal(text: &str) -> Result<SignalType, StoreError> {
     SignalType::parse(text).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// A bank with its counts of live and held entries, as PostgreSQL keeps them (SQLite lists removals in a table of
+/// their own: its query is in its backend).
 pub(crate) const BANK_SQL: &str = "SELECT b.id, b.name, b.kind, b.source, b.labels, b.enabled, b.pdq_distance, b.created_at, \
      b.updated_at, \
      (SELECT COUNT(*) FROM bank_entries e WHERE e.bank_id = b.id AND e.removed_at IS NULL), \
@@ -303,6 +305,7 @@ pub(crate) fn bank_of(raw: RawBank) -> Result<Bank, StoreError> {
     })
 }
 
+/// An entry and its bank's name, as PostgreSQL keeps them (SQLite: in its backend).
 pub(crate) const ENTRY_SQL: &str = "SELECT e.id, b.name, e.signal, e.value, e.labels, e.provenance, e.added_at, e.updated_at, \
      e.removed_at, e.quarantine FROM bank_entries e JOIN banks b ON b.id = e.bank_id";
 

@@ -7,13 +7,28 @@ use crate::banks::{
     MediumMatches, NewMatch, Settled, StoredMedium,
 };
 use crate::rows::{
-    BANK_SETTINGS_SQL, BANK_SQL, ENTRY_SQL, MATCH_SQL, MEDIUM_HASH_COLUMNS, STORED_MATCH_SQL,
-    bank_of, entry_of, labels_json, match_of, medium_of, parse_signal, raw_bank, raw_entry,
-    raw_match, raw_medium, raw_stored_match, stored_match_of,
+    BANK_SETTINGS_SQL, MATCH_SQL, MEDIUM_HASH_COLUMNS, STORED_MATCH_SQL, bank_of, entry_of,
+    labels_json, match_of, medium_of, parse_signal, raw_bank, raw_entry, raw_match, raw_medium,
+    raw_stored_match, stored_match_of,
 };
 use crate::rules::{Effect, effect, plan_settle};
 use rusqlite::{Connection, OptionalExtension, params};
 use vigie_model::{Bank, BankEntry, EntryRecord, MatchStatus, MediaMatch, SignalType, Timestamp};
+
+/// A bank with its counts of live and held entries. A removed entry has a row in `bank_removals` (schema
+/// version 14) instead of a mark in its own row.
+pub(super) const BANK_SQL: &str = "SELECT b.id, b.name, b.kind, b.source, b.labels, b.enabled, b.pdq_distance, \
+     b.created_at, b.updated_at, \
+     (SELECT COUNT(*) FROM bank_entries e WHERE e.bank_id = b.id) \
+     - (SELECT COUNT(*) FROM bank_removals r JOIN bank_entries e ON e.id = r.entry_id WHERE e.bank_id = b.id), \
+     (SELECT COUNT(*) FROM bank_entries e WHERE e.bank_id = b.id AND e.quarantine IS NOT NULL \
+      AND NOT EXISTS (SELECT 1 FROM bank_removals r WHERE r.entry_id = e.id)), \
+     b.suppresses FROM banks b";
+
+/// An entry, its bank's name and its removal if any; it was last updated when it was removed, if that is later.
+const ENTRY_SQL: &str = "SELECT e.id, b.name, e.signal, e.value, e.labels, e.provenance, e.added_at, \
+     MAX(e.updated_at, COALESCE(r.removed_at, e.updated_at)), r.removed_at, e.quarantine \
+     FROM bank_entries e JOIN banks b ON b.id = e.bank_id LEFT JOIN bank_removals r ON r.entry_id = e.id";
 
 pub(super) fn bank_id(conn: &Connection, name: &str) -> Result<Option<i64>, rusqlite::Error> {
     conn.query_row("SELECT id FROM banks WHERE name = ?1", [name], |r| r.get(0))
@@ -53,7 +68,7 @@ impl Banks for SqliteStore {
             if include_removed {
                 ""
             } else {
-                "AND e.removed_at IS NULL"
+                "AND r.entry_id IS NULL"
             }
         );
         let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
@@ -159,7 +174,16 @@ impl Banks for SqliteStore {
         {
             let mut stmt = tx
                 .prepare(
-                    "SELECT id, signal, value, removed_at IS NULL FROM bank_entries WHERE change_seq > ?1 ORDER BY change_seq, id",
+                    // Entries added or brought back since, and entries removed since, in the order of their
+                    // changes (an entry added and then removed since comes twice, removed the second time).
+                    "SELECT id, signal, value, live FROM ( \
+                       SELECT e.id, e.signal, e.value, \
+                         NOT EXISTS (SELECT 1 FROM bank_removals r WHERE r.entry_id = e.id) AS live, \
+                         e.change_seq AS seq FROM bank_entries e WHERE e.change_seq > ?1 \
+                       UNION ALL \
+                       SELECT e.id, e.signal, e.value, 0 AS live, r.change_seq AS seq \
+                         FROM bank_removals r JOIN bank_entries e ON e.id = r.entry_id WHERE r.change_seq > ?1) \
+                     ORDER BY seq, id",
                 )
                 .map_err(err)?;
             let mut rows = stmt.query([from]).map_err(err)?;
@@ -531,27 +555,31 @@ pub(super) fn apply(
     let seq = next_seq(c)?;
     let now = Timestamp::now().0;
     let mut find = c.prepare_cached(
-        "SELECT id, labels, provenance, removed_at IS NOT NULL FROM bank_entries \
-         WHERE bank_id = ?1 AND signal = ?2 AND value = ?3",
+        "SELECT e.id, e.labels, e.provenance, EXISTS (SELECT 1 FROM bank_removals r WHERE r.entry_id = e.id) \
+         FROM bank_entries e WHERE e.bank_id = ?1 AND e.signal = ?2 AND e.value = ?3",
     )?;
     let mut insert = c.prepare_cached(
         "INSERT INTO bank_entries (bank_id, signal, value, labels, provenance, source_updated, added_at, updated_at, change_seq) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8) ON CONFLICT (bank_id, signal, value) DO NOTHING",
     )?;
     let mut revive = c.prepare_cached(
-        "UPDATE bank_entries SET removed_at = NULL, labels = ?2, provenance = COALESCE(?3, provenance), \
+        "UPDATE bank_entries SET labels = ?2, provenance = COALESCE(?3, provenance), \
          source_updated = ?4, updated_at = ?5, change_seq = ?6 WHERE id = ?1",
     )?;
+    let mut unremove = c.prepare_cached("DELETE FROM bank_removals WHERE entry_id = ?1")?;
     let mut update = c.prepare_cached(
         "UPDATE bank_entries SET labels = ?2, provenance = COALESCE(?3, provenance), source_updated = ?4, \
          updated_at = ?5 WHERE id = ?1",
     )?;
+    // A removal appends a row to `bank_removals` and leaves the entry's own row (and its page) as it is.
     let mut remove = c.prepare_cached(
-        "UPDATE bank_entries SET removed_at = ?2, updated_at = ?2, change_seq = ?3 WHERE id = ?1",
+        "INSERT INTO bank_removals (entry_id, removed_at, change_seq) VALUES (?1, ?2, ?3)",
     )?;
-    let mut remove_live = c.prepare_cached(
-        "UPDATE bank_entries SET removed_at = ?4, updated_at = ?4, change_seq = ?5 \
-         WHERE bank_id = ?1 AND signal = ?2 AND value = ?3 AND removed_at IS NULL",
+    // (A removal looked up first and then inserted as one row: one `INSERT ... SELECT` statement could insert
+    // several rows, and SQLite copied every page it touched into a statement journal to be able to undo it.)
+    let mut find_live = c.prepare_cached(
+        "SELECT e.id FROM bank_entries e WHERE e.bank_id = ?1 AND e.signal = ?2 AND e.value = ?3 \
+         AND NOT EXISTS (SELECT 1 FROM bank_removals r WHERE r.entry_id = e.id)",
     )?;
     let mut counts = EntryCounts::default();
     // In key order, so that the lookups and inserts walk the entries' index, and the new rows the table, from one
@@ -561,10 +589,16 @@ pub(super) fn apply(
     for r in order {
         let labels = labels_json(&r.labels);
         let updated_on = r.updated_on.map(|t| t.0);
-        // A deletion is one statement: the entry is removed when it is there and live, and otherwise nothing
-        // changes (the effect rule: absent or already removed, unchanged).
+        // A deletion removes the entry when it is there and live, and otherwise changes nothing (the effect
+        // rule: absent or already removed, unchanged).
         if r.deleted {
-            if remove_live.execute(params![bank_id, r.signal.as_str(), r.value, now, seq])? == 1 {
+            let live: Option<i64> = find_live
+                .query_row(params![bank_id, r.signal.as_str(), r.value], |row| {
+                    row.get(0)
+                })
+                .optional()?;
+            if let Some(id) = live {
+                remove.execute(params![id, now, seq])?;
                 counts.removed += 1;
             } else {
                 counts.unchanged += 1;
@@ -602,6 +636,7 @@ pub(super) fn apply(
             Effect::Insert => counts.added += 1,
             Effect::Revive => {
                 revive.execute(params![id, labels, r.provenance, updated_on, now, seq])?;
+                unremove.execute([id])?;
                 counts.added += 1;
             }
             Effect::Update => {

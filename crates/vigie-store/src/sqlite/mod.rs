@@ -722,4 +722,62 @@ mod tests {
             SqliteStore::open(&dir.path().join("t.db"), blobs).unwrap_or_else(|e| panic!("{e}"));
         assert!(has_index(&store));
     }
+
+    #[test]
+    fn version_14_moves_removals_out_of_the_entries_and_keeps_what_they_said() {
+        use crate::Banks;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("v13.db");
+        {
+            let c = Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
+            c.execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+            for m in MIGRATIONS.iter().filter(|m| m.version <= 13) {
+                c.execute_batch(m.sqlite).unwrap_or_else(|e| panic!("{e}"));
+                c.execute("INSERT INTO schema_migrations VALUES (?1, 0)", [m.version])
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+            c.execute_batch(
+                "INSERT INTO banks (id, name, kind, labels, enabled, pdq_distance, created_at, updated_at) \
+                   VALUES (1, 'b', 'block', '{}', 1, 31, 0, 0);
+                 INSERT INTO bank_entries (id, bank_id, signal, value, labels, added_at, updated_at, removed_at, change_seq) VALUES \
+                   (1, 1, 'md5', '00000000000000000000000000000001', '{}', 10, 10, NULL, 1), \
+                   (2, 1, 'md5', '00000000000000000000000000000002', '{}', 10, 30, 30, 2), \
+                   (3, 1, 'md5', '00000000000000000000000000000003', '{}', 10, 10, NULL, 1);",
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let blobs = Blobs::open(&dir.path().join("media")).unwrap_or_else(|e| panic!("{e}"));
+        let mut store = SqliteStore::open(&path, blobs).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(store.schema_version().ok(), Some(14));
+        let banks = store.banks().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(banks[0].live_entries, 2);
+        let all = store
+            .bank_entries("b", true, 10)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let removed: Vec<(i64, Option<i64>, i64)> = all
+            .iter()
+            .map(|e| (e.id, e.removed_at.map(|t| t.0), e.updated_at.0))
+            .collect();
+        assert_eq!(removed, [(1, None, 10), (2, Some(30), 30), (3, None, 10)]);
+        let live = store
+            .bank_entries("b", false, 10)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(live.iter().map(|e| e.id).collect::<Vec<_>>(), [1, 3]);
+        // The change feed still says the removed entry is gone.
+        let mut seen = Vec::new();
+        store
+            .entry_changes(None, &mut |c| seen.push((c.id, c.live)))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            seen.contains(&(2, false)) && !seen.contains(&(2, true)),
+            "{seen:?}"
+        );
+        assert!(
+            seen.contains(&(1, true)) && seen.contains(&(3, true)),
+            "{seen:?}"
+        );
+    }
 }

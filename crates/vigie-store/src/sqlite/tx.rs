@@ -1,6 +1,7 @@
 //! The primitive steps of [`crate::audited`]'s writes in SQLite.
 
 use super::At;
+use super::banks::BANK_SQL;
 use super::banks::{apply, bank_id};
 use super::review::user_where;
 use crate::StoreError;
@@ -8,7 +9,7 @@ use crate::audited::{CaseState, WriteTx};
 use crate::banks::{EntryCounts, NewBank};
 use crate::review::NewDecision;
 use crate::rows::scope_json;
-use crate::rows::{AUDIT_COLUMNS, BANK_SQL, bank_of, labels_json, raw_bank};
+use crate::rows::{AUDIT_COLUMNS, bank_of, labels_json, raw_bank};
 use crate::rules::DecisionPlan;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -318,6 +319,10 @@ impl WriteTx for Lite<'_> {
         )?;
         self.exec(
             "DELETE FROM media_matches WHERE entry_id IN (SELECT id FROM bank_entries WHERE bank_id = ?1)",
+            [bank_id],
+        )?;
+        self.exec(
+            "DELETE FROM bank_removals WHERE entry_id IN (SELECT id FROM bank_entries WHERE bank_id = ?1)",
             [bank_id],
         )?;
         self.exec("DELETE FROM bank_entries WHERE bank_id = ?1", [bank_id])?;
