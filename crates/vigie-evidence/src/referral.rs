@@ -173,23 +173,39 @@ struct ItemExtra {
 /// # Errors
 /// When the store fails.
 pub fn unreferred_cases(store: &mut dyn Store, platform: &str) -> Result<Vec<i64>, EvidenceError> {
-    let mut referred = std::collections::BTreeSet::new();
-    for r in store.referrals(None, None)? {
-        referred.extend(store.referral_item_rows(r.id)?.into_iter().map(|row| row.0));
-    }
+    Ok(unreferred(store, Some(platform))?
+        .remove(platform)
+        .unwrap_or_default())
+}
+
+/// Confirmed cases not referred yet, by platform (of `platform` only when given), each list in case order: what a
+/// new referral of each platform would take.
+///
+/// # Errors
+/// When the store fails.
+pub fn unreferred(
+    store: &mut dyn Store,
+    platform: Option<&str>,
+) -> Result<std::collections::BTreeMap<String, Vec<i64>>, vigie_store::StoreError> {
+    let referred: std::collections::BTreeSet<i64> = store
+        .case_referrals(None)?
+        .into_iter()
+        .map(|(case, _)| case)
+        .collect();
     let cases = store.cases(&vigie_store::CaseQuery {
         status: Some(vigie_model::CaseStatus::Confirmed.as_str().to_owned()),
-        platform: Some(platform.to_owned()),
+        platform: platform.map(str::to_owned),
         limit: usize::MAX,
         ..vigie_store::CaseQuery::default()
     })?;
-    let mut ids: Vec<i64> = cases
-        .into_iter()
-        .map(|c| c.id)
-        .filter(|id| !referred.contains(id))
-        .collect();
-    ids.sort_unstable();
-    Ok(ids)
+    let mut out: std::collections::BTreeMap<String, Vec<i64>> = std::collections::BTreeMap::new();
+    for c in cases.into_iter().filter(|c| !referred.contains(&c.id)) {
+        out.entry(c.platform).or_default().push(c.id);
+    }
+    for ids in out.values_mut() {
+        ids.sort_unstable();
+    }
+    Ok(out)
 }
 
 /// Writes referral `id`'s items to `out` as its template says (`templates`: the deployment's folder of

@@ -254,6 +254,8 @@ pub struct CaseDetail {
     /// The same account's strongest other cases (at most ten), brief (their evidence kinds in `signals`, no
     /// evidence); the queue's `account` filter lists them all.
     pub account_cases: Vec<Case>,
+    /// The referral that holds the case, if it was referred.
+    pub referral: Option<vigie_model::Referral>,
 }
 
 /// How many of the account's other cases a case shows.
@@ -339,6 +341,10 @@ pub fn case_detail(s: &mut dyn Store, id: i64) -> Result<Option<CaseDetail>, Sto
             .collect(),
         None => Vec::new(),
     };
+    let referral = match s.case_referrals(Some(&[case.id]))?.first() {
+        Some(&(_, referral)) => s.referral(referral)?,
+        None => None,
+    };
     Ok(Some(CaseDetail {
         case,
         decisions,
@@ -346,6 +352,7 @@ pub fn case_detail(s: &mut dyn Store, id: i64) -> Result<Option<CaseDetail>, Sto
         urls,
         hashtags,
         account_cases,
+        referral,
     }))
 }
 
@@ -863,6 +870,11 @@ pub async fn get_referral(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<ReferralDetail>, AppError> {
+    referral_detail(&state, id).await.map(Json)
+}
+
+/// Referral `id` with its items, or 404.
+pub(crate) async fn referral_detail(state: &AppState, id: i64) -> Result<ReferralDetail, AppError> {
     state
         .pool
         .run(move |s| {
@@ -873,7 +885,6 @@ pub async fn get_referral(
             Ok(Some(ReferralDetail { referral, items }))
         })
         .await?
-        .map(Json)
         .ok_or_else(|| AppError::not_found(format!("no referral {id}")))
 }
 
@@ -904,15 +915,25 @@ pub async fn create_referral(
     State(state): State<AppState>,
     Json(req): Json<NewReferralRequest>,
 ) -> Result<Response, AppError> {
+    let made = make_referral(&state, user.actor(), req).await?;
+    Ok((StatusCode::CREATED, Json(made)).into_response())
+}
+
+/// Makes the draft referral `req` asks for, by `actor` (a reviewer: the caller checks).
+pub(crate) async fn make_referral(
+    state: &AppState,
+    actor: vigie_store::Actor,
+    req: NewReferralRequest,
+) -> Result<vigie_model::Referral, AppError> {
     let templates = state.config.referral_templates.clone();
-    let actor = user.actor();
-    let made = state
+    state
         .pool
         .run(move |s| {
             let dir = templates.as_deref();
             let template = req
                 .template
                 .clone()
+                .filter(|t| !t.is_empty())
                 .unwrap_or_else(|| vigie_evidence::referral::default_template(&req.platform, dir));
             if let Err(e) = vigie_evidence::referral::load_template(&template, dir) {
                 return Ok(Err(AppError::bad_request(e.to_string())));
@@ -934,8 +955,7 @@ pub async fn create_referral(
             Ok(s.create_referral(&req.platform, &template, &cases, &actor)
                 .map_err(AppError::from))
         })
-        .await??;
-    Ok((StatusCode::CREATED, Json(made)).into_response())
+        .await?
 }
 
 /// Where a referral now stands.
@@ -960,13 +980,20 @@ pub async fn mark_referral(
     Path(id): Path<i64>,
     Json(req): Json<ReferralStatusRequest>,
 ) -> Result<Json<vigie_model::Referral>, AppError> {
-    let actor = user.actor();
-    Ok(Json(
-        state
-            .pool
-            .run(move |s| s.mark_referral(id, req.status, req.note.as_deref(), &actor))
-            .await?,
-    ))
+    move_referral(&state, user.actor(), id, req).await.map(Json)
+}
+
+/// Moves referral `id` as `req` says, by `actor` (a reviewer: the caller checks).
+pub(crate) async fn move_referral(
+    state: &AppState,
+    actor: vigie_store::Actor,
+    id: i64,
+    req: ReferralStatusRequest,
+) -> Result<vigie_model::Referral, AppError> {
+    state
+        .pool
+        .run(move |s| s.mark_referral(id, req.status, req.note.as_deref(), &actor))
+        .await
 }
 
 /// A referral's items as its platform's template says (CSV or JSON), to send through the platform's channel.
@@ -979,6 +1006,11 @@ pub async fn export_referral(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
+    rendered_referral(&state, id).await
+}
+
+/// Referral `id`'s file, as its template says, to download.
+pub(crate) async fn rendered_referral(state: &AppState, id: i64) -> Result<Response, AppError> {
     let templates = state.config.referral_templates.clone();
     let rendered = state
         .pool

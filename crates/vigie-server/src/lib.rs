@@ -21,6 +21,7 @@ pub mod hma;
 mod metrics;
 pub mod pages;
 pub mod pool;
+mod referral_pages;
 
 pub use config::{DEFAULT_TAXONOMY, ServerConfig};
 pub use error::AppError;
@@ -169,6 +170,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep("POST", "/users", ADMIN),
     ep("POST", "/users/{name}", ADMIN),
     ep("GET", "/audit", ADMIN),
+    ep("GET", "/referrals", VIEWER),
+    ep("POST", "/referrals", REVIEWER),
+    ep("GET", "/referrals/{id}", VIEWER),
+    ep("POST", "/referrals/{id}/status", REVIEWER),
+    ep("GET", "/referrals/{id}/export", ANALYST),
     ep("GET", "/api/v1/cases", VIEWER),
     ep("GET", "/api/v1/cases/{id}", VIEWER),
     ep("POST", "/api/v1/cases/{id}/decisions", ANALYST),
@@ -239,6 +245,13 @@ pub fn router(state: AppState) -> Router {
         .route("/users", get(pages::users_page).post(pages::add_user))
         .route("/users/{name}", post(pages::change_user))
         .route("/audit", get(pages::audit_page))
+        .route(
+            "/referrals",
+            get(referral_pages::referrals_page).post(referral_pages::make),
+        )
+        .route("/referrals/{id}", get(referral_pages::referral_page))
+        .route("/referrals/{id}/status", post(referral_pages::mark))
+        .route("/referrals/{id}/export", get(referral_pages::export))
         .route("/api/v1/cases", get(api::list_cases))
         .route("/api/v1/cases/{id}", get(api::get_case))
         .route("/api/v1/cases/{id}/decisions", post(api::decide))

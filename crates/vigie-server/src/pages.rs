@@ -52,12 +52,12 @@ pub async fn app_js() -> Response {
 }
 
 /// What the layout needs to know about the viewer.
-struct Viewer<'a> {
+pub(crate) struct Viewer<'a> {
     user: &'a User,
     csrf: &'a str,
 }
 
-fn layout(title: &str, viewer: Option<Viewer<'_>>, body: Markup) -> Markup {
+pub(crate) fn layout(title: &str, viewer: Option<Viewer<'_>>, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -75,6 +75,7 @@ fn layout(title: &str, viewer: Option<Viewer<'_>>, body: Markup) -> Markup {
                     @if let Some(v) = &viewer {
                         nav {
                             a href="/" { "Queue" }
+                            a href="/referrals" { "Referrals" }
                             a href="/settings" { "Settings" }
                             a href="/tokens" { "API tokens" }
                             @if v.user.role >= Role::Admin {
@@ -119,7 +120,7 @@ pub fn error_page(title: &str, message: &str) -> Markup {
     )
 }
 
-fn page_error(e: AppError) -> Response {
+pub(crate) fn page_error(e: AppError) -> Response {
     let title = e.status.canonical_reason().unwrap_or("Error");
     (e.status, error_page(title, &e.message)).into_response()
 }
@@ -320,7 +321,7 @@ pub async fn logout(State(state): State<AppState>, MaybeUser(user): MaybeUser) -
     res
 }
 
-fn viewer<'a, R: crate::auth::MinRole>(a: &'a Authed<R>) -> Viewer<'a> {
+pub(crate) fn viewer<'a, R: crate::auth::MinRole>(a: &'a Authed<R>) -> Viewer<'a> {
     Viewer {
         user: a.user(),
         csrf: a.csrf(),
@@ -523,6 +524,10 @@ pub async fn case_page(
             }
             @if let Some(l) = &c.language { dt { "Language" } dd { (l) } }
             @if let Some(l) = &c.label { dt { "Label" } dd #label { (l) } }
+            @if let Some(r) = &detail.referral {
+                dt { "Referral" }
+                dd #case-referral { a href={"/referrals/" (r.id)} { "#" (r.id) } " to " (r.platform) ", " (r.status.as_str()) }
+            }
             dt { "Assignee" } dd { (c.assignee.as_deref().unwrap_or("nobody")) }
         }
         @if let Some(text) = &c.text {
@@ -631,6 +636,14 @@ pub async fn case_page(
             }
             @if status == CaseStatus::Pending && state.rules.two_person {
                 p.hint { "Confirmed once: a second reviewer, not the first, must confirm it too." }
+            }
+        }
+        @if status == CaseStatus::Confirmed && detail.referral.is_none() && role >= Role::Reviewer {
+            form #refer-form method="post" action="/referrals" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="platform" value=(c.platform);
+                input type="hidden" name="cases" value=(c.id);
+                button #refer type="submit" { "Refer to " (c.platform) " (a draft referral of this case)" }
             }
         }
         h2 { "History" }

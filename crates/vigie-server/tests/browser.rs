@@ -1,6 +1,7 @@
 //! The review interface in a real headless Chromium (Debian's `chromium` and `chromium-driver`), driven over
 //! WebDriver: log in, open the queue, open a case, reveal its blurred medium, confirm as one user and give the
-//! second confirmation as another (with the keyboard shortcut), then check the audit trail as an admin.
+//! second confirmation as another (with the keyboard shortcut), refer the confirmed case and mark the referral
+//! sent, then check the audit trail as an admin.
 //! Screenshots of each step are kept in `target/tmp/browser-artifacts/`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -239,6 +240,72 @@ async fn review_a_case_in_chromium_with_two_reviewers() {
         "{history}"
     );
     shot(&c, "05-second-confirmation").await;
+
+    // The reviewer refers the confirmed case: a draft referral of it, marked sent, shown on the case.
+    c.find(Locator::Id("refer"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("referral-status"))
+        .await
+        .unwrap();
+    let notice = text(&c, "p.notice").await;
+    assert!(notice.contains("draft made with 1 case"), "{notice}");
+    assert_eq!(text(&c, "#referral-status").await, "draft");
+    let items = text(&c, "#items").await;
+    assert!(items.contains(&format!("#{}", f.media_case)), "{items}");
+    let referral_url = c.current_url().await.unwrap();
+    let referral_path = referral_url.path().to_owned();
+    assert!(referral_path.starts_with("/referrals/"), "{referral_path}");
+    c.find(Locator::Id("status-select"))
+        .await
+        .unwrap()
+        .select_by_value("sent")
+        .await
+        .unwrap();
+    c.find(Locator::Id("status-note"))
+        .await
+        .unwrap()
+        .send_keys("sent through the platform's form")
+        .await
+        .unwrap();
+    c.find(Locator::Id("record-status"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The form posts, then the page comes back with what was recorded.
+    for _ in 0..100 {
+        if c.current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("done=sent")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(text(&c, "#referral-status").await, "sent");
+    shot(&c, "06-referral-sent").await;
+    c.goto(&format!("{base}/cases/{}", f.media_case))
+        .await
+        .unwrap();
+    let on_case = text(&c, "#case-referral").await;
+    assert!(on_case.ends_with("sent"), "{on_case}");
+    assert!(
+        c.find(Locator::Id("refer")).await.is_err(),
+        "a referred case offers no second referral"
+    );
+    c.goto(&format!("{base}/referrals")).await.unwrap();
+    let listed = text(&c, "#referrals").await;
+    let number = referral_path.trim_start_matches("/referrals/");
+    assert!(listed.contains(&format!("#{number}")), "{listed}");
+    shot(&c, "07-referrals").await;
     log_out(&c).await;
 
     // The admin: the audit trail has both decisions and verifies.
@@ -248,7 +315,7 @@ async fn review_a_case_in_chromium_with_two_reviewers() {
     assert!(status.starts_with("Intact"), "{status}");
     let audit = text(&c, "#audit").await;
     assert_eq!(audit.matches("decision").count(), 2, "{audit}");
-    shot(&c, "06-audit").await;
+    shot(&c, "08-audit").await;
 
     c.close().await.unwrap();
     server.abort();

@@ -40,6 +40,8 @@ pub trait Referrals {
     fn referral(&mut self, id: i64) -> Result<Option<Referral>, StoreError>;
     /// A referral's item rows, by case.
     fn referral_item_rows(&mut self, id: i64) -> Result<Vec<ItemRow>, StoreError>;
+    /// The referral of each referred case, by case: of `cases`, or of every case when `None`.
+    fn case_referrals(&mut self, cases: Option<&[i64]>) -> Result<Vec<(i64, i64)>, StoreError>;
     /// Moves a referral to `to` (audited, with `note`): sent stamps its sending time; actioned and declined give
     /// that outcome to every item that has none yet. A move the states do not allow changes nothing.
     fn mark_referral(

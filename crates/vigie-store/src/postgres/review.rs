@@ -250,4 +250,20 @@ impl crate::Referrals for PostgresStore {
             })
             .collect()
     }
+
+    fn case_referrals(&mut self, cases: Option<&[i64]>) -> Result<Vec<(i64, i64)>, StoreError> {
+        let rows = match cases {
+            None => self.client.query(
+                "SELECT case_id, referral_id FROM referral_items ORDER BY case_id",
+                &[],
+            )?,
+            Some(cases) => self.client.query(
+                "SELECT case_id, referral_id FROM referral_items WHERE case_id = ANY($1) ORDER BY case_id",
+                &[&cases],
+            )?,
+        };
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
 }

@@ -286,4 +286,35 @@ impl crate::Referrals for SqliteStore {
         .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
         .map_err(self.err())
     }
+
+    fn case_referrals(&mut self, cases: Option<&[i64]>) -> Result<Vec<(i64, i64)>, StoreError> {
+        self.flush_pending()?;
+        let pair = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?));
+        let Some(cases) = cases else {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT case_id, referral_id FROM referral_items ORDER BY case_id")
+                .map_err(self.err())?;
+            return stmt
+                .query_map([], pair)
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(self.err());
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT case_id, referral_id FROM referral_items WHERE case_id = ?1")
+            .map_err(self.err())?;
+        let mut out = Vec::new();
+        for case in cases {
+            if let Some(found) = stmt
+                .query_row([case], pair)
+                .optional()
+                .map_err(self.err())?
+            {
+                out.push(found);
+            }
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
 }
