@@ -358,6 +358,25 @@ fn scan_config(
     config.ingest.csv_columns =
         ColumnMap::parse(map.iter().map(String::as_str)).map_err(anyhow::Error::msg)?;
     config.ingest.default_platform = platform;
+    for (id, name) in &r.file.telegram.channels {
+        let bare = name.trim().trim_start_matches('@');
+        let plain = bare.len() >= 4
+            && bare.len() <= 32
+            && bare.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let numeric = !id.trim().is_empty()
+            && id
+                .trim()
+                .trim_start_matches('-')
+                .chars()
+                .all(|c| c.is_ascii_digit());
+        if !plain || !numeric {
+            anyhow::bail!(
+                "[telegram] channels: {id:?} = {name:?} is not a chat id (digits) and a channel's public name \
+                 (4 to 32 letters, digits or underscores)"
+            );
+        }
+    }
+    config.ingest.telegram_channels = r.file.telegram.channels.clone();
     if let Some(n) = max_record_bytes.or(r.file.limits.max_record_bytes) {
         config.ingest.max_record_bytes = n;
     }

@@ -31,6 +31,20 @@ pub struct FileConfig {
     /// Referrals.
     #[serde(default)]
     pub referrals: Referrals,
+    /// Telegram.
+    #[serde(default)]
+    pub telegram: Telegram,
+}
+
+/// `[telegram]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Telegram {
+    /// Public names of channels by chat id (`"1234567890" = "channel_name"`), for Telegram Desktop exports, which
+    /// carry a channel's id and title but not its public name: their posts then get `t.me/<name>/<message>`
+    /// permalinks instead of `t.me/c/...` links that only members can open.
+    #[serde(default)]
+    pub channels: std::collections::BTreeMap<String, String>,
 }
 
 /// `[referrals]`.

@@ -664,3 +664,71 @@ fn regression_17_evidence_packages_on_postgres() {
         &format!("db = \"{url}\"\nmedia_dir = \"pg-media\"\n"),
     );
 }
+
+/// Permalinks beyond X: a generic export's own `url`, and a Telegram Desktop export of a public channel whose public
+/// name only the settings know.
+#[test]
+fn regression_17_permalinks_from_export_urls_and_named_telegram_channels() {
+    let d = Dir::new();
+    for folder in ["export", "tg"] {
+        std::fs::create_dir(d.join(folder)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let (w, h) = (320u32, 240u32);
+    let png = vigie_sample::encode_png(&vigie_sample::draw_image(43, w, h), w, h)
+        .unwrap_or_else(|e| panic!("{e}"));
+    for path in ["export/a.png", "tg/a.png"] {
+        std::fs::write(d.join(path), &png).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let hashed = d.ok(&["hash", "--output", "jsonl", "export/a.png"]);
+    let line: serde_json::Value =
+        serde_json::from_str(hashed.trim()).unwrap_or_else(|e| panic!("{e}"));
+    let pdq = line["pdq"].as_str().unwrap_or_default().to_owned();
+    std::fs::write(d.join("list.txt"), format!("pdq {pdq}\n")).unwrap_or_else(|e| panic!("{e}"));
+    d.ok(&["bank", "import", "blk", "list.txt", "--create"]);
+    std::fs::write(
+        d.join("export/fb.jsonl"),
+        "{\"platform\":\"facebook\",\"id\":\"555\",\"created_at\":1704630000,\"text\":\"today's picture\",\
+         \"url\":\"https://facebook.example/somepage/posts/555\",\"account_handle\":\"somepage\",\
+         \"media\":[{\"path\":\"a.png\",\"type\":\"photo\"}]}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        d.join("tg/result.json"),
+        r#"{"name":"News","type":"public_channel","id":1234567,"messages":[
+            {"id":89,"type":"message","date_unixtime":"1705312800","text":"today's picture","photo":"a.png"}]}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+
+    // A name that is not a channel's public name is refused, naming the setting.
+    std::fs::write(
+        d.join("vigie.toml"),
+        "[telegram]\nchannels = { \"1234567\" = \"news room/x\" }\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = d.run(&["scan", "tg/result.json"]);
+    assert!(!out.status.success());
+    assert!(show(&out).contains("[telegram] channels"), "{}", show(&out));
+
+    std::fs::write(
+        d.join("vigie.toml"),
+        "[telegram]\nchannels = { \"-1001234567\" = \"news_room\" }\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    d.ok(&["scan", "export/fb.jsonl"]);
+    d.ok(&["scan", "tg/result.json"]);
+    let cases = d.json(&["cases", "--limit", "10"]);
+    let permalink = |platform: &str| {
+        cases
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["platform"] == platform && c["subject"] == "post")
+            .unwrap_or_else(|| panic!("no {platform} case: {cases}"))["permalink"]
+            .clone()
+    };
+    assert_eq!(
+        permalink("facebook"),
+        "https://facebook.example/somepage/posts/555"
+    );
+    assert_eq!(permalink("telegram"), "https://t.me/news_room/89");
+}

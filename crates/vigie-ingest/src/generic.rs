@@ -71,6 +71,9 @@ pub(crate) struct GenericRecord {
     pub(crate) record: Option<String>,
     pub(crate) platform: Option<String>,
     pub(crate) id: Option<Id>,
+    /// The post's (or account's) public address.
+    #[serde(alias = "permalink")]
+    pub(crate) url: Option<String>,
     pub(crate) created_at: Option<When>,
     pub(crate) text: Option<String>,
     pub(crate) lang: Option<String>,
@@ -200,6 +203,7 @@ pub(crate) fn convert(
     };
     let account = build_account(&platform, author, created_at)?;
     let mut post = Post::with_id(platform, id);
+    post.url = non_empty(r.url);
     post.account_id = account.as_ref().map(|a| a.platform_id.clone());
     post.text = r.text.filter(|t| !t.is_empty());
     post.lang = non_empty(r.lang).map(|l| l.to_lowercase());

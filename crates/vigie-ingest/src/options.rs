@@ -12,6 +12,10 @@ pub struct IngestOptions {
     pub csv_columns: ColumnMap,
     /// The platform of generic JSONL and CSV records that do not name one. Default `generic`.
     pub default_platform: Option<String>,
+    /// Public names (`t.me/<name>`) of Telegram channels by chat id, for exports that do not carry them
+    /// (Telegram Desktop's): their posts then get public permalinks. An id may be written with the Bot API's
+    /// `-100` prefix or without.
+    pub telegram_channels: BTreeMap<String, String>,
 }
 
 impl Default for IngestOptions {
@@ -20,6 +24,7 @@ impl Default for IngestOptions {
             max_record_bytes: 16 * 1024 * 1024,
             csv_columns: ColumnMap::default(),
             default_platform: None,
+            telegram_channels: BTreeMap::new(),
         }
     }
 }

@@ -13,6 +13,10 @@ pub struct Post {
     pub platform: Platform,
     /// The platform's id of the post.
     pub platform_id: String,
+    /// The post's public address as the export gave it (generic exports' `url`), for platforms whose addresses
+    /// cannot be made from their ids (see [`crate::post_permalink`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     /// The author's `platform_id`, when known.
     pub account_id: Option<String>,
     /// The text as published (entity markup flattened to plain text).
@@ -41,6 +45,7 @@ impl Post {
         Post {
             platform,
             platform_id: platform_id.into(),
+            url: None,
             account_id: None,
             text: None,
             lang: None,

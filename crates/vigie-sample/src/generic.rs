@@ -113,6 +113,9 @@ struct PostLine {
     platform: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<StrOrNum>,
+    /// The post's public address, as platforms' own exports give it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     created_at: Option<StrOrNum>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -454,6 +457,17 @@ fn write_jsonl(
                 p => Some(p.name()),
             },
             id: Some(id),
+            // Laid out as the platforms' addresses are, on reserved example domains (the generated handles and ids
+            // may exist on the real platforms); made from the ids without drawing from the generator, so that the
+            // rest of the corpus stays as it was.
+            url: match post.platform {
+                Platform::Facebook => Some(format!(
+                    "https://facebook.example/{}/posts/{id_text}",
+                    profile.handle
+                )),
+                Platform::Instagram => Some(format!("https://instagram.example/p/{id_text}/")),
+                Platform::Unnamed => None,
+            },
             created_at: Some(created_at),
             text: Some(post.body.flat()),
             lang: rng.chance(600).then_some(post.body.lang.code()),
@@ -518,6 +532,7 @@ fn write_jsonl(
         record: Some("post"),
         platform: Some(Platform::of(no_id_author).name()).filter(|&p| p != "generic"),
         id: None,
+        url: None,
         created_at: Some(StrOrNum::Str(dates::rfc3339_utc(
             CORPUS_START + 40 * 86_400,
         ))),

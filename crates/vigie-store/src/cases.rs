@@ -255,7 +255,7 @@ pub(crate) fn case_columns(brief: bool) -> String {
     format!(
         "c.id, c.subject, COALESCE(p.platform, a.platform), p.platform_id, a.platform_id, a.handle, p.lang, \
          p.text, c.score, {}, c.status, c.created_at, c.updated_at, u.name, c.label, c.signals, \
-         c.category",
+         c.category, p.url",
         if brief { "'[]'" } else { "c.evidence" }
     )
 }

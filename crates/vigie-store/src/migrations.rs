@@ -80,6 +80,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_bank_removals.sql"),
         postgres: include_str!("../migrations/postgres/0014_bank_removals.sql"),
     },
+    Migration {
+        version: 15,
+        sqlite: include_str!("../migrations/sqlite/0015_post_url.sql"),
+        postgres: include_str!("../migrations/postgres/0015_post_url.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -154,7 +154,8 @@ pub(crate) const SNAPSHOT_SQL: &[(&str, &str)] = &[
         "posts",
         "SELECT p.platform || '|' || p.platform_id || '|' || COALESCE(a.platform_id,'~') || '|' || COALESCE(p.text,'~') \
          || '|' || COALESCE(p.lang,'~') || '|' || COALESCE(CAST(p.created_at AS TEXT),'~') || '|' || COALESCE(p.source_file,'~') \
-         || '|' || COALESCE(p.source_position,'~') FROM posts p LEFT JOIN accounts a ON a.id = p.account_id",
+         || '|' || COALESCE(p.source_position,'~') || '|' || COALESCE(p.url,'~') \
+         FROM posts p LEFT JOIN accounts a ON a.id = p.account_id",
     ),
     (
         "post_refs",

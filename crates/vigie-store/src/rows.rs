@@ -425,6 +425,7 @@ pub(crate) type RawCase = (
     Option<String>,
     String,
     Option<String>,
+    Option<String>,
 );
 
 /// Reads the columns of [`case_select`](crate::cases::case_select).
@@ -447,6 +448,7 @@ pub(crate) fn raw_case<R: RowRead>(r: &R) -> Result<RawCase, R::Error> {
         r.col(14)?,
         r.col(15)?,
         r.col(16)?,
+        r.col(17)?,
     ))
 }
 
@@ -469,13 +471,14 @@ pub(crate) fn case_of(raw: RawCase) -> Result<Case, StoreError> {
         label,
         signals,
         category,
+        url,
     ) = raw;
     let platform = platform.unwrap_or_default();
     let subject = CaseSubject::parse(&subject)
         .ok_or_else(|| StoreError::Corrupt(format!("case {id}: subject {subject:?}")))?;
     let permalink = match (&subject, &post_id, &account_id) {
         (CaseSubject::Post, Some(post), _) => {
-            vigie_model::post_permalink(&platform, post, handle.as_deref(), None)
+            vigie_model::post_permalink(&platform, post, handle.as_deref(), url.as_deref())
         }
         (CaseSubject::Account, _, Some(account)) => {
             vigie_model::account_permalink(&platform, account, handle.as_deref(), None)

@@ -208,6 +208,7 @@ suite!(
     id_only_records_never_erase_a_profile,
     posts_by_account,
     later_sightings_fill_missing_fields,
+    a_posts_own_address_is_kept_and_becomes_its_permalink,
     duplicates_within_one_batch,
     known_and_new_posts_in_one_statement,
     attachments_gain_their_digest,
@@ -506,7 +507,7 @@ fn migrations_run_once(env: &mut Env) {
     let url = env.fresh_url();
     let mut store = env.open(&url);
     assert_eq!(store.backend(), env.backend);
-    assert_eq!(ok(store.schema_version()), 14);
+    assert_eq!(ok(store.schema_version()), 15);
     assert_eq!(
         ok(store.snapshot())
             .tables
@@ -521,7 +522,7 @@ fn migrations_run_once(env: &mut Env) {
 
     // Reopening a migrated store applies nothing and keeps the content.
     let mut again = env.open(&url);
-    assert_eq!(ok(again.schema_version()), 14);
+    assert_eq!(ok(again.schema_version()), 15);
     assert_eq!(ok(again.snapshot()), before);
     assert_eq!(ok(again.imports(10)).len(), 1);
     drop(again);
@@ -535,7 +536,7 @@ fn migrations_run_once(env: &mut Env) {
     match vigie_store::open(&url, Some(&media)) {
         Err(StoreError::TooNew {
             found: 99,
-            supported: 14,
+            supported: 15,
         }) => {}
         Err(e) => panic!("expected TooNew, got {e}"),
         Ok(_) => panic!("a schema newer than this build was accepted"),
@@ -610,7 +611,7 @@ fn concurrent_opens_migrate_once(env: &mut Env) {
             .collect()
     });
     for r in results {
-        assert_eq!(r, Ok(14));
+        assert_eq!(r, Ok(15));
     }
 }
 
@@ -1021,6 +1022,66 @@ fn later_sightings_fill_missing_fields(env: &mut Env) {
     write(&mut *store, other);
     let again = find_post(&mut *store, "x", "40");
     assert_eq!(again, got);
+}
+
+fn a_posts_own_address_is_kept_and_becomes_its_permalink(env: &mut Env) {
+    let mut store = env.fresh();
+    let write = |store: &mut dyn Store, p: Post| {
+        let mut b = Batch::default();
+        b.push_post(p);
+        import(store, &[b]);
+    };
+    let facebook = Platform::new("facebook");
+    // First seen without its address, then with it, then with another: the first address stays.
+    write(
+        &mut *store,
+        post(facebook.clone(), "fb1", None, Some("a"), None),
+    );
+    assert_eq!(find_post(&mut *store, "facebook", "fb1").url, None);
+    let mut with_url = post(facebook.clone(), "fb1", None, Some("a"), None);
+    with_url.url = Some("https://www.facebook.com/page/posts/1".into());
+    write(&mut *store, with_url);
+    let mut other = post(facebook.clone(), "fb1", None, Some("a"), None);
+    other.url = Some("https://www.facebook.com/page/posts/other".into());
+    write(&mut *store, other);
+    assert_eq!(
+        find_post(&mut *store, "facebook", "fb1").url.as_deref(),
+        Some("https://www.facebook.com/page/posts/1")
+    );
+    // An address that is not a web address is kept as given, and never becomes a link.
+    let mut odd = post(facebook, "fb2", None, Some("b"), None);
+    odd.url = Some("javascript:alert(1)".into());
+    write(&mut *store, odd);
+    let rows = ok(store.posts_after(0, 10));
+    let cases: Vec<NewCase> = rows
+        .iter()
+        .map(|r| NewCase {
+            category: None,
+            subject: CaseSubject::Post,
+            row: r.id,
+            score: 0.9,
+            evidence: vec![evidence(SignalKind::Posts, 0.9)],
+        })
+        .collect();
+    ok(store.put_cases(&cases));
+    let mut links: Vec<(String, Option<String>)> = ok(store.cases(&CaseQuery {
+        limit: 10,
+        ..CaseQuery::default()
+    }))
+    .into_iter()
+    .map(|c| (c.post_id.unwrap_or_default(), c.permalink))
+    .collect();
+    links.sort();
+    assert_eq!(
+        links,
+        [
+            (
+                "fb1".to_owned(),
+                Some("https://www.facebook.com/page/posts/1".to_owned())
+            ),
+            ("fb2".to_owned(), None),
+        ]
+    );
 }
 
 fn duplicates_within_one_batch(env: &mut Env) {

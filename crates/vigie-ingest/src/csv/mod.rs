@@ -14,6 +14,7 @@ use vigie_model::{Platform, Position, QuarantinedRecord, Record, Source};
 pub(crate) const FIELDS: &[&str] = &[
     "platform",
     "id",
+    "url",
     "created_at",
     "text",
     "lang",
@@ -209,6 +210,7 @@ fn to_record(row: &csv::ByteRecord, columns: &[Option<usize>]) -> Result<Generic
     };
     let platform = next();
     let id = next().map(Id::Text);
+    let url = next();
     let created_at = next().map(When::Text);
     let text = next();
     let lang = next();
@@ -243,6 +245,7 @@ fn to_record(row: &csv::ByteRecord, columns: &[Option<usize>]) -> Result<Generic
     Ok(GenericRecord {
         platform,
         id,
+        url,
         created_at,
         text,
         lang,

@@ -18,3 +18,23 @@ fn a_record_over_the_limit_stops_the_file_with_a_quarantine_not_unbounded_memory
     assert_eq!(reasons.len(), 1, "{reasons:?}");
     assert!(reasons[0].contains("10000-byte limit"), "{reasons:?}");
 }
+
+#[test]
+fn a_url_column_is_the_posts_own_address_and_can_be_mapped() {
+    let body =
+        "platform,id,text,url\nfacebook,1,a,https://www.facebook.com/page/posts/1\nfacebook,2,b,\n";
+    let records = read_file(
+        Format::Csv,
+        "posts.csv",
+        body.as_bytes(),
+        &IngestOptions::default(),
+    );
+    let urls: Vec<Option<&str>> = records
+        .iter()
+        .filter_map(|r| match r {
+            vigie_model::Record::Post(p) => Some(p.url.as_deref()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(urls, [Some("https://www.facebook.com/page/posts/1"), None]);
+}

@@ -35,3 +35,33 @@ fn deep_nesting_and_long_lines_are_quarantined_and_reading_goes_on() {
     );
     assert_eq!(post_ids(&records), ["3"]);
 }
+
+#[test]
+fn a_posts_own_address_is_kept_under_url_or_permalink() {
+    let body = concat!(
+        "{\"platform\":\"facebook\",\"id\":\"1\",\"text\":\"a\",\"url\":\"https://www.facebook.com/page/posts/1\"}\n",
+        "{\"platform\":\"facebook\",\"id\":\"2\",\"text\":\"b\",\"permalink\":\" https://www.facebook.com/page/posts/2 \"}\n",
+        "{\"platform\":\"facebook\",\"id\":\"3\",\"text\":\"c\",\"url\":\"\"}\n",
+    );
+    let records = read_file(
+        Format::Jsonl,
+        "posts.jsonl",
+        body.as_bytes(),
+        &IngestOptions::default(),
+    );
+    let urls: Vec<Option<&str>> = records
+        .iter()
+        .filter_map(|r| match r {
+            vigie_model::Record::Post(p) => Some(p.url.as_deref()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            Some("https://www.facebook.com/page/posts/1"),
+            Some("https://www.facebook.com/page/posts/2"),
+            None
+        ]
+    );
+}

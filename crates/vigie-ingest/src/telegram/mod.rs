@@ -106,6 +106,8 @@ struct Reader<'a> {
     root: &'a Path,
     file: &'a str,
     max_record_bytes: usize,
+    /// Public names of channels by chat id (without the `-100` prefix), from the deployment's settings.
+    channels: &'a std::collections::BTreeMap<String, String>,
     sink: &'a mut dyn FnMut(Record) -> Result<(), Stop>,
     stopped: bool,
     messages: u64,
@@ -118,11 +120,22 @@ pub(crate) fn read(
 ) -> Result<(), IngestError> {
     let file = std::fs::File::open(&input.path).map_err(|e| IngestError::io(&input.path, e))?;
     let (file, budget) = RecordBudget::new(file, options.max_record_bytes);
+    let channels: std::collections::BTreeMap<String, String> = options
+        .telegram_channels
+        .iter()
+        .map(|(id, name)| {
+            (
+                bare_chat_id(id.trim()).to_owned(),
+                name.trim().trim_start_matches('@').to_owned(),
+            )
+        })
+        .collect();
     let mut reader = Reader {
         budget,
         root: &input.root,
         file: &input.display,
         max_record_bytes: options.max_record_bytes,
+        channels: &channels,
         sink,
         stopped: false,
         messages: 0,
@@ -389,7 +402,10 @@ impl Reader<'_> {
         account.observed_at = created_at;
         // The channel speaking for itself carries its public name: its posts get their public addresses.
         if account.handle.is_none() && account.platform_id == chat_account_id(chat, &chat_id) {
-            account.handle = chat.username.clone();
+            account.handle = chat
+                .username
+                .clone()
+                .or_else(|| self.channels.get(bare_chat_id(&chat_id)).cloned());
         }
 
         let mut post = Post::with_id(Platform::telegram(), format!("{chat_id}/{}", message.id));
@@ -494,6 +510,11 @@ impl Reader<'_> {
 
 /// The account a chat's own posts belong to: channels post as themselves (`channel<id>`, the form Telegram
 /// uses in `from_id`).
+/// A chat id without the Bot API's `-100` prefix of channels, as Telegram Desktop writes them.
+fn bare_chat_id(id: &str) -> &str {
+    id.strip_prefix("-100").unwrap_or(id)
+}
+
 fn chat_account_id(chat: &Chat, chat_id: &str) -> String {
     match chat.kind.as_deref() {
         Some(k) if k.contains("channel") => format!("channel{chat_id}"),

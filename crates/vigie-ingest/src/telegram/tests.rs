@@ -91,3 +91,35 @@ fn a_channel_with_a_public_name_gives_its_posts_their_handle() {
         Some("https://t.me/news_room/89")
     );
 }
+
+#[test]
+fn a_channel_named_in_the_settings_gets_public_permalinks() {
+    // Telegram Desktop's export of a public channel carries its id and title, not its public name.
+    let body = format!(
+        r#"{{"name":"News","type":"public_channel","id":1234567,"messages":[{}]}}"#,
+        message(89, "hello")
+    );
+    let handle_of = |options: &IngestOptions| {
+        run(&body, options).iter().find_map(|r| match r {
+            Record::Account(a) => Some(a.handle.clone()),
+            _ => None,
+        })
+    };
+    assert_eq!(handle_of(&IngestOptions::default()), Some(None));
+    for id in ["1234567", "-1001234567"] {
+        let options = IngestOptions {
+            telegram_channels: [(id.to_owned(), "@news_room".to_owned())].into(),
+            ..IngestOptions::default()
+        };
+        assert_eq!(
+            handle_of(&options),
+            Some(Some("news_room".to_owned())),
+            "{id}"
+        );
+    }
+    let other = IngestOptions {
+        telegram_channels: [("7654321".to_owned(), "elsewhere".to_owned())].into(),
+        ..IngestOptions::default()
+    };
+    assert_eq!(handle_of(&other), Some(None));
+}

@@ -355,12 +355,12 @@ impl Store for PostgresStore {
             return Ok(None);
         };
         let case = case_of(raw_case(&r)?)?;
-        let decisions = child_rows::<RawDecision>(r.try_get(17)?, id, "decisions")?
+        let decisions = child_rows::<RawDecision>(r.try_get(18)?, id, "decisions")?
             .into_iter()
             .map(decision_of)
             .collect::<Result<Vec<_>, _>>()?;
-        let post = match r.try_get::<_, Option<i64>>(18)? {
-            Some(_) => Some(post_of(&r, 18)?.2),
+        let post = match r.try_get::<_, Option<i64>>(19)? {
+            Some(_) => Some(post_of(&r, 19)?.2),
             None => None,
         };
         Ok(Some(crate::CaseView {

@@ -56,7 +56,7 @@ pub(super) fn post_columns(account: &str) -> String {
          (SELECT json_agg(json_build_array(pr.kind, pr.target_post_id, pr.target_account) ORDER BY pr.position) \
           FROM post_refs pr WHERE pr.post_id = p.id)::text, \
          (SELECT json_agg(json_build_array(pd.kind, pd.media_key, pd.url, pd.source_path, pd.width, pd.height, \
-          pd.sha256) ORDER BY pd.position) FROM post_media pd WHERE pd.post_id = p.id)::text"
+          pd.sha256) ORDER BY pd.position) FROM post_media pd WHERE pd.post_id = p.id)::text, p.url"
     )
 }
 
@@ -80,6 +80,7 @@ pub(super) fn post_of(r: &Row, at: usize) -> Result<(i64, Option<i64>, PostView)
             position: parse_position(pos),
         });
     }
+    post.url = r.try_get(at + 17)?;
     post.hashtags = r.try_get(at + 12)?;
     post.urls = r.try_get(at + 13)?;
     post.mentions = r.try_get(at + 14)?;

@@ -291,6 +291,7 @@ pub(super) fn write_media(
 pub(super) struct MergedPost<'a> {
     first: &'a Post,
     author: Option<i64>,
+    url: Option<&'a str>,
     text: Option<&'a str>,
     lang: Option<&'a str>,
     created_at: Option<i64>,
@@ -306,6 +307,7 @@ impl<'a> MergedPost<'a> {
         MergedPost {
             first: p,
             author,
+            url: p.url.as_deref(),
             text: p.text.as_deref(),
             lang: p.lang.as_deref(),
             created_at: ts(p.created_at),
@@ -323,6 +325,7 @@ impl<'a> MergedPost<'a> {
 
     fn merge(&mut self, p: &'a Post, author: Option<i64>) {
         self.author = self.author.or(author);
+        self.url = self.url.or(p.url.as_deref());
         self.text = self.text.or(p.text.as_deref());
         self.lang = self.lang.or(p.lang.as_deref());
         self.created_at = self.created_at.or(ts(p.created_at));
@@ -384,6 +387,7 @@ pub(super) fn write_posts(
     let authors: Vec<Option<i64>> = merged.iter().map(|m| m.author).collect();
     let texts: Vec<Option<&str>> = merged.iter().map(|m| m.text).collect();
     let langs: Vec<Option<&str>> = merged.iter().map(|m| m.lang).collect();
+    let post_urls: Vec<Option<&str>> = merged.iter().map(|m| m.url).collect();
     let created: Vec<Option<i64>> = merged.iter().map(|m| m.created_at).collect();
     let files: Vec<Option<&str>> = merged
         .iter()
@@ -395,16 +399,17 @@ pub(super) fn write_posts(
         .collect();
     let rows = tx.query(
         "INSERT INTO posts (platform, platform_id, account_id, text, lang, created_at, source_file, source_position, \
-         first_import) \
+         first_import, url) \
          SELECT t.platform, t.platform_id, t.account_id, t.text, t.lang, t.created_at, t.source_file, t.source_position, \
-         $9::int8 FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::int8[], $7::text[], \
-         $8::text[]) WITH ORDINALITY AS t(platform, platform_id, account_id, text, lang, created_at, source_file, \
-         source_position, ord) ORDER BY t.ord \
+         $9::int8, t.url FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::int8[], $7::text[], \
+         $8::text[], $10::text[]) WITH ORDINALITY AS t(platform, platform_id, account_id, text, lang, created_at, \
+         source_file, source_position, url, ord) ORDER BY t.ord \
          ON CONFLICT (platform, platform_id) DO UPDATE SET \
          account_id = COALESCE(posts.account_id, excluded.account_id), text = COALESCE(posts.text, excluded.text), \
-         lang = COALESCE(posts.lang, excluded.lang), created_at = COALESCE(posts.created_at, excluded.created_at) \
+         lang = COALESCE(posts.lang, excluded.lang), created_at = COALESCE(posts.created_at, excluded.created_at), \
+         url = COALESCE(posts.url, excluded.url) \
          RETURNING id, platform, platform_id",
-        &[&platforms, &ids, &authors, &texts, &langs, &created, &files, &positions_text, &import_id],
+        &[&platforms, &ids, &authors, &texts, &langs, &created, &files, &positions_text, &import_id, &post_urls],
     )?;
     let post_ids = id_map(&rows)?;
 

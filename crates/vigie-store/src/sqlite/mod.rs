@@ -751,7 +751,10 @@ mod tests {
         }
         let blobs = Blobs::open(&dir.path().join("media")).unwrap_or_else(|e| panic!("{e}"));
         let mut store = SqliteStore::open(&path, blobs).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(store.schema_version().ok(), Some(14));
+        assert_eq!(
+            store.schema_version().ok(),
+            Some(crate::migrations::latest())
+        );
         let banks = store.banks().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(banks[0].live_entries, 2);
         let all = store

@@ -149,7 +149,7 @@ pub(crate) fn read_posts(
 ) -> rusqlite::Result<Vec<crate::cases::PostRow>> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT p.id, p.platform, p.platform_id, a.platform_id, p.text, p.lang, p.created_at, p.source_file, \
-         p.source_position, a.handle, a.display_name, p.refs, p.hashtags, p.urls, p.mentions, p.account_id \
+         p.source_position, a.handle, a.display_name, p.refs, p.hashtags, p.urls, p.mentions, p.account_id, p.url \
          FROM posts p LEFT JOIN accounts a ON a.id = p.account_id {filter}"
     ))?;
     let mut out = Vec::new();
@@ -164,6 +164,7 @@ pub(crate) fn read_posts(
         post.account_id = r.get(3)?;
         post.text = r.get(4)?;
         post.lang = r.get(5)?;
+        post.url = r.get(16)?;
         post.created_at = r.get::<_, Option<i64>>(6)?.map(Timestamp);
         if let (Some(file), Some(pos)) = (
             r.get::<_, Option<String>>(7)?,

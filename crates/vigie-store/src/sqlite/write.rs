@@ -43,7 +43,8 @@ impl PostShape {
         let fields = u8::from(p.account_id.is_some())
             | u8::from(p.text.is_some()) << 1
             | u8::from(p.lang.is_some()) << 2
-            | u8::from(p.created_at.is_some()) << 3;
+            | u8::from(p.created_at.is_some()) << 3
+            | u8::from(p.url.is_some()) << 4;
         let n = |len: usize| u16::try_from(len).unwrap_or(u16::MAX);
         let hashed = p.attachments.iter().filter(|a| a.sha256.is_some()).count();
         PostShape {
@@ -514,9 +515,9 @@ pub(super) fn insert_posts(
     }
     let sql = format!(
         "INSERT INTO posts (id, platform, platform_id, account_id, text, lang, created_at, source_file, \
-         source_position, first_import, refs, hashtags, urls, mentions) VALUES {} \
+         source_position, first_import, refs, hashtags, urls, mentions, url) VALUES {} \
          ON CONFLICT (platform, platform_id) DO NOTHING",
-        vec!["(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"; rows.len()].join(",")
+        vec!["(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"; rows.len()].join(",")
     );
     let mut insert = tx.prepare_cached(&sql)?;
     let values = rows.iter().flat_map(|r| {
@@ -536,6 +537,7 @@ pub(super) fn insert_posts(
             &r.lists[1],
             &r.lists[2],
             &r.lists[3],
+            &p.url,
         ]
     });
     let inserted = insert.execute(rusqlite::params_from_iter(values))?;
@@ -549,7 +551,7 @@ pub(super) fn insert_posts(
     let mut fill = tx.prepare_cached(
         "UPDATE posts SET account_id = COALESCE(account_id, ?2), text = COALESCE(text, ?3), lang = COALESCE(lang, ?4), \
          created_at = COALESCE(created_at, ?5), refs = COALESCE(?6, refs), hashtags = COALESCE(?7, hashtags), \
-         urls = COALESCE(?8, urls), mentions = COALESCE(?9, mentions) WHERE id = ?1",
+         urls = COALESCE(?8, urls), mentions = COALESCE(?9, mentions), url = COALESCE(url, ?10) WHERE id = ?1",
     )?;
     for r in rows {
         let p = r.post;
@@ -569,7 +571,7 @@ pub(super) fn insert_posts(
             }
             let [refs, tags, urls, mentions] = longer;
             fill.execute(params![
-                id, r.author, p.text, p.lang, r.created, refs, tags, urls, mentions
+                id, r.author, p.text, p.lang, r.created, refs, tags, urls, mentions, p.url
             ])?;
             written.push((r.index, id, false));
         }
