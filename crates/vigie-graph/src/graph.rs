@@ -1,0 +1,415 @@
+//! Nodes, typed edges, and the undirected weighted adjacency that ranking and communities walk.
+
+use foldhash::HashMap;
+
+/// A node: an index into the graph's accounts, in the order they were first named.
+pub type NodeId = u32;
+
+/// What tied two accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EdgeKind {
+    /// `from` mentioned `to`.
+    Mention,
+    /// `from` replied to a post of `to`.
+    Reply,
+    /// `from` quoted a post of `to`.
+    Quote,
+    /// `from` reposted a post of `to`.
+    Repost,
+    /// `from` forwarded a post of `to` (Telegram).
+    Forward,
+    /// Both posted the same medium (the same SHA-256, or PDQ hashes within the matching distance).
+    SharedMedium,
+    /// Both posted the same canonical link.
+    SharedLink,
+    /// Both used a hashtag few accounts use.
+    SharedHashtag,
+    /// `from` announced `to`'s handle ("new account: @...").
+    Announced,
+}
+
+impl EdgeKind {
+    /// Every kind, in the order of their discriminants.
+    pub const ALL: [EdgeKind; 9] = [
+        EdgeKind::Mention,
+        EdgeKind::Reply,
+        EdgeKind::Quote,
+        EdgeKind::Repost,
+        EdgeKind::Forward,
+        EdgeKind::SharedMedium,
+        EdgeKind::SharedLink,
+        EdgeKind::SharedHashtag,
+        EdgeKind::Announced,
+    ];
+
+    /// The kind's name in exports and evidence.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeKind::Mention => "mention",
+            EdgeKind::Reply => "reply",
+            EdgeKind::Quote => "quote",
+            EdgeKind::Repost => "repost",
+            EdgeKind::Forward => "forward",
+            EdgeKind::SharedMedium => "shared_medium",
+            EdgeKind::SharedLink => "shared_link",
+            EdgeKind::SharedHashtag => "shared_hashtag",
+            EdgeKind::Announced => "announced",
+        }
+    }
+
+    /// The kind named `name` ([`EdgeKind::as_str`]).
+    pub fn parse(name: &str) -> Option<EdgeKind> {
+        EdgeKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Whether the edge has no direction (both accounts did the same thing); its `from` is then the smaller node.
+    pub fn is_shared(self) -> bool {
+        matches!(
+            self,
+            EdgeKind::SharedMedium | EdgeKind::SharedLink | EdgeKind::SharedHashtag
+        )
+    }
+
+    /// How much one such tie counts in ranking and communities. Spreading someone's content (reposts, forwards,
+    /// their very media) says more than talking about them (mentions, replies, quotes: what journalists and
+    /// researchers do all day); an announced handle is the strongest tie; a shared rare hashtag the weakest.
+    pub fn weight(self) -> f64 {
+        match self {
+            EdgeKind::Mention | EdgeKind::Reply | EdgeKind::Quote => 0.5,
+            EdgeKind::SharedLink => 1.0,
+            EdgeKind::Repost | EdgeKind::Forward | EdgeKind::SharedMedium => 2.0,
+            EdgeKind::SharedHashtag => 0.25,
+            EdgeKind::Announced => 4.0,
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One tie: every event of one kind from one account to another, counted, with its first and last time (Unix
+/// seconds) where the events had one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edge {
+    /// Who did it (the smaller node of a shared kind).
+    pub from: NodeId,
+    /// To whom.
+    pub to: NodeId,
+    /// What.
+    pub kind: EdgeKind,
+    /// How many times.
+    pub count: u32,
+    /// The earliest event's time.
+    pub first: Option<i64>,
+    /// The latest event's time.
+    pub last: Option<i64>,
+}
+
+impl Edge {
+    /// What the edge weighs in the undirected adjacency: its kind's weight, growing with the logarithm of its
+    /// count (a hundred mentions are not a hundred times one).
+    pub fn weight(&self) -> f64 {
+        self.kind.weight() * (1.0 + f64::from(self.count.max(1)).ln())
+    }
+}
+
+/// Counts and times of one edge while it is gathered. `i64::MIN`/`i64::MAX`: no time yet.
+#[derive(Debug, Clone, Copy)]
+struct Stats {
+    count: u32,
+    first: i64,
+    last: i64,
+}
+
+/// Gathers nodes and events; [`GraphBuilder::build`] makes the [`Graph`].
+#[derive(Debug, Default)]
+pub struct GraphBuilder {
+    ids: HashMap<String, NodeId>,
+    keys: Vec<String>,
+    /// One map per kind, keyed by `from << 32 | to`.
+    edges: [HashMap<u64, Stats>; 9],
+}
+
+impl GraphBuilder {
+    /// An empty builder.
+    pub fn new() -> GraphBuilder {
+        GraphBuilder::default()
+    }
+
+    /// The node of `key` (an account's identity, e.g. `x:12345`), made when new.
+    pub fn node(&mut self, key: &str) -> NodeId {
+        if let Some(&id) = self.ids.get(key) {
+            return id;
+        }
+        let id = NodeId::try_from(self.keys.len()).unwrap_or(NodeId::MAX);
+        self.ids.insert(key.to_owned(), id);
+        self.keys.push(key.to_owned());
+        id
+    }
+
+    /// The node of `key`, if named.
+    pub fn find(&self, key: &str) -> Option<NodeId> {
+        self.ids.get(key).copied()
+    }
+
+    /// Nodes named so far.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether no node was named.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Records one event of `kind` from `from` to `to`, at `at` when known. An account's tie to itself is not
+    /// recorded. The two ends of a shared kind are put in order.
+    pub fn add(&mut self, from: NodeId, to: NodeId, kind: EdgeKind, at: Option<i64>) {
+        self.add_events(from, to, kind, 1, at, at);
+    }
+
+    /// Records `count` events of `kind` from `from` to `to`, the earliest at `first` and the latest at `last`.
+    pub fn add_events(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        kind: EdgeKind,
+        count: u32,
+        first: Option<i64>,
+        last: Option<i64>,
+    ) {
+        if from == to || count == 0 {
+            return;
+        }
+        let (from, to) = if kind.is_shared() && to < from {
+            (to, from)
+        } else {
+            (from, to)
+        };
+        let key = u64::from(from) << 32 | u64::from(to);
+        let s = self.edges[kind.index()].entry(key).or_insert(Stats {
+            count: 0,
+            first: i64::MAX,
+            last: i64::MIN,
+        });
+        s.count = s.count.saturating_add(count);
+        if let Some(t) = first {
+            s.first = s.first.min(t);
+        }
+        if let Some(t) = last {
+            s.last = s.last.max(t);
+        }
+    }
+
+    /// The graph: its edges sorted by (from, to, kind), and its undirected adjacency.
+    pub fn build(self) -> Graph {
+        let GraphBuilder { ids, keys, edges } = self;
+        let mut list: Vec<Edge> = Vec::with_capacity(edges.iter().map(HashMap::len).sum());
+        for (kind, map) in EdgeKind::ALL.into_iter().zip(edges) {
+            list.extend(map.into_iter().map(|(key, s)| Edge {
+                from: (key >> 32) as NodeId,
+                to: (key & 0xffff_ffff) as NodeId,
+                kind,
+                count: s.count,
+                first: (s.first != i64::MAX).then_some(s.first),
+                last: (s.last != i64::MIN).then_some(s.last),
+            }));
+        }
+        list.sort_unstable_by_key(|e| (e.from, e.to, e.kind));
+        Graph::from_parts(ids, keys, list)
+    }
+}
+
+/// Accounts and their ties. The adjacency is undirected: each neighbour once, with the summed
+/// [`Edge::weight`] of every edge between the two, whatever its kind and direction.
+#[derive(Debug, Clone)]
+pub struct Graph {
+    ids: HashMap<String, NodeId>,
+    keys: Vec<String>,
+    edges: Vec<Edge>,
+    offsets: Vec<usize>,
+    neighbours: Vec<NodeId>,
+    weights: Vec<f64>,
+    degree: Vec<f64>,
+    /// For each node, the indexes in `edges` of the edges it is an end of.
+    incident_offsets: Vec<usize>,
+    incident: Vec<u32>,
+}
+
+impl Graph {
+    fn from_parts(ids: HashMap<String, NodeId>, keys: Vec<String>, edges: Vec<Edge>) -> Graph {
+        let n = keys.len();
+        // Each edge in both directions, bucketed by node (a counting sort), then each node's neighbours sorted
+        // and merged.
+        let mut counts = vec![0usize; n + 1];
+        for e in &edges {
+            counts[e.from as usize + 1] += 1;
+            counts[e.to as usize + 1] += 1;
+        }
+        for i in 0..n {
+            counts[i + 1] += counts[i];
+        }
+        let incident_offsets = counts.clone();
+        let mut fill = counts.clone();
+        let mut pairs: Vec<(NodeId, f64)> = vec![(0, 0.0); 2 * edges.len()];
+        let mut incident: Vec<u32> = vec![0; 2 * edges.len()];
+        for (i, e) in edges.iter().enumerate() {
+            let w = e.weight();
+            for (a, b) in [(e.from, e.to), (e.to, e.from)] {
+                let at = fill[a as usize];
+                pairs[at] = (b, w);
+                incident[at] = u32::try_from(i).unwrap_or(u32::MAX);
+                fill[a as usize] += 1;
+            }
+        }
+        let mut offsets = Vec::with_capacity(n + 1);
+        let mut neighbours = Vec::with_capacity(pairs.len());
+        let mut weights = Vec::with_capacity(pairs.len());
+        let mut degree = vec![0.0; n];
+        offsets.push(0);
+        for v in 0..n {
+            let slice = &mut pairs[counts[v]..counts[v + 1]];
+            slice.sort_unstable_by_key(|p| p.0);
+            for &(u, w) in slice.iter() {
+                if neighbours.len() > offsets[v] && neighbours.last() == Some(&u) {
+                    if let Some(last) = weights.last_mut() {
+                        *last += w;
+                    }
+                } else {
+                    neighbours.push(u);
+                    weights.push(w);
+                }
+                degree[v] += w;
+            }
+            offsets.push(neighbours.len());
+        }
+        Graph {
+            ids,
+            keys,
+            edges,
+            offsets,
+            neighbours,
+            weights,
+            degree,
+            incident_offsets,
+            incident,
+        }
+    }
+
+    /// Accounts.
+    pub fn node_count(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Edges (one per (from, to, kind)).
+    pub fn edge_count(&self) -> usize {
+        self.edges.len()
+    }
+
+    /// The key a node was named with.
+    pub fn key(&self, node: NodeId) -> &str {
+        self.keys.get(node as usize).map_or("", String::as_str)
+    }
+
+    /// Every node's key, by node.
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    /// The node named `key`.
+    pub fn find(&self, key: &str) -> Option<NodeId> {
+        self.ids.get(key).copied()
+    }
+
+    /// Every edge, sorted by (from, to, kind).
+    pub fn edges(&self) -> &[Edge] {
+        &self.edges
+    }
+
+    /// The edges `node` is an end of, in the order of [`Graph::edges`].
+    pub fn incident(&self, node: NodeId) -> impl Iterator<Item = &Edge> + '_ {
+        let v = node as usize;
+        let range = match (
+            self.incident_offsets.get(v),
+            self.incident_offsets.get(v + 1),
+        ) {
+            (Some(&a), Some(&b)) => a..b,
+            _ => 0..0,
+        };
+        self.incident[range]
+            .iter()
+            .filter_map(|&i| self.edges.get(i as usize))
+    }
+
+    /// `node`'s neighbours in the undirected adjacency, each once, with the summed weight of their edges.
+    pub fn neighbours(&self, node: NodeId) -> impl Iterator<Item = (NodeId, f64)> + '_ {
+        let v = node as usize;
+        let range = match (self.offsets.get(v), self.offsets.get(v + 1)) {
+            (Some(&a), Some(&b)) => a..b,
+            _ => 0..0,
+        };
+        self.neighbours[range.clone()]
+            .iter()
+            .copied()
+            .zip(self.weights[range].iter().copied())
+    }
+
+    /// The summed weight of `node`'s edges.
+    pub fn weighted_degree(&self, node: NodeId) -> f64 {
+        self.degree.get(node as usize).copied().unwrap_or(0.0)
+    }
+
+    pub(crate) fn adjacency(&self) -> (&[usize], &[NodeId], &[f64]) {
+        (&self.offsets, &self.neighbours, &self.weights)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_gather_into_one_edge_per_pair_and_kind_and_shared_kinds_lose_their_direction() {
+        let mut b = GraphBuilder::new();
+        let (a, c) = (b.node("x:a"), b.node("x:c"));
+        assert_eq!(b.node("x:a"), a);
+        b.add(a, c, EdgeKind::Mention, Some(30));
+        b.add(a, c, EdgeKind::Mention, Some(10));
+        b.add(a, c, EdgeKind::Mention, None);
+        b.add(c, a, EdgeKind::Mention, Some(5));
+        b.add(c, a, EdgeKind::SharedMedium, Some(7));
+        b.add(a, c, EdgeKind::SharedMedium, Some(9));
+        b.add(a, a, EdgeKind::Reply, Some(1));
+        let g = b.build();
+        assert_eq!(g.node_count(), 2);
+        let got: Vec<(NodeId, NodeId, &str, u32, Option<i64>, Option<i64>)> = g
+            .edges()
+            .iter()
+            .map(|e| (e.from, e.to, e.kind.as_str(), e.count, e.first, e.last))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (a, c, "mention", 3, Some(10), Some(30)),
+                (a, c, "shared_medium", 2, Some(7), Some(9)),
+                (c, a, "mention", 1, Some(5), Some(5)),
+            ]
+        );
+        // One neighbour each way, weighing the three edges together.
+        let n: Vec<(NodeId, f64)> = g.neighbours(a).collect();
+        assert_eq!(n.len(), 1);
+        let total: f64 = g.edges().iter().map(Edge::weight).sum();
+        assert!((n[0].1 - total).abs() < 1e-12);
+        assert!((g.weighted_degree(c) - total).abs() < 1e-12);
+        assert_eq!(g.incident(c).count(), 3);
+    }
+
+    #[test]
+    fn kinds_round_trip_by_name() {
+        for k in EdgeKind::ALL {
+            assert_eq!(EdgeKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(EdgeKind::parse("follows"), None);
+    }
+}
