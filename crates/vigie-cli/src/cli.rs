@@ -232,8 +232,12 @@ pub enum Command {
         #[arg(long)]
         digest: bool,
     },
-    /// List accounts.
+    /// List accounts; `vigie accounts rank` ranks them around the confirmed ones.
+    #[command(args_conflicts_with_subcommands = true)]
     Accounts {
+        /// What to do (default: list them).
+        #[command(subcommand)]
+        command: Option<AccountsCommand>,
         /// Only this platform.
         #[arg(long)]
         platform: Option<String>,
@@ -246,6 +250,12 @@ pub enum Command {
         /// Also show every observed state of each account.
         #[arg(long)]
         history: bool,
+    },
+    /// The account interaction graph of the stored posts.
+    Graph {
+        /// What to do.
+        #[command(subcommand)]
+        command: GraphCommand,
     },
     /// List posts, newest first.
     Posts {
@@ -628,6 +638,43 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Accounts {
+            command:
+                Some(AccountsCommand::Rank {
+                    seed,
+                    no_confirmed,
+                    platform,
+                    limit,
+                }),
+            ..
+        } => crate::network::rank(
+            open(&r)?.as_mut(),
+            fmt,
+            &r.file.scoring,
+            &seed,
+            no_confirmed,
+            platform,
+            limit,
+        ),
+        Command::Graph {
+            command:
+                GraphCommand::Export {
+                    graph_format,
+                    output,
+                    platform,
+                },
+        } => {
+            let format = crate::network::GraphFormat::of(graph_format, &output)?;
+            crate::network::export(
+                open(&r)?.as_mut(),
+                fmt,
+                &r.file.scoring,
+                format,
+                &output,
+                platform,
+            )
+        }
+        Command::Accounts {
+            command: None,
             platform,
             search,
             limit,
@@ -714,4 +761,48 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             crate::hash::run(&paths, &opts)
         }
     }
+}
+
+/// `vigie accounts ...`.
+#[derive(Debug, clap::Subcommand)]
+pub enum AccountsCommand {
+    /// Rank the accounts most tied to the seeds (the accounts of confirmed account cases, and those named with
+    /// --seed) in the interaction graph of the stored posts: personalized PageRank, communities, each account's
+    /// ties to the seeds, and what scaled it down (reporting markers in its own posts, ties that only talk
+    /// about the seeds).
+    Rank {
+        /// A seed account: PLATFORM:ID, PLATFORM:@handle or @handle (repeatable).
+        #[arg(long, value_name = "ACCOUNT")]
+        seed: Vec<String>,
+        /// Leave out the accounts of confirmed account cases: only the --seed accounts.
+        #[arg(long)]
+        no_confirmed: bool,
+        /// Only this platform's posts and accounts.
+        #[arg(long)]
+        platform: Option<String>,
+        /// At most this many accounts.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+}
+
+/// `vigie graph ...`.
+#[derive(Debug, clap::Subcommand)]
+pub enum GraphCommand {
+    /// Write the interaction graph: one node per account (platform, id, handle, name, posts, reporting posts,
+    /// community, rank around the confirmed accounts), one edge per tie kind between two accounts (mention,
+    /// reply, quote, repost, forward, shared medium, shared link, shared rare hashtag, announced handle) with
+    /// its count, first and last time (Unix seconds) and weight.
+    Export {
+        /// gexf, graphml, or csv (two files: NAME.nodes.csv and NAME.edges.csv); default from the output's
+        /// extension (.gexf, .graphml, .csv). (`--format` is the summary's own: text or json.)
+        #[arg(long, value_enum)]
+        graph_format: Option<crate::network::GraphFormat>,
+        /// The file to write.
+        #[arg(long, short)]
+        output: PathBuf,
+        /// Only this platform's posts and accounts.
+        #[arg(long)]
+        platform: Option<String>,
+    },
 }

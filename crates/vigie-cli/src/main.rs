@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod evidence;
 mod hash;
+mod network;
 mod output;
 mod referral;
 mod review;

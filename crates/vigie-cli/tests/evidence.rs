@@ -12,7 +12,7 @@ mod util;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use util::{Dir, fresh_postgres_db, postgres_admin_url, show};
+use util::{Dir, fresh_postgres_db, postgres_admin_url, show, venv};
 use vigie_model::{Action, Role};
 use vigie_store::{Actor, DecisionOutcome, NewDecision, ReviewRules};
 
@@ -21,60 +21,6 @@ const WARCIO: &str = "warcio==1.8.1";
 /// The OASIS STIX 2.1 library: its parser checks every object's properties and each indicator's pattern
 /// (`stix2-validator` 3.3.1's wheel ships without its JSON schemas, so it cannot check anything).
 const STIX2: &str = "stix2==3.0.2";
-
-/// Virtual environments are made one at a time: the tests of this file run in parallel, as threads of one process
-/// or as processes of their own (nextest), so a lock file under `target/` orders them.
-fn venv_lock() -> std::fs::File {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/venvs.lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    file.lock()
-        .unwrap_or_else(|e| panic!("lock {}: {e}", path.display()));
-    file
-}
-
-/// A virtual environment under `target/` with `package` from PyPI (made on first use), or `None` when `skip`
-/// is set to 1.
-fn venv(dir: &str, package: &str, skip: &str) -> Option<PathBuf> {
-    if std::env::var(skip).is_ok_and(|v| v == "1") {
-        eprintln!("{skip}=1: the {package} part is skipped");
-        return None;
-    }
-    let _one_at_a_time = venv_lock();
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target")
-        .join(dir);
-    let stamp = venv.join("installed");
-    if std::fs::read_to_string(&stamp).is_ok_and(|s| s == package) {
-        return Some(venv);
-    }
-    let _ = std::fs::remove_dir_all(&venv);
-    let made = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .output()
-        .unwrap_or_else(|e| panic!("python3 -m venv: {e}"));
-    assert!(
-        made.status.success(),
-        "python3 -m venv failed:\n{}",
-        show(&made)
-    );
-    let pip = Command::new(venv.join("bin/pip"))
-        .args(["install", "-q", "--disable-pip-version-check", package])
-        .output()
-        .unwrap_or_else(|e| panic!("pip: {e}"));
-    assert!(
-        pip.status.success(),
-        "pip install {package} failed (no network to PyPI? set {skip}=1 to skip):\n{}",
-        show(&pip)
-    );
-    std::fs::write(&stamp, package).unwrap_or_else(|e| panic!("{e}"));
-    Some(venv)
-}
 
 /// `warcio` from PyPI.
 fn warcio() -> Option<PathBuf> {

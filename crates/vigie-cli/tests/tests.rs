@@ -1,5 +1,6 @@
 //! End-to-end tests of the `vigie` binary on generated corpora.
 
+#[allow(dead_code)]
 mod util;
 
 use std::io::BufWriter;

@@ -18,54 +18,11 @@ const THREATEXCHANGE: &str = "threatexchange==1.2.17";
 
 /// The virtual environment with `threatexchange` installed (made on first use), or `None` when skipped.
 fn venv() -> Option<PathBuf> {
-    if std::env::var("VIGIE_SKIP_THREATEXCHANGE").is_ok_and(|v| v == "1") {
-        eprintln!("VIGIE_SKIP_THREATEXCHANGE=1: the python-threatexchange round trip is skipped");
-        return None;
-    }
-    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target");
-    let venv = target.join("threatexchange-venv");
-    let tool = venv.join("bin/threatexchange");
-    let stamp = venv.join("installed");
-    if std::fs::read_to_string(&stamp).is_ok_and(|s| s == THREATEXCHANGE) && tool.exists() {
-        return Some(venv);
-    }
-    let _ = std::fs::remove_dir_all(&venv);
-    // Debian's interpreter when there is one (its python3-venv and python3-dev build pdqhash), else python3.
-    let python = ["/usr/bin/python3", "python3"]
-        .into_iter()
-        .find(|p| {
-            Command::new(p)
-                .arg("-V")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-        .unwrap_or_else(|| panic!("no python3: install python3, python3-venv and python3-dev"));
-    let made = Command::new(python)
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .output()
-        .unwrap_or_else(|e| panic!("{python} -m venv: {e}"));
-    assert!(
-        made.status.success(),
-        "{python} -m venv failed:\n{}",
-        show(&made)
-    );
-    let pip = Command::new(venv.join("bin/pip"))
-        .args([
-            "install",
-            "-q",
-            "--disable-pip-version-check",
-            THREATEXCHANGE,
-        ])
-        .output()
-        .unwrap_or_else(|e| panic!("pip: {e}"));
-    assert!(
-        pip.status.success(),
-        "pip install {THREATEXCHANGE} failed (no network to PyPI? set VIGIE_SKIP_THREATEXCHANGE=1 to skip):\n{}",
-        show(&pip)
-    );
-    std::fs::write(&stamp, THREATEXCHANGE).unwrap_or_else(|e| panic!("{e}"));
-    Some(venv)
+    util::venv(
+        "threatexchange-venv",
+        THREATEXCHANGE,
+        "VIGIE_SKIP_THREATEXCHANGE",
+    )
 }
 
 /// Runs `threatexchange ARGS` with its state in the test's folder; asserts success and returns stdout.

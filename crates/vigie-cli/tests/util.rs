@@ -100,3 +100,67 @@ pub fn fresh_postgres_db(admin_url: &str, name_hint: &str) -> String {
         None => panic!("cannot derive a database URL from {admin_url}"),
     }
 }
+
+/// Virtual environments are made one at a time: the tests of this file run in parallel, as threads of one process
+/// or as processes of their own (nextest), so a lock file under `target/` orders them.
+pub fn venv_lock() -> std::fs::File {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/venvs.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    file.lock()
+        .unwrap_or_else(|e| panic!("lock {}: {e}", path.display()));
+    file
+}
+
+/// A virtual environment under `target/` with `package` from PyPI (made on first use), or `None` when `skip`
+/// is set to 1.
+pub fn venv(dir: &str, package: &str, skip: &str) -> Option<PathBuf> {
+    if std::env::var(skip).is_ok_and(|v| v == "1") {
+        eprintln!("{skip}=1: the {package} part is skipped");
+        return None;
+    }
+    let _one_at_a_time = venv_lock();
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target")
+        .join(dir);
+    let stamp = venv.join("installed");
+    if std::fs::read_to_string(&stamp).is_ok_and(|s| s == package) {
+        return Some(venv);
+    }
+    let _ = std::fs::remove_dir_all(&venv);
+    // Debian's interpreter when there is one (its python3-venv and python3-dev build native wheels), else python3.
+    let python = ["/usr/bin/python3", "python3"]
+        .into_iter()
+        .find(|p| {
+            Command::new(p)
+                .arg("-V")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .unwrap_or_else(|| panic!("no python3: install python3, python3-venv and python3-dev"));
+    let made = Command::new(python)
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .output()
+        .unwrap_or_else(|e| panic!("{python} -m venv: {e}"));
+    assert!(
+        made.status.success(),
+        "{python} -m venv failed:\n{}",
+        show(&made)
+    );
+    let pip = Command::new(venv.join("bin/pip"))
+        .args(["install", "-q", "--disable-pip-version-check", package])
+        .output()
+        .unwrap_or_else(|e| panic!("pip: {e}"));
+    assert!(
+        pip.status.success(),
+        "pip install {package} failed (no network to PyPI? set {skip}=1 to skip):\n{}",
+        show(&pip)
+    );
+    std::fs::write(&stamp, package).unwrap_or_else(|e| panic!("{e}"));
+    Some(venv)
+}

@@ -11,6 +11,7 @@ mod hashlist;
 mod hunt;
 mod matching;
 pub mod model;
+mod network;
 mod scan;
 mod takedown;
 
@@ -25,6 +26,10 @@ pub use hunt::{HuntOptions, HuntReport, MediaIndex, hunt};
 pub use matching::{
     BankHit, DISABLE_UNTIL_LABEL, IndexStats, MatchConfig, MatchResult, Matcher, MediumHashes,
     VARIANTS, entry_enabled, map_segment, write_atomically,
+};
+pub use network::{
+    Network, NetworkAccount, NetworkOptions, RankSettings, RankedAccount, Ranking, SeedTie,
+    build_network, rank_accounts,
 };
 pub use scan::{
     FloodedEntry, InputReport, MatchReport, Progress, ScanConfig, ScanReport, SilentProgress, scan,

@@ -383,7 +383,8 @@ mod tests {
         b.add(a, a, EdgeKind::Reply, Some(1));
         let g = b.build();
         assert_eq!(g.node_count(), 2);
-        let got: Vec<(NodeId, NodeId, &str, u32, Option<i64>, Option<i64>)> = g
+        type Row<'a> = (NodeId, NodeId, &'a str, u32, Option<i64>, Option<i64>);
+        let got: Vec<Row<'_>> = g
             .edges()
             .iter()
             .map(|e| (e.from, e.to, e.kind.as_str(), e.count, e.first, e.last))

@@ -94,6 +94,9 @@ pub trait Store: Banks + Cases + Review + Referrals + Send {
     ) -> Result<Vec<vigie_model::Account>, StoreError>;
     /// Posts matching a query, newest first.
     fn posts(&mut self, query: &PostQuery) -> Result<Vec<PostView>, StoreError>;
+    /// Whole posts (entities, references, attachments, the author's handle) whose row ids are above `after`, in
+    /// row-id order, at most `limit`: a walk through every stored post.
+    fn posts_page(&mut self, after: i64, limit: usize) -> Result<Vec<cases::PostRow>, StoreError>;
     /// One case with its decisions and its post: what a case page reads first. PostgreSQL reads them in one
     /// statement; the default reads them one after the other.
     fn case_view(&mut self, id: i64) -> Result<Option<CaseView>, StoreError> {

@@ -3,6 +3,7 @@
 //! Pure functions, no I/O. Later issues add normalization, term lists, URL canonicalization and
 //! near-duplicates here.
 
+mod announce;
 mod chars;
 pub mod classifier;
 mod entities;
@@ -12,6 +13,7 @@ mod normalize;
 mod terms;
 mod urls;
 
+pub use announce::announces_account;
 pub use entities::{extract_hashtags, extract_mentions, extract_urls};
 pub use language::{Language, detect_language};
 pub use neardup::{

@@ -307,6 +307,19 @@ impl Store for PostgresStore {
         rows.iter().map(|r| Ok(account_of(r)?)).collect()
     }
 
+    fn posts_page(
+        &mut self,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<crate::cases::PostRow>, StoreError> {
+        read_posts(
+            &mut self.client,
+            &mut self.stmts,
+            "WHERE p.id > $1 ORDER BY p.id LIMIT $2",
+            &[&after, &i64::try_from(limit).unwrap_or(i64::MAX)],
+        )
+    }
+
     fn posts(&mut self, q: &PostQuery) -> Result<Vec<PostView>, StoreError> {
         let account = q
             .account

@@ -458,6 +458,20 @@ impl Store for SqliteStore {
         rows.map_err(self.err())
     }
 
+    fn posts_page(
+        &mut self,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<crate::cases::PostRow>, StoreError> {
+        self.flush_pending()?;
+        read_posts(
+            &self.conn,
+            "WHERE p.id > ?1 ORDER BY p.id LIMIT ?2",
+            params![after, i64::try_from(limit).unwrap_or(i64::MAX)],
+        )
+        .map_err(self.err())
+    }
+
     fn posts(&mut self, q: &PostQuery) -> Result<Vec<PostView>, StoreError> {
         self.flush_pending()?;
         let account = q
