@@ -655,6 +655,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             platform,
             limit,
         ),
+        Command::Accounts {
+            command:
+                Some(AccountsCommand::Successors {
+                    account,
+                    all,
+                    limit,
+                }),
+            ..
+        } => crate::network::successors(
+            open(&r)?.as_mut(),
+            fmt,
+            &r.file.scoring,
+            &account,
+            all,
+            limit,
+        ),
+        Command::Accounts {
+            command: Some(AccountsCommand::Eval { labels }),
+            ..
+        } => crate::network::eval(open(&r)?.as_mut(), fmt, &r.file.scoring, &labels),
         Command::Graph {
             command:
                 GraphCommand::Export {
@@ -783,6 +803,28 @@ pub enum AccountsCommand {
         /// At most this many accounts.
         #[arg(long, default_value_t = 50)]
         limit: usize,
+    },
+    /// The likely successors of an account that was suspended, removed, no longer observed or confirmed: the
+    /// accounts of its platform with a variant of its handle, its display name or bio, announced by its
+    /// circle, posting its media, talking to the same accounts, starting after it stopped; each signal listed
+    /// with its weight.
+    Successors {
+        /// The account: PLATFORM:ID, PLATFORM:@handle or @handle.
+        account: String,
+        /// Also list candidates under the threshold.
+        #[arg(long)]
+        all: bool,
+        /// At most this many candidates.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
+    /// Measure seed expansion and successor detection against a generated network's answers (the sample's
+    /// `network/labels.json`, once the sample is scanned): precision at 10, 50 and 100, the hard negatives and
+    /// decoys in the top 100 by kind, and successor detection's precision and recall.
+    Eval {
+        /// The answers file.
+        #[arg(long, default_value = "sample/network/labels.json")]
+        labels: PathBuf,
     },
 }
 

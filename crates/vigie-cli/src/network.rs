@@ -316,3 +316,265 @@ pub fn export(
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `vigie accounts successors`.
+pub fn successors(
+    store: &mut dyn Store,
+    fmt: OutputFormat,
+    scoring: &ScoringConfig,
+    account: &str,
+    all: bool,
+    limit: usize,
+) -> anyhow::Result<ExitCode> {
+    let network = network(store, scoring, None)?;
+    let Some(target) = network.find(account) else {
+        bail!(
+            "{account}: no such account in the stored posts (name it as PLATFORM:ID, PLATFORM:@handle or @handle)"
+        );
+    };
+    let mut found = vigie_engine::successors(
+        &network,
+        target,
+        &vigie_engine::SuccessorSettings::default(),
+    );
+    if !all {
+        found.retain(|s| s.likely);
+    }
+    found.truncate(limit);
+    let old = &network.accounts[target as usize];
+    match fmt {
+        OutputFormat::Json => json(&serde_json::json!({
+            "account": old,
+            "successors": found,
+        }))?,
+        OutputFormat::Text => {
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "{} ({}): {} candidate{}",
+                old.label(),
+                old.key,
+                found.len(),
+                if found.len() == 1 { "" } else { "s" }
+            )?;
+            for s in &found {
+                writeln!(
+                    out,
+                    "  {:<32} score {:>5.2}{}  {}",
+                    s.account.label(),
+                    s.score,
+                    if s.likely { " likely" } else { "" },
+                    s.account.key
+                )?;
+                for (why, weight) in &s.signals {
+                    writeln!(out, "      {weight:>4.1}  {why}")?;
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The answers `vigie accounts eval` reads (the sample's `network/labels.json`).
+#[derive(Debug, serde::Deserialize)]
+struct Labels {
+    seeds: Vec<String>,
+    communities: Vec<Vec<String>>,
+    suspended: Vec<String>,
+    successors: Vec<LabelledSuccessor>,
+    hard_negatives: std::collections::BTreeMap<String, Vec<String>>,
+    decoys: Vec<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct LabelledSuccessor {
+    suspended: String,
+    successor: String,
+}
+
+/// `vigie accounts eval`.
+pub fn eval(
+    store: &mut dyn Store,
+    fmt: OutputFormat,
+    scoring: &ScoringConfig,
+    labels: &Path,
+) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(labels)
+        .with_context(|| format!("cannot read {}", labels.display()))?;
+    let labels: Labels = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a network's answers", labels.display()))?;
+    let network = network(store, scoring, None)?;
+    let mut seeds = Vec::new();
+    let mut missing = Vec::new();
+    for s in &labels.seeds {
+        match network.find(s) {
+            Some(n) => seeds.push(n),
+            None => missing.push(s.clone()),
+        }
+    }
+    if seeds.is_empty() {
+        bail!(
+            "none of the seeds of the answers is in the store: scan the corpus first (vigie scan sample)"
+        );
+    }
+    let communities = vigie_graph::louvain(&network.graph);
+    let ranking =
+        vigie_engine::rank_accounts(&network, &seeds, &communities, &RankSettings::default());
+    let seed_keys: std::collections::BTreeSet<&str> =
+        labels.seeds.iter().map(String::as_str).collect();
+    let relevant: std::collections::BTreeSet<&str> = labels
+        .communities
+        .iter()
+        .flatten()
+        .map(String::as_str)
+        .filter(|k| !seed_keys.contains(k))
+        .collect();
+    let ranked: Vec<&str> = ranking
+        .ranked
+        .iter()
+        .map(|a| a.account.key.as_str())
+        .collect();
+    let precision_at = |k: usize| -> f64 {
+        let top = ranked.iter().take(k);
+        let hits = top.filter(|key| relevant.contains(**key)).count();
+        hits as f64 / k as f64
+    };
+    let top100: std::collections::BTreeSet<&str> = ranked.iter().take(100).copied().collect();
+    let mut negatives = serde_json::Map::new();
+    for (kind, keys) in &labels.hard_negatives {
+        let inside = keys.iter().filter(|k| top100.contains(k.as_str())).count();
+        negatives.insert(
+            kind.clone(),
+            serde_json::json!({
+                "accounts": keys.len(),
+                "in_top_100": inside,
+                "false_positive_rate": if keys.is_empty() { 0.0 } else { inside as f64 / keys.len() as f64 },
+            }),
+        );
+    }
+    let decoys_in_top = labels
+        .decoys
+        .iter()
+        .filter(|k| top100.contains(k.as_str()))
+        .count();
+    // Successors: every likely candidate of every suspended account is a prediction.
+    let truth: std::collections::BTreeSet<(&str, &str)> = labels
+        .successors
+        .iter()
+        .map(|p| (p.suspended.as_str(), p.successor.as_str()))
+        .collect();
+    let settings = vigie_engine::SuccessorSettings::default();
+    let mut predicted = 0usize;
+    let mut correct = 0usize;
+    let mut missed = Vec::new();
+    let mut wrong = Vec::new();
+    for old in &labels.suspended {
+        let Some(node) = network.find(old) else {
+            missing.push(old.clone());
+            continue;
+        };
+        let found = vigie_engine::successors(&network, node, &settings);
+        let likely: Vec<&str> = found
+            .iter()
+            .filter(|s| s.likely)
+            .map(|s| s.account.key.as_str())
+            .collect();
+        predicted += likely.len();
+        for key in &likely {
+            if truth.contains(&(old.as_str(), *key)) {
+                correct += 1;
+            } else {
+                wrong.push(format!("{old} -> {key}"));
+            }
+        }
+        for (o, s) in &truth {
+            if o == old && !likely.contains(s) {
+                missed.push(format!("{o} -> {s}"));
+            }
+        }
+    }
+    let precision = if predicted == 0 {
+        0.0
+    } else {
+        correct as f64 / predicted as f64
+    };
+    let recall = if truth.is_empty() {
+        0.0
+    } else {
+        correct as f64 / truth.len() as f64
+    };
+    let report = serde_json::json!({
+        "accounts": network.graph.node_count(),
+        "edges": network.graph.edge_count(),
+        "communities": communities.count,
+        "modularity": communities.modularity,
+        "seeds": seeds.len(),
+        "relevant": relevant.len(),
+        "ranked": ranked.len(),
+        "precision_at_10": precision_at(10),
+        "precision_at_50": precision_at(50),
+        "precision_at_100": precision_at(100),
+        "hard_negatives": negatives,
+        "decoys_in_top_100": decoys_in_top,
+        "successors": {
+            "pairs": truth.len(),
+            "predicted": predicted,
+            "correct": correct,
+            "precision": precision,
+            "recall": recall,
+            "missed": missed,
+            "wrong": wrong,
+        },
+        "not_in_store": missing,
+    });
+    match fmt {
+        OutputFormat::Json => json(&report)?,
+        OutputFormat::Text => {
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "{} accounts, {} ties, {} communities (modularity {:.2}); {} seeds, {} accounts to find",
+                network.graph.node_count(),
+                network.graph.edge_count(),
+                communities.count,
+                communities.modularity,
+                seeds.len(),
+                relevant.len()
+            )?;
+            writeln!(
+                out,
+                "seed expansion: precision@10 {:.2}, @50 {:.2}, @100 {:.2}",
+                precision_at(10),
+                precision_at(50),
+                precision_at(100)
+            )?;
+            for (kind, v) in &negatives {
+                writeln!(
+                    out,
+                    "  {kind:<15} {} of {} in the top 100",
+                    v["in_top_100"], v["accounts"]
+                )?;
+            }
+            writeln!(
+                out,
+                "  decoys          {decoys_in_top} of {} in the top 100",
+                labels.decoys.len()
+            )?;
+            writeln!(
+                out,
+                "successors: precision {precision:.2}, recall {recall:.2} ({correct} of {} found, {predicted} predicted)",
+                truth.len()
+            )?;
+            for m in &missed {
+                writeln!(out, "  missed {m}")?;
+            }
+            for w in &wrong {
+                writeln!(out, "  wrong  {w}")?;
+            }
+            if !missing.is_empty() {
+                writeln!(out, "not in the store: {}", missing.join(", "))?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -227,3 +227,57 @@ fn regression_18_account_networks_on_postgres() {
     .unwrap_or_else(|e| panic!("{e}"));
     flow(&d);
 }
+
+/// The sample's generated network, scanned with the rest of the corpus and measured against its answers: the
+/// issue's floors (precision at 50 at least 0.9, successors found with recall at least 0.8 at precision at least
+/// 0.9, no hard negative in the top 100).
+fn sample_network(d: &Dir) {
+    d.ok(&["sample", "--out", "corpus"]);
+    d.ok(&["scan", "corpus"]);
+    let report = d.json(&["accounts", "eval", "--labels", "corpus/network/labels.json"]);
+    let figure = |path: &[&str]| {
+        path.iter()
+            .fold(&report, |v, k| &v[*k])
+            .as_f64()
+            .unwrap_or_else(|| panic!("no {path:?} in {report}"))
+    };
+    assert!(figure(&["precision_at_50"]) >= 0.9, "{report}");
+    assert!(figure(&["successors", "recall"]) >= 0.8, "{report}");
+    assert!(figure(&["successors", "precision"]) >= 0.9, "{report}");
+    for kind in [
+        "journalist",
+        "researcher",
+        "news_bot",
+        "counter_speech",
+        "hashtag_user",
+    ] {
+        assert_eq!(
+            figure(&["hard_negatives", kind, "in_top_100"]),
+            0.0,
+            "{kind}: {report}"
+        );
+    }
+    assert_eq!(figure(&["decoys_in_top_100"]), 0.0, "{report}");
+    assert_eq!(report["not_in_store"], serde_json::json!([]), "{report}");
+}
+
+#[test]
+fn regression_18_the_sample_network_is_expanded_and_its_successors_found() {
+    let d = Dir::new();
+    sample_network(&d);
+}
+
+#[test]
+fn regression_18_the_sample_network_on_postgres() {
+    let Some(admin) = postgres_admin_url() else {
+        return;
+    };
+    let url = fresh_postgres_db(&admin, "network_sample");
+    let d = Dir::new();
+    std::fs::write(
+        d.join("vigie.toml"),
+        format!("db = \"{url}\"\nmedia_dir = \"pg-media\"\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    sample_network(&d);
+}

@@ -13,6 +13,7 @@ mod matching;
 pub mod model;
 mod network;
 mod scan;
+mod successors;
 mod takedown;
 
 pub use analysis::{
@@ -34,3 +35,4 @@ pub use network::{
 pub use scan::{
     FloodedEntry, InputReport, MatchReport, Progress, ScanConfig, ScanReport, SilentProgress, scan,
 };
+pub use successors::{Successor, SuccessorSettings, handle_skeleton, successors};

@@ -55,8 +55,16 @@ pub struct NetworkAccount {
     pub handle: Option<String>,
     /// The display name, when known.
     pub display_name: Option<String>,
+    /// The bio, when known.
+    pub bio: Option<String>,
     /// Its stored posts read.
     pub posts: usize,
+    /// Of which, posts with text (what the reporting share is taken over).
+    pub text_posts: usize,
+    /// Its first and last post's times (Unix seconds).
+    pub first_post: Option<i64>,
+    /// See `first_post`.
+    pub last_post: Option<i64>,
     /// Of which, posts with a reporting marker (news, research, counter-speech, moderation).
     pub reporting_posts: usize,
 }
@@ -221,6 +229,7 @@ pub fn build_network(
         entry.platform_id = Some(a.platform_id.clone());
         entry.handle.clone_from(&a.handle);
         entry.display_name.clone_from(&a.display_name);
+        entry.bio.clone_from(&a.bio);
         if let Some(h) = &a.handle {
             by_handle
                 .entry((platform, h.to_lowercase()))
@@ -284,8 +293,15 @@ pub fn build_network(
                 }
                 entry.posts += 1;
                 let text = post.text.as_deref().unwrap_or("");
-                if !text.is_empty() && reporter.reports(text, post.lang.as_deref(), &mut scratch) {
-                    entry.reporting_posts += 1;
+                if !text.trim().is_empty() {
+                    entry.text_posts += 1;
+                    if reporter.reports(text, post.lang.as_deref(), &mut scratch) {
+                        entry.reporting_posts += 1;
+                    }
+                }
+                if let Some(t) = post.created_at.map(|t| t.0.div_euclid(1000)) {
+                    entry.first_post = Some(entry.first_post.map_or(t, |f| f.min(t)));
+                    entry.last_post = Some(entry.last_post.map_or(t, |l| l.max(t)));
                 }
             }
             let at = post.created_at.map(|t| t.0.div_euclid(1000));
@@ -510,13 +526,14 @@ pub fn rank_accounts(
         });
         let mut score = pagerank[v] / mean;
         let mut mitigations = Vec::new();
-        if account.posts >= settings.reporting_min_posts {
-            let share = account.reporting_posts as f64 / account.posts as f64;
+        if account.text_posts >= settings.reporting_min_posts {
+            let share = account.reporting_posts as f64 / account.text_posts as f64;
             if share >= settings.reporting_min_share {
                 mitigations.push((
                     format!(
-                        "{} of its {} posts carry news, research, counter-speech or moderation markers",
-                        account.reporting_posts, account.posts
+                        "{} of its {} posts with text carry news, research, counter-speech or moderation \
+                         markers",
+                        account.reporting_posts, account.text_posts
                     ),
                     settings.reporting_factor,
                 ));

@@ -224,6 +224,7 @@ pub fn generate(out: &Path, config: &SampleConfig) -> Result<SampleSummary, Samp
     let (generic, more) = generic::write(&mut output, &plan.generic, &pictures)?;
     malformed.extend(more);
     let labelled = labelled::write(&mut output, &plan.labelled)?;
+    let network = crate::network::write(&mut output, config.seed)?;
     media::write_loose(
         &mut output,
         &pictures,
@@ -251,13 +252,18 @@ pub fn generate(out: &Path, config: &SampleConfig) -> Result<SampleSummary, Samp
         seed: config.seed,
         files: output.files(),
         total_bytes: output.total_bytes(),
-        posts: x.posts + telegram.posts + generic.posts + labelled.corpus_posts,
-        accounts: x.accounts + telegram.accounts + generic.accounts + labelled.corpus_accounts,
+        posts: x.posts + telegram.posts + generic.posts + labelled.corpus_posts + network.posts,
+        accounts: x.accounts
+            + telegram.accounts
+            + generic.accounts
+            + labelled.corpus_accounts
+            + network.accounts,
         x,
         telegram,
         generic,
         media,
         labelled,
+        network,
         malformed,
         malformed_per_file,
     };

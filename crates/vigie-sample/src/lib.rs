@@ -22,6 +22,7 @@ mod labelled;
 mod labelled_phrases;
 mod labelled_templates;
 mod media;
+mod network;
 mod output;
 mod phrases;
 mod rng;
@@ -34,6 +35,7 @@ pub use corpus::{SampleConfig, generate};
 pub use error::SampleError;
 pub use image::{draw_image, encode_jpeg, encode_png};
 pub use labelled::{LabelledPost, labelled_posts, write_labels_jsonl};
+pub use network::{NETWORK_LABELS, NETWORK_POSTS, NetworkLabels, NetworkSummary, SuccessorPair};
 pub use summary::{
     GenericSummary, LabelCounts, LabelledSummary, LangCounts, MalformedKind, MalformedRecord,
     MediaSummary, SampleSummary, TelegramSummary, XSummary,

@@ -260,11 +260,12 @@ pub struct SampleSummary {
     /// The bytes of all files written.
     pub total_bytes: u64,
     /// Distinct well-formed posts of the whole corpus: `x.posts + telegram.posts + generic.posts +
-    /// labelled.corpus_posts`. Equals the configured `posts` plus the labelled posts of the corpus.
+    /// labelled.corpus_posts + network.posts`. Equals the configured `posts` plus the labelled posts and the
+    /// network's posts.
     pub posts: usize,
     /// Distinct accounts of the whole corpus, platform by platform: `x.accounts + telegram.accounts +
-    /// generic.accounts + labelled.corpus_accounts`. Equals the configured `accounts` plus the made-up
-    /// accounts of the labelled posts.
+    /// generic.accounts + labelled.corpus_accounts + network.accounts`. Equals the configured `accounts` plus
+    /// the made-up accounts of the labelled posts and the network's accounts.
     pub accounts: usize,
     /// The X / Twitter part.
     pub x: XSummary,
@@ -276,6 +277,8 @@ pub struct SampleSummary {
     pub media: MediaSummary,
     /// The labelled posts (`labels/` and `generic/labelled-posts.jsonl`).
     pub labelled: LabelledSummary,
+    /// The generated account network (`network/`).
+    pub network: crate::network::NetworkSummary,
     /// Every deliberately malformed record, in file order.
     pub malformed: Vec<MalformedRecord>,
     /// The number of malformed records by file.

@@ -121,17 +121,22 @@ fn totals_follow_the_config() -> TestResult {
     // The labelled posts of the corpus (the evaluation set, posts / 5) come on top of the configured
     // posts, and their made-up accounts on top of the configured accounts.
     assert_eq!(summary.labelled.corpus_posts, config.posts / 5);
-    assert_eq!(summary.posts, config.posts + summary.labelled.corpus_posts);
+    // So do the generated network's posts, accounts and pictures.
+    assert_eq!(
+        summary.posts,
+        config.posts + summary.labelled.corpus_posts + summary.network.posts
+    );
     assert_eq!(
         summary.posts,
         summary.x.posts
             + summary.telegram.posts
             + summary.generic.posts
             + summary.labelled.corpus_posts
+            + summary.network.posts
     );
     assert_eq!(
         summary.accounts,
-        config.accounts + summary.labelled.corpus_accounts
+        config.accounts + summary.labelled.corpus_accounts + summary.network.accounts
     );
     assert_eq!(
         summary.accounts,
@@ -139,8 +144,12 @@ fn totals_follow_the_config() -> TestResult {
             + summary.telegram.accounts
             + summary.generic.accounts
             + summary.labelled.corpus_accounts
+            + summary.network.accounts
     );
-    assert_eq!(summary.media.distinct_images, config.images);
+    assert_eq!(
+        summary.media.distinct_images,
+        config.images + summary.network.pictures
+    );
     let per_file: usize = summary.malformed_per_file.values().sum();
     assert_eq!(per_file, summary.malformed.len());
     assert_eq!(summary.malformed_in("x/search_responses.jsonl"), 3);
@@ -842,8 +851,8 @@ fn the_smallest_accepted_config_works() -> TestResult {
     let summary = generate(dir.path(), &config)?;
     assert_eq!(summary.labelled.corpus_posts, 40);
     assert_eq!(summary.labelled.train.posts, 133);
-    assert_eq!(summary.posts, 200 + 40);
-    assert_eq!(summary.media.distinct_images, 12);
+    assert_eq!(summary.posts, 200 + 40 + summary.network.posts);
+    assert_eq!(summary.media.distinct_images, 12 + summary.network.pictures);
     assert_eq!(summary.malformed.len(), 11);
     Ok(())
 }
