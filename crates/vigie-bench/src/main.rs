@@ -2,6 +2,7 @@
 //! Each reports its figures as text or JSON; `bench/*.sh` run them beside their references and peers.
 
 mod bank_import;
+mod graph;
 mod index;
 mod ingest;
 mod lookup;
@@ -117,6 +118,21 @@ enum Command {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// The account network on one thread: a generated graph of ACCOUNTS accounts (communities of fifty) and
+    /// EVENTS tie events built, then personalized PageRank from 100 seeds and Louvain communities; seconds and
+    /// peak memory. Writes the undirected weighted edge list and the seeds to DIR for the peers
+    /// (`bench/graph-vs-peers.sh`).
+    Graph {
+        /// Accounts.
+        #[arg(long, default_value_t = 1_000_000)]
+        accounts: usize,
+        /// Tie events (edges after gathering: about as many).
+        #[arg(long, default_value_t = 10_000_000)]
+        events: usize,
+        /// Work folder.
+        #[arg(long)]
+        dir: PathBuf,
+    },
     /// Hash-list import into a bank of a fresh SQLite store on one thread: random PDQ hashes in the plain list
     /// format, then a tenth of them withdrawn (TCAP deletions); entries per second and peak memory per size.
     BankImport {
@@ -188,6 +204,11 @@ fn run(args: Args) -> anyhow::Result<()> {
         ),
         Command::Text { posts } => text::run(fmt, posts),
         Command::BankImport { sizes, dir } => bank_import::run(fmt, &sizes, &dir),
+        Command::Graph {
+            accounts,
+            events,
+            dir,
+        } => graph::run(fmt, accounts, events, &dir),
         Command::HmaLookup {
             entries,
             clients,

@@ -21,7 +21,7 @@ impl NodeAttrs {
     fn label<'a>(&'a self, graph: &'a Graph, v: usize) -> &'a str {
         match self.labels.get(v) {
             Some(l) if !l.is_empty() => l,
-            _ => graph.keys().get(v).map_or("", String::as_str),
+            _ => graph.key(v as crate::NodeId),
         }
     }
 
@@ -107,7 +107,7 @@ pub fn write_gexf(graph: &Graph, attrs: &NodeAttrs, out: &mut dyn Write) -> io::
     )?;
     writeln!(out, "    </attributes>")?;
     writeln!(out, "    <nodes>")?;
-    for (v, key) in graph.keys().iter().enumerate() {
+    for (v, key) in graph.keys().enumerate() {
         write!(
             out,
             r#"      <node id="{}" label="{}">"#,
@@ -189,7 +189,7 @@ pub fn write_graphml(graph: &Graph, attrs: &NodeAttrs, out: &mut dyn Write) -> i
         )?;
     }
     writeln!(out, r#"  <graph id="vigie" edgedefault="directed">"#)?;
-    for (v, key) in graph.keys().iter().enumerate() {
+    for (v, key) in graph.keys().enumerate() {
         write!(
             out,
             r#"    <node id="{}"><data key="label">{}</data>"#,
@@ -241,7 +241,7 @@ pub fn write_csv(
         write!(nodes, ",{}", csv_field(name))?;
     }
     writeln!(nodes)?;
-    for (v, key) in graph.keys().iter().enumerate() {
+    for (v, key) in graph.keys().enumerate() {
         write!(
             nodes,
             "{},{}",

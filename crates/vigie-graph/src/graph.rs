@@ -1,6 +1,7 @@
 //! Nodes, typed edges, and the undirected weighted adjacency that ranking and communities walk.
 
 use foldhash::HashMap;
+use std::sync::Arc;
 
 /// A node: an index into the graph's accounts, in the order they were first named.
 pub type NodeId = u32;
@@ -114,21 +115,47 @@ impl Edge {
     }
 }
 
-/// Counts and times of one edge while it is gathered. `i64::MIN`/`i64::MAX`: no time yet.
+/// One event, or several of one edge already gathered: `key` is `from << 32 | to`; `i64::MAX`/`i64::MIN`: no
+/// time.
 #[derive(Debug, Clone, Copy)]
-struct Stats {
-    count: u32,
+struct Event {
+    key: u64,
     first: i64,
     last: i64,
+    count: u32,
+    kind: u8,
+}
+
+/// Events kept before they are sorted and gathered in place, so that memory follows the edges, not the events.
+const GATHER_EVERY: usize = 1 << 24;
+
+/// Sorts `events` by edge and merges each edge's events into one.
+fn gather(events: &mut Vec<Event>) {
+    events.sort_unstable_by_key(|e| (e.key, e.kind));
+    let mut out = 0usize;
+    for i in 0..events.len() {
+        let e = events[i];
+        if out > 0 && events[out - 1].key == e.key && events[out - 1].kind == e.kind {
+            let g = &mut events[out - 1];
+            g.count = g.count.saturating_add(e.count);
+            g.first = g.first.min(e.first);
+            g.last = g.last.max(e.last);
+        } else {
+            events[out] = e;
+            out += 1;
+        }
+    }
+    events.truncate(out);
 }
 
 /// Gathers nodes and events; [`GraphBuilder::build`] makes the [`Graph`].
 #[derive(Debug, Default)]
 pub struct GraphBuilder {
-    ids: HashMap<String, NodeId>,
-    keys: Vec<String>,
-    /// One map per kind, keyed by `from << 32 | to`.
-    edges: [HashMap<u64, Stats>; 9],
+    ids: HashMap<Arc<str>, NodeId>,
+    keys: Vec<Arc<str>>,
+    events: Vec<Event>,
+    /// Events already gathered (sorted and merged) at the front of `events`.
+    gathered: usize,
 }
 
 impl GraphBuilder {
@@ -137,14 +164,27 @@ impl GraphBuilder {
         GraphBuilder::default()
     }
 
+    /// An empty builder with room for `nodes` accounts and `events` events.
+    pub fn with_capacity(nodes: usize, events: usize) -> GraphBuilder {
+        let mut ids = HashMap::default();
+        ids.reserve(nodes);
+        GraphBuilder {
+            ids,
+            keys: Vec::with_capacity(nodes),
+            events: Vec::with_capacity(events.min(GATHER_EVERY)),
+            gathered: 0,
+        }
+    }
+
     /// The node of `key` (an account's identity, e.g. `x:12345`), made when new.
     pub fn node(&mut self, key: &str) -> NodeId {
         if let Some(&id) = self.ids.get(key) {
             return id;
         }
         let id = NodeId::try_from(self.keys.len()).unwrap_or(NodeId::MAX);
-        self.ids.insert(key.to_owned(), id);
-        self.keys.push(key.to_owned());
+        let shared: Arc<str> = Arc::from(key);
+        self.ids.insert(Arc::clone(&shared), id);
+        self.keys.push(shared);
         id
     }
 
@@ -187,36 +227,40 @@ impl GraphBuilder {
         } else {
             (from, to)
         };
-        let key = u64::from(from) << 32 | u64::from(to);
-        let s = self.edges[kind.index()].entry(key).or_insert(Stats {
-            count: 0,
-            first: i64::MAX,
-            last: i64::MIN,
+        self.events.push(Event {
+            key: u64::from(from) << 32 | u64::from(to),
+            first: first.unwrap_or(i64::MAX),
+            last: last.unwrap_or(i64::MIN),
+            count,
+            kind: kind.index() as u8,
         });
-        s.count = s.count.saturating_add(count);
-        if let Some(t) = first {
-            s.first = s.first.min(t);
-        }
-        if let Some(t) = last {
-            s.last = s.last.max(t);
+        if self.events.len() - self.gathered >= GATHER_EVERY.max(self.gathered) {
+            gather(&mut self.events);
+            self.gathered = self.events.len();
         }
     }
 
     /// The graph: its edges sorted by (from, to, kind), and its undirected adjacency.
     pub fn build(self) -> Graph {
-        let GraphBuilder { ids, keys, edges } = self;
-        let mut list: Vec<Edge> = Vec::with_capacity(edges.iter().map(HashMap::len).sum());
-        for (kind, map) in EdgeKind::ALL.into_iter().zip(edges) {
-            list.extend(map.into_iter().map(|(key, s)| Edge {
-                from: (key >> 32) as NodeId,
-                to: (key & 0xffff_ffff) as NodeId,
-                kind,
-                count: s.count,
-                first: (s.first != i64::MAX).then_some(s.first),
-                last: (s.last != i64::MIN).then_some(s.last),
-            }));
-        }
-        list.sort_unstable_by_key(|e| (e.from, e.to, e.kind));
+        let GraphBuilder {
+            ids,
+            keys,
+            mut events,
+            ..
+        } = self;
+        gather(&mut events);
+        let list: Vec<Edge> = events
+            .iter()
+            .map(|e| Edge {
+                from: (e.key >> 32) as NodeId,
+                to: (e.key & 0xffff_ffff) as NodeId,
+                kind: EdgeKind::ALL[e.kind as usize],
+                count: e.count,
+                first: (e.first != i64::MAX).then_some(e.first),
+                last: (e.last != i64::MIN).then_some(e.last),
+            })
+            .collect();
+        drop(events);
         Graph::from_parts(ids, keys, list)
     }
 }
@@ -225,8 +269,8 @@ impl GraphBuilder {
 /// [`Edge::weight`] of every edge between the two, whatever its kind and direction.
 #[derive(Debug, Clone)]
 pub struct Graph {
-    ids: HashMap<String, NodeId>,
-    keys: Vec<String>,
+    ids: HashMap<Arc<str>, NodeId>,
+    keys: Vec<Arc<str>>,
     edges: Vec<Edge>,
     offsets: Vec<usize>,
     neighbours: Vec<NodeId>,
@@ -238,7 +282,7 @@ pub struct Graph {
 }
 
 impl Graph {
-    fn from_parts(ids: HashMap<String, NodeId>, keys: Vec<String>, edges: Vec<Edge>) -> Graph {
+    fn from_parts(ids: HashMap<Arc<str>, NodeId>, keys: Vec<Arc<str>>, edges: Vec<Edge>) -> Graph {
         let n = keys.len();
         // Each edge in both directions, bucketed by node (a counting sort), then each node's neighbours sorted
         // and merged.
@@ -309,12 +353,12 @@ impl Graph {
 
     /// The key a node was named with.
     pub fn key(&self, node: NodeId) -> &str {
-        self.keys.get(node as usize).map_or("", String::as_str)
+        self.keys.get(node as usize).map_or("", |k| k)
     }
 
     /// Every node's key, by node.
-    pub fn keys(&self) -> &[String] {
-        &self.keys
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.keys.iter().map(|k| &**k)
     }
 
     /// The node named `key`.
