@@ -672,6 +672,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             limit,
         ),
         Command::Accounts {
+            command:
+                Some(AccountsCommand::Export {
+                    confirmed,
+                    platform,
+                    output,
+                }),
+            ..
+        } => {
+            crate::network::export_accounts(open(&r)?.as_mut(), fmt, confirmed, &platform, &output)
+        }
+        Command::Accounts {
             command: Some(AccountsCommand::Eval { labels }),
             ..
         } => crate::network::eval(open(&r)?.as_mut(), fmt, &r.file.scoring, &labels),
@@ -817,6 +828,21 @@ pub enum AccountsCommand {
         /// At most this many candidates.
         #[arg(long, default_value_t = 10)]
         limit: usize,
+    },
+    /// Write the list of confirmed accounts of one platform that the platform acts on: each account's
+    /// permalink, its case, label and category, the strongest evidence, when and by whom it was confirmed, and
+    /// the SHA-256 of its frozen evidence (`vigie evidence export CASE` packages it). CSV, or JSON when the file
+    /// ends in .json. Only accounts with a completed human decision are ever written.
+    Export {
+        /// The accounts of confirmed account cases (required: nothing else leaves).
+        #[arg(long)]
+        confirmed: bool,
+        /// The platform.
+        #[arg(long)]
+        platform: String,
+        /// The file to write.
+        #[arg(long, short)]
+        output: PathBuf,
     },
     /// Measure seed expansion and successor detection against a generated network's answers (the sample's
     /// `network/labels.json`, once the sample is scanned): precision at 10, 50 and 100, the hard negatives and

@@ -578,3 +578,142 @@ pub fn eval(
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// One row of the account list a platform acts on.
+#[derive(Debug, serde::Serialize)]
+struct ListedAccount {
+    platform: String,
+    account_id: String,
+    handle: String,
+    permalink: String,
+    case_id: i64,
+    label: String,
+    category: String,
+    score: f64,
+    /// The strongest evidence, in words.
+    evidence: String,
+    confirmed_at: String,
+    reviewers: String,
+    /// SHA-256 of the case's frozen evidence: `vigie evidence export CASE` packages it.
+    evidence_sha256: String,
+}
+
+/// `vigie accounts export --confirmed`.
+pub fn export_accounts(
+    store: &mut dyn Store,
+    fmt: OutputFormat,
+    confirmed: bool,
+    platform: &str,
+    output: &Path,
+) -> anyhow::Result<ExitCode> {
+    if !confirmed {
+        bail!(
+            "only accounts with a completed human decision leave Vigie: add --confirmed (the accounts of confirmed \
+             account cases)"
+        );
+    }
+    let cases = store.cases(&CaseQuery {
+        subject: Some(CaseSubject::Account),
+        status: Some(CaseStatus::Confirmed.as_str().to_owned()),
+        platform: Some(platform.to_owned()),
+        limit: usize::MAX,
+        ..CaseQuery::default()
+    })?;
+    let actor = crate::review::cli_actor();
+    let mut rows = Vec::with_capacity(cases.len());
+    for case in cases {
+        let Some(view) = store.case_view(case.id)? else {
+            continue;
+        };
+        // Checked again from the decisions themselves: a confirmation, and the case confirmed now.
+        let confirmations: Vec<&vigie_model::Decision> = view
+            .decisions
+            .iter()
+            .filter(|d| d.to_status == CaseStatus::Confirmed)
+            .collect();
+        let Some(last) = confirmations.last() else {
+            continue;
+        };
+        if view.case.status != CaseStatus::Confirmed.as_str() {
+            continue;
+        }
+        let reviewers: Vec<&str> = view
+            .decisions
+            .iter()
+            .filter(|d| d.action == vigie_model::Action::Confirm)
+            .map(|d| d.user.as_str())
+            .collect();
+        let frozen = vigie_evidence::freeze::frozen_or_freeze(store, case.id, &actor)?;
+        let c = &view.case;
+        let evidence: Vec<String> = c
+            .evidence
+            .iter()
+            .take(3)
+            .map(|e| format!("{}: {}", e.signal.as_str(), e.detail))
+            .collect();
+        rows.push(ListedAccount {
+            platform: c.platform.clone(),
+            account_id: c.account_id.clone().unwrap_or_default(),
+            handle: c.handle.clone().unwrap_or_default(),
+            permalink: c.permalink.clone().unwrap_or_default(),
+            case_id: c.id,
+            label: c.label.clone().unwrap_or_default(),
+            category: c
+                .category
+                .map(|v| v.as_str().to_owned())
+                .unwrap_or_default(),
+            score: c.score,
+            evidence: evidence.join(" | "),
+            confirmed_at: last.at.to_string(),
+            reviewers: reviewers.join(" "),
+            evidence_sha256: frozen.sha256,
+        });
+    }
+    let is_json = output
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if is_json {
+        let bytes = serde_json::to_vec_pretty(&rows)?;
+        std::fs::write(output, bytes)
+            .with_context(|| format!("cannot write {}", output.display()))?;
+    } else {
+        let mut w = csv::Writer::from_path(output)
+            .with_context(|| format!("cannot write {}", output.display()))?;
+        for r in &rows {
+            w.serialize(r)?;
+        }
+        if rows.is_empty() {
+            w.write_record([
+                "platform",
+                "account_id",
+                "handle",
+                "permalink",
+                "case_id",
+                "label",
+                "category",
+                "score",
+                "evidence",
+                "confirmed_at",
+                "reviewers",
+                "evidence_sha256",
+            ])?;
+        }
+        w.flush()
+            .with_context(|| format!("cannot write {}", output.display()))?;
+    }
+    match fmt {
+        OutputFormat::Json => json(&serde_json::json!({
+            "platform": platform,
+            "accounts": rows.len(),
+            "file": output.display().to_string(),
+        }))?,
+        OutputFormat::Text => println!(
+            "{} confirmed {platform} account{} written to {}",
+            rows.len(),
+            if rows.len() == 1 { "" } else { "s" },
+            output.display()
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -12,9 +12,7 @@ mod util;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use util::{Dir, fresh_postgres_db, postgres_admin_url, show, venv};
-use vigie_model::{Action, Role};
-use vigie_store::{Actor, DecisionOutcome, NewDecision, ReviewRules};
+use util::{Dir, confirm, fresh_postgres_db, postgres_admin_url, show, venv};
 
 /// The releases tested against.
 const WARCIO: &str = "warcio==1.8.1";
@@ -69,31 +67,6 @@ fn two_cases(d: &Dir) -> (i64, i64) {
     );
     let id = |c: &serde_json::Value| c["id"].as_i64().unwrap_or_else(|| panic!("{c}"));
     (id(&first), id(&case("1790000000000000002")))
-}
-
-/// Two reviewers confirm case `id` with the same label, as the review server has them do.
-fn confirm(db: &str, media: &Path, id: i64) {
-    let mut store = vigie_store::open(db, Some(media)).unwrap_or_else(|e| panic!("{e}"));
-    let rules = ReviewRules {
-        two_person: true,
-        taxonomy: vec!["glorification".into()],
-    };
-    for name in ["ann", "bob"] {
-        let user = store
-            .add_user(name, Role::Reviewer, "not-a-login", &Actor::cli("test"))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let decision = NewDecision {
-            case_id: id,
-            action: Action::Confirm,
-            label: Some("glorification".into()),
-            reason: None,
-            allow_list: false,
-        };
-        let outcome = store
-            .decide(&user, &decision, &rules, &Actor::user(&user, None))
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(matches!(outcome, DecisionOutcome::Taken(_)), "{outcome:?}");
-    }
 }
 
 fn flow(d: &Dir, db: &str, media: &Path, config: &str) {

@@ -8,8 +8,9 @@
 #[allow(dead_code)]
 mod util;
 
+use std::path::Path;
 use std::process::Command;
-use util::{Dir, fresh_postgres_db, postgres_admin_url, show, venv};
+use util::{Dir, confirm, fresh_postgres_db, postgres_admin_url, show, venv};
 
 /// The release tested against.
 const NETWORKX: &str = "networkx==3.6.1";
@@ -231,7 +232,7 @@ fn regression_18_account_networks_on_postgres() {
 /// The sample's generated network, scanned with the rest of the corpus and measured against its answers: the
 /// issue's floors (precision at 50 at least 0.9, successors found with recall at least 0.8 at precision at least
 /// 0.9, no hard negative in the top 100).
-fn sample_network(d: &Dir) {
+fn sample_network(d: &Dir, db: &str, media: &Path) {
     d.ok(&["sample", "--out", "corpus"]);
     d.ok(&["scan", "corpus"]);
     let report = d.json(&["accounts", "eval", "--labels", "corpus/network/labels.json"]);
@@ -259,12 +260,89 @@ fn sample_network(d: &Dir) {
     }
     assert_eq!(figure(&["decoys_in_top_100"]), 0.0, "{report}");
     assert_eq!(report["not_in_store"], serde_json::json!([]), "{report}");
+
+    // The list a platform acts on: nothing without a completed human decision, then the confirmed account.
+    let out = d.run(&["accounts", "export", "--platform", "x", "-o", "list.csv"]);
+    assert!(!out.status.success());
+    assert!(show(&out).contains("--confirmed"), "{}", show(&out));
+    let none = d.json(&[
+        "accounts",
+        "export",
+        "--confirmed",
+        "--platform",
+        "x",
+        "-o",
+        "none.json",
+    ]);
+    assert_eq!(none["accounts"], 0, "{none}");
+    let cases = d.json(&[
+        "cases",
+        "--subject",
+        "account",
+        "--platform",
+        "x",
+        "--limit",
+        "1",
+    ]);
+    let case = &cases[0];
+    let id = case["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no account case: {cases}"));
+    confirm(db, media, id);
+    let made = d.json(&[
+        "accounts",
+        "export",
+        "--confirmed",
+        "--platform",
+        "x",
+        "-o",
+        "list.json",
+    ]);
+    assert_eq!(made["accounts"], 1, "{made}");
+    let list: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(d.join("list.json")).unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let row = &list[0];
+    assert_eq!(row["case_id"], id, "{row}");
+    assert_eq!(row["handle"], case["handle"], "{row}");
+    assert_eq!(
+        row["permalink"].as_str(),
+        case["handle"]
+            .as_str()
+            .map(|h| format!("https://x.com/{h}"))
+            .as_deref(),
+        "{row}"
+    );
+    assert_eq!(row["reviewers"], "ann bob", "{row}");
+    assert_eq!(
+        row["evidence_sha256"].as_str().map(str::len),
+        Some(64),
+        "{row}"
+    );
+    assert!(!row["evidence"].as_str().unwrap_or("").is_empty(), "{row}");
+    d.ok(&[
+        "accounts",
+        "export",
+        "--confirmed",
+        "--platform",
+        "x",
+        "-o",
+        "list.csv",
+    ]);
+    let csv = std::fs::read_to_string(d.join("list.csv")).unwrap_or_default();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(
+        csv.starts_with("platform,account_id,handle,permalink,case_id"),
+        "{csv}"
+    );
 }
 
 #[test]
 fn regression_18_the_sample_network_is_expanded_and_its_successors_found() {
     let d = Dir::new();
-    sample_network(&d);
+    let db = d.join("vigie.db").display().to_string();
+    sample_network(&d, &db, &d.join("vigie.db-media"));
 }
 
 #[test]
@@ -279,5 +357,5 @@ fn regression_18_the_sample_network_on_postgres() {
         format!("db = \"{url}\"\nmedia_dir = \"pg-media\"\n"),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    sample_network(&d);
+    sample_network(&d, &url, &d.join("pg-media"));
 }

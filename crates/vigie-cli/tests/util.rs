@@ -164,3 +164,41 @@ pub fn venv(dir: &str, package: &str, skip: &str) -> Option<PathBuf> {
     std::fs::write(&stamp, package).unwrap_or_else(|e| panic!("{e}"));
     Some(venv)
 }
+
+/// Two reviewers confirm case `id` with the same label, as the review server has them do.
+pub fn confirm(db: &str, media: &Path, id: i64) {
+    let mut store = vigie_store::open(db, Some(media)).unwrap_or_else(|e| panic!("{e}"));
+    let rules = vigie_store::ReviewRules {
+        two_person: true,
+        taxonomy: vec!["glorification".into()],
+    };
+    for name in ["ann", "bob"] {
+        let user = store
+            .add_user(
+                name,
+                vigie_model::Role::Reviewer,
+                "not-a-login",
+                &vigie_store::Actor::cli("test"),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let decision = vigie_store::NewDecision {
+            case_id: id,
+            action: vigie_model::Action::Confirm,
+            label: Some("glorification".into()),
+            reason: None,
+            allow_list: false,
+        };
+        let outcome = store
+            .decide(
+                &user,
+                &decision,
+                &rules,
+                &vigie_store::Actor::user(&user, None),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            matches!(outcome, vigie_store::DecisionOutcome::Taken(_)),
+            "{outcome:?}"
+        );
+    }
+}
