@@ -132,7 +132,7 @@ pub fn write_gexf(graph: &Graph, attrs: &NodeAttrs, out: &mut dyn Write) -> io::
     }
     writeln!(out, "    </nodes>")?;
     writeln!(out, "    <edges>")?;
-    for (i, e) in graph.edges().iter().enumerate() {
+    for (i, e) in graph.edges().enumerate() {
         write!(
             out,
             r#"      <edge id="{i}" source="{}" target="{}" weight="{}"><attvalues><attvalue for="kind" value="{}"/><attvalue for="count" value="{}"/>"#,
@@ -204,7 +204,7 @@ pub fn write_graphml(graph: &Graph, attrs: &NodeAttrs, out: &mut dyn Write) -> i
         }
         writeln!(out, "</node>")?;
     }
-    for (i, e) in graph.edges().iter().enumerate() {
+    for (i, e) in graph.edges().enumerate() {
         write!(
             out,
             r#"    <edge id="e{i}" source="{}" target="{}"><data key="kind">{}</data><data key="count">{}</data>"#,
@@ -262,7 +262,7 @@ pub fn write_csv(
             count,
             first,
             last,
-        } = *e;
+        } = e;
         writeln!(
             edges,
             "{},{},{},{count},{},{},{}",

@@ -115,8 +115,8 @@ impl Edge {
     }
 }
 
-/// One event, or several of one edge already gathered: `key` is `from << 32 | to`; `i64::MAX`/`i64::MIN`: no
-/// time.
+/// One event, or several of one edge already gathered (and then the graph's own record of that edge): `key` is
+/// `from << 32 | to`; `i64::MAX`/`i64::MIN`: no time.
 #[derive(Debug, Clone, Copy)]
 struct Event {
     key: u64,
@@ -124,6 +124,19 @@ struct Event {
     last: i64,
     count: u32,
     kind: u8,
+}
+
+impl Event {
+    fn edge(&self) -> Edge {
+        Edge {
+            from: (self.key >> 32) as NodeId,
+            to: (self.key & 0xffff_ffff) as NodeId,
+            kind: EdgeKind::ALL[self.kind as usize],
+            count: self.count,
+            first: (self.first != i64::MAX).then_some(self.first),
+            last: (self.last != i64::MIN).then_some(self.last),
+        }
+    }
 }
 
 /// Events kept before they are sorted and gathered in place, so that memory follows the edges, not the events.
@@ -249,19 +262,8 @@ impl GraphBuilder {
             ..
         } = self;
         gather(&mut events);
-        let list: Vec<Edge> = events
-            .iter()
-            .map(|e| Edge {
-                from: (e.key >> 32) as NodeId,
-                to: (e.key & 0xffff_ffff) as NodeId,
-                kind: EdgeKind::ALL[e.kind as usize],
-                count: e.count,
-                first: (e.first != i64::MAX).then_some(e.first),
-                last: (e.last != i64::MIN).then_some(e.last),
-            })
-            .collect();
-        drop(events);
-        Graph::from_parts(ids, keys, list)
+        events.shrink_to_fit();
+        Graph::from_parts(ids, keys, events)
     }
 }
 
@@ -271,7 +273,8 @@ impl GraphBuilder {
 pub struct Graph {
     ids: HashMap<Arc<str>, NodeId>,
     keys: Vec<Arc<str>>,
-    edges: Vec<Edge>,
+    /// The edges, gathered and sorted by (from, to, kind).
+    edges: Vec<Event>,
     offsets: Vec<usize>,
     neighbours: Vec<NodeId>,
     weights: Vec<f64>,
@@ -282,12 +285,12 @@ pub struct Graph {
 }
 
 impl Graph {
-    fn from_parts(ids: HashMap<Arc<str>, NodeId>, keys: Vec<Arc<str>>, edges: Vec<Edge>) -> Graph {
+    fn from_parts(ids: HashMap<Arc<str>, NodeId>, keys: Vec<Arc<str>>, edges: Vec<Event>) -> Graph {
         let n = keys.len();
         // Each edge in both directions, bucketed by node (a counting sort), then each node's neighbours sorted
         // and merged.
         let mut counts = vec![0usize; n + 1];
-        for e in &edges {
+        for e in edges.iter().map(Event::edge) {
             counts[e.from as usize + 1] += 1;
             counts[e.to as usize + 1] += 1;
         }
@@ -298,7 +301,7 @@ impl Graph {
         let mut fill = counts.clone();
         let mut pairs: Vec<(NodeId, f64)> = vec![(0, 0.0); 2 * edges.len()];
         let mut incident: Vec<u32> = vec![0; 2 * edges.len()];
-        for (i, e) in edges.iter().enumerate() {
+        for (i, e) in edges.iter().map(Event::edge).enumerate() {
             let w = e.weight();
             for (a, b) in [(e.from, e.to), (e.to, e.from)] {
                 let at = fill[a as usize];
@@ -367,12 +370,12 @@ impl Graph {
     }
 
     /// Every edge, sorted by (from, to, kind).
-    pub fn edges(&self) -> &[Edge] {
-        &self.edges
+    pub fn edges(&self) -> impl ExactSizeIterator<Item = Edge> + '_ {
+        self.edges.iter().map(Event::edge)
     }
 
     /// The edges `node` is an end of, in the order of [`Graph::edges`].
-    pub fn incident(&self, node: NodeId) -> impl Iterator<Item = &Edge> + '_ {
+    pub fn incident(&self, node: NodeId) -> impl Iterator<Item = Edge> + '_ {
         let v = node as usize;
         let range = match (
             self.incident_offsets.get(v),
@@ -383,7 +386,7 @@ impl Graph {
         };
         self.incident[range]
             .iter()
-            .filter_map(|&i| self.edges.get(i as usize))
+            .filter_map(|&i| self.edges.get(i as usize).map(Event::edge))
     }
 
     /// `node`'s neighbours in the undirected adjacency, each once, with the summed weight of their edges.
@@ -430,7 +433,6 @@ mod tests {
         type Row<'a> = (NodeId, NodeId, &'a str, u32, Option<i64>, Option<i64>);
         let got: Vec<Row<'_>> = g
             .edges()
-            .iter()
             .map(|e| (e.from, e.to, e.kind.as_str(), e.count, e.first, e.last))
             .collect();
         assert_eq!(
@@ -444,7 +446,7 @@ mod tests {
         // One neighbour each way, weighing the three edges together.
         let n: Vec<(NodeId, f64)> = g.neighbours(a).collect();
         assert_eq!(n.len(), 1);
-        let total: f64 = g.edges().iter().map(Edge::weight).sum();
+        let total: f64 = g.edges().map(|e| e.weight()).sum();
         assert!((n[0].1 - total).abs() < 1e-12);
         assert!((g.weighted_degree(c) - total).abs() < 1e-12);
         assert_eq!(g.incident(c).count(), 3);

@@ -18,7 +18,7 @@
 //! b.add(friend, seed, EdgeKind::Repost, Some(20));
 //! b.add(stranger, friend, EdgeKind::Mention, None);
 //! let graph = b.build();
-//! let edge = &graph.edges()[0];
+//! let edge = graph.edges().next().unwrap_or_else(|| unreachable!());
 //! assert_eq!((edge.count, edge.first, edge.last), (2, Some(10), Some(20)));
 //! let rank = personalized_pagerank(&graph, &[seed], &RankOptions::default());
 //! assert!(rank[friend as usize] > rank[stranger as usize]);
