@@ -404,14 +404,7 @@ pub fn eval(
     let labels: Labels = serde_json::from_str(&text)
         .with_context(|| format!("{}: not a network's answers", labels.display()))?;
     let network = network(store, scoring, None)?;
-    let mut seeds = Vec::new();
-    let mut missing = Vec::new();
-    for s in &labels.seeds {
-        match network.find(s) {
-            Some(n) => seeds.push(n),
-            None => missing.push(s.clone()),
-        }
-    }
+    let (seeds, mut missing) = seeds(store, &network, &labels.seeds, true, None)?;
     if seeds.is_empty() {
         bail!(
             "none of the seeds of the answers is in the store: scan the corpus first (vigie scan sample)"

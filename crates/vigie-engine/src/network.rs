@@ -236,24 +236,32 @@ pub fn build_network(
                 .or_insert(node);
         }
     }
+    // An account named by others: the stored account of that handle, else a node of its own, by handle (a
+    // mention, an announcement) or by title (a forward's source, which may name either).
     let named = |builder: &mut GraphBuilder,
                  accounts: &mut Vec<NetworkAccount>,
                  platform: &str,
-                 handle: &str|
+                 name: &str,
+                 title: bool|
      -> NodeId {
-        let handle = handle.trim_start_matches('@');
+        let handle = name.trim_start_matches('@');
         if let Some(&n) = by_handle.get(&(platform.to_owned(), handle.to_lowercase())) {
             return n;
         }
-        let node = node_of(
-            builder,
-            accounts,
-            format!("{platform}:@{}", handle.to_lowercase()),
-        );
+        let key = if title {
+            format!("{platform}:~{name}")
+        } else {
+            format!("{platform}:@{}", handle.to_lowercase())
+        };
+        let node = node_of(builder, accounts, key);
         let entry = &mut accounts[node as usize];
         if entry.platform.is_empty() {
             entry.platform = platform.to_owned();
-            entry.handle = Some(handle.to_owned());
+            if title {
+                entry.display_name = Some(name.to_owned());
+            } else {
+                entry.handle = Some(handle.to_owned());
+            }
         }
         node
     };
@@ -311,7 +319,7 @@ pub fn build_network(
                 .as_deref()
                 .is_some_and(vigie_text::announces_account);
             for handle in &post.mentions {
-                let to = named(&mut builder, &mut accounts, platform, handle);
+                let to = named(&mut builder, &mut accounts, platform, handle, false);
                 let kind = if announcing {
                     EdgeKind::Announced
                 } else {
@@ -335,23 +343,7 @@ pub fn build_network(
                         at,
                     });
                 } else if let Some(name) = &r.target_account {
-                    // A forward names its source by handle or by title.
-                    let to = match by_handle.get(&(
-                        platform.to_owned(),
-                        name.trim_start_matches('@').to_lowercase(),
-                    )) {
-                        Some(&n) => n,
-                        None => {
-                            let node =
-                                node_of(&mut builder, &mut accounts, format!("{platform}:~{name}"));
-                            let entry = &mut accounts[node as usize];
-                            if entry.platform.is_empty() {
-                                entry.platform = platform.to_owned();
-                                entry.display_name = Some(name.clone());
-                            }
-                            node
-                        }
-                    };
+                    let to = named(&mut builder, &mut accounts, platform, name, true);
                     builder.add(author, to, kind, at);
                 }
             }
@@ -502,7 +494,7 @@ pub fn rank_accounts(
         }
         let node = v as NodeId;
         let account = &network.accounts[v];
-        let mut ties: Vec<SeedTie> = graph
+        let mut weighed: Vec<(f64, SeedTie)> = graph
             .incident(node)
             .filter_map(|e| {
                 let (other, direction) = if e.from == node {
@@ -510,20 +502,21 @@ pub fn rank_accounts(
                 } else {
                     (e.from, if e.kind.is_shared() { "shared" } else { "from" })
                 };
-                is_seed[other as usize].then(|| SeedTie {
-                    seed: network.accounts[other as usize].label(),
-                    kind: e.kind.as_str(),
-                    direction,
-                    count: e.count,
-                    first: e.first,
-                    last: e.last,
+                is_seed[other as usize].then(|| {
+                    let tie = SeedTie {
+                        seed: network.accounts[other as usize].label(),
+                        kind: e.kind.as_str(),
+                        direction,
+                        count: e.count,
+                        first: e.first,
+                        last: e.last,
+                    };
+                    (e.kind.weight(), tie)
                 })
             })
             .collect();
-        ties.sort_by(|a, b| {
-            let w = |t: &SeedTie| EdgeKind::parse(t.kind).map_or(0.0, EdgeKind::weight);
-            w(b).total_cmp(&w(a)).then(b.count.cmp(&a.count))
-        });
+        weighed.sort_by(|(wa, a), (wb, b)| wb.total_cmp(wa).then(b.count.cmp(&a.count)));
+        let ties: Vec<SeedTie> = weighed.into_iter().map(|(_, t)| t).collect();
         let mut score = pagerank[v] / mean;
         let mut mitigations = Vec::new();
         if account.text_posts >= settings.reporting_min_posts {

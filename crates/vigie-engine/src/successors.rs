@@ -228,10 +228,11 @@ pub fn successors(
         if signals.is_empty() {
             continue;
         }
+        // The old account's circle without the candidate, read once above.
         let new_neighbours = neighbours(network, node, target);
-        let old_without = neighbours(network, target, node);
-        let shared = old_without.intersection(&new_neighbours).count();
-        let union = old_without.union(&new_neighbours).count();
+        let old_has_new = usize::from(old_neighbours.contains(&node));
+        let shared = old_neighbours.intersection(&new_neighbours).count();
+        let union = old_neighbours.len() - old_has_new + new_neighbours.len() - shared;
         if shared >= 2 && union > 0 {
             let jaccard = shared as f64 / union as f64;
             signals.push((
