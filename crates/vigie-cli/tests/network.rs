@@ -359,3 +359,56 @@ fn regression_18_the_sample_network_on_postgres() {
     .unwrap_or_else(|e| panic!("{e}"));
     sample_network(&d, &url, &d.join("pg-media"));
 }
+
+/// The graph's node and edge lines, sorted: what two stores must agree on.
+fn exported(d: &Dir) -> (Vec<String>, Vec<String>) {
+    d.ok(&["graph", "export", "--graph-format", "csv", "-o", "g"]);
+    let lines = |name: &str| {
+        let mut v: Vec<String> = std::fs::read_to_string(d.join(name))
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        v.sort();
+        v
+    };
+    (lines("g.nodes.csv"), lines("g.edges.csv"))
+}
+
+#[test]
+fn regression_18_the_network_kept_by_scans_is_the_network_of_all_posts() {
+    // Once: every post in one scan.
+    let whole = Dir::new();
+    write_network(&whole);
+    whole.ok(&["scan", "export/posts.jsonl"]);
+    let expected = exported(&whole);
+    assert!(expected.1.len() > 8, "{expected:?}");
+
+    // In two scans, the reposts and quotes before the posts they refer to: their ties wait for those posts.
+    let parts = Dir::new();
+    write_network(&parts);
+    let all = std::fs::read_to_string(parts.join("export/posts.jsonl")).unwrap_or_default();
+    let png = std::fs::read(parts.join("export/poster.png")).unwrap_or_default();
+    for (folder, seed) in [("later", false), ("first", true)] {
+        let dir = parts.join(folder);
+        std::fs::create_dir(&dir).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.join("poster.png"), &png).unwrap_or_else(|e| panic!("{e}"));
+        let lines: String = all
+            .lines()
+            .filter(|l| l.contains("\"handle\":\"lion_media\"") == seed)
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(dir.join("posts.jsonl"), lines).unwrap_or_else(|e| panic!("{e}"));
+    }
+    parts.ok(&["scan", "later/posts.jsonl"]);
+    let before = exported(&parts);
+    assert!(
+        !before.1.iter().any(|e| e.contains(",repost,")),
+        "no repost tie before the reposted posts are stored: {before:?}"
+    );
+    parts.ok(&["scan", "first/posts.jsonl"]);
+    assert_eq!(exported(&parts), expected);
+    // Scanning again folds nothing in twice.
+    parts.ok(&["scan", "first/posts.jsonl"]);
+    assert_eq!(exported(&parts), expected);
+}

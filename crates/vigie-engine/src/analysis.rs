@@ -124,6 +124,8 @@ pub struct AnalysisReport {
     pub classifier: bool,
     /// Problems with stored lists (bad rows are skipped).
     pub list_problems: Vec<String>,
+    /// What the account network's update folded in.
+    pub network: crate::NetworkUpdate,
 }
 
 /// Reads a stored term list (`toml` or `csv`): its terms, and a message for each entry left out.
@@ -1314,6 +1316,8 @@ pub fn analyze(
     if settings != analyzer.digest {
         after = 0;
         report.full = true;
+        // What tells a reporting post may have changed: the network counts them again.
+        store.reset_network()?;
     } else {
         // Flagged posts seen before feed the near-duplicate index when they are statements, judged as when they
         // were scored (`is_statement`; their own evidence is the score less a near-duplicate's weight).
@@ -1418,6 +1422,7 @@ pub fn analyze(
         readings = next_readings;
         after = last;
     }
+    report.network = crate::update_network(store, &analyzer.reporter())?;
     // Account cases: the best post case plus a share of the others.
     let ids: Vec<i64> = accounts.into_iter().collect();
     for chunk in ids.chunks(500) {

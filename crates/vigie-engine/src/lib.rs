@@ -29,8 +29,8 @@ pub use matching::{
     VARIANTS, entry_enabled, map_segment, write_atomically,
 };
 pub use network::{
-    Network, NetworkAccount, NetworkOptions, RankSettings, RankedAccount, Ranking, SeedTie,
-    build_network, rank_accounts,
+    Network, NetworkAccount, NetworkOptions, NetworkUpdate, RankSettings, RankedAccount, Ranking,
+    SeedTie, build_network, load_network, rank_accounts, update_network,
 };
 pub use scan::{
     FloodedEntry, InputReport, MatchReport, Progress, ScanConfig, ScanReport, SilentProgress, scan,

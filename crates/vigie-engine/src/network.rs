@@ -1,6 +1,7 @@
 //! Account networks: the interaction graph of the stored posts, and the accounts most tied to a set of seeds.
 //!
-//! [`build_network`] reads every stored post once and ties its author to the accounts it mentions, replies to,
+//! [`update_network`] folds the posts stored since its last run into the network the store keeps, and
+//! [`load_network`] reads it: each post ties its author to the accounts it mentions, replies to,
 //! quotes, reposts or forwards, and to the accounts that posted the same medium (SHA-256), the same canonical
 //! link, or the same rare hashtag; a post that announces a handle ("new account: @...") ties its author to that
 //! handle most strongly. Media, links and hashtags shared by many accounts are popular, not ties, and are left
@@ -17,7 +18,9 @@ use foldhash::{HashMap, HashMapExt};
 use serde::Serialize;
 use vigie_graph::{Communities, EdgeKind, Graph, GraphBuilder, NodeId, RankOptions};
 use vigie_model::RefKind;
-use vigie_store::Store;
+use vigie_store::{
+    NetworkDelta, NetworkNode, NetworkTie, PendingTie, SharedAct, SharedCaps, Store,
+};
 
 /// How the graph is built.
 #[derive(Debug, Clone)]
@@ -123,94 +126,261 @@ impl Network {
     }
 }
 
-/// Groups of accounts that did the same thing (a medium, a link, a hashtag), each account once with the time
-/// it first did it. A group that grows past `cap` accounts is popular: it is dropped, and no longer followed.
-struct Shared {
-    cap: usize,
-    /// Each group's accounts with their first time; `None` once it grew past `cap`.
-    groups: HashMap<String, Option<Group>>,
+/// What one update of the stored network did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct NetworkUpdate {
+    /// Posts folded in.
+    pub posts: u64,
+    /// References to posts stored since (replies, quotes, reposts, forwards) tied to their author.
+    pub tied_later: u64,
+    /// The last post id folded in.
+    pub position: i64,
 }
 
-/// The accounts of one group, each with the time it first did the thing.
-type Group = Vec<(NodeId, Option<i64>)>;
+/// Gathers what one page of posts adds to the network.
+#[derive(Default)]
+struct DeltaBuilder {
+    nodes: HashMap<String, NetworkNode>,
+    ties: HashMap<(String, String, EdgeKind), NetworkTie>,
+    shared: HashMap<(&'static str, String, String), Option<i64>>,
+    pending: Vec<PendingTie>,
+}
 
-impl Shared {
-    fn new(cap: usize) -> Shared {
-        Shared {
-            cap,
-            groups: HashMap::new(),
-        }
+fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+fn latest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+impl DeltaBuilder {
+    fn node(&mut self, key: String, platform: &str) -> &mut NetworkNode {
+        self.nodes.entry(key).or_insert_with_key(|k| NetworkNode {
+            key: k.clone(),
+            platform: platform.to_owned(),
+            ..NetworkNode::default()
+        })
     }
 
-    fn add(&mut self, what: String, node: NodeId, at: Option<i64>) {
-        let slot = self.groups.entry(what).or_insert_with(|| Some(Vec::new()));
-        let Some(group) = slot else { return };
-        if let Some((_, t)) = group.iter_mut().find(|(n, _)| *n == node) {
-            *t = match (*t, at) {
-                (Some(old), Some(new)) => Some(old.min(new)),
-                (old, new) => old.or(new),
-            };
+    /// The key of an account named by others (a mention, an announcement, a forward's source by title), with
+    /// its node listed.
+    fn named(&mut self, platform: &str, name: &str, title: bool) -> String {
+        let handle = name.trim_start_matches('@');
+        let key = if title {
+            format!("{platform}:~{name}")
+        } else {
+            format!("{platform}:@{}", handle.to_lowercase())
+        };
+        let node = self.node(key.clone(), platform);
+        if title {
+            node.display_name.get_or_insert_with(|| name.to_owned());
+        } else {
+            node.handle.get_or_insert_with(|| handle.to_owned());
+        }
+        key
+    }
+
+    fn tie(&mut self, from: &str, to: &str, kind: EdgeKind, at: Option<i64>) {
+        if from == to {
             return;
         }
-        if group.len() >= self.cap {
-            *slot = None;
-        } else {
-            group.push((node, at));
-        }
+        let tie = self
+            .ties
+            .entry((from.to_owned(), to.to_owned(), kind))
+            .or_insert_with(|| NetworkTie {
+                from: from.to_owned(),
+                to: to.to_owned(),
+                kind: kind.as_str().to_owned(),
+                count: 0,
+                first: at,
+                last: at,
+            });
+        tie.count += 1;
+        tie.first = earliest(tie.first, at);
+        tie.last = latest(tie.last, at);
     }
 
-    /// A tie of `kind` between each two accounts of each group of at least two, dated when the later of the
-    /// two first did it.
-    fn tie(self, builder: &mut GraphBuilder, kind: EdgeKind) {
-        for group in self.groups.into_values().flatten() {
-            for (i, &(a, ta)) in group.iter().enumerate() {
-                for &(b, tb) in &group[i + 1..] {
-                    let at = match (ta, tb) {
-                        (Some(x), Some(y)) => Some(x.max(y)),
-                        (x, y) => x.or(y),
-                    };
-                    builder.add(a, b, kind, at);
-                }
-            }
+    fn act(&mut self, kind: &'static str, what: String, node: &str, at: Option<i64>) {
+        let slot = self
+            .shared
+            .entry((kind, what, node.to_owned()))
+            .or_insert(at);
+        *slot = earliest(*slot, at);
+    }
+
+    fn delta(self, position: i64) -> NetworkDelta {
+        let mut nodes: Vec<NetworkNode> = self.nodes.into_values().collect();
+        nodes.sort_by(|a, b| a.key.cmp(&b.key));
+        let mut ties: Vec<NetworkTie> = self.ties.into_values().collect();
+        ties.sort_by(|a, b| (&a.from, &a.to, &a.kind).cmp(&(&b.from, &b.to, &b.kind)));
+        let mut shared: Vec<SharedAct> = self
+            .shared
+            .into_iter()
+            .map(|((kind, what, node), at)| SharedAct {
+                kind: kind.to_owned(),
+                what,
+                node,
+                at,
+            })
+            .collect();
+        shared.sort_by(|a, b| (&a.kind, &a.what, &a.node).cmp(&(&b.kind, &b.what, &b.node)));
+        NetworkDelta {
+            position,
+            nodes,
+            ties,
+            shared,
+            pending: self.pending,
         }
     }
-}
-
-/// A reference waiting for every post to be read: its target post's author is known only then.
-struct PendingRef {
-    from: NodeId,
-    platform: String,
-    post: String,
-    kind: EdgeKind,
-    at: Option<i64>,
 }
 
 /// Posts read per store call.
 const PAGE: usize = 5_000;
 
-/// Reads every stored post (of `options.platform` when set) and builds the interaction graph.
+/// Folds the posts stored since the last update into the stored network: each author's counts (posts, posts with
+/// text, posts with reporting markers, first and last post), its mentions, replies, quotes, reposts, forwards and
+/// announced handles, and the media, links and hashtags it posted; then ties the references whose post arrived
+/// since. One transaction per page of posts, each moving the position, so an interrupted update goes on where it
+/// stopped.
 ///
 /// # Errors
 /// When the store fails.
-pub fn build_network(
+pub fn update_network(
     store: &mut dyn Store,
     reporter: &Reporter,
+) -> Result<NetworkUpdate, EngineError> {
+    let mut update = NetworkUpdate {
+        position: store.network_position()?,
+        ..NetworkUpdate::default()
+    };
+    let mut scratch = Scratch::default();
+    loop {
+        let rows = store.posts_page(update.position, PAGE)?;
+        let Some(last) = rows.last() else { break };
+        let position = last.id;
+        let mut delta = DeltaBuilder::default();
+        for row in &rows {
+            let post = &row.view.post;
+            let platform = post.platform.as_str();
+            let Some(author_id) = &post.account_id else {
+                continue;
+            };
+            update.posts += 1;
+            let author = format!("{platform}:{author_id}");
+            let at = post.created_at.map(|t| t.0.div_euclid(1000));
+            {
+                let node = delta.node(author.clone(), platform);
+                if node.handle.is_none() {
+                    node.handle.clone_from(&row.view.handle);
+                }
+                if node.display_name.is_none() {
+                    node.display_name.clone_from(&row.view.display_name);
+                }
+                node.posts += 1;
+                let text = post.text.as_deref().unwrap_or("");
+                if !text.trim().is_empty() {
+                    node.text_posts += 1;
+                    if reporter.reports(text, post.lang.as_deref(), &mut scratch) {
+                        node.reporting_posts += 1;
+                    }
+                }
+                node.first_post = earliest(node.first_post, at);
+                node.last_post = latest(node.last_post, at);
+            }
+            let kind = if post
+                .text
+                .as_deref()
+                .is_some_and(vigie_text::announces_account)
+            {
+                EdgeKind::Announced
+            } else {
+                EdgeKind::Mention
+            };
+            for handle in &post.mentions {
+                let to = delta.named(platform, handle, false);
+                delta.tie(&author, &to, kind, at);
+            }
+            for r in &post.references {
+                let kind = match r.kind {
+                    RefKind::ReplyTo => EdgeKind::Reply,
+                    RefKind::Quote => EdgeKind::Quote,
+                    RefKind::Repost => EdgeKind::Repost,
+                    RefKind::Forward => EdgeKind::Forward,
+                };
+                if let Some(target) = &r.target_post_id {
+                    delta.pending.push(PendingTie {
+                        from: author.clone(),
+                        platform: platform.to_owned(),
+                        post: target.clone(),
+                        kind: kind.as_str().to_owned(),
+                        at,
+                    });
+                } else if let Some(name) = &r.target_account {
+                    let to = delta.named(platform, name, true);
+                    delta.tie(&author, &to, kind, at);
+                }
+            }
+            for a in &post.attachments {
+                if let Some(sha) = &a.sha256 {
+                    delta.act(MEDIUM, sha.clone(), &author, at);
+                }
+            }
+            for url in &post.urls {
+                if let Some(c) = vigie_text::canonicalize_url(url) {
+                    delta.act(LINK, c.url, &author, at);
+                }
+            }
+            for tag in &post.hashtags {
+                delta.act(
+                    HASHTAG,
+                    format!("{platform}#{}", tag.to_lowercase()),
+                    &author,
+                    at,
+                );
+            }
+        }
+        store.apply_network(&delta.delta(position))?;
+        update.position = position;
+    }
+    update.tied_later = store.resolve_network_pending()?;
+    Ok(update)
+}
+
+/// The kinds of shared acts, as the store names them.
+const MEDIUM: &str = "medium";
+const LINK: &str = "link";
+const HASHTAG: &str = "hashtag";
+
+/// Reads the stored network (of `options.platform` when set) into a graph. An account only named by others
+/// (`platform:@handle`, `platform:~title`) is the stored account of that handle when there is one; a medium, link
+/// or hashtag posted by more accounts than its cap is popular and ties no one.
+///
+/// # Errors
+/// When the store fails.
+pub fn load_network(
+    store: &mut dyn Store,
     options: &NetworkOptions,
 ) -> Result<Network, EngineError> {
     let mut builder = GraphBuilder::new();
     let mut accounts: Vec<NetworkAccount> = Vec::new();
-    // Stored accounts by handle, per platform, lowercase: what mentions and announcements name.
     let mut by_handle: HashMap<(String, String), NodeId> = HashMap::new();
     let stored = store.accounts(&vigie_store::AccountQuery {
         platform: options.platform.clone(),
         search: None,
         limit: usize::MAX,
     })?;
-    let node_of = |builder: &mut GraphBuilder, accounts: &mut Vec<NetworkAccount>, key: String| {
-        let node = builder.node(&key);
+    let node_of = |builder: &mut GraphBuilder, accounts: &mut Vec<NetworkAccount>, key: &str| {
+        let node = builder.node(key);
         if node as usize == accounts.len() {
             accounts.push(NetworkAccount {
-                key,
+                key: key.to_owned(),
                 ..NetworkAccount::default()
             });
         }
@@ -222,7 +392,7 @@ pub fn build_network(
         let node = node_of(
             &mut builder,
             &mut accounts,
-            format!("{platform}:{}", a.platform_id),
+            &format!("{platform}:{}", a.platform_id),
         );
         let entry = &mut accounts[node as usize];
         entry.platform.clone_from(&platform);
@@ -236,144 +406,106 @@ pub fn build_network(
                 .or_insert(node);
         }
     }
-    // An account named by others: the stored account of that handle, else a node of its own, by handle (a
-    // mention, an announcement) or by title (a forward's source, which may name either).
-    let named = |builder: &mut GraphBuilder,
-                 accounts: &mut Vec<NetworkAccount>,
-                 platform: &str,
-                 name: &str,
-                 title: bool|
-     -> NodeId {
-        let handle = name.trim_start_matches('@');
-        if let Some(&n) = by_handle.get(&(platform.to_owned(), handle.to_lowercase())) {
-            return n;
+    let mut nodes: HashMap<i64, NodeId> = HashMap::new();
+    for (id, n) in store.network_nodes()? {
+        if options.platform.as_deref().is_some_and(|p| p != n.platform) {
+            continue;
         }
-        let key = if title {
-            format!("{platform}:~{name}")
-        } else {
-            format!("{platform}:@{}", handle.to_lowercase())
+        let name = n
+            .key
+            .strip_prefix(n.platform.as_str())
+            .and_then(|rest| rest.strip_prefix(':'))
+            .and_then(|rest| rest.strip_prefix('@').or_else(|| rest.strip_prefix('~')));
+        let known = name.and_then(|name| {
+            let handle = name.trim_start_matches('@').to_lowercase();
+            by_handle.get(&(n.platform.clone(), handle)).copied()
+        });
+        let node = match known {
+            Some(node) => node,
+            None => node_of(&mut builder, &mut accounts, &n.key),
         };
-        let node = node_of(builder, accounts, key);
+        nodes.insert(id, node);
         let entry = &mut accounts[node as usize];
         if entry.platform.is_empty() {
-            entry.platform = platform.to_owned();
-            if title {
-                entry.display_name = Some(name.to_owned());
-            } else {
-                entry.handle = Some(handle.to_owned());
+            entry.platform.clone_from(&n.platform);
+            if name.is_none() {
+                entry.platform_id = n.key.split_once(':').map(|(_, id)| id.to_owned());
             }
+            entry.handle.clone_from(&n.handle);
+            entry.display_name.clone_from(&n.display_name);
         }
-        node
+        let count = |v: i64| usize::try_from(v).unwrap_or(0);
+        entry.posts += count(n.posts);
+        entry.text_posts += count(n.text_posts);
+        entry.reporting_posts += count(n.reporting_posts);
+        entry.first_post = earliest(entry.first_post, n.first_post);
+        entry.last_post = latest(entry.last_post, n.last_post);
+    }
+    store.network_ties(&mut |t| {
+        let (Some(&from), Some(&to), Some(kind)) = (
+            nodes.get(&t.from),
+            nodes.get(&t.to),
+            EdgeKind::parse(t.kind),
+        ) else {
+            return;
+        };
+        let count = u32::try_from(t.count).unwrap_or(u32::MAX);
+        builder.add_events(from, to, kind, count, t.first, t.last);
+    })?;
+    // Members arrive group by group: each group's ties are made when the next group starts.
+    let mut group: Option<(EdgeKind, String)> = None;
+    let mut members: Vec<(NodeId, Option<i64>)> = Vec::new();
+    let caps = SharedCaps {
+        shared: options.shared_max_accounts,
+        hashtags: options.rare_hashtag_max_accounts,
     };
-
-    let mut author_of_post: HashMap<(String, String), NodeId> = HashMap::new();
-    let mut pending: Vec<PendingRef> = Vec::new();
-    let mut media = Shared::new(options.shared_max_accounts);
-    let mut links = Shared::new(options.shared_max_accounts);
-    let mut hashtags = Shared::new(options.rare_hashtag_max_accounts);
-    let mut scratch = Scratch::default();
-    let mut after = 0i64;
-    loop {
-        let rows = store.posts_page(after, PAGE)?;
-        let Some(last) = rows.last() else { break };
-        after = last.id;
-        for row in rows {
-            let post = &row.view.post;
-            let platform = post.platform.as_str();
-            if options.platform.as_deref().is_some_and(|p| p != platform) {
-                continue;
-            }
-            let Some(author_id) = &post.account_id else {
-                continue;
-            };
-            let author = node_of(
-                &mut builder,
-                &mut accounts,
-                format!("{platform}:{author_id}"),
-            );
-            {
-                let entry = &mut accounts[author as usize];
-                if entry.platform.is_empty() {
-                    entry.platform = platform.to_owned();
-                    entry.platform_id = Some(author_id.clone());
-                    entry.handle.clone_from(&row.view.handle);
-                    entry.display_name.clone_from(&row.view.display_name);
-                }
-                entry.posts += 1;
-                let text = post.text.as_deref().unwrap_or("");
-                if !text.trim().is_empty() {
-                    entry.text_posts += 1;
-                    if reporter.reports(text, post.lang.as_deref(), &mut scratch) {
-                        entry.reporting_posts += 1;
-                    }
-                }
-                if let Some(t) = post.created_at.map(|t| t.0.div_euclid(1000)) {
-                    entry.first_post = Some(entry.first_post.map_or(t, |f| f.min(t)));
-                    entry.last_post = Some(entry.last_post.map_or(t, |l| l.max(t)));
+    let tie_group =
+        |builder: &mut GraphBuilder, kind: EdgeKind, members: &[(NodeId, Option<i64>)]| {
+            for (i, &(a, ta)) in members.iter().enumerate() {
+                for &(b, tb) in &members[i + 1..] {
+                    builder.add(a, b, kind, latest(ta, tb));
                 }
             }
-            let at = post.created_at.map(|t| t.0.div_euclid(1000));
-            author_of_post.insert((platform.to_owned(), post.platform_id.clone()), author);
-            let announcing = post
-                .text
-                .as_deref()
-                .is_some_and(vigie_text::announces_account);
-            for handle in &post.mentions {
-                let to = named(&mut builder, &mut accounts, platform, handle, false);
-                let kind = if announcing {
-                    EdgeKind::Announced
-                } else {
-                    EdgeKind::Mention
-                };
-                builder.add(author, to, kind, at);
+        };
+    store.network_shared(caps, &mut |m| {
+        let (what, at) = (m.what, m.at);
+        let Some(&node) = nodes.get(&m.node) else {
+            return;
+        };
+        let kind = match m.kind {
+            MEDIUM => EdgeKind::SharedMedium,
+            LINK => EdgeKind::SharedLink,
+            _ => EdgeKind::SharedHashtag,
+        };
+        if group.as_ref().is_none_or(|(k, w)| *k != kind || w != what) {
+            if let Some((k, _)) = &group {
+                tie_group(&mut builder, *k, &members);
             }
-            for r in &post.references {
-                let kind = match r.kind {
-                    RefKind::ReplyTo => EdgeKind::Reply,
-                    RefKind::Quote => EdgeKind::Quote,
-                    RefKind::Repost => EdgeKind::Repost,
-                    RefKind::Forward => EdgeKind::Forward,
-                };
-                if let Some(target) = &r.target_post_id {
-                    pending.push(PendingRef {
-                        from: author,
-                        platform: platform.to_owned(),
-                        post: target.clone(),
-                        kind,
-                        at,
-                    });
-                } else if let Some(name) = &r.target_account {
-                    let to = named(&mut builder, &mut accounts, platform, name, true);
-                    builder.add(author, to, kind, at);
-                }
-            }
-            for a in &post.attachments {
-                if let Some(sha) = &a.sha256 {
-                    media.add(sha.clone(), author, at);
-                }
-            }
-            for url in &post.urls {
-                if let Some(c) = vigie_text::canonicalize_url(url) {
-                    links.add(c.url, author, at);
-                }
-            }
-            for tag in &post.hashtags {
-                hashtags.add(format!("{platform}#{}", tag.to_lowercase()), author, at);
-            }
+            group = Some((kind, what.to_owned()));
+            members.clear();
         }
+        members.push((node, at));
+    })?;
+    if let Some((k, _)) = &group {
+        tie_group(&mut builder, *k, &members);
     }
-    for r in pending {
-        if let Some(&to) = author_of_post.get(&(r.platform, r.post)) {
-            builder.add(r.from, to, r.kind, r.at);
-        }
-    }
-    media.tie(&mut builder, EdgeKind::SharedMedium);
-    links.tie(&mut builder, EdgeKind::SharedLink);
-    hashtags.tie(&mut builder, EdgeKind::SharedHashtag);
     Ok(Network {
         graph: builder.build(),
         accounts,
     })
+}
+
+/// Brings the stored network up to date ([`update_network`]) and reads it ([`load_network`]).
+///
+/// # Errors
+/// When the store fails.
+pub fn build_network(
+    store: &mut dyn Store,
+    reporter: &Reporter,
+    options: &NetworkOptions,
+) -> Result<Network, EngineError> {
+    update_network(store, reporter)?;
+    load_network(store, options)
 }
 
 /// How accounts are ranked around the seeds.

@@ -12,6 +12,7 @@ mod blobs;
 mod cases;
 mod error;
 mod migrations;
+mod network;
 mod postgres;
 mod query;
 mod referrals;
@@ -31,6 +32,10 @@ pub use cases::{
     PostRow, StoredList, StoredModel,
 };
 pub use error::StoreError;
+pub use network::{
+    Network, NetworkDelta, NetworkNode, NetworkTie, PendingTie, SharedAct, SharedCaps,
+    SharedMember, StoredTie,
+};
 pub use query::{AccountQuery, AccountView, Count, PostQuery, PostView, Snapshot, Stats};
 pub use referrals::{ItemResponse, ItemRow, Referrals, referral_items};
 pub use review::{
@@ -51,7 +56,7 @@ pub enum Backend {
 }
 
 /// The store's interface. Both backends implement it and pass the same test suite.
-pub trait Store: Banks + Cases + Review + Referrals + Send {
+pub trait Store: Banks + Cases + Review + Referrals + Network + Send {
     /// Which backend this is.
     fn backend(&self) -> Backend;
     /// Prepares a connection for serving many small reads (the review server). On SQLite, cached statements

@@ -85,6 +85,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_post_url.sql"),
         postgres: include_str!("../migrations/postgres/0015_post_url.sql"),
     },
+    Migration {
+        version: 16,
+        sqlite: include_str!("../migrations/sqlite/0016_network.sql"),
+        postgres: include_str!("../migrations/postgres/0016_network.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

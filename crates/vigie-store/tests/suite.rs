@@ -238,6 +238,7 @@ suite!(
     a_fed_import_is_applied_whole_or_not_at_all,
     evidence_is_frozen_once,
     referrals_take_confirmed_cases_once_and_move_forward,
+    the_network_adds_deltas_and_ties_references_when_their_post_arrives,
 );
 
 // ---------------------------------------------------------------------------------------------------------
@@ -3822,4 +3823,159 @@ fn referrals_take_confirmed_cases_once_and_move_forward(env: &mut Env) {
         ]
     );
     assert!(audit_problems(&mut *store).is_empty());
+}
+
+fn the_network_adds_deltas_and_ties_references_when_their_post_arrives(env: &mut Env) {
+    use vigie_store::{NetworkDelta, NetworkNode, NetworkTie, PendingTie, SharedAct, SharedCaps};
+    let mut store = env.fresh();
+    assert_eq!(ok(store.network_position()), 0);
+    let node = |key: &str, posts: i64, first: Option<i64>, last: Option<i64>| NetworkNode {
+        key: key.to_owned(),
+        platform: "x".to_owned(),
+        handle: key.strip_prefix("x:@").map(str::to_owned),
+        posts,
+        text_posts: posts,
+        reporting_posts: 0,
+        first_post: first,
+        last_post: last,
+        ..NetworkNode::default()
+    };
+    let tie = |count: i64, first: i64, last: i64| NetworkTie {
+        from: "x:a".to_owned(),
+        to: "x:@b".to_owned(),
+        kind: "mention".to_owned(),
+        count,
+        first: Some(first),
+        last: Some(last),
+    };
+    let act = |node: &str, at: i64| SharedAct {
+        kind: "medium".to_owned(),
+        what: SHA_A.to_owned(),
+        node: node.to_owned(),
+        at: Some(at),
+    };
+    ok(store.apply_network(&NetworkDelta {
+        position: 5,
+        nodes: vec![
+            node("x:a", 1, Some(10), Some(10)),
+            node("x:@b", 0, None, None),
+        ],
+        ties: vec![tie(1, 10, 10)],
+        shared: vec![act("x:a", 10)],
+        pending: vec![PendingTie {
+            from: "x:a".to_owned(),
+            platform: "x".to_owned(),
+            post: "p2".to_owned(),
+            kind: "repost".to_owned(),
+            at: Some(12),
+        }],
+    }));
+    assert_eq!(ok(store.network_position()), 5);
+    // A second delta adds to the counts and widens the times; an earlier act moves the member's first time.
+    ok(store.apply_network(&NetworkDelta {
+        position: 9,
+        nodes: vec![
+            node("x:a", 1, Some(5), Some(20)),
+            node("x:@b", 0, None, None),
+            node("x:c", 1, Some(40), Some(40)),
+        ],
+        ties: vec![tie(2, 20, 30)],
+        shared: vec![act("x:a", 3), act("x:c", 40)],
+        pending: Vec::new(),
+    }));
+    assert_eq!(ok(store.network_position()), 9);
+    let nodes = ok(store.network_nodes());
+    let id_of = |key: &str| {
+        nodes
+            .iter()
+            .find(|(_, n)| n.key == key)
+            .map(|(id, _)| *id)
+            .unwrap_or_else(|| panic!("no node {key}: {nodes:?}"))
+    };
+    let a = nodes
+        .iter()
+        .find(|(_, n)| n.key == "x:a")
+        .map(|(_, n)| n.clone());
+    assert_eq!(
+        a.map(|n| (n.posts, n.first_post, n.last_post)),
+        Some((2, Some(5), Some(20)))
+    );
+    let read_ties = |store: &mut dyn Store| {
+        let mut ties = Vec::new();
+        ok(store.network_ties(&mut |t| {
+            ties.push((t.from, t.to, t.kind.to_owned(), t.count, t.first, t.last));
+        }));
+        ties.sort();
+        ties
+    };
+    assert_eq!(
+        read_ties(&mut *store),
+        vec![(
+            id_of("x:a"),
+            id_of("x:@b"),
+            "mention".to_owned(),
+            3,
+            Some(10),
+            Some(30)
+        )]
+    );
+    let members = |store: &mut dyn Store, cap: usize| {
+        let mut m = Vec::new();
+        ok(store.network_shared(
+            SharedCaps {
+                shared: cap,
+                hashtags: cap,
+            },
+            &mut |s| {
+                m.push((s.kind.to_owned(), s.what.to_owned(), s.node, s.at));
+            },
+        ));
+        m
+    };
+    assert_eq!(
+        members(&mut *store, 5),
+        vec![
+            ("medium".to_owned(), SHA_A.to_owned(), id_of("x:a"), Some(3)),
+            (
+                "medium".to_owned(),
+                SHA_A.to_owned(),
+                id_of("x:c"),
+                Some(40)
+            ),
+        ]
+    );
+    assert!(
+        members(&mut *store, 1).is_empty(),
+        "a group over its cap is popular"
+    );
+    // The reposted post is not stored yet: nothing to tie, and the reference waits.
+    assert_eq!(ok(store.resolve_network_pending()), 0);
+    let mut b = Batch::default();
+    b.push_post(post(
+        Platform::x(),
+        "p2",
+        Some("c"),
+        Some("hello"),
+        Some(T0),
+    ));
+    import(&mut *store, &[b]);
+    assert_eq!(ok(store.resolve_network_pending()), 1);
+    assert!(
+        read_ties(&mut *store).contains(&(
+            id_of("x:a"),
+            id_of("x:c"),
+            "repost".to_owned(),
+            1,
+            Some(12),
+            Some(12)
+        )),
+        "{:?}",
+        read_ties(&mut *store)
+    );
+    // Tied once: the reference is forgotten.
+    assert_eq!(ok(store.resolve_network_pending()), 0);
+    ok(store.reset_network());
+    assert_eq!(ok(store.network_position()), 0);
+    assert!(ok(store.network_nodes()).is_empty());
+    assert!(read_ties(&mut *store).is_empty());
 }

@@ -27,6 +27,7 @@ use vigie_model::{
 
 mod banks;
 mod cases;
+mod network;
 mod read;
 mod review;
 mod tx;

@@ -1,0 +1,54 @@
+-- Vigie store, schema version 16: the account network, kept up to date as posts are stored.
+--
+-- Each scan folds the posts stored since the last one (`network_state.position`, the last post id folded) into:
+-- the network's accounts (`network_nodes`: stored authors by `platform:id`, and accounts only named by others by
+-- `platform:@handle` or `platform:~title`, with what their posts say of them); the direct ties between them
+-- (`network_ties`: mentions, replies, quotes, reposts, forwards, announced handles, each counted with its first
+-- and last time); who did the same thing (`network_shared`: the accounts that posted a medium, a link or a
+-- hashtag, each with the time it first did, from which shared ties are made on reading, leaving out what is
+-- popular); and references to posts not stored yet (`network_pending`), tied once their post arrives.
+CREATE TABLE network_nodes (
+    id               INTEGER PRIMARY KEY,
+    key              TEXT NOT NULL UNIQUE,
+    platform         TEXT NOT NULL,
+    handle           TEXT,
+    display_name     TEXT,
+    posts            INTEGER NOT NULL DEFAULT 0,
+    text_posts       INTEGER NOT NULL DEFAULT 0,
+    reporting_posts  INTEGER NOT NULL DEFAULT 0,
+    first_post       INTEGER,
+    last_post        INTEGER
+);
+
+CREATE TABLE network_ties (
+    src       INTEGER NOT NULL REFERENCES network_nodes(id),
+    dst       INTEGER NOT NULL REFERENCES network_nodes(id),
+    kind      TEXT NOT NULL,
+    count     INTEGER NOT NULL,
+    first_at  INTEGER,
+    last_at   INTEGER,
+    PRIMARY KEY (src, dst, kind)
+) WITHOUT ROWID;
+
+CREATE TABLE network_shared (
+    kind      TEXT NOT NULL,
+    what      TEXT NOT NULL,
+    node      INTEGER NOT NULL REFERENCES network_nodes(id),
+    first_at  INTEGER,
+    PRIMARY KEY (kind, what, node)
+) WITHOUT ROWID;
+
+CREATE TABLE network_pending (
+    src       INTEGER NOT NULL REFERENCES network_nodes(id),
+    platform  TEXT NOT NULL,
+    post_id   TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    at        INTEGER
+);
+CREATE INDEX network_pending_post ON network_pending (platform, post_id);
+
+CREATE TABLE network_state (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    position  INTEGER NOT NULL
+);
+INSERT INTO network_state (id, position) VALUES (1, 0);

@@ -1,0 +1,216 @@
+//! The account network in PostgreSQL.
+
+use super::PostgresStore;
+use crate::StoreError;
+use crate::network::{Network, NetworkDelta, NetworkNode, SharedCaps, SharedMember, StoredTie};
+use postgres::fallible_iterator::FallibleIterator;
+use std::collections::HashMap;
+
+const TIE_UPSERT_SET: &str = "ON CONFLICT (src, dst, kind) DO UPDATE SET \
+     count = network_ties.count + excluded.count, \
+     first_at = LEAST(network_ties.first_at, excluded.first_at), \
+     last_at = GREATEST(network_ties.last_at, excluded.last_at)";
+
+/// The pending references whose post is stored and folded in, with the node of that post's author.
+const RESOLVABLE: &str = "FROM network_pending p \
+     JOIN posts q ON q.platform = p.platform AND q.platform_id = p.post_id \
+     JOIN accounts a ON a.id = q.account_id \
+     JOIN network_nodes n ON n.key = q.platform || ':' || a.platform_id \
+     WHERE q.id <= (SELECT position FROM network_state WHERE id = 1) AND n.id <> p.src";
+
+impl Network for PostgresStore {
+    fn network_position(&mut self) -> Result<i64, StoreError> {
+        Ok(self
+            .client
+            .query_one("SELECT position FROM network_state WHERE id = 1", &[])?
+            .try_get(0)?)
+    }
+
+    fn apply_network(&mut self, delta: &NetworkDelta) -> Result<(), StoreError> {
+        let mut tx = self.client.transaction()?;
+        let node = tx.prepare(
+            "INSERT INTO network_nodes \
+             (key, platform, handle, display_name, posts, text_posts, reporting_posts, first_post, last_post) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (key) DO UPDATE SET \
+             handle = coalesce(network_nodes.handle, excluded.handle), \
+             display_name = coalesce(network_nodes.display_name, excluded.display_name), \
+             posts = network_nodes.posts + excluded.posts, \
+             text_posts = network_nodes.text_posts + excluded.text_posts, \
+             reporting_posts = network_nodes.reporting_posts + excluded.reporting_posts, \
+             first_post = LEAST(network_nodes.first_post, excluded.first_post), \
+             last_post = GREATEST(network_nodes.last_post, excluded.last_post) \
+             RETURNING id",
+        )?;
+        let mut ids: HashMap<&str, i64> = HashMap::with_capacity(delta.nodes.len());
+        for n in &delta.nodes {
+            let id: i64 = tx
+                .query_one(
+                    &node,
+                    &[
+                        &n.key,
+                        &n.platform,
+                        &n.handle,
+                        &n.display_name,
+                        &n.posts,
+                        &n.text_posts,
+                        &n.reporting_posts,
+                        &n.first_post,
+                        &n.last_post,
+                    ],
+                )?
+                .try_get(0)?;
+            ids.insert(n.key.as_str(), id);
+        }
+        let id = |key: &str| {
+            ids.get(key).copied().ok_or_else(|| {
+                StoreError::Feed(format!(
+                    "a network tie names the account {key}, which its delta does not list"
+                ))
+            })
+        };
+        let tie = tx.prepare(&format!(
+            "INSERT INTO network_ties (src, dst, kind, count, first_at, last_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) {TIE_UPSERT_SET}"
+        ))?;
+        for t in &delta.ties {
+            tx.execute(
+                &tie,
+                &[
+                    &id(&t.from)?,
+                    &id(&t.to)?,
+                    &t.kind,
+                    &t.count,
+                    &t.first,
+                    &t.last,
+                ],
+            )?;
+        }
+        let shared = tx.prepare(
+            "INSERT INTO network_shared (kind, what, node, first_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (kind, what, node) DO UPDATE SET \
+             first_at = LEAST(network_shared.first_at, excluded.first_at)",
+        )?;
+        for s in &delta.shared {
+            tx.execute(&shared, &[&s.kind, &s.what, &id(&s.node)?, &s.at])?;
+        }
+        let pending = tx.prepare(
+            "INSERT INTO network_pending (src, platform, post_id, kind, at) VALUES ($1, $2, $3, $4, $5)",
+        )?;
+        for p in &delta.pending {
+            tx.execute(
+                &pending,
+                &[&id(&p.from)?, &p.platform, &p.post, &p.kind, &p.at],
+            )?;
+        }
+        tx.execute(
+            "UPDATE network_state SET position = $1 WHERE id = 1",
+            &[&delta.position],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn resolve_network_pending(&mut self) -> Result<u64, StoreError> {
+        let mut tx = self.client.transaction()?;
+        let tied: i64 = tx
+            .query_one(&format!("SELECT count(*) {RESOLVABLE}"), &[])?
+            .try_get(0)?;
+        tx.execute(
+            &format!(
+                "INSERT INTO network_ties (src, dst, kind, count, first_at, last_at) \
+                 SELECT p.src, n.id, p.kind, count(*), min(p.at), max(p.at) {RESOLVABLE} \
+                 GROUP BY p.src, n.id, p.kind {TIE_UPSERT_SET}"
+            ),
+            &[],
+        )?;
+        tx.execute(
+            "DELETE FROM network_pending WHERE EXISTS (SELECT 1 FROM posts q \
+             WHERE q.platform = network_pending.platform AND q.platform_id = network_pending.post_id \
+             AND q.id <= (SELECT position FROM network_state WHERE id = 1))",
+            &[],
+        )?;
+        tx.commit()?;
+        Ok(u64::try_from(tied).unwrap_or(0))
+    }
+
+    fn reset_network(&mut self) -> Result<(), StoreError> {
+        self.client.batch_execute(
+            "BEGIN; DELETE FROM network_pending; DELETE FROM network_shared; DELETE FROM network_ties; \
+             DELETE FROM network_nodes; UPDATE network_state SET position = 0 WHERE id = 1; COMMIT;",
+        )?;
+        Ok(())
+    }
+
+    fn network_nodes(&mut self) -> Result<Vec<(i64, NetworkNode)>, StoreError> {
+        self.client
+            .query(
+                "SELECT id, key, platform, handle, display_name, posts, text_posts, reporting_posts, \
+                 first_post, last_post FROM network_nodes ORDER BY id",
+                &[],
+            )?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get(0)?,
+                    NetworkNode {
+                        key: r.try_get(1)?,
+                        platform: r.try_get(2)?,
+                        handle: r.try_get(3)?,
+                        display_name: r.try_get(4)?,
+                        posts: r.try_get(5)?,
+                        text_posts: r.try_get(6)?,
+                        reporting_posts: r.try_get(7)?,
+                        first_post: r.try_get(8)?,
+                        last_post: r.try_get(9)?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    fn network_ties(&mut self, each: &mut dyn FnMut(StoredTie<'_>)) -> Result<(), StoreError> {
+        let params: [&(dyn postgres::types::ToSql + Sync); 0] = [];
+        let mut rows = self.client.query_raw(
+            "SELECT src, dst, kind, count, first_at, last_at FROM network_ties",
+            params,
+        )?;
+        while let Some(r) = rows.next()? {
+            each(StoredTie {
+                from: r.try_get(0)?,
+                to: r.try_get(1)?,
+                kind: r.try_get(2)?,
+                count: r.try_get(3)?,
+                first: r.try_get(4)?,
+                last: r.try_get(5)?,
+            });
+        }
+        Ok(())
+    }
+
+    fn network_shared(
+        &mut self,
+        caps: SharedCaps,
+        each: &mut dyn FnMut(SharedMember<'_>),
+    ) -> Result<(), StoreError> {
+        let cap = |c: usize| i64::try_from(c).unwrap_or(i64::MAX);
+        let (shared, hashtags) = (cap(caps.shared), cap(caps.hashtags));
+        let params: [&(dyn postgres::types::ToSql + Sync); 2] = [&shared, &hashtags];
+        let mut rows = self.client.query_raw(
+            "SELECT s.kind, s.what, s.node, s.first_at FROM network_shared s JOIN \
+             (SELECT kind, what FROM network_shared GROUP BY kind, what \
+              HAVING count(*) >= 2 AND count(*) <= (CASE kind WHEN 'hashtag' THEN $2::BIGINT ELSE $1::BIGINT END)) g \
+             ON g.kind = s.kind AND g.what = s.what ORDER BY s.kind, s.what, s.node",
+            params,
+        )?;
+        while let Some(r) = rows.next()? {
+            each(SharedMember {
+                kind: r.try_get(0)?,
+                what: r.try_get(1)?,
+                node: r.try_get(2)?,
+                at: r.try_get(3)?,
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,253 @@
+//! The account network in SQLite.
+
+use super::{At, SqliteStore};
+use crate::StoreError;
+use crate::network::{Network, NetworkDelta, NetworkNode, SharedCaps, SharedMember, StoredTie};
+use foldhash::{HashMap, HashMapExt};
+use rusqlite::{TransactionBehavior, params};
+
+/// SQLite's two-argument `min`/`max` are NULL when either side is: these keep the side that is not.
+const NODE_UPSERT: &str = "INSERT INTO network_nodes \
+     (key, platform, handle, display_name, posts, text_posts, reporting_posts, first_post, last_post) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+     ON CONFLICT (key) DO UPDATE SET handle = coalesce(handle, excluded.handle), \
+     display_name = coalesce(display_name, excluded.display_name), posts = posts + excluded.posts, \
+     text_posts = text_posts + excluded.text_posts, \
+     reporting_posts = reporting_posts + excluded.reporting_posts, \
+     first_post = coalesce(min(first_post, excluded.first_post), first_post, excluded.first_post), \
+     last_post = coalesce(max(last_post, excluded.last_post), last_post, excluded.last_post) \
+     RETURNING id";
+
+const TIE_UPSERT_SET: &str = "ON CONFLICT (src, dst, kind) DO UPDATE SET count = count + excluded.count, \
+     first_at = coalesce(min(first_at, excluded.first_at), first_at, excluded.first_at), \
+     last_at = coalesce(max(last_at, excluded.last_at), last_at, excluded.last_at)";
+
+impl Network for SqliteStore {
+    fn network_position(&mut self) -> Result<i64, StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .query_row("SELECT position FROM network_state WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .at(&self.path)
+    }
+
+    fn apply_network(&mut self, delta: &NetworkDelta) -> Result<(), StoreError> {
+        self.flush_pending()?;
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .at(&path)?;
+        {
+            let mut ids: HashMap<&str, i64> = HashMap::with_capacity(delta.nodes.len());
+            let mut node = tx.prepare_cached(NODE_UPSERT).at(&path)?;
+            for n in &delta.nodes {
+                let id: i64 = node
+                    .query_row(
+                        params![
+                            n.key,
+                            n.platform,
+                            n.handle,
+                            n.display_name,
+                            n.posts,
+                            n.text_posts,
+                            n.reporting_posts,
+                            n.first_post,
+                            n.last_post
+                        ],
+                        |r| r.get(0),
+                    )
+                    .at(&path)?;
+                ids.insert(n.key.as_str(), id);
+            }
+            let id = |key: &str| {
+                ids.get(key).copied().ok_or_else(|| {
+                    StoreError::Feed(format!(
+                        "a network tie names the account {key}, which its delta does not list"
+                    ))
+                })
+            };
+            let mut tie = tx
+                .prepare_cached(&format!(
+                    "INSERT INTO network_ties (src, dst, kind, count, first_at, last_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) {TIE_UPSERT_SET}"
+                ))
+                .at(&path)?;
+            for t in &delta.ties {
+                tie.execute(params![
+                    id(&t.from)?,
+                    id(&t.to)?,
+                    t.kind,
+                    t.count,
+                    t.first,
+                    t.last
+                ])
+                .at(&path)?;
+            }
+            let mut shared = tx
+                .prepare_cached(
+                    "INSERT INTO network_shared (kind, what, node, first_at) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (kind, what, node) DO UPDATE SET \
+                     first_at = coalesce(min(first_at, excluded.first_at), first_at, excluded.first_at)",
+                )
+                .at(&path)?;
+            for s in &delta.shared {
+                shared
+                    .execute(params![s.kind, s.what, id(&s.node)?, s.at])
+                    .at(&path)?;
+            }
+            let mut pending = tx
+                .prepare_cached(
+                    "INSERT INTO network_pending (src, platform, post_id, kind, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .at(&path)?;
+            for p in &delta.pending {
+                pending
+                    .execute(params![id(&p.from)?, p.platform, p.post, p.kind, p.at])
+                    .at(&path)?;
+            }
+            tx.execute(
+                "UPDATE network_state SET position = ?1 WHERE id = 1",
+                [delta.position],
+            )
+            .at(&path)?;
+        }
+        tx.commit().at(&path)
+    }
+
+    fn resolve_network_pending(&mut self) -> Result<u64, StoreError> {
+        self.flush_pending()?;
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .at(&path)?;
+        let tied: i64 = tx
+            .query_row(
+                "SELECT count(*) FROM network_pending p \
+                 JOIN posts q ON q.platform = p.platform AND q.platform_id = p.post_id \
+                 JOIN accounts a ON a.id = q.account_id \
+                 JOIN network_nodes n ON n.key = q.platform || ':' || a.platform_id \
+                 WHERE q.id <= (SELECT position FROM network_state WHERE id = 1) AND n.id <> p.src",
+                [],
+                |r| r.get(0),
+            )
+            .at(&path)?;
+        tx.execute(
+            &format!(
+                "INSERT INTO network_ties (src, dst, kind, count, first_at, last_at) \
+                 SELECT p.src, n.id, p.kind, count(*), min(p.at), max(p.at) FROM network_pending p \
+                 JOIN posts q ON q.platform = p.platform AND q.platform_id = p.post_id \
+                 JOIN accounts a ON a.id = q.account_id \
+                 JOIN network_nodes n ON n.key = q.platform || ':' || a.platform_id \
+                 WHERE q.id <= (SELECT position FROM network_state WHERE id = 1) AND n.id <> p.src \
+                 GROUP BY p.src, n.id, p.kind {TIE_UPSERT_SET}"
+            ),
+            [],
+        )
+        .at(&path)?;
+        tx.execute(
+            "DELETE FROM network_pending WHERE EXISTS (SELECT 1 FROM posts q \
+             WHERE q.platform = network_pending.platform AND q.platform_id = network_pending.post_id \
+             AND q.id <= (SELECT position FROM network_state WHERE id = 1))",
+            [],
+        )
+        .at(&path)?;
+        tx.commit().at(&path)?;
+        Ok(u64::try_from(tied).unwrap_or(0))
+    }
+
+    fn reset_network(&mut self) -> Result<(), StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .execute_batch(
+                "BEGIN IMMEDIATE; DELETE FROM network_pending; DELETE FROM network_shared; \
+                 DELETE FROM network_ties; DELETE FROM network_nodes; \
+                 UPDATE network_state SET position = 0 WHERE id = 1; COMMIT;",
+            )
+            .at(&self.path)
+    }
+
+    fn network_nodes(&mut self) -> Result<Vec<(i64, NetworkNode)>, StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, key, platform, handle, display_name, posts, text_posts, reporting_posts, \
+                 first_post, last_post FROM network_nodes ORDER BY id",
+            )
+            .at(&self.path)?;
+        stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                NetworkNode {
+                    key: r.get(1)?,
+                    platform: r.get(2)?,
+                    handle: r.get(3)?,
+                    display_name: r.get(4)?,
+                    posts: r.get(5)?,
+                    text_posts: r.get(6)?,
+                    reporting_posts: r.get(7)?,
+                    first_post: r.get(8)?,
+                    last_post: r.get(9)?,
+                },
+            ))
+        })
+        .and_then(|rows| rows.collect())
+        .at(&self.path)
+    }
+
+    fn network_ties(&mut self, each: &mut dyn FnMut(StoredTie<'_>)) -> Result<(), StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT src, dst, kind, count, first_at, last_at FROM network_ties")
+            .at(&self.path)?;
+        let mut rows = stmt.query([]).at(&self.path)?;
+        while let Some(r) = rows.next().at(&self.path)? {
+            let kind = r.get_ref(2).and_then(|v| Ok(v.as_str()?)).at(&self.path)?;
+            each(StoredTie {
+                from: r.get(0).at(&self.path)?,
+                to: r.get(1).at(&self.path)?,
+                kind,
+                count: r.get(3).at(&self.path)?,
+                first: r.get(4).at(&self.path)?,
+                last: r.get(5).at(&self.path)?,
+            });
+        }
+        Ok(())
+    }
+
+    fn network_shared(
+        &mut self,
+        caps: SharedCaps,
+        each: &mut dyn FnMut(SharedMember<'_>),
+    ) -> Result<(), StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT s.kind, s.what, s.node, s.first_at FROM network_shared s JOIN \
+                 (SELECT kind, what FROM network_shared GROUP BY kind, what \
+                  HAVING count(*) >= 2 AND count(*) <= (CASE kind WHEN 'hashtag' THEN ?2 ELSE ?1 END)) g \
+                 ON g.kind = s.kind AND g.what = s.what ORDER BY s.kind, s.what, s.node",
+            )
+            .at(&self.path)?;
+        let cap = |c: usize| i64::try_from(c).unwrap_or(i64::MAX);
+        let mut rows = stmt
+            .query(params![cap(caps.shared), cap(caps.hashtags)])
+            .at(&self.path)?;
+        while let Some(r) = rows.next().at(&self.path)? {
+            let kind = r.get_ref(0).and_then(|v| Ok(v.as_str()?)).at(&self.path)?;
+            let what = r.get_ref(1).and_then(|v| Ok(v.as_str()?)).at(&self.path)?;
+            each(SharedMember {
+                kind,
+                what,
+                node: r.get(2).at(&self.path)?,
+                at: r.get(3).at(&self.path)?,
+            });
+        }
+        Ok(())
+    }
+}
