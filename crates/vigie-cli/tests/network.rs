@@ -234,6 +234,11 @@ fn regression_18_account_networks_on_postgres() {
 /// 0.9, no hard negative in the top 100).
 fn sample_network(d: &Dir, db: &str, media: &Path) {
     d.ok(&["sample", "--out", "corpus"]);
+    // The sample's file hosts, as a team would import its own list: the suspended members' release posts link
+    // to them.
+    std::fs::copy(d.join("corpus/labels/file-hosts.list"), d.join("hosts.csv"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    d.ok(&["terms", "import", "hosts.csv"]);
     d.ok(&["scan", "corpus"]);
     let report = d.json(&["accounts", "eval", "--labels", "corpus/network/labels.json"]);
     let figure = |path: &[&str]| {
@@ -336,6 +341,113 @@ fn sample_network(d: &Dir, db: &str, media: &Path) {
         csv.starts_with("platform,account_id,handle,permalink,case_id"),
         "{csv}"
     );
+    network_parts(d, db, media);
+}
+
+/// Once reviewers confirm two of the suspended members, the next analysis gives their planted successors an
+/// account case with a recidivism part naming the confirmed case, and the accounts with flagged posts most tied
+/// to the confirmed ones a network part; no hard negative gets either.
+fn network_parts(d: &Dir, db: &str, media: &Path) {
+    let labels: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(d.join("corpus/network/labels.json")).unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let account_cases = || {
+        let cases = d.json(&[
+            "cases",
+            "--subject",
+            "account",
+            "--platform",
+            "x",
+            "--limit",
+            "100000",
+        ]);
+        cases.as_array().cloned().unwrap_or_default()
+    };
+    let case_of = |cases: &[serde_json::Value], key: &str| {
+        cases
+            .iter()
+            .find(|c| {
+                c["account_id"]
+                    .as_str()
+                    .map(|a| format!("x:{a}"))
+                    .as_deref()
+                    == Some(key)
+            })
+            .cloned()
+    };
+    let before = account_cases();
+    let mut confirmed = Vec::new();
+    for pair in labels["successors"].as_array().into_iter().flatten() {
+        let (old, new) = (
+            pair["suspended"].as_str().unwrap_or(""),
+            pair["successor"].as_str().unwrap_or(""),
+        );
+        // The suspended members with flagged posts of their own have an account case to confirm.
+        if let Some(case) = case_of(&before, old) {
+            let id = case["id"].as_i64().unwrap_or(0);
+            confirm(db, media, id);
+            confirmed.push((id, new.to_owned()));
+        }
+    }
+    assert!(confirmed.len() >= 2, "{before:?}");
+    d.ok(&["analyze"]);
+    let after = account_cases();
+    for (old_case, successor) in &confirmed {
+        let case = case_of(&after, successor)
+            .unwrap_or_else(|| panic!("no account case for the successor {successor}"));
+        let recidivism: Vec<&serde_json::Value> = case["evidence"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["signal"] == "recidivism")
+            .collect();
+        assert!(
+            recidivism
+                .iter()
+                .any(|e| e["entry"] == format!("case #{old_case}")
+                    && e["weight"].as_f64() >= Some(1.0)),
+            "{case}"
+        );
+        assert!(case["category"].is_string(), "{case}");
+    }
+    let with = |signal: &str| -> Vec<String> {
+        after
+            .iter()
+            .filter(|c| {
+                c["signals"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|s| s == signal)
+            })
+            .filter_map(|c| c["account_id"].as_str().map(|a| format!("x:{a}")))
+            .collect()
+    };
+    let network = with("network");
+    assert!(network.len() >= 5, "{network:?}");
+    let members: Vec<&str> = labels["communities"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c.as_array().into_iter().flatten())
+        .filter_map(|a| a.as_str())
+        .collect();
+    for key in &network {
+        assert!(
+            members.contains(&key.as_str()),
+            "{key} is not a member: {network:?}"
+        );
+    }
+    for (kind, accounts) in labels["hard_negatives"].as_object().into_iter().flatten() {
+        for a in accounts.as_array().into_iter().flatten() {
+            let a = a.as_str().unwrap_or("");
+            assert!(
+                !network.iter().chain(&with("recidivism")).any(|k| k == a),
+                "the {kind} {a} has a network part"
+            );
+        }
+    }
 }
 
 #[test]

@@ -173,14 +173,22 @@ pub fn confirm(db: &str, media: &Path, id: i64) {
         taxonomy: vec!["glorification".into()],
     };
     for name in ["ann", "bob"] {
-        let user = store
-            .add_user(
-                name,
-                vigie_model::Role::Reviewer,
-                "not-a-login",
-                &vigie_store::Actor::cli("test"),
-            )
-            .unwrap_or_else(|e| panic!("{e}"));
+        let known = store
+            .users()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .find(|u| u.name == name);
+        let user = match known {
+            Some(user) => user,
+            None => store
+                .add_user(
+                    name,
+                    vigie_model::Role::Reviewer,
+                    "not-a-login",
+                    &vigie_store::Actor::cli("test"),
+                )
+                .unwrap_or_else(|e| panic!("{e}")),
+        };
         let decision = vigie_store::NewDecision {
             case_id: id,
             action: vigie_model::Action::Confirm,

@@ -79,6 +79,18 @@ pub struct ScoringConfig {
     pub history_min_share: f64,
     /// An account's score: its best post case plus this share of the others' scores. Default 0.25.
     pub account_share: f64,
+    /// An account case's network part, once accounts are confirmed: an account with flagged posts among the
+    /// `network_top` accounts most tied to the confirmed ones (personalized PageRank around them, scaled down
+    /// for reporting markers and for ties that only talk about them) adds up to this, growing with the
+    /// logarithm of its rank score (a thousand times the mean: all of it). Default 1.0. An account with no
+    /// flagged post gets no case from its position alone.
+    pub network_weight: f64,
+    /// See `network_weight`. Default 100.
+    pub network_top: usize,
+    /// A likely successor of a confirmed account (`vigie accounts successors`) has an account case whose
+    /// recidivism part is this times its successor score over twice the likely threshold, at most this.
+    /// Default 2.0 (a likely successor adds at least 1.0).
+    pub recidivism_weight: f64,
     /// The classifier model used (stored by `vigie model train`). Default `default`.
     pub model: String,
 }
@@ -100,6 +112,9 @@ impl Default for ScoringConfig {
             history_min_posts: 5,
             history_min_share: 0.5,
             account_share: 0.25,
+            network_weight: 1.0,
+            network_top: 100,
+            recidivism_weight: 2.0,
             model: "default".to_owned(),
         }
     }
@@ -1423,7 +1438,11 @@ pub fn analyze(
         after = last;
     }
     report.network = crate::update_network(store, &analyzer.reporter())?;
-    // Account cases: the best post case plus a share of the others.
+    // Account cases: the best post case plus a share of the others, and the network's parts (position around
+    // the confirmed accounts, recidivism) once some are confirmed.
+    let mut parts = crate::network::account_parts(store, config)?;
+    accounts.extend(parts.parts.keys().copied());
+    accounts.extend(parts.refresh.iter().copied());
     let ids: Vec<i64> = accounts.into_iter().collect();
     for chunk in ids.chunks(500) {
         let mut per_account: HashMap<i64, Vec<vigie_store::AccountPostCase>> = HashMap::new();
@@ -1463,12 +1482,26 @@ pub fn analyze(
                     violation: p.category,
                 })
                 .collect();
+            let mut evidence = evidence;
+            let mut score = score;
+            let mut category = case_violation(&evidence);
+            if let Some(extra) = parts.parts.remove(&account) {
+                let recidivist = extra.iter().any(|e| e.signal == SignalKind::Recidivism);
+                // A network position alone makes no case; it adds to flagged posts, or to recidivism.
+                if !evidence.is_empty() || recidivist {
+                    if category.is_none() {
+                        category = extra.iter().find_map(|e| e.violation);
+                    }
+                    score += extra.iter().map(|e| e.weight).sum::<f64>();
+                    evidence.extend(extra);
+                }
+            }
             report.account_cases += u64::from(!evidence.is_empty());
             cases.push(NewCase {
                 subject: CaseSubject::Account,
                 row: account,
                 score,
-                category: case_violation(&evidence),
+                category,
                 evidence,
             });
         }

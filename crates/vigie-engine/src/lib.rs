@@ -29,8 +29,9 @@ pub use matching::{
     VARIANTS, entry_enabled, map_segment, write_atomically,
 };
 pub use network::{
-    Network, NetworkAccount, NetworkOptions, NetworkUpdate, RankSettings, RankedAccount, Ranking,
-    SeedTie, build_network, load_network, rank_accounts, update_network,
+    AccountParts, Neighbour, Network, NetworkAccount, NetworkOptions, NetworkUpdate, RankSettings,
+    RankedAccount, Ranking, SeedTie, account_neighbourhood, account_parts, build_network,
+    load_network, rank_accounts, update_network,
 };
 pub use scan::{
     FloodedEntry, InputReport, MatchReport, Progress, ScanConfig, ScanReport, SilentProgress, scan,

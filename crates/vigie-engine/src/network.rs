@@ -17,7 +17,7 @@ use crate::error::EngineError;
 use foldhash::{HashMap, HashMapExt};
 use serde::Serialize;
 use vigie_graph::{Communities, EdgeKind, Graph, GraphBuilder, NodeId, RankOptions};
-use vigie_model::RefKind;
+use vigie_model::{CaseStatus, CaseSubject, Evidence, RefKind, SignalKind};
 use vigie_store::{
     NetworkDelta, NetworkNode, NetworkTie, PendingTie, SharedAct, SharedCaps, Store,
 };
@@ -705,4 +705,289 @@ pub fn rank_accounts(
         modularity: communities.modularity,
         ranked,
     }
+}
+
+/// The network's parts of account cases: position around the confirmed accounts, and recidivism.
+#[derive(Debug, Default)]
+pub struct AccountParts {
+    /// Each account's parts, by account row.
+    pub parts: HashMap<i64, Vec<Evidence>>,
+    /// Accounts whose case held such parts before: their case is written again, with the parts they have now.
+    pub refresh: Vec<i64>,
+}
+
+/// The network's parts of the account cases, from the stored network and the confirmed account cases (the seeds):
+/// for each of the `config.network_top` accounts most tied to them, its position (its rank, its ties to the seeds,
+/// its community, what scaled it down); for each likely successor of a confirmed account, the signals that make
+/// it one, naming the confirmed account's case, whose category it takes. Nothing when no account is confirmed.
+///
+/// # Errors
+/// When the store fails.
+pub fn account_parts(
+    store: &mut dyn Store,
+    config: &crate::ScoringConfig,
+) -> Result<AccountParts, EngineError> {
+    let cases = store.cases(&vigie_store::CaseQuery {
+        subject: Some(CaseSubject::Account),
+        limit: usize::MAX,
+        brief: true,
+        ..vigie_store::CaseQuery::default()
+    })?;
+    let key = |c: &vigie_model::Case| {
+        c.account_id
+            .as_ref()
+            .map(|a| (c.platform.clone(), a.clone()))
+    };
+    let confirmed: Vec<&vigie_model::Case> = cases
+        .iter()
+        .filter(|c| c.status == CaseStatus::Confirmed.as_str())
+        .collect();
+    let stale: Vec<(String, String)> = cases
+        .iter()
+        .filter(|c| {
+            c.signals
+                .iter()
+                .any(|s| matches!(s, SignalKind::Network | SignalKind::Recidivism))
+        })
+        .filter_map(key)
+        .collect();
+    let mut by_account: HashMap<(String, String), Vec<Evidence>> = HashMap::new();
+    if !confirmed.is_empty() {
+        let network = load_network(store, &NetworkOptions::default())?;
+        let seeds: Vec<(NodeId, &vigie_model::Case)> = confirmed
+            .iter()
+            .filter_map(|c| {
+                let (p, a) = key(c)?;
+                Some((network.graph.find(&format!("{p}:{a}"))?, *c))
+            })
+            .collect();
+        let nodes: Vec<NodeId> = seeds.iter().map(|(n, _)| *n).collect();
+        if !nodes.is_empty() {
+            let communities = vigie_graph::louvain(&network.graph);
+            let ranking = rank_accounts(&network, &nodes, &communities, &RankSettings::default());
+            for (i, r) in ranking.ranked.iter().take(config.network_top).enumerate() {
+                let Some(id) = &r.account.platform_id else {
+                    continue;
+                };
+                let weight =
+                    config.network_weight * (r.score.max(1.0).log10() / 3.0).clamp(0.0, 1.0);
+                if weight < 0.01 {
+                    continue;
+                }
+                by_account
+                    .entry((r.account.platform.clone(), id.clone()))
+                    .or_default()
+                    .push(Evidence {
+                        signal: SignalKind::Network,
+                        detail: position_detail(i + 1, &ranking, r),
+                        source: Some("account network".to_owned()),
+                        entry: None,
+                        span: None,
+                        weight,
+                        violation: None,
+                    });
+            }
+            let settings = crate::SuccessorSettings::default();
+            for (node, case) in &seeds {
+                let old = &network.accounts[*node as usize];
+                for s in crate::successors(&network, *node, &settings) {
+                    let Some(id) = s.account.platform_id.clone().filter(|_| s.likely) else {
+                        continue;
+                    };
+                    let signals: Vec<String> = s
+                        .signals
+                        .iter()
+                        .map(|(why, w)| format!("{why} ({w:.1})"))
+                        .collect();
+                    by_account
+                        .entry((s.account.platform.clone(), id))
+                        .or_default()
+                        .push(Evidence {
+                            signal: SignalKind::Recidivism,
+                            detail: format!(
+                                "likely successor of {} ({}, confirmed{}), score {:.1}: {}",
+                                old.label(),
+                                old.key,
+                                case.label
+                                    .as_deref()
+                                    .map(|l| format!(" as {l}"))
+                                    .unwrap_or_default(),
+                                s.score,
+                                signals.join("; ")
+                            ),
+                            source: Some("account network".to_owned()),
+                            entry: Some(format!("case #{}", case.id)),
+                            span: None,
+                            weight: config.recidivism_weight
+                                * (s.score / (2.0 * settings.threshold)).min(1.0),
+                            violation: case.category,
+                        });
+                }
+            }
+        }
+    }
+    let mut wanted: Vec<(String, String)> = by_account.keys().cloned().collect();
+    wanted.extend(stale.iter().cloned());
+    wanted.sort();
+    wanted.dedup();
+    let rows: HashMap<(String, String), i64> = store.account_rows(&wanted)?.into_iter().collect();
+    let mut out = AccountParts::default();
+    for (k, parts) in by_account {
+        if let Some(&row) = rows.get(&k) {
+            out.parts.insert(row, parts);
+        }
+    }
+    out.refresh = stale.iter().filter_map(|k| rows.get(k).copied()).collect();
+    Ok(out)
+}
+
+/// An account's position around the seeds, in words.
+fn position_detail(rank: usize, ranking: &Ranking, r: &RankedAccount) -> String {
+    let seeds = ranking.seeds.len();
+    let mut detail = format!(
+        "rank {rank} of {} around {seeds} confirmed account{} (score {:.0} times the mean)",
+        ranking.ranked.len(),
+        if seeds == 1 { "" } else { "s" },
+        r.score
+    );
+    if !r.ties.is_empty() {
+        let ties: Vec<String> = r
+            .ties
+            .iter()
+            .take(4)
+            .map(|t| {
+                let way = match t.direction {
+                    "to" => "to",
+                    "from" => "from",
+                    _ => "with",
+                };
+                format!("{} {way} {} x{}", t.kind.replace('_', " "), t.seed, t.count)
+            })
+            .collect();
+        detail.push_str(&format!("; ties: {}", ties.join(", ")));
+    }
+    if r.community_seeds > 0 {
+        detail.push_str(&format!(
+            "; in a community with {} confirmed account{}",
+            r.community_seeds,
+            if r.community_seeds == 1 { "" } else { "s" }
+        ));
+    }
+    for (why, factor) in &r.mitigations {
+        detail.push_str(&format!("; scaled by {factor}: {why}"));
+    }
+    detail
+}
+
+/// An account tied to another, with every tie between them: one node of a neighbourhood picture.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Neighbour {
+    /// Its key in the network (`platform:id`, `platform:@handle` when only named).
+    pub key: String,
+    /// How it is shown: `@handle`, else its display name, else its key.
+    pub label: String,
+    /// The ties, strongest kind first: kind, direction (`to`, `from`, `shared`) and count.
+    pub ties: Vec<(String, String, i64)>,
+    /// What they weigh together in the graph ([`vigie_graph::Edge::weight`] summed).
+    pub weight: f64,
+    /// Whether it is the account of a confirmed account case.
+    pub confirmed: bool,
+}
+
+/// The accounts most tied to an account (at most `limit`, heaviest first), from the stored network: the
+/// picture on an account case's page.
+///
+/// # Errors
+/// When the store fails.
+pub fn account_neighbourhood(
+    store: &mut dyn Store,
+    platform: &str,
+    account_id: &str,
+    handle: Option<&str>,
+    limit: usize,
+) -> Result<Vec<Neighbour>, EngineError> {
+    let mut keys = vec![format!("{platform}:{account_id}")];
+    if let Some(h) = handle {
+        keys.push(format!("{platform}:@{}", h.to_lowercase()));
+    }
+    let options = NetworkOptions::default();
+    let ties = store.network_neighbourhood(
+        &keys,
+        SharedCaps {
+            shared: options.shared_max_accounts,
+            hashtags: options.rare_hashtag_max_accounts,
+        },
+    )?;
+    if ties.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut confirmed: Vec<String> = Vec::new();
+    for c in store.cases(&vigie_store::CaseQuery {
+        subject: Some(CaseSubject::Account),
+        status: Some(CaseStatus::Confirmed.as_str().to_owned()),
+        platform: Some(platform.to_owned()),
+        limit: usize::MAX,
+        brief: true,
+        ..vigie_store::CaseQuery::default()
+    })? {
+        if let Some(a) = &c.account_id {
+            confirmed.push(format!("{platform}:{a}"));
+        }
+        if let Some(h) = &c.handle {
+            confirmed.push(format!("{platform}:@{}", h.to_lowercase()));
+        }
+    }
+    let mut by_key: HashMap<String, Neighbour> = HashMap::new();
+    for t in ties {
+        let Some(kind) = EdgeKind::parse(&t.kind) else {
+            continue;
+        };
+        let count = u32::try_from(t.count).unwrap_or(u32::MAX);
+        let weight = kind.weight() * (1.0 + f64::from(count.max(1)).ln());
+        let n = by_key.entry(t.key.clone()).or_insert_with(|| Neighbour {
+            label: match (&t.handle, &t.display_name) {
+                (Some(h), _) => format!("@{h}"),
+                (None, Some(d)) => d.clone(),
+                _ => t.key.clone(),
+            },
+            confirmed: confirmed.contains(&t.key),
+            key: t.key,
+            ties: Vec::new(),
+            weight: 0.0,
+        });
+        n.weight += weight;
+        n.ties.push((t.kind, t.direction, t.count));
+    }
+    // An account only named by its handle is the stored account of that handle when both are here.
+    let mut out: Vec<Neighbour> = Vec::new();
+    let mut entries: Vec<Neighbour> = by_key.into_values().collect();
+    entries.sort_by_key(|n| (n.key.contains(":@"), n.key.clone()));
+    for n in entries {
+        let same = out.iter_mut().find(|o| {
+            n.key.contains(":@")
+                && n.label.starts_with('@')
+                && o.label.eq_ignore_ascii_case(&n.label)
+        });
+        match same {
+            Some(o) => {
+                o.weight += n.weight;
+                o.ties.extend(n.ties);
+                o.confirmed |= n.confirmed;
+            }
+            None => out.push(n),
+        }
+    }
+    for n in &mut out {
+        n.ties.sort_by(|a, b| {
+            let w = |k: &str| EdgeKind::parse(k).map_or(0.0, EdgeKind::weight);
+            w(&b.0).total_cmp(&w(&a.0)).then(b.2.cmp(&a.2))
+        });
+    }
+    out.sort_by(|a, b| {
+        b.weight
+            .total_cmp(&a.weight)
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    out.truncate(limit);
+    Ok(out)
 }

@@ -55,6 +55,10 @@ pub enum SignalKind {
     Context,
     /// An account's flagged posts.
     Posts,
+    /// An account's position in the network around confirmed accounts (its ties to them, its rank).
+    Network,
+    /// An account is a likely successor of a confirmed account (re-created after suspension).
+    Recidivism,
 }
 
 impl SignalKind {
@@ -69,6 +73,8 @@ impl SignalKind {
             SignalKind::HashMatch => "hash_match",
             SignalKind::Context => "context",
             SignalKind::Posts => "posts",
+            SignalKind::Network => "network",
+            SignalKind::Recidivism => "recidivism",
         }
     }
 
@@ -83,6 +89,8 @@ impl SignalKind {
             "hash_match" => SignalKind::HashMatch,
             "context" => SignalKind::Context,
             "posts" => SignalKind::Posts,
+            "network" => SignalKind::Network,
+            "recidivism" => SignalKind::Recidivism,
             _ => return None,
         })
     }

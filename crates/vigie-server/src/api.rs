@@ -256,7 +256,42 @@ pub struct CaseDetail {
     pub account_cases: Vec<Case>,
     /// The referral that holds the case, if it was referred.
     pub referral: Option<vigie_model::Referral>,
+    /// Account cases: the accounts it is most tied to in the account network (at most
+    /// [`NEIGHBOURHOOD`]), heaviest first.
+    #[serde(default)]
+    pub neighbourhood: Vec<NeighbourView>,
+    /// Account cases: the confirmed accounts it likely succeeds (its recidivism evidence), each with its case and
+    /// that case's decisions: the history it inherits.
+    #[serde(default)]
+    pub predecessors: Vec<Predecessor>,
 }
+
+/// An account tied to the case's account.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NeighbourView {
+    /// Its key in the network (`platform:id`, or `platform:@handle` when only named by others).
+    pub key: String,
+    /// How it is shown.
+    pub label: String,
+    /// Each tie: kind (`repost`, `mention`, `shared_medium`, ...), direction (`to`, `from`, `shared`), count.
+    pub ties: Vec<(String, String, i64)>,
+    /// What the ties weigh together in the graph.
+    pub weight: f64,
+    /// Whether it is the account of a confirmed account case.
+    pub confirmed: bool,
+}
+
+/// A confirmed account case that the case's account likely succeeds, with its decisions.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Predecessor {
+    /// The confirmed case (brief).
+    pub case: Case,
+    /// Its decisions, oldest first.
+    pub decisions: Vec<Decision>,
+}
+
+/// How many neighbours an account case's picture shows.
+pub const NEIGHBOURHOOD: usize = 24;
 
 /// How many of the account's other cases a case shows.
 const ACCOUNT_CASES: usize = 10;
@@ -345,6 +380,54 @@ pub fn case_detail(s: &mut dyn Store, id: i64) -> Result<Option<CaseDetail>, Sto
         Some(&(_, referral)) => s.referral(referral)?,
         None => None,
     };
+    let mut neighbourhood = Vec::new();
+    let mut predecessors = Vec::new();
+    if case.subject == vigie_model::CaseSubject::Account
+        && let Some(account) = &case.account_id
+    {
+        neighbourhood = vigie_engine::account_neighbourhood(
+            s,
+            &case.platform,
+            account,
+            case.handle.as_deref(),
+            NEIGHBOURHOOD,
+        )
+        .map_err(|e| match e {
+            vigie_engine::EngineError::Store(e) => e,
+            other => StoreError::Feed(other.to_string()),
+        })?
+        .into_iter()
+        .map(|n| NeighbourView {
+            key: n.key,
+            label: n.label,
+            ties: n.ties,
+            weight: n.weight,
+            confirmed: n.confirmed,
+        })
+        .collect();
+        for e in &case.evidence {
+            let old = e
+                .entry
+                .as_deref()
+                .and_then(|x| x.strip_prefix("case #"))
+                .and_then(|x| x.parse::<i64>().ok());
+            if e.signal != vigie_model::SignalKind::Recidivism {
+                continue;
+            }
+            if let Some(view) = old.map(|id| s.case_view(id)).transpose()?.flatten()
+                && !predecessors
+                    .iter()
+                    .any(|p: &Predecessor| p.case.id == view.case.id)
+            {
+                let mut brief = view.case;
+                brief.evidence.clear();
+                predecessors.push(Predecessor {
+                    case: brief,
+                    decisions: view.decisions,
+                });
+            }
+        }
+    }
     Ok(Some(CaseDetail {
         case,
         decisions,
@@ -353,6 +436,8 @@ pub fn case_detail(s: &mut dyn Store, id: i64) -> Result<Option<CaseDetail>, Sto
         hashtags,
         account_cases,
         referral,
+        neighbourhood,
+        predecessors,
     }))
 }
 

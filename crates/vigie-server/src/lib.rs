@@ -19,6 +19,7 @@ mod config;
 mod error;
 pub mod hma;
 mod metrics;
+mod neighbourhood;
 pub mod pages;
 pub mod pool;
 mod referral_pages;

@@ -411,7 +411,7 @@ pub async fn queue(
             label { "Language " input type="text" name="language" size="4" value=(field(&params.language)); }
             label { "Signal " select name="signal" {
                 option value="" { "any" }
-                @for k in [SignalKind::Term, SignalKind::Url, SignalKind::Hashtag, SignalKind::NearDuplicate, SignalKind::Classifier, SignalKind::HashMatch, SignalKind::Posts] {
+                @for k in [SignalKind::Term, SignalKind::Url, SignalKind::Hashtag, SignalKind::NearDuplicate, SignalKind::Classifier, SignalKind::HashMatch, SignalKind::Posts, SignalKind::Network, SignalKind::Recidivism] {
                     option value=(k.as_str()) selected[params.signal.as_deref() == Some(k.as_str())] { (k.as_str()) }
                 }
             } }
@@ -660,6 +660,39 @@ pub async fn case_page(
                     }
                 }
             }
+        }
+        @if !detail.predecessors.is_empty() {
+            h2 { "Predecessors: the history this account inherits" }
+            @for p in &detail.predecessors {
+                section.predecessor {
+                    p {
+                        "Likely successor of "
+                        strong { (p.case.handle.as_deref().map(|h| format!("@{h}")).or_else(|| p.case.account_id.clone()).unwrap_or_default()) }
+                        ", case " a href={"/cases/" (p.case.id)} { "#" (p.case.id) } " " (status_badge(&p.case.status))
+                        @if let Some(l) = &p.case.label { " · label " em { (l) } }
+                    }
+                    @if p.decisions.is_empty() { p.empty { "No decision on it." } }
+                    @else {
+                        ol.history {
+                            @for d in &p.decisions {
+                                li {
+                                    (d.at.to_string()) " — " strong { (d.user) } " " (d.action.as_str()) ": "
+                                    (d.from_status.as_str()) " → " (d.to_status.as_str())
+                                    @if let Some(l) = &d.label { " · label " em { (l) } }
+                                    @if let Some(r) = &d.reason { " · " q { (r) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if !detail.neighbourhood.is_empty() {
+            h2 { "Neighbourhood" }
+            (crate::neighbourhood::picture(
+                &c.handle.as_deref().map(|h| format!("@{h}")).or_else(|| c.account_id.clone()).unwrap_or_default(),
+                &detail.neighbourhood,
+            ))
         }
         @if !detail.account_cases.is_empty() {
             h2 { "The account's other cases" }

@@ -1144,3 +1144,115 @@ async fn referrals_through_the_api() {
     .await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_case_shows_its_neighbourhood_and_the_history_it_inherits() {
+    let f = Fixture::new();
+    // The sample's file hosts, which the suspended members' release posts link to, then the analysis again.
+    let mut store = f.store();
+    let hosts =
+        std::fs::read_to_string(f.dir.path().join("corpus/labels/file-hosts.list")).unwrap();
+    store
+        .put_list(&vigie_store::NewList {
+            name: "hosts".into(),
+            kind: "domains".into(),
+            format: "csv".into(),
+            source: None,
+            entries: hosts.lines().count().saturating_sub(1) as u64,
+            body: hosts,
+        })
+        .unwrap();
+    vigie_engine::analyze(store.as_mut(), &vigie_engine::ScoringConfig::default()).unwrap();
+    let labels: Value = serde_json::from_slice(
+        &std::fs::read(f.dir.path().join("corpus/network/labels.json")).unwrap(),
+    )
+    .unwrap();
+    let account_case = |store: &mut dyn vigie_store::Store, key: &str| {
+        let (platform, id) = key.split_once(':').unwrap();
+        store
+            .cases(&vigie_store::CaseQuery {
+                subject: Some(vigie_model::CaseSubject::Account),
+                platform: Some(platform.to_owned()),
+                account: Some(id.to_owned()),
+                limit: 5,
+                ..Default::default()
+            })
+            .unwrap()
+            .first()
+            .map(|c| c.id)
+    };
+    let (old_case, successor) = labels["successors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|p| {
+            let old = account_case(store.as_mut(), p["suspended"].as_str()?)?;
+            Some((old, p["successor"].as_str()?.to_owned()))
+        })
+        .expect("a suspended member with an account case");
+    drop(store);
+    // Two reviewers confirm the suspended member.
+    let app = app(&f, ServerConfig::default());
+    for who in [f.login(Role::Analyst), f.login(Role::Reviewer)] {
+        let a = call(
+            &app,
+            "POST",
+            &format!("/api/v1/cases/{old_case}/decisions"),
+            Auth::Token(who),
+            Some(json!({"action": "confirm", "label": "propaganda"})),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    }
+    let mut store = f.store();
+    vigie_engine::analyze(store.as_mut(), &vigie_engine::ScoringConfig::default()).unwrap();
+    let new_case = account_case(store.as_mut(), &successor).expect("the successor's account case");
+    drop(store);
+    let a = call(
+        &app,
+        "GET",
+        &format!("/api/v1/cases/{new_case}"),
+        Auth::Token(f.login(Role::Analyst)),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let detail = a.json();
+    assert_eq!(
+        detail["predecessors"][0]["case"]["id"], old_case,
+        "{detail}"
+    );
+    assert_eq!(
+        detail["predecessors"][0]["decisions"]
+            .as_array()
+            .map(Vec::len),
+        Some(2),
+        "{detail}"
+    );
+    let neighbours = detail["neighbourhood"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(!neighbours.is_empty(), "{detail}");
+    let page = call(
+        &app,
+        "GET",
+        &format!("/cases/{new_case}"),
+        Auth::Session(f.login(Role::Analyst)),
+        None,
+    )
+    .await;
+    let html = page.text();
+    assert!(html.contains("Predecessors"), "{html}");
+    assert!(
+        html.contains(&format!("href=\"/cases/{old_case}\"")),
+        "{html}"
+    );
+    assert!(html.contains(&user_name(Role::Reviewer)), "{html}");
+    assert!(html.contains("<svg id=\"neighbourhood\""), "{html}");
+    assert_eq!(
+        html.matches("<circle class=\"neighbour\"").count(),
+        neighbours.len(),
+        "{html}"
+    );
+}

@@ -33,8 +33,8 @@ pub use cases::{
 };
 pub use error::StoreError;
 pub use network::{
-    Network, NetworkDelta, NetworkNode, NetworkTie, PendingTie, SharedAct, SharedCaps,
-    SharedMember, StoredTie,
+    AccountKey, NeighbourTie, Network, NetworkDelta, NetworkNode, NetworkTie, PendingTie,
+    SharedAct, SharedCaps, SharedMember, StoredTie,
 };
 pub use query::{AccountQuery, AccountView, Count, PostQuery, PostView, Snapshot, Stats};
 pub use referrals::{ItemResponse, ItemRow, Referrals, referral_items};

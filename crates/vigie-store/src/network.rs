@@ -120,6 +120,27 @@ pub struct SharedMember<'a> {
     pub at: Option<i64>,
 }
 
+/// One tie of an account's neighbourhood: the account at its other end, and what tied them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeighbourTie {
+    /// The other account's key.
+    pub key: String,
+    /// Its handle, when known.
+    pub handle: Option<String>,
+    /// Its display name, when known.
+    pub display_name: Option<String>,
+    /// The tie's kind (`mention`, `repost`, `shared_medium`, ...).
+    pub kind: String,
+    /// `to` (the account did it to the other), `from` (the other did it to the account) or `shared` (both
+    /// posted the same medium, link or rare hashtag).
+    pub direction: String,
+    /// How many times (shared: how many things both posted).
+    pub count: i64,
+}
+
+/// An account's platform and platform id.
+pub type AccountKey = (String, String);
+
 /// The most members a group may have to make ties, per kind: more is popular.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SharedCaps {
@@ -140,6 +161,18 @@ pub trait Network {
     fn resolve_network_pending(&mut self) -> Result<u64, StoreError>;
     /// Forgets the network and its position (the next update folds every post in again).
     fn reset_network(&mut self) -> Result<(), StoreError>;
+    /// The row id of each account of `accounts` (platform, platform id) that is stored.
+    fn account_rows(
+        &mut self,
+        accounts: &[AccountKey],
+    ) -> Result<Vec<(AccountKey, i64)>, StoreError>;
+    /// The ties of the account known by any of `keys` (its `platform:id` and `platform:@handle`), both ways,
+    /// and its shared acts with others in groups within their caps.
+    fn network_neighbourhood(
+        &mut self,
+        keys: &[String],
+        caps: SharedCaps,
+    ) -> Result<Vec<NeighbourTie>, StoreError>;
     /// The network's accounts, with their ids.
     fn network_nodes(&mut self) -> Result<Vec<(i64, NetworkNode)>, StoreError>;
     /// Each stored tie, in (from, to, kind) order.

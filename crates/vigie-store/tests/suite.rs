@@ -508,7 +508,7 @@ fn migrations_run_once(env: &mut Env) {
     let url = env.fresh_url();
     let mut store = env.open(&url);
     assert_eq!(store.backend(), env.backend);
-    assert_eq!(ok(store.schema_version()), 15);
+    assert_eq!(ok(store.schema_version()), 16);
     assert_eq!(
         ok(store.snapshot())
             .tables
@@ -523,7 +523,7 @@ fn migrations_run_once(env: &mut Env) {
 
     // Reopening a migrated store applies nothing and keeps the content.
     let mut again = env.open(&url);
-    assert_eq!(ok(again.schema_version()), 15);
+    assert_eq!(ok(again.schema_version()), 16);
     assert_eq!(ok(again.snapshot()), before);
     assert_eq!(ok(again.imports(10)).len(), 1);
     drop(again);
@@ -537,7 +537,7 @@ fn migrations_run_once(env: &mut Env) {
     match vigie_store::open(&url, Some(&media)) {
         Err(StoreError::TooNew {
             found: 99,
-            supported: 15,
+            supported: 16,
         }) => {}
         Err(e) => panic!("expected TooNew, got {e}"),
         Ok(_) => panic!("a schema newer than this build was accepted"),
@@ -612,7 +612,7 @@ fn concurrent_opens_migrate_once(env: &mut Env) {
             .collect()
     });
     for r in results {
-        assert_eq!(r, Ok(15));
+        assert_eq!(r, Ok(16));
     }
 }
 
@@ -3974,6 +3974,38 @@ fn the_network_adds_deltas_and_ties_references_when_their_post_arrives(env: &mut
     );
     // Tied once: the reference is forgotten.
     assert_eq!(ok(store.resolve_network_pending()), 0);
+    // The neighbourhood of an account, both ways, with what it shares with others.
+    let caps = SharedCaps {
+        shared: 5,
+        hashtags: 5,
+    };
+    let around = |store: &mut dyn Store, key: &str| {
+        let mut v: Vec<(String, String, String, i64)> =
+            ok(store.network_neighbourhood(&[key.to_owned()], caps))
+                .into_iter()
+                .map(|t| (t.key, t.kind, t.direction, t.count))
+                .collect();
+        v.sort();
+        v
+    };
+    let tuple =
+        |k: &str, kind: &str, d: &str, n: i64| (k.to_owned(), kind.to_owned(), d.to_owned(), n);
+    assert_eq!(
+        around(&mut *store, "x:a"),
+        vec![
+            tuple("x:@b", "mention", "to", 3),
+            tuple("x:c", "repost", "to", 1),
+            tuple("x:c", "shared_medium", "shared", 1),
+        ]
+    );
+    assert_eq!(
+        around(&mut *store, "x:c"),
+        vec![
+            tuple("x:a", "repost", "from", 1),
+            tuple("x:a", "shared_medium", "shared", 1),
+        ]
+    );
+    assert!(around(&mut *store, "x:nobody").is_empty());
     ok(store.reset_network());
     assert_eq!(ok(store.network_position()), 0);
     assert!(ok(store.network_nodes()).is_empty());

@@ -29,6 +29,7 @@ CREATE TABLE network_ties (
     last_at   BIGINT,
     PRIMARY KEY (src, dst, kind)
 );
+CREATE INDEX network_ties_dst ON network_ties (dst);
 
 CREATE TABLE network_shared (
     kind      TEXT NOT NULL,
@@ -37,6 +38,7 @@ CREATE TABLE network_shared (
     first_at  BIGINT,
     PRIMARY KEY (kind, what, node)
 );
+CREATE INDEX network_shared_node ON network_shared (node);
 
 CREATE TABLE network_pending (
     src       BIGINT NOT NULL REFERENCES network_nodes(id),

@@ -2,7 +2,10 @@
 
 use super::PostgresStore;
 use crate::StoreError;
-use crate::network::{Network, NetworkDelta, NetworkNode, SharedCaps, SharedMember, StoredTie};
+use crate::network::{
+    AccountKey, NeighbourTie, Network, NetworkDelta, NetworkNode, SharedCaps, SharedMember,
+    StoredTie,
+};
 use postgres::fallible_iterator::FallibleIterator;
 use std::collections::HashMap;
 
@@ -140,6 +143,68 @@ impl Network for PostgresStore {
              DELETE FROM network_nodes; UPDATE network_state SET position = 0 WHERE id = 1; COMMIT;",
         )?;
         Ok(())
+    }
+
+    fn account_rows(
+        &mut self,
+        accounts: &[AccountKey],
+    ) -> Result<Vec<(AccountKey, i64)>, StoreError> {
+        let (platforms, ids): (Vec<&str>, Vec<&str>) = accounts
+            .iter()
+            .map(|(p, i)| (p.as_str(), i.as_str()))
+            .unzip();
+        self.client
+            .query(
+                "SELECT a.platform, a.platform_id, a.id FROM accounts a \
+                 JOIN unnest($1::TEXT[], $2::TEXT[]) AS k (platform, platform_id) \
+                 ON a.platform = k.platform AND a.platform_id = k.platform_id",
+                &[&platforms, &ids],
+            )?
+            .iter()
+            .map(|r| Ok(((r.try_get(0)?, r.try_get(1)?), r.try_get(2)?)))
+            .collect()
+    }
+
+    fn network_neighbourhood(
+        &mut self,
+        keys: &[String],
+        caps: SharedCaps,
+    ) -> Result<Vec<NeighbourTie>, StoreError> {
+        let cap = |c: usize| i64::try_from(c).unwrap_or(i64::MAX);
+        let (shared, hashtags) = (cap(caps.shared), cap(caps.hashtags));
+        let rows = self.client.query(
+            "WITH me AS (SELECT id FROM network_nodes WHERE key = ANY($1)) \
+             SELECT o.key, o.handle, o.display_name, t.kind, 'to', t.count FROM network_ties t \
+             JOIN network_nodes o ON o.id = t.dst WHERE t.src IN (SELECT id FROM me) \
+             AND t.dst NOT IN (SELECT id FROM me) \
+             UNION ALL \
+             SELECT o.key, o.handle, o.display_name, t.kind, 'from', t.count FROM network_ties t \
+             JOIN network_nodes o ON o.id = t.src WHERE t.dst IN (SELECT id FROM me) \
+             AND t.src NOT IN (SELECT id FROM me) \
+             UNION ALL \
+             SELECT o.key, o.handle, o.display_name, \
+             CASE s.kind WHEN 'medium' THEN 'shared_medium' WHEN 'link' THEN 'shared_link' \
+             ELSE 'shared_hashtag' END, 'shared', count(*) \
+             FROM network_shared s JOIN network_shared m ON m.kind = s.kind AND m.what = s.what \
+             AND m.node <> s.node JOIN network_nodes o ON o.id = m.node \
+             WHERE s.node IN (SELECT id FROM me) AND (SELECT count(*) FROM network_shared g \
+             WHERE g.kind = s.kind AND g.what = s.what) \
+             <= (CASE s.kind WHEN 'hashtag' THEN $3::BIGINT ELSE $2::BIGINT END) \
+             GROUP BY o.key, o.handle, o.display_name, s.kind",
+            &[&keys, &shared, &hashtags],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(NeighbourTie {
+                    key: r.try_get(0)?,
+                    handle: r.try_get(1)?,
+                    display_name: r.try_get(2)?,
+                    kind: r.try_get(3)?,
+                    direction: r.try_get(4)?,
+                    count: r.try_get(5)?,
+                })
+            })
+            .collect()
     }
 
     fn network_nodes(&mut self) -> Result<Vec<(i64, NetworkNode)>, StoreError> {

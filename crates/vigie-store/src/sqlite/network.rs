@@ -2,9 +2,12 @@
 
 use super::{At, SqliteStore};
 use crate::StoreError;
-use crate::network::{Network, NetworkDelta, NetworkNode, SharedCaps, SharedMember, StoredTie};
+use crate::network::{
+    AccountKey, NeighbourTie, Network, NetworkDelta, NetworkNode, SharedCaps, SharedMember,
+    StoredTie,
+};
 use foldhash::{HashMap, HashMapExt};
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 /// SQLite's two-argument `min`/`max` are NULL when either side is: these keep the side that is not.
 const NODE_UPSERT: &str = "INSERT INTO network_nodes \
@@ -167,6 +170,108 @@ impl Network for SqliteStore {
                  UPDATE network_state SET position = 0 WHERE id = 1; COMMIT;",
             )
             .at(&self.path)
+    }
+
+    fn account_rows(
+        &mut self,
+        accounts: &[AccountKey],
+    ) -> Result<Vec<(AccountKey, i64)>, StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM accounts WHERE platform = ?1 AND platform_id = ?2")
+            .at(&self.path)?;
+        let mut out = Vec::new();
+        for (platform, id) in accounts {
+            if let Some(row) = stmt
+                .query_row(params![platform, id], |r| r.get(0))
+                .optional()
+                .at(&self.path)?
+            {
+                out.push(((platform.clone(), id.clone()), row));
+            }
+        }
+        Ok(out)
+    }
+
+    fn network_neighbourhood(
+        &mut self,
+        keys: &[String],
+        caps: SharedCaps,
+    ) -> Result<Vec<NeighbourTie>, StoreError> {
+        self.flush_pending()?;
+        let mut ids = Vec::new();
+        for key in keys {
+            if let Some(id) = self
+                .conn
+                .query_row("SELECT id FROM network_nodes WHERE key = ?1", [key], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .optional()
+                .at(&self.path)?
+            {
+                ids.push(id);
+            }
+        }
+        let mut out = Vec::new();
+        let cap = |c: usize| i64::try_from(c).unwrap_or(i64::MAX);
+        let tie = |direction: &str| {
+            let direction = direction.to_owned();
+            move |r: &rusqlite::Row<'_>| {
+                Ok(NeighbourTie {
+                    key: r.get(0)?,
+                    handle: r.get(1)?,
+                    display_name: r.get(2)?,
+                    kind: r.get(3)?,
+                    direction: direction.clone(),
+                    count: r.get(4)?,
+                })
+            }
+        };
+        for &id in &ids {
+            for (sql, direction) in [
+                (
+                    "SELECT o.key, o.handle, o.display_name, t.kind, t.count FROM network_ties t \
+                     JOIN network_nodes o ON o.id = t.dst WHERE t.src = ?1",
+                    "to",
+                ),
+                (
+                    "SELECT o.key, o.handle, o.display_name, t.kind, t.count FROM network_ties t \
+                     JOIN network_nodes o ON o.id = t.src WHERE t.dst = ?1",
+                    "from",
+                ),
+            ] {
+                let mut stmt = self.conn.prepare_cached(sql).at(&self.path)?;
+                let rows = stmt
+                    .query_map([id], tie(direction))
+                    .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                    .at(&self.path)?;
+                out.extend(rows.into_iter().filter(|t| !keys.contains(&t.key)));
+            }
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT o.key, o.handle, o.display_name, \
+                     CASE s.kind WHEN 'medium' THEN 'shared_medium' WHEN 'link' THEN 'shared_link' \
+                     ELSE 'shared_hashtag' END, count(*) \
+                     FROM network_shared s JOIN network_shared m ON m.kind = s.kind AND m.what = s.what \
+                     AND m.node <> s.node JOIN network_nodes o ON o.id = m.node \
+                     WHERE s.node = ?1 AND (SELECT count(*) FROM network_shared g \
+                     WHERE g.kind = s.kind AND g.what = s.what) \
+                     <= (CASE s.kind WHEN 'hashtag' THEN ?3 ELSE ?2 END) \
+                     GROUP BY o.key, o.handle, o.display_name, s.kind",
+                )
+                .at(&self.path)?;
+            let rows = stmt
+                .query_map(
+                    params![id, cap(caps.shared), cap(caps.hashtags)],
+                    tie("shared"),
+                )
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .at(&self.path)?;
+            out.extend(rows);
+        }
+        Ok(out)
     }
 
     fn network_nodes(&mut self) -> Result<Vec<(i64, NetworkNode)>, StoreError> {
