@@ -524,3 +524,61 @@ fn regression_18_the_network_kept_by_scans_is_the_network_of_all_posts() {
     parts.ok(&["scan", "first/posts.jsonl"]);
     assert_eq!(exported(&parts), expected);
 }
+
+#[test]
+fn regression_18_a_re_encoded_picture_ties_its_posters() {
+    let d = Dir::new();
+    std::fs::create_dir_all(d.join("first")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(d.join("later")).unwrap_or_else(|e| panic!("{e}"));
+    let (w, h) = (240u32, 180u32);
+    let picture = vigie_sample::draw_image(5, w, h);
+    let other = vigie_sample::draw_image(6, w, h);
+    let write = |path: &str, bytes: Vec<u8>| {
+        std::fs::write(d.join(path), bytes).unwrap_or_else(|e| panic!("{e}"));
+    };
+    write(
+        "first/original.png",
+        vigie_sample::encode_png(&picture, w, h).unwrap_or_else(|e| panic!("{e}")),
+    );
+    write(
+        "first/other.png",
+        vigie_sample::encode_png(&other, w, h).unwrap_or_else(|e| panic!("{e}")),
+    );
+    // The same picture, re-compressed: other bytes, a PDQ hash a few bits away.
+    write(
+        "later/copy.jpg",
+        vigie_sample::encode_jpeg(&picture, w, h, 60).unwrap_or_else(|e| panic!("{e}")),
+    );
+    let with = |file: &str| format!(",\"media\":[{{\"path\":\"{file}\",\"type\":\"photo\"}}]");
+    let t0 = 1_704_067_200;
+    write(
+        "first/posts.jsonl",
+        (post(
+            1,
+            t0,
+            ("1", "first_poster"),
+            "a picture",
+            &with("original.png"),
+        ) + &post(
+            2,
+            t0,
+            ("3", "someone_else"),
+            "another picture",
+            &with("other.png"),
+        ))
+            .into_bytes(),
+    );
+    write(
+        "later/posts.jsonl",
+        post(3, t0 + 600, ("2", "copier"), "look", &with("copy.jpg")).into_bytes(),
+    );
+    d.ok(&["scan", "first/posts.jsonl"]);
+    d.ok(&["scan", "later/posts.jsonl"]);
+    let (_, edges) = exported(&d);
+    let shared: Vec<&String> = edges
+        .iter()
+        .filter(|e| e.contains(",shared_medium,"))
+        .collect();
+    assert_eq!(shared.len(), 1, "{edges:?}");
+    assert!(shared[0].starts_with("x:1,x:2,"), "{edges:?}");
+}

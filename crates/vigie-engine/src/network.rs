@@ -2,7 +2,8 @@
 //!
 //! [`update_network`] folds the posts stored since its last run into the network the store keeps, and
 //! [`load_network`] reads it: each post ties its author to the accounts it mentions, replies to,
-//! quotes, reposts or forwards, and to the accounts that posted the same medium (SHA-256), the same canonical
+//! quotes, reposts or forwards, and to the accounts that posted the same medium (SHA-256, or a PDQ hash within
+//! [`NEAR_MEDIUM_DISTANCE`] of it), the same canonical
 //! link, or the same rare hashtag; a post that announces a handle ("new account: @...") ties its author to that
 //! handle most strongly. Media, links and hashtags shared by many accounts are popular, not ties, and are left
 //! out. Each account's posts are also read for reporting markers (news, research, counter-speech, moderation):
@@ -260,6 +261,7 @@ pub fn update_network(
         position: store.network_position()?,
         ..NetworkUpdate::default()
     };
+    let clusters = fold_media(store)?;
     let mut scratch = Scratch::default();
     loop {
         let rows = store.posts_page(update.position, PAGE)?;
@@ -329,7 +331,8 @@ pub fn update_network(
             }
             for a in &post.attachments {
                 if let Some(sha) = &a.sha256 {
-                    delta.act(MEDIUM, sha.clone(), &author, at);
+                    let medium = clusters.get(sha).unwrap_or(sha);
+                    delta.act(MEDIUM, medium.clone(), &author, at);
                 }
             }
             for url in &post.urls {
@@ -351,6 +354,69 @@ pub fn update_network(
     }
     update.tied_later = store.resolve_network_pending()?;
     Ok(update)
+}
+
+/// Two media whose PDQ hashes are at most this far apart are one medium to the network: the default distance at
+/// which a bank matches (PDQ's reference threshold), so a re-encoded, resized or re-compressed copy ties its
+/// poster to the original's.
+pub const NEAR_MEDIUM_DISTANCE: u32 = 31;
+
+/// PDQ hashes below this quality say too little of their image to call two media one (as in matching).
+const NEAR_MEDIUM_MIN_QUALITY: u8 = 50;
+
+/// Looks at the media stored since the last update: each one whose PDQ hash is within [`NEAR_MEDIUM_DISTANCE`]
+/// of an earlier medium's counts as that medium (as what that one counts as), which the store keeps. Returns
+/// every such medium with the SHA-256 it counts as.
+fn fold_media(store: &mut dyn Store) -> Result<HashMap<String, String>, EngineError> {
+    let position = store.network_media_position()?;
+    let mut clusters: HashMap<String, String> =
+        store.network_media_clusters()?.into_iter().collect();
+    let mut media: Vec<(i64, vigie_pdq::Hash256, String)> = Vec::new();
+    let mut after = 0i64;
+    let mut last = position;
+    loop {
+        let page = store.media_feed(after, PAGE)?;
+        let Some(end) = page.last() else { break };
+        after = end.id;
+        last = last.max(end.id);
+        for m in page {
+            let good = m.pdq_quality.is_some_and(|q| q >= NEAR_MEDIUM_MIN_QUALITY);
+            if let Some(hash) = m
+                .pdq
+                .as_deref()
+                .filter(|_| good)
+                .and_then(|h| h.parse().ok())
+            {
+                media.push((m.id, hash, m.sha256));
+            }
+        }
+    }
+    if last <= position {
+        return Ok(clusters);
+    }
+    let split = media.partition_point(|(id, _, _)| *id <= position);
+    let mut index = vigie_index::PdqIndex::build(
+        media[..split]
+            .iter()
+            .enumerate()
+            .map(|(i, (_, h, _))| (*h, i as u32))
+            .collect(),
+    );
+    let mut found = Vec::new();
+    for i in split..media.len() {
+        let (_, hash, sha) = &media[i];
+        if let Some(hit) = index.search_sorted(hash, NEAR_MEDIUM_DISTANCE).first() {
+            let other = &media[hit.id as usize].2;
+            let cluster = clusters.get(other).unwrap_or(other).clone();
+            if &cluster != sha && !clusters.contains_key(sha) {
+                clusters.insert(sha.clone(), cluster.clone());
+                found.push((sha.clone(), cluster));
+            }
+        }
+        index.insert(*hash, i as u32);
+    }
+    store.add_network_media_clusters(&found, last)?;
+    Ok(clusters)
 }
 
 /// The kinds of shared acts, as the store names them.

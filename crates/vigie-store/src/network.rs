@@ -159,6 +159,16 @@ pub trait Network {
     /// Ties each pending reference whose post is stored and folded in to that post's author, and forgets every
     /// pending reference whose post is stored; returns the references tied.
     fn resolve_network_pending(&mut self) -> Result<u64, StoreError>;
+    /// The last medium (its number in the order media were stored) looked at for near-duplicates.
+    fn network_media_position(&mut self) -> Result<i64, StoreError>;
+    /// Each medium that is a near-duplicate of an earlier one, with the SHA-256 it counts as.
+    fn network_media_clusters(&mut self) -> Result<Vec<(String, String)>, StoreError>;
+    /// Records near-duplicates (medium, the SHA-256 it counts as) and moves the media position, in one transaction.
+    fn add_network_media_clusters(
+        &mut self,
+        clusters: &[(String, String)],
+        position: i64,
+    ) -> Result<(), StoreError>;
     /// Forgets the network and its position (the next update folds every post in again).
     fn reset_network(&mut self) -> Result<(), StoreError>;
     /// The row id of each account of `accounts` (platform, platform id) that is stored.

@@ -4006,8 +4006,20 @@ fn the_network_adds_deltas_and_ties_references_when_their_post_arrives(env: &mut
         ]
     );
     assert!(around(&mut *store, "x:nobody").is_empty());
+    // Near-duplicate media, and how far the media were looked at.
+    assert_eq!(ok(store.network_media_position()), 0);
+    ok(store.add_network_media_clusters(&[(SHA_B.to_owned(), SHA_A.to_owned())], 7));
+    ok(store.add_network_media_clusters(&[(SHA_B.to_owned(), "other".to_owned())], 8));
+    assert_eq!(ok(store.network_media_position()), 8);
+    assert_eq!(
+        ok(store.network_media_clusters()),
+        vec![(SHA_B.to_owned(), SHA_A.to_owned())],
+        "a medium keeps the first medium it counted as"
+    );
     ok(store.reset_network());
     assert_eq!(ok(store.network_position()), 0);
+    assert_eq!(ok(store.network_media_position()), 0);
+    assert!(ok(store.network_media_clusters()).is_empty());
     assert!(ok(store.network_nodes()).is_empty());
     assert!(read_ties(&mut *store).is_empty());
 }

@@ -6,7 +6,9 @@
 -- (`network_ties`: mentions, replies, quotes, reposts, forwards, announced handles, each counted with its first
 -- and last time); who did the same thing (`network_shared`: the accounts that posted a medium, a link or a
 -- hashtag, each with the time it first did, from which shared ties are made on reading, leaving out what is
--- popular); and references to posts not stored yet (`network_pending`), tied once their post arrives.
+-- popular); references to posts not stored yet (`network_pending`), tied once their post arrives; and the media
+-- that are near-duplicates of an earlier one (`network_media`: PDQ within the matching distance), which count as
+-- that medium (`media_position`: the last medium looked at).
 CREATE TABLE network_nodes (
     id               INTEGER PRIMARY KEY,
     key              TEXT NOT NULL UNIQUE,
@@ -49,8 +51,14 @@ CREATE TABLE network_pending (
 );
 CREATE INDEX network_pending_post ON network_pending (platform, post_id);
 
-CREATE TABLE network_state (
-    id        INTEGER PRIMARY KEY CHECK (id = 1),
-    position  INTEGER NOT NULL
+CREATE TABLE network_media (
+    sha256   TEXT PRIMARY KEY,
+    cluster  TEXT NOT NULL
 );
-INSERT INTO network_state (id, position) VALUES (1, 0);
+
+CREATE TABLE network_state (
+    id              INTEGER PRIMARY KEY CHECK (id = 1),
+    position        INTEGER NOT NULL,
+    media_position  INTEGER NOT NULL
+);
+INSERT INTO network_state (id, position, media_position) VALUES (1, 0, 0);

@@ -137,10 +137,46 @@ impl Network for PostgresStore {
         Ok(u64::try_from(tied).unwrap_or(0))
     }
 
+    fn network_media_position(&mut self) -> Result<i64, StoreError> {
+        Ok(self
+            .client
+            .query_one("SELECT media_position FROM network_state WHERE id = 1", &[])?
+            .try_get(0)?)
+    }
+
+    fn network_media_clusters(&mut self) -> Result<Vec<(String, String)>, StoreError> {
+        self.client
+            .query("SELECT sha256, cluster FROM network_media", &[])?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    fn add_network_media_clusters(
+        &mut self,
+        clusters: &[(String, String)],
+        position: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.client.transaction()?;
+        let add = tx.prepare(
+            "INSERT INTO network_media (sha256, cluster) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
+        )?;
+        for (sha, cluster) in clusters {
+            tx.execute(&add, &[sha, cluster])?;
+        }
+        tx.execute(
+            "UPDATE network_state SET media_position = $1 WHERE id = 1",
+            &[&position],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     fn reset_network(&mut self) -> Result<(), StoreError> {
         self.client.batch_execute(
             "BEGIN; DELETE FROM network_pending; DELETE FROM network_shared; DELETE FROM network_ties; \
-             DELETE FROM network_nodes; UPDATE network_state SET position = 0 WHERE id = 1; COMMIT;",
+             DELETE FROM network_nodes; DELETE FROM network_media; \
+             UPDATE network_state SET position = 0, media_position = 0 WHERE id = 1; COMMIT;",
         )?;
         Ok(())
     }

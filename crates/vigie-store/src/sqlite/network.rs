@@ -161,13 +161,65 @@ impl Network for SqliteStore {
         Ok(u64::try_from(tied).unwrap_or(0))
     }
 
+    fn network_media_position(&mut self) -> Result<i64, StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .query_row(
+                "SELECT media_position FROM network_state WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .at(&self.path)
+    }
+
+    fn network_media_clusters(&mut self) -> Result<Vec<(String, String)>, StoreError> {
+        self.flush_pending()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT sha256, cluster FROM network_media")
+            .at(&self.path)?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect())
+            .at(&self.path)
+    }
+
+    fn add_network_media_clusters(
+        &mut self,
+        clusters: &[(String, String)],
+        position: i64,
+    ) -> Result<(), StoreError> {
+        self.flush_pending()?;
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .at(&path)?;
+        {
+            let mut add = tx
+                .prepare_cached(
+                    "INSERT INTO network_media (sha256, cluster) VALUES (?1, ?2) \
+                     ON CONFLICT (sha256) DO NOTHING",
+                )
+                .at(&path)?;
+            for (sha, cluster) in clusters {
+                add.execute(params![sha, cluster]).at(&path)?;
+            }
+            tx.execute(
+                "UPDATE network_state SET media_position = ?1 WHERE id = 1",
+                [position],
+            )
+            .at(&path)?;
+        }
+        tx.commit().at(&path)
+    }
+
     fn reset_network(&mut self) -> Result<(), StoreError> {
         self.flush_pending()?;
         self.conn
             .execute_batch(
                 "BEGIN IMMEDIATE; DELETE FROM network_pending; DELETE FROM network_shared; \
-                 DELETE FROM network_ties; DELETE FROM network_nodes; \
-                 UPDATE network_state SET position = 0 WHERE id = 1; COMMIT;",
+                 DELETE FROM network_ties; DELETE FROM network_nodes; DELETE FROM network_media; \
+                 UPDATE network_state SET position = 0, media_position = 0 WHERE id = 1; COMMIT;",
             )
             .at(&self.path)
     }
