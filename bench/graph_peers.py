@@ -77,12 +77,19 @@ def run(edges_path, seeds_path, nx_max_edges, nx_louvain_max_edges):
 def report(vigie_path, peers_path):
     v = json.load(open(vigie_path))
     p = json.load(open(peers_path))
+    read = p.get("read_seconds", 0.0)
+    plus = lambda x: None if x is None else x + read
     rows = [
         ("build (events to graph)", v["build_seconds"], p.get("igraph_build_seconds"), p.get("networkx_build_seconds")),
         ("  of which the graph", v["graph_seconds"], p.get("igraph_build_seconds"), p.get("networkx_build_seconds")),
         ("personalized PageRank", v["pagerank_seconds"], p.get("igraph_pagerank_seconds"), p.get("networkx_pagerank_seconds")),
         ("Louvain", v["louvain_seconds"], p.get("igraph_louvain_seconds"), p.get("networkx_louvain_seconds")),
     ]
+    if v.get("store"):
+        # Ours: the edges read from an SQLite store and built into the graph; the peers: the TSV edge list read
+        # into Python lists, then their build.
+        rows.insert(2, ("from storage to graph", v["store"]["load_seconds"], plus(p.get("igraph_build_seconds")),
+                        plus(p.get("networkx_build_seconds"))))
     print(f"{v['accounts']} accounts, {v['edges']} edges ({v['adjacency_pairs']} undirected pairs); peak memory: "
           f"vigie {v['peak_rss_mib']:.0f} MiB, peers {p['peak_rss_mib']:.0f} MiB")
     print(f"{'':24}{'vigie':>10}{'igraph':>10}{'networkx':>10}{'igraph/vigie':>14}{'networkx/vigie':>16}")
@@ -92,6 +99,10 @@ def report(vigie_path, peers_path):
         def ratio(x):
             return f"{x / ours:.1f}x" if x is not None and ours > 0 else "-"
         print(f"{name:24}{cell(ours)}{cell(ig_s)}{cell(nx_s)}{ratio(ig_s):>14}{ratio(nx_s):>16}")
+    if v.get("store"):
+        s = v["store"]
+        print(f"from storage: vigie reads {s['edges']} edges from a {s['store_mib']:.0f} MiB SQLite store (peak "
+              f"{v.get('store_peak_rss_mib', 0):.0f} MiB); the peers read the TSV edge list in {read:.2f} s")
     print(f"communities: vigie {v['communities']} (modularity {v['modularity']:.3f}), "
           f"igraph {p['igraph_communities']} (modularity {p['igraph_modularity']:.3f})")
 

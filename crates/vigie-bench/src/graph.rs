@@ -38,6 +38,96 @@ struct Figures {
     communities: usize,
     modularity: f64,
     peak_rss_mib: f64,
+    /// With `--store`: the same edges written to a fresh SQLite store's network tables (not timed against
+    /// anything), then read back and built into the graph as `vigie accounts rank` does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store: Option<StoreFigures>,
+    /// Peak memory once the graph was also read back from the store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store_peak_rss_mib: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct StoreFigures {
+    write_seconds: f64,
+    load_seconds: f64,
+    store_mib: f64,
+    accounts: usize,
+    edges: usize,
+}
+
+/// Writes `graph`'s accounts and edges into a fresh SQLite store under `dir`, then times reading them back into a
+/// graph (`vigie_engine::load_network`).
+fn through_the_store(graph: vigie_graph::Graph, dir: &Path) -> anyhow::Result<StoreFigures> {
+    use vigie_store::{NetworkDelta, NetworkNode, NetworkTie};
+    let path = dir.join("graph-store.db");
+    for p in [
+        path.clone(),
+        dir.join("graph-store.db-wal"),
+        dir.join("graph-store.db-shm"),
+    ] {
+        let _ = std::fs::remove_file(p);
+    }
+    let mut store = vigie_store::open(
+        &path.to_string_lossy(),
+        Some(&dir.join("graph-store-media")),
+    )?;
+    let node = |key: &str| NetworkNode {
+        key: key.to_owned(),
+        platform: "x".to_owned(),
+        ..NetworkNode::default()
+    };
+    let started = Instant::now();
+    store.apply_network(&NetworkDelta {
+        nodes: graph.keys().map(node).collect(),
+        ..NetworkDelta::default()
+    })?;
+    let edges: Vec<vigie_graph::Edge> = graph.edges().collect();
+    for chunk in edges.chunks(1_000_000) {
+        let mut keys: Vec<NodeId> = chunk.iter().flat_map(|e| [e.from, e.to]).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        store.apply_network(&NetworkDelta {
+            nodes: keys.iter().map(|&k| node(graph.key(k))).collect(),
+            ties: chunk
+                .iter()
+                .map(|e| NetworkTie {
+                    from: graph.key(e.from).to_owned(),
+                    to: graph.key(e.to).to_owned(),
+                    kind: e.kind.as_str().to_owned(),
+                    count: i64::from(e.count),
+                    first: e.first,
+                    last: e.last,
+                })
+                .collect(),
+            ..NetworkDelta::default()
+        })?;
+    }
+    let write_seconds = started.elapsed().as_secs_f64();
+    let (accounts, edge_count) = (graph.node_count(), graph.edge_count());
+    drop((graph, edges));
+    let started = Instant::now();
+    let network =
+        vigie_engine::load_network(store.as_mut(), &vigie_engine::NetworkOptions::default())?;
+    let load_seconds = started.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        network.graph.node_count() == accounts && network.graph.edge_count() == edge_count,
+        "the store gave back {} accounts and {} edges, not {accounts} and {edge_count}",
+        network.graph.node_count(),
+        network.graph.edge_count()
+    );
+    let store_mib = ["graph-store.db", "graph-store.db-wal"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
+        .map(|m| m.len() as f64 / 1_048_576.0)
+        .sum();
+    Ok(StoreFigures {
+        write_seconds,
+        load_seconds,
+        store_mib,
+        accounts,
+        edges: edge_count,
+    })
 }
 
 /// One of `n` accounts, skewed: low indexes (inside a community) come up more often.
@@ -47,7 +137,13 @@ fn skewed(rng: &mut Rng, n: u64) -> u64 {
 }
 
 /// Runs the benchmark.
-pub fn run(fmt: OutputFormat, accounts: usize, events: usize, dir: &Path) -> anyhow::Result<()> {
+pub fn run(
+    fmt: OutputFormat,
+    accounts: usize,
+    events: usize,
+    dir: &Path,
+    through_store: bool,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let n = accounts.max(2) as u64;
     // The events first, so that only the building is timed.
@@ -129,10 +225,18 @@ pub fn run(fmt: OutputFormat, accounts: usize, events: usize, dir: &Path) -> any
         let text: String = seeds.iter().map(|s| format!("{s}\n")).collect();
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
+    let (node_count, edge_count) = (graph.node_count(), graph.edge_count());
+    let peak_in_memory = peak_rss_mib();
+    let store = if through_store {
+        Some(through_the_store(graph, dir)?)
+    } else {
+        None
+    };
+    let store_peak_rss_mib = store.as_ref().map(|_| peak_rss_mib());
     let figures = Figures {
-        accounts: graph.node_count(),
+        accounts: node_count,
         events,
-        edges: graph.edge_count(),
+        edges: edge_count,
         adjacency_pairs: pairs,
         build_seconds,
         events_seconds,
@@ -142,7 +246,9 @@ pub fn run(fmt: OutputFormat, accounts: usize, events: usize, dir: &Path) -> any
         louvain_seconds,
         communities: found.count,
         modularity: found.modularity,
-        peak_rss_mib: peak_rss_mib(),
+        peak_rss_mib: peak_in_memory,
+        store,
+        store_peak_rss_mib,
     };
     match fmt {
         OutputFormat::Json => {
@@ -167,6 +273,18 @@ pub fn run(fmt: OutputFormat, accounts: usize, events: usize, dir: &Path) -> any
             figures.modularity,
             figures.peak_rss_mib
         ),
+    }
+    if let (OutputFormat::Text, Some(s)) = (fmt, &figures.store) {
+        println!(
+            "through an SQLite store ({:.0} MiB): written in {:.1} s, read back into the graph ({} accounts, {} \
+             edges) in {:.2} s; peak memory {:.0} MiB",
+            s.store_mib,
+            s.write_seconds,
+            s.accounts,
+            s.edges,
+            s.load_seconds,
+            figures.store_peak_rss_mib.unwrap_or(0.0)
+        );
     }
     Ok(())
 }

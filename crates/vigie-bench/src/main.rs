@@ -132,6 +132,10 @@ enum Command {
         /// Work folder.
         #[arg(long)]
         dir: PathBuf,
+        /// Also write the graph's accounts and edges to a fresh SQLite store, and time reading them back into
+        /// the graph (what `vigie accounts rank` does).
+        #[arg(long)]
+        store: bool,
     },
     /// Hash-list import into a bank of a fresh SQLite store on one thread: random PDQ hashes in the plain list
     /// format, then a tenth of them withdrawn (TCAP deletions); entries per second and peak memory per size.
@@ -208,7 +212,8 @@ fn run(args: Args) -> anyhow::Result<()> {
             accounts,
             events,
             dir,
-        } => graph::run(fmt, accounts, events, &dir),
+            store,
+        } => graph::run(fmt, accounts, events, &dir, store),
         Command::HmaLookup {
             entries,
             clients,

@@ -472,8 +472,15 @@ pub fn load_network(
                 .or_insert(node);
         }
     }
-    let mut nodes: HashMap<i64, NodeId> = HashMap::new();
-    for (id, n) in store.network_nodes()? {
+    // Node ids are the store's row ids, dense from 1: each one's graph node by row id.
+    let all_nodes = store.network_nodes()?;
+    let top = all_nodes
+        .last()
+        .map_or(0, |(id, _)| usize::try_from(*id).unwrap_or(0));
+    let mut nodes: Vec<NodeId> =
+        vec![NodeId::MAX; top.saturating_add(1).min(all_nodes.len() * 4 + 1)];
+    let mut far: HashMap<i64, NodeId> = HashMap::new();
+    for (id, n) in all_nodes {
         if options.platform.as_deref().is_some_and(|p| p != n.platform) {
             continue;
         }
@@ -490,7 +497,12 @@ pub fn load_network(
             Some(node) => node,
             None => node_of(&mut builder, &mut accounts, &n.key),
         };
-        nodes.insert(id, node);
+        match usize::try_from(id).ok().and_then(|i| nodes.get_mut(i)) {
+            Some(slot) => *slot = node,
+            None => {
+                far.insert(id, node);
+            }
+        }
         let entry = &mut accounts[node as usize];
         if entry.platform.is_empty() {
             entry.platform.clone_from(&n.platform);
@@ -507,10 +519,19 @@ pub fn load_network(
         entry.first_post = earliest(entry.first_post, n.first_post);
         entry.last_post = latest(entry.last_post, n.last_post);
     }
+    let node_of_row = |id: i64| {
+        let slot = usize::try_from(id).ok().and_then(|i| nodes.get(i)).copied();
+        match slot {
+            Some(NodeId::MAX) => None,
+            Some(n) => Some(n),
+            None => far.get(&id).copied(),
+        }
+    };
+    builder.reserve_events(usize::try_from(store.network_tie_count()?).unwrap_or(0));
     store.network_ties(&mut |t| {
-        let (Some(&from), Some(&to), Some(kind)) = (
-            nodes.get(&t.from),
-            nodes.get(&t.to),
+        let (Some(from), Some(to), Some(kind)) = (
+            node_of_row(t.from),
+            node_of_row(t.to),
             EdgeKind::parse(t.kind),
         ) else {
             return;
@@ -535,7 +556,7 @@ pub fn load_network(
         };
     store.network_shared(caps, &mut |m| {
         let (what, at) = (m.what, m.at);
-        let Some(&node) = nodes.get(&m.node) else {
+        let Some(node) = node_of_row(m.node) else {
             return;
         };
         let kind = match m.kind {
@@ -555,10 +576,8 @@ pub fn load_network(
     if let Some((k, _)) = &group {
         tie_group(&mut builder, *k, &members);
     }
-    Ok(Network {
-        graph: builder.build(),
-        accounts,
-    })
+    let graph = builder.build();
+    Ok(Network { graph, accounts })
 }
 
 /// Brings the stored network up to date ([`update_network`]) and reads it ([`load_network`]).

@@ -201,6 +201,11 @@ impl GraphBuilder {
         id
     }
 
+    /// Makes room for `events` more events (at most what is gathered at once).
+    pub fn reserve_events(&mut self, events: usize) {
+        self.events.reserve(events.min(GATHER_EVERY));
+    }
+
     /// The node of `key`, if named.
     pub fn find(&self, key: &str) -> Option<NodeId> {
         self.ids.get(key).copied()
@@ -262,7 +267,6 @@ impl GraphBuilder {
             ..
         } = self;
         gather(&mut events);
-        events.shrink_to_fit();
         Graph::from_parts(ids, keys, events)
     }
 }
@@ -287,39 +291,80 @@ pub struct Graph {
 impl Graph {
     fn from_parts(ids: HashMap<Arc<str>, NodeId>, keys: Vec<Arc<str>>, edges: Vec<Event>) -> Graph {
         let n = keys.len();
-        // Each edge in both directions, bucketed by node (a counting sort), then each node's neighbours sorted
-        // and merged.
+        let ends = |e: &Event| ((e.key >> 32) as usize, (e.key & 0xffff_ffff) as usize);
+        // Each edge's index under both its ends (a counting sort): each node's list is in edge order.
         let mut counts = vec![0usize; n + 1];
-        for e in edges.iter().map(Event::edge) {
-            counts[e.from as usize + 1] += 1;
-            counts[e.to as usize + 1] += 1;
+        for e in &edges {
+            let (a, b) = ends(e);
+            counts[a + 1] += 1;
+            counts[b + 1] += 1;
         }
         for i in 0..n {
             counts[i + 1] += counts[i];
         }
-        let incident_offsets = counts.clone();
-        let mut fill = counts.clone();
-        let mut pairs: Vec<(NodeId, f64)> = vec![(0, 0.0); 2 * edges.len()];
+        let incident_offsets = counts;
+        let mut fill = incident_offsets.clone();
         let mut incident: Vec<u32> = vec![0; 2 * edges.len()];
-        for (i, e) in edges.iter().map(Event::edge).enumerate() {
-            let w = e.weight();
-            for (a, b) in [(e.from, e.to), (e.to, e.from)] {
-                let at = fill[a as usize];
-                pairs[at] = (b, w);
-                incident[at] = u32::try_from(i).unwrap_or(u32::MAX);
-                fill[a as usize] += 1;
-            }
+        for (i, e) in edges.iter().enumerate() {
+            let (a, b) = ends(e);
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            incident[fill[a]] = i;
+            fill[a] += 1;
+            incident[fill[b]] = i;
+            fill[b] += 1;
         }
+        drop(fill);
+        // The edges are sorted by (from, to), so a node's list is the edges it ends that start before it, then the
+        // edges it starts (sorted by where they end), then the edges it ends that start after it: two sorted runs
+        // of neighbours, merged here into one, each neighbour once with its summed weight. No sort, no copy.
+        let mut logs = [0.0f64; 256];
+        for (c, l) in logs.iter_mut().enumerate() {
+            *l = 1.0 + (c.max(1) as f64).ln();
+        }
+        let weight = |e: &Event| {
+            let grows = match logs.get(e.count as usize) {
+                Some(&l) => l,
+                None => 1.0 + f64::from(e.count).ln(),
+            };
+            EdgeKind::ALL[e.kind as usize].weight() * grows
+        };
         let mut offsets = Vec::with_capacity(n + 1);
-        let mut neighbours = Vec::with_capacity(pairs.len());
-        let mut weights = Vec::with_capacity(pairs.len());
+        let mut neighbours: Vec<NodeId> = Vec::with_capacity(incident.len());
+        let mut weights: Vec<f64> = Vec::with_capacity(incident.len());
         let mut degree = vec![0.0; n];
         offsets.push(0);
         for v in 0..n {
-            let slice = &mut pairs[counts[v]..counts[v + 1]];
-            slice.sort_unstable_by_key(|p| p.0);
-            for &(u, w) in slice.iter() {
-                if neighbours.len() > offsets[v] && neighbours.last() == Some(&u) {
+            let list = &incident[incident_offsets[v]..incident_offsets[v + 1]];
+            let from = |i: &u32| ends(&edges[*i as usize]).0;
+            let (lo, hi) = (
+                list.partition_point(|i| from(i) < v),
+                list.partition_point(|i| from(i) <= v),
+            );
+            let mut started = list[lo..hi]
+                .iter()
+                .map(|&i| {
+                    let e = &edges[i as usize];
+                    (ends(e).1 as NodeId, weight(e))
+                })
+                .peekable();
+            let mut ended = list[..lo]
+                .iter()
+                .chain(&list[hi..])
+                .map(|&i| {
+                    let e = &edges[i as usize];
+                    (ends(e).0 as NodeId, weight(e))
+                })
+                .peekable();
+            let first = neighbours.len();
+            loop {
+                let next = match (started.peek(), ended.peek()) {
+                    (Some(a), Some(b)) if a.0 <= b.0 => started.next(),
+                    (Some(_), Some(_)) | (None, Some(_)) => ended.next(),
+                    (Some(_), None) => started.next(),
+                    (None, None) => break,
+                };
+                let Some((u, w)) = next else { break };
+                if neighbours.len() > first && neighbours.last() == Some(&u) {
                     if let Some(last) = weights.last_mut() {
                         *last += w;
                     }
@@ -415,6 +460,52 @@ impl Graph {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_adjacency_is_every_edge_both_ways_each_neighbour_once_with_the_summed_weight() {
+        // A small random multigraph with every kind, ties both ways and repeated events.
+        let mut b = GraphBuilder::new();
+        let nodes: Vec<NodeId> = (0..40).map(|i| b.node(&format!("x:{i}"))).collect();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |m: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % m
+        };
+        for _ in 0..2_000 {
+            let (a, c) = (nodes[next(40) as usize], nodes[next(40) as usize]);
+            let kind = EdgeKind::ALL[next(9) as usize];
+            b.add(a, c, kind, Some(next(1000) as i64));
+        }
+        let g = b.build();
+        let mut expected: std::collections::BTreeMap<(NodeId, NodeId), f64> = Default::default();
+        for e in g.edges() {
+            *expected.entry((e.from, e.to)).or_default() += e.weight();
+            *expected.entry((e.to, e.from)).or_default() += e.weight();
+        }
+        let mut seen = 0;
+        for v in 0..g.node_count() as NodeId {
+            let mine: Vec<(NodeId, f64)> = g.neighbours(v).collect();
+            let theirs: Vec<(NodeId, f64)> = expected
+                .range((v, 0)..=(v, NodeId::MAX))
+                .map(|(&(_, u), &w)| (u, w))
+                .collect();
+            assert_eq!(mine.len(), theirs.len(), "node {v}");
+            for ((u, w), (x, y)) in mine.iter().zip(&theirs) {
+                assert_eq!(u, x, "node {v}");
+                assert!((w - y).abs() < 1e-9, "node {v}: {w} vs {y}");
+            }
+            let degree: f64 = theirs.iter().map(|(_, w)| w).sum();
+            assert!((g.weighted_degree(v) - degree).abs() < 1e-9);
+            assert_eq!(
+                g.incident(v).count(),
+                g.edges().filter(|e| e.from == v || e.to == v).count()
+            );
+            seen += mine.len();
+        }
+        assert_eq!(seen, expected.len());
+    }
 
     #[test]
     fn events_gather_into_one_edge_per_pair_and_kind_and_shared_kinds_lose_their_direction() {

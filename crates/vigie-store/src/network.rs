@@ -185,6 +185,8 @@ pub trait Network {
     ) -> Result<Vec<NeighbourTie>, StoreError>;
     /// The network's accounts, with their ids.
     fn network_nodes(&mut self) -> Result<Vec<(i64, NetworkNode)>, StoreError>;
+    /// How many ties are stored.
+    fn network_tie_count(&mut self) -> Result<u64, StoreError>;
     /// Each stored tie, in (from, to, kind) order.
     fn network_ties(&mut self, each: &mut dyn FnMut(StoredTie<'_>)) -> Result<(), StoreError>;
     /// Each member of each group of at least two no larger than its kind's cap, group by group.

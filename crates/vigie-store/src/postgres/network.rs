@@ -270,6 +270,14 @@ impl Network for PostgresStore {
             .collect()
     }
 
+    fn network_tie_count(&mut self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .client
+            .query_one("SELECT count(*) FROM network_ties", &[])?
+            .try_get(0)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     fn network_ties(&mut self, each: &mut dyn FnMut(StoredTie<'_>)) -> Result<(), StoreError> {
         let params: [&(dyn postgres::types::ToSql + Sync); 0] = [];
         let mut rows = self.client.query_raw(

@@ -355,6 +355,15 @@ impl Network for SqliteStore {
         .at(&self.path)
     }
 
+    fn network_tie_count(&mut self) -> Result<u64, StoreError> {
+        self.flush_pending()?;
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM network_ties", [], |r| r.get(0))
+            .at(&self.path)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     fn network_ties(&mut self, each: &mut dyn FnMut(StoredTie<'_>)) -> Result<(), StoreError> {
         self.flush_pending()?;
         let mut stmt = self
