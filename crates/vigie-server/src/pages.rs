@@ -144,7 +144,7 @@ pub async fn login_page(
     let token = random_hex(16);
     let body = html! {
         h1 { "Log in" }
-        @if let Some(e) = &p.error { p.error role="alert" { (e) } }
+        @if let Some(e) = &p.error { p.error role="alert" { (login_message(e)) } }
         form.login method="post" action="/login" {
             input type="hidden" name="csrf" value=(token);
             input type="hidden" name="next" value=(safe_next(p.next.as_deref()));
@@ -165,12 +165,41 @@ pub async fn login_page(
     res
 }
 
-/// Only local paths: a login link cannot send the user to another site.
+/// Only plain local paths: a login link cannot send the user to another site. A browser reads `/\t/host`,
+/// `/\\host` and `//host` as another host (it drops tabs and line breaks, and takes a backslash for a slash), so
+/// a value with any control character, whitespace or backslash is refused, as is one that does not start with
+/// exactly one `/`; what is left is a path (with its query) that stays on this site, and fits in a header.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n
+                    .chars()
+                    .any(|c| c.is_control() || c.is_whitespace() || c == '\\') =>
+        {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
+}
+
+/// Why a login failed, as the login page's `error` names it: a fixed code, never text from the address.
+const LOGIN_ERRORS: [(&str, &str); 3] = [
+    ("rate", "Too many attempts: wait a minute and try again."),
+    (
+        "locked",
+        "This account is locked after too many failed logins; try again later.",
+    ),
+    ("wrong", "Wrong user name or password."),
+];
+
+/// The message of a login error code; any other value gets the plain failure message.
+fn login_message(code: &str) -> &'static str {
+    LOGIN_ERRORS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("Login failed.", |(_, m)| m)
 }
 
 /// The login form.
@@ -187,10 +216,9 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let fail = |msg: &str| {
+    let fail = |code: &str| {
         Redirect::to(&format!(
-            "/login?error={}&next={}",
-            crate::auth::url_escape(msg),
+            "/login?error={code}&next={}",
             crate::auth::url_escape(&safe_next(form.next.as_deref()))
         ))
         .into_response()
@@ -215,7 +243,7 @@ pub async fn login(
                 )
             })
             .await;
-        return fail("Too many attempts: wait a minute and try again.");
+        return fail("rate");
     }
     let name = form.name.clone();
     let found = match state.pool.run(move |s| s.user_login(&name)).await {
@@ -267,13 +295,11 @@ pub async fn login(
     }
     let Some(user) = user else {
         state.metrics.logins_failed.fetch_add(1, Ordering::Relaxed);
-        let msg = match outcome {
-            LoginOutcome::Refused { reason } if reason.contains("locked") => {
-                "This account is locked after too many failed logins; try again later."
-            }
-            _ => "Wrong user name or password.",
+        let code = match outcome {
+            LoginOutcome::Refused { reason } if reason.contains("locked") => "locked",
+            _ => "wrong",
         };
-        return fail(msg);
+        return fail(code);
     };
     state.metrics.logins.fetch_add(1, Ordering::Relaxed);
     let secret = random_hex(32);
@@ -1187,8 +1213,42 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(safe_next(Some("/cases/3")), "/cases/3");
+        assert_eq!(
+            safe_next(Some("/?platform=x&account=1")),
+            "/?platform=x&account=1"
+        );
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn regression_19_next_with_control_characters_or_whitespace_stays_home() {
+        // Browsers drop tabs and line breaks from a URL and read a backslash as a slash: each of these would
+        // leave the site, or break the Location header.
+        for hostile in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/ /evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "\t//evil.example",
+            "/\u{0}/evil.example",
+            "/\u{a0}/evil.example",
+            "/cases/1\r\nSet-Cookie: x=1",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile:?}");
+        }
+    }
+
+    #[test]
+    fn regression_19_login_errors_are_fixed_messages() {
+        assert_eq!(login_message("wrong"), "Wrong user name or password.");
+        assert_eq!(login_message("<script>alert(1)</script>"), "Login failed.");
+        assert_eq!(
+            login_message("Your account was hacked, call 555"),
+            "Login failed."
+        );
     }
 }

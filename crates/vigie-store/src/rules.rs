@@ -97,6 +97,31 @@ pub(crate) fn plan_decision(
     } else {
         None
     };
+    // Two confirmations must agree on the label: a second reviewer who confirms with another label confirms
+    // nothing. The case goes to escalation with both on record: the first label stays the case's, the second is
+    // this decision's.
+    if d.action == Action::Confirm
+        && status == CaseStatus::Pending
+        && to == CaseStatus::Confirmed
+        && case_label.is_some()
+        && label != case_label
+    {
+        let reason = reason.or_else(|| {
+            Some(format!(
+                "the two confirmations disagree on the label: {} first, then {}",
+                case_label.as_deref().unwrap_or(""),
+                label.as_deref().unwrap_or("")
+            ))
+        });
+        return Ok(DecisionPlan {
+            from: status,
+            to: CaseStatus::Escalated,
+            label,
+            reason,
+            case_label,
+            first_confirmer: None,
+        });
+    }
     let case_label = match to {
         CaseStatus::Confirmed | CaseStatus::Pending => label.clone(),
         CaseStatus::Open | CaseStatus::Rejected => None,
@@ -295,6 +320,56 @@ mod tests {
                 .as_ref()
                 .map(|p| (p.to, p.first_confirmer, p.case_label.as_deref())),
             Ok((CaseStatus::Pending, Some(1), Some("propaganda")))
+        );
+    }
+
+    #[test]
+    fn regression_19_two_confirmations_with_different_labels_confirm_nothing() {
+        let rules = ReviewRules {
+            two_person: true,
+            taxonomy: vec!["propaganda".to_owned(), "glorification".to_owned()],
+        };
+        let second = user(2, Role::Reviewer);
+        let first_label = Some("propaganda".to_owned());
+        let disagree = plan_decision(
+            &second,
+            &decision(Action::Confirm, Some("glorification"), None),
+            &rules,
+            CaseStatus::Pending,
+            Some(1),
+            first_label.clone(),
+        );
+        assert_eq!(
+            disagree.as_ref().map(|p| (
+                p.to,
+                p.case_label.clone(),
+                p.label.clone(),
+                p.first_confirmer
+            )),
+            Ok((
+                CaseStatus::Escalated,
+                first_label.clone(),
+                Some("glorification".to_owned()),
+                None
+            ))
+        );
+        assert!(
+            disagree
+                .ok()
+                .and_then(|p| p.reason)
+                .is_some_and(|r| r.contains("propaganda") && r.contains("glorification"))
+        );
+        let agree = plan_decision(
+            &second,
+            &decision(Action::Confirm, Some("propaganda"), None),
+            &rules,
+            CaseStatus::Pending,
+            Some(1),
+            first_label.clone(),
+        );
+        assert_eq!(
+            agree.map(|p| (p.to, p.case_label)),
+            Ok((CaseStatus::Confirmed, first_label))
         );
     }
 

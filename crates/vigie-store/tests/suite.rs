@@ -3019,20 +3019,20 @@ fn decisions_follow_the_two_person_rule(env: &mut Env) {
         ),
         DecisionOutcome::Refused(DecisionError::SameReviewer)
     );
-    // Another reviewer confirms, with the label the case keeps.
+    // Another reviewer confirms with the same label: confirmed.
     let second = taken(decide(
         &mut *store,
         &reviewer,
         case,
         Action::Confirm,
-        Some("incitement"),
+        Some("propaganda"),
         None,
     ));
     assert_eq!(second.to_status, CaseStatus::Confirmed);
     let confirmed = ok(store.case(case)).unwrap_or_else(|| panic!("the case exists"));
     assert_eq!(
         (confirmed.status.as_str(), confirmed.label.as_deref()),
-        ("confirmed", Some("incitement"))
+        ("confirmed", Some("propaganda"))
     );
     assert!(matches!(
         decide(
@@ -3062,7 +3062,7 @@ fn decisions_follow_the_two_person_rule(env: &mut Env) {
             rescored.status.as_str(),
             rescored.label.as_deref()
         ),
-        (9.0, "confirmed", Some("incitement"))
+        (9.0, "confirmed", Some("propaganda"))
     );
     ok(store.put_cases(&[NewCase {
         category: None,
@@ -3102,7 +3102,7 @@ fn decisions_follow_the_two_person_rule(env: &mut Env) {
             .collect::<Vec<_>>(),
         [
             (Action::Confirm, "ann", Some("propaganda"), None),
-            (Action::Confirm, "rev", Some("incitement"), None),
+            (Action::Confirm, "rev", Some("propaganda"), None),
             (Action::Reopen, "ora", None, Some("appeal")),
         ]
     );
@@ -3167,6 +3167,38 @@ fn decisions_follow_the_two_person_rule(env: &mut Env) {
         ok(store.check()),
         Vec::<String>::new(),
         "every reference holds"
+    );
+
+    // Two reviewers, two labels: nothing is confirmed; the case is escalated with both labels on record.
+    let disputed = ids[3];
+    taken(decide(
+        &mut *store,
+        &analyst,
+        disputed,
+        Action::Confirm,
+        Some("propaganda"),
+        None,
+    ));
+    let other_label = taken(decide(
+        &mut *store,
+        &other,
+        disputed,
+        Action::Confirm,
+        Some("incitement"),
+        None,
+    ));
+    assert_eq!(other_label.to_status, CaseStatus::Escalated);
+    assert_eq!(other_label.label.as_deref(), Some("incitement"));
+    assert!(
+        other_label
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("disagree"))
+    );
+    let escalated = ok(store.case(disputed)).unwrap_or_else(|| panic!("the case exists"));
+    assert_eq!(
+        (escalated.status.as_str(), escalated.label.as_deref()),
+        ("escalated", Some("propaganda"))
     );
 }
 
