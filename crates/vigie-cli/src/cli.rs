@@ -367,6 +367,9 @@ fn scan_config(
     };
     config.ingest.csv_columns =
         ColumnMap::parse(map.iter().map(String::as_str)).map_err(anyhow::Error::msg)?;
+    if let Some(name) = &platform {
+        vigie_model::Platform::parse(name).map_err(|e| anyhow::anyhow!("--platform: {e}"))?;
+    }
     config.ingest.default_platform = platform;
     for (id, name) in &r.file.telegram.channels {
         let bare = name.trim().trim_start_matches('@');

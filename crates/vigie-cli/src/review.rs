@@ -90,13 +90,38 @@ fn parse_role(text: &str) -> Result<Role, String> {
         .ok_or_else(|| format!("{text:?} is not a role (viewer, analyst, reviewer or admin)"))
 }
 
-/// The actor of command-line changes: the operating-system user.
+/// The actor of command-line changes, as the audit trail names it (`cli:NAME`): `VIGIE_ACTOR` when set (a
+/// person's name for a shared service account), else the operating-system user (`USER`, `LOGNAME`,
+/// `USERNAME`), else, where none is set (a container, a cron job), the numeric user id (`uid:1000`).
 pub fn cli_actor() -> Actor {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".to_owned());
-    Actor::cli(&user)
+    Actor::cli(&actor_name(|k| std::env::var(k).ok(), uid))
 }
+
+fn actor_name(var: impl Fn(&str) -> Option<String>, uid: impl Fn() -> Option<String>) -> String {
+    ["VIGIE_ACTOR", "USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .filter_map(|k| var(k))
+        .map(|v| {
+            v.trim()
+                .chars()
+                .filter(|c| !c.is_control())
+                .collect::<String>()
+        })
+        .find(|v| !v.is_empty())
+        .or_else(|| uid().map(|u| format!("uid:{u}")))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The real user id of this process, from `/proc/self/status` (Linux).
+fn uid() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(str::to_owned)
+}
+
 
 fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
@@ -358,5 +383,32 @@ pub fn review(
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regression_19_cli_audit_entries_name_a_person_or_a_user_id() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let uid = || Some("1000".to_owned());
+        assert_eq!(
+            actor_name(env(&[("USER", "ann"), ("VIGIE_ACTOR", "bob")]), uid),
+            "bob"
+        );
+        assert_eq!(actor_name(env(&[("LOGNAME", "ann")]), uid), "ann");
+        assert_eq!(actor_name(env(&[("USER", "  ")]), uid), "uid:1000");
+        assert_eq!(actor_name(env(&[]), uid), "uid:1000");
+        assert_eq!(actor_name(env(&[]), || None), "unknown");
+        assert!(uid().is_some_and(|u| u.parse::<u32>().is_ok()));
     }
 }

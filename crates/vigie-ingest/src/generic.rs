@@ -148,11 +148,10 @@ pub(crate) fn convert(
     default_platform: &Platform,
     root: &Path,
 ) -> Result<Converted, String> {
-    let platform = r
-        .platform
-        .as_deref()
-        .map(Platform::new)
-        .unwrap_or_else(|| default_platform.clone());
+    let platform = match r.platform.as_deref() {
+        Some(name) => Platform::parse(name)?,
+        None => default_platform.clone(),
+    };
     let created_at = r
         .created_at
         .as_ref()

@@ -99,8 +99,56 @@ pub struct QuarantinedRecord {
     pub position: Position,
     /// Why it was not imported, in words an analyst can act on.
     pub reason: String,
-    /// The raw bytes, at most [`RAW_RECORD_CAP`].
+    /// The raw bytes, at most [`RAW_RECORD_CAP`]. Written out as text when they are UTF-8
+    /// (`{"encoding": "utf-8", "text": ...}`), as base64 otherwise (`{"encoding": "base64", "data": ...}`).
+    #[serde(with = "raw_bytes")]
     pub raw: Vec<u8>,
+}
+
+/// A quarantined record's raw bytes in JSON: readable text when they are UTF-8, base64 when not; an array of
+/// numbers (what earlier versions wrote) is still read.
+mod raw_bytes {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(tag = "encoding")]
+    enum Raw {
+        #[serde(rename = "utf-8")]
+        Text { text: String },
+        #[serde(rename = "base64")]
+        Base64 { data: String },
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Labelled(Raw),
+        Numbers(Vec<u8>),
+    }
+
+    pub(super) fn serialize<S: Serializer>(raw: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        match std::str::from_utf8(raw) {
+            Ok(text) => Raw::Text {
+                text: text.to_owned(),
+            },
+            Err(_) => Raw::Base64 {
+                data: STANDARD.encode(raw),
+            },
+        }
+        .serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        match Written::deserialize(d)? {
+            Written::Labelled(Raw::Text { text }) => Ok(text.into_bytes()),
+            Written::Labelled(Raw::Base64 { data }) => STANDARD
+                .decode(data.as_bytes())
+                .map_err(serde::de::Error::custom),
+            Written::Numbers(bytes) => Ok(bytes),
+        }
+    }
 }
 
 impl QuarantinedRecord {
@@ -147,5 +195,36 @@ mod position_tests {
             Position::LinePath(42, "$.data[0]".into()).text(),
             "line 42, $.data[0]"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regression_19_raw_bytes_are_text_or_labelled_base64_in_json() {
+        let text = QuarantinedRecord::new("a.jsonl", Position::Line(3), "bad", b"{\"id\": 1,");
+        let json = serde_json::to_value(&text).unwrap_or_default();
+        assert_eq!(
+            json["raw"],
+            serde_json::json!({"encoding": "utf-8", "text": "{\"id\": 1,"})
+        );
+        let binary = QuarantinedRecord::new("a.csv", Position::Line(4), "bad", &[0x66, 0xff, 0x00]);
+        let json = serde_json::to_value(&binary).unwrap_or_default();
+        assert_eq!(
+            json["raw"],
+            serde_json::json!({"encoding": "base64", "data": "Zv8A"})
+        );
+        for record in [text, binary] {
+            let back: Result<QuarantinedRecord, _> =
+                serde_json::from_value(serde_json::to_value(&record).unwrap_or_default());
+            assert_eq!(back.ok(), Some(record));
+        }
+        // What earlier versions wrote is still read.
+        let old =
+            serde_json::json!({"file": "f", "position": "file", "reason": "r", "raw": [104, 105]});
+        let read: Result<QuarantinedRecord, _> = serde_json::from_value(old);
+        assert_eq!(read.map(|r| r.raw).ok(), Some(b"hi".to_vec()));
     }
 }

@@ -65,3 +65,23 @@ fn a_posts_own_address_is_kept_under_url_or_permalink() {
         ]
     );
 }
+
+#[test]
+fn regression_19_a_record_naming_no_platform_name_is_quarantined() {
+    let body = "{\"id\":\"1\",\"platform\":\"x<script>\",\"text\":\"a\"}\n\
+                {\"id\":\"2\",\"platform\":\"Telegram\",\"text\":\"b\"}\n\
+                {\"id\":\"3\",\"platform\":\"face book\",\"text\":\"c\"}\n";
+    let records = read_file(
+        Format::Jsonl,
+        "posts.jsonl",
+        body.as_bytes(),
+        &IngestOptions::default(),
+    );
+    let reasons = quarantined(&records);
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(
+        reasons[0].contains("line 1") && reasons[0].contains("not a platform name"),
+        "{reasons:?}"
+    );
+    assert_eq!(post_ids(&records), ["2"]);
+}
