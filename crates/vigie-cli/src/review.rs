@@ -122,7 +122,6 @@ fn uid() -> Option<String> {
         .map(str::to_owned)
 }
 
-
 fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin()

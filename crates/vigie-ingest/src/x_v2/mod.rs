@@ -111,6 +111,15 @@ struct Tweet {
     referenced_tweets: Option<Vec<ReferencedTweet>>,
     entities: Option<Entities>,
     attachments: Option<Attachments>,
+    /// A post longer than 280 characters: `text` holds its first 280 and a link, this its full text and the
+    /// entities found in it (delivered with `tweet.fields=note_tweet`).
+    note_tweet: Option<NoteTweet>,
+}
+
+#[derive(Deserialize)]
+struct NoteTweet {
+    text: Option<String>,
+    entities: Option<Entities>,
 }
 
 #[derive(Deserialize)]
@@ -421,7 +430,15 @@ fn to_post(t: Tweet, media: &HashMap<&str, &Media>) -> Result<Post, String> {
     let mut post = Post::with_id(Platform::x(), t.id);
     post.account_id = t.author_id;
     post.created_at = time("created_at", t.created_at)?;
-    post.text = t.text;
+    // The full text of a long post, with the entities of the full text.
+    let (text, entities) = match t.note_tweet {
+        Some(NoteTweet {
+            text: Some(full),
+            entities,
+        }) if !full.trim().is_empty() => (Some(full), entities.or(t.entities)),
+        _ => (t.text, t.entities),
+    };
+    post.text = text;
     post.lang = t.lang;
     for r in t.referenced_tweets.unwrap_or_default() {
         let kind = match r.kind.as_str() {
@@ -436,7 +453,7 @@ fn to_post(t: Tweet, media: &HashMap<&str, &Media>) -> Result<Post, String> {
             target_account: None,
         });
     }
-    if let Some(e) = t.entities {
+    if let Some(e) = entities {
         post.hashtags = e.hashtags.into_iter().map(|h| h.tag).collect();
         post.urls = e
             .urls

@@ -56,3 +56,56 @@ fn an_over_long_line_is_quarantined_and_reading_goes_on() {
         "the quarantine keeps at most the limit"
     );
 }
+
+#[test]
+fn regression_19_a_long_post_keeps_its_full_text_and_entities() {
+    let full = format!(
+        "{} #longform with @someone and https://t.co/full",
+        "word ".repeat(80)
+    );
+    let truncated = format!("{}… https://t.co/more", &full[..270]);
+    let body = serde_json::json!({
+        "data": [
+            {
+                "id": "1",
+                "text": truncated,
+                "entities": {"urls": [{"url": "https://t.co/more", "expanded_url": "https://x.com/i/web/status/1"}]},
+                "note_tweet": {
+                    "text": full,
+                    "entities": {
+                        "hashtags": [{"tag": "longform"}],
+                        "mentions": [{"username": "someone"}],
+                        "urls": [{"url": "https://t.co/full", "expanded_url": "https://example.org/full"}]
+                    }
+                },
+                "edit_history_tweet_ids": ["1"],
+                "conversation_id": "1",
+                "possibly_sensitive": false,
+                "reply_settings": "everyone",
+                "public_metrics": {"retweet_count": 1, "reply_count": 0, "like_count": 2, "quote_count": 0}
+            },
+            {"id": "2", "text": "a short one #short", "entities": {"hashtags": [{"tag": "short"}]}}
+        ]
+    })
+    .to_string();
+    let records = read_file(
+        Format::XV2,
+        "responses.jsonl",
+        format!("{body}\n").as_bytes(),
+        &IngestOptions::default(),
+    );
+    let posts: Vec<&vigie_model::Post> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Post(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(posts.len(), 2, "{records:?}");
+    assert_eq!(posts[0].text.as_deref(), Some(full.as_str()));
+    assert_eq!(posts[0].hashtags, ["longform"]);
+    assert_eq!(posts[0].mentions, ["someone"]);
+    assert_eq!(posts[0].urls, ["https://example.org/full"]);
+    assert_eq!(posts[1].text.as_deref(), Some("a short one #short"));
+    assert_eq!(posts[1].hashtags, ["short"]);
+}
