@@ -1,9 +1,11 @@
 //! Generic CSV: a header row, then one post per row (see `docs/formats.md`), with optional column mapping.
 
+mod records;
 #[cfg(test)]
 mod tests;
 
-use crate::budget::{OVER_BUDGET, RecordBudget};
+use records::{Records, Row};
+
 use crate::detect::Input;
 use crate::error::{IngestError, Stop};
 use crate::generic::{GenericMedia, GenericRecord, Id, When, convert};
@@ -37,24 +39,27 @@ pub(crate) fn read(
     sink: &mut dyn FnMut(Record) -> Result<(), Stop>,
 ) -> Result<(), IngestError> {
     let file = std::fs::File::open(&input.path).map_err(|e| IngestError::io(&input.path, e))?;
-    let (capped, budget) = RecordBudget::new(file, options.max_record_bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(capped);
-    let header = match reader.byte_headers() {
-        Ok(h) => {
-            budget.set(0);
-            h.clone()
+    let mut records = Records::new(file, options.max_record_bytes);
+    let unreadable = |reason: String| {
+        Record::Quarantine(QuarantinedRecord::new(
+            &input.display,
+            Position::Line(1),
+            reason,
+            b"",
+        ))
+    };
+    let header = match records.next_row() {
+        Ok(Some(Row::Fields { fields, .. })) => fields,
+        Ok(None) => return Ok(()),
+        Ok(Some(Row::TooLong { .. })) => {
+            sink(unreadable(format!(
+                "CSV header longer than the {}-byte limit; the file is not read",
+                options.max_record_bytes
+            )))?;
+            return Ok(());
         }
         Err(e) => {
-            let reason = format!("unreadable CSV header: {e}");
-            sink(Record::Quarantine(QuarantinedRecord::new(
-                &input.display,
-                Position::Line(1),
-                reason,
-                b"",
-            )))?;
+            sink(unreadable(format!("unreadable CSV header: {e}")))?;
             return Ok(());
         }
     };
@@ -96,38 +101,25 @@ pub(crate) fn read(
         .as_deref()
         .map(Platform::new)
         .unwrap_or_else(Platform::generic);
-    let mut row = csv::ByteRecord::new();
     loop {
-        let line = reader.position().line() + 1;
-        match reader.read_byte_record(&mut row) {
-            Ok(false) => break,
-            Ok(true) => budget.set(0),
-            Err(e) if is_over_budget(&e) => {
+        let (line, row) = match records.next_row() {
+            Ok(None) => break,
+            Ok(Some(Row::Fields { line, fields })) => (line, fields),
+            Ok(Some(Row::TooLong { line })) => {
+                // Skipped whole: reading goes on at the next record.
                 let reason = format!(
-                    "record longer than the {}-byte limit (an unterminated quote?); the rest of the file is not read",
+                    "record longer than the {}-byte limit; skipped",
                     options.max_record_bytes
                 );
                 let quarantined =
                     QuarantinedRecord::new(&input.display, Position::Line(line), reason, b"");
                 sink(Record::Quarantine(quarantined))?;
-                return Ok(());
-            }
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(line);
-                let quarantined = QuarantinedRecord::new(
-                    &input.display,
-                    Position::Line(line),
-                    format!("invalid CSV row: {e}"),
-                    b"",
-                );
-                sink(Record::Quarantine(quarantined))?;
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    return Ok(());
-                }
                 continue;
             }
-        }
-        let line = row.position().map(|p| p.line()).unwrap_or(line);
+            Err(e) => {
+                return Err(IngestError::io(&input.path, e));
+            }
+        };
         let raw = row.iter().collect::<Vec<_>>().join(&b","[..]);
         let quarantine = |reason: String| {
             Record::Quarantine(QuarantinedRecord::new(
@@ -137,10 +129,11 @@ pub(crate) fn read(
                 &raw,
             ))
         };
-        if raw.len() > options.max_record_bytes {
+        if row.len() != header.len() {
             sink(quarantine(format!(
-                "record longer than the {}-byte limit",
-                options.max_record_bytes
+                "invalid CSV row: {} fields, but the header has {}",
+                row.len(),
+                header.len()
             )))?;
             continue;
         }
@@ -173,10 +166,6 @@ pub(crate) fn read(
         }
     }
     Ok(())
-}
-
-fn is_over_budget(e: &csv::Error) -> bool {
-    matches!(e.kind(), csv::ErrorKind::Io(io) if io.to_string() == OVER_BUDGET)
 }
 
 fn to_record(row: &csv::ByteRecord, columns: &[Option<usize>]) -> Result<GenericRecord, String> {

@@ -20,6 +20,29 @@ fn a_record_over_the_limit_stops_the_file_with_a_quarantine_not_unbounded_memory
 }
 
 #[test]
+fn regression_19_an_over_long_row_is_skipped_and_the_rows_after_it_are_read() {
+    let body = format!(
+        "id,text\n1,ok\n2,{}\n3,after\n4,\"{}\nstill quoted\"\n5,last\n",
+        "x".repeat(20_000),
+        "y".repeat(20_000)
+    );
+    let options = IngestOptions {
+        max_record_bytes: 10_000,
+        ..IngestOptions::default()
+    };
+    let records = read_file(Format::Csv, "posts.csv", body.as_bytes(), &options);
+    assert_eq!(post_ids(&records), ["1", "3", "5"]);
+    let reasons = quarantined(&records);
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    // Each names the line its row starts on.
+    assert!(
+        reasons[0].contains("line 3") && reasons[0].contains("10000-byte limit"),
+        "{reasons:?}"
+    );
+    assert!(reasons[1].contains("line 5"), "{reasons:?}");
+}
+
+#[test]
 fn a_url_column_is_the_posts_own_address_and_can_be_mapped() {
     let body =
         "platform,id,text,url\nfacebook,1,a,https://www.facebook.com/page/posts/1\nfacebook,2,b,\n";
