@@ -181,6 +181,7 @@ pub(crate) fn convert(
         };
         let account = build_account(&platform, a, None)?
             .ok_or("account record has neither `id` nor `handle`")?;
+        check_account_identifiers(&account)?;
         return Ok(Converted {
             account: Some(account),
             post: None,
@@ -262,9 +263,50 @@ pub(crate) fn convert(
         post.attachments.push(att);
     }
     finish_post(&mut post, !listed);
+    if let Some(a) = &account {
+        check_account_identifiers(a)?;
+    }
+    check_post_identifiers(&post)?;
     Ok(Converted {
         account,
         post: Some(post),
         refused_media,
     })
+}
+
+/// An identifier with a control character (a NUL, a line break) is refused, never cleaned: `acc\0 1` and
+/// `acc1` are different accounts, and removing the NUL (which a database cannot store) would merge them.
+fn check_identifier(field: &str, value: &str) -> Result<(), String> {
+    match value.char_indices().find(|(_, c)| c.is_control()) {
+        Some((at, c)) => Err(format!(
+            "`{field}` holds a control character (U+{:04X} at byte {at}); identifiers are kept as written, \
+             so the record is not imported",
+            u32::from(c)
+        )),
+        None => Ok(()),
+    }
+}
+
+pub(crate) fn check_account_identifiers(a: &Account) -> Result<(), String> {
+    check_identifier("account id", &a.platform_id)?;
+    if let Some(h) = &a.handle {
+        check_identifier("handle", h)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn check_post_identifiers(p: &Post) -> Result<(), String> {
+    check_identifier("id", &p.platform_id)?;
+    if let Some(a) = &p.account_id {
+        check_identifier("account id", a)?;
+    }
+    for r in &p.references {
+        if let Some(t) = &r.target_post_id {
+            check_identifier("referenced post id", t)?;
+        }
+    }
+    for m in &p.mentions {
+        check_identifier("mention", m)?;
+    }
+    Ok(())
 }

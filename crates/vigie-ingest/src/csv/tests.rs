@@ -61,3 +61,30 @@ fn a_url_column_is_the_posts_own_address_and_can_be_mapped() {
         .collect();
     assert_eq!(urls, [Some("https://www.facebook.com/page/posts/1"), None]);
 }
+
+#[test]
+fn regression_19_a_nul_in_an_identifier_is_quarantined_not_removed() {
+    let body = "id,account_handle,text\n1,acc1,first\n2,acc\u{0}1,second\n3,acc1,third\n";
+    let records = read_file(
+        Format::Csv,
+        "posts.csv",
+        body.as_bytes(),
+        &IngestOptions::default(),
+    );
+    assert_eq!(post_ids(&records), ["1", "3"]);
+    let reasons = quarantined(&records);
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(
+        reasons[0].contains("line 3") && reasons[0].contains("U+0000"),
+        "{reasons:?}"
+    );
+    // No account was made of the handle with the NUL in it.
+    let handles: Vec<&str> = records
+        .iter()
+        .filter_map(|r| match r {
+            vigie_model::Record::Account(a) => a.handle.as_deref(),
+            _ => None,
+        })
+        .collect();
+    assert!(handles.iter().all(|h| *h == "acc1"), "{handles:?}");
+}
