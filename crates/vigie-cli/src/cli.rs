@@ -415,6 +415,12 @@ fn media_limits(
     if let Some(n) = max_pixels.or(r.file.limits.max_pixels) {
         limits.max_pixels = n;
     }
+    if let Some(n) = r.file.limits.max_decoded_bytes {
+        limits.max_decoded_bytes = n;
+    }
+    if let Some(n) = r.file.limits.max_decoding_bytes {
+        limits.max_decoding_bytes = n;
+    }
     limits
 }
 

@@ -83,6 +83,10 @@ pub struct Limits {
     pub max_media_bytes: Option<u64>,
     /// The most pixels an image may have to be decoded. Default 64 Mi.
     pub max_pixels: Option<u64>,
+    /// The most memory one image decode may take (decoder buffer and RGB copy), bytes. Default 512 MiB.
+    pub max_decoded_bytes: Option<u64>,
+    /// The most memory all image decodes running at once may take together, bytes. Default 1 GiB.
+    pub max_decoding_bytes: Option<u64>,
 }
 
 /// Loads the file named by `--config`, else `./vigie.toml` if present, else the defaults.

@@ -6,8 +6,11 @@
 //! (first frame), WebP, BMP and TIFF go through the `image` crate. Colour conversion follows Pillow's
 //! `convert("RGB")`: alpha is dropped (not composited), grey is replicated, CMYK uses Pillow's formula.
 //!
-//! Every decode checks the header's dimensions against [`MediaLimits::max_pixels`] before allocating pixel
-//! memory; a file that is empty, truncated, lies in its header or is not an image gives a [`DecodeError`].
+//! Every decode checks the header's dimensions against [`MediaLimits::max_pixels`], and the memory it will take
+//! (the decoder's layout, up to 8 bytes a pixel for 16-bit RGBA, plus the RGB copy) against
+//! [`MediaLimits::max_decoded_bytes`], before allocating pixel memory, then waits for its share of the memory
+//! all threads may decode with ([`MediaLimits::max_decoding_bytes`]); a file that is empty, truncated, lies in its
+//! header or is not an image gives a [`DecodeError`].
 
 use crate::MediaLimits;
 use std::io::Cursor;
@@ -45,6 +48,20 @@ pub enum DecodeError {
         width: u64,
         /// Height from the header.
         height: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Decoding would take more memory than the limit (a 16-bit RGBA image takes 8 bytes a pixel).
+    #[error(
+        "decoding the {width}x{height} image takes {bytes} bytes, more than the {limit}-byte limit"
+    )]
+    TooMuchMemory {
+        /// Width from the header.
+        width: u64,
+        /// Height from the header.
+        height: u64,
+        /// The memory decoding would take.
+        bytes: u64,
         /// The limit.
         limit: u64,
     },
@@ -87,6 +104,26 @@ fn check_size(width: u64, height: u64, limits: &MediaLimits) -> Result<(), Decod
         });
     }
     Ok(())
+}
+
+/// The memory a decode takes (`decoder` bytes in the decoder's own layout, plus the RGB copy), refused over
+/// `limits.max_decoded_bytes`, then taken from the budget shared by every thread.
+fn memory_for(
+    width: u64,
+    height: u64,
+    decoder: u64,
+    limits: &MediaLimits,
+) -> Result<crate::limits::DecodeShare, DecodeError> {
+    let bytes = decoder.saturating_add(width.saturating_mul(height).saturating_mul(3));
+    if bytes > limits.max_decoded_bytes {
+        return Err(DecodeError::TooMuchMemory {
+            width,
+            height,
+            bytes,
+            limit: limits.max_decoded_bytes,
+        });
+    }
+    Ok(crate::limits::DecodeShare::take(bytes, limits))
 }
 
 /// Decodes an image (the first frame of an animation) to 8-bit RGB.
@@ -149,6 +186,12 @@ fn decode_other(
     let decoder = reader.into_decoder().map_err(corrupt)?;
     let (width, height) = decoder.dimensions();
     check_size(u64::from(width), u64::from(height), limits)?;
+    let _share = memory_for(
+        u64::from(width),
+        u64::from(height),
+        decoder.total_bytes(),
+        limits,
+    )?;
     let decoded = image::DynamicImage::from_decoder(decoder).map_err(corrupt)?;
     let rgb = decoded.into_rgb8();
     Ok(RgbImage {
@@ -182,6 +225,17 @@ fn decode_jpeg(bytes: &[u8], limits: &MediaLimits) -> Result<RgbImage, DecodeErr
             .map_err(io)?;
         let (width, height) = decoder.size();
         check_size(width as u64, height as u64, limits)?;
+        // CMYK is read at four bytes a pixel before its conversion; RGB straight into the copy.
+        let cmyk = matches!(
+            decoder.color_space(),
+            mozjpeg::ColorSpace::JCS_CMYK | mozjpeg::ColorSpace::JCS_YCCK
+        );
+        let own = if cmyk {
+            width as u64 * height as u64 * 4
+        } else {
+            0
+        };
+        let _share = memory_for(width as u64, height as u64, own, limits)?;
         if !jpeg_is_complete(bytes) {
             return Err(DecodeError::Truncated);
         }
@@ -248,6 +302,70 @@ fn cmyk_to_rgb(cmyk: &[u8], adobe: bool) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn png_rgba16(width: u32, height: u32) -> Vec<u8> {
+        let img =
+            image::ImageBuffer::<image::Rgba<u16>, Vec<u16>>::from_fn(width, height, |x, y| {
+                image::Rgba([(x * 97) as u16, (y * 89) as u16, 1000, 65535])
+            });
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png)
+            .unwrap_or_else(|e| panic!("{e}"));
+        out.into_inner()
+    }
+
+    #[test]
+    fn regression_19_the_memory_a_decode_takes_is_bounded_not_only_its_pixels() {
+        let limits = MediaLimits {
+            max_pixels: 1_000_000,
+            max_decoded_bytes: 4_000_000,
+            ..MediaLimits::default()
+        };
+        // 490,000 pixels, under the pixel limit; at 8 bytes a pixel plus the RGB copy, 5.4 MB to decode.
+        let heavy = png_rgba16(700, 700);
+        assert!(heavy.len() < 200_000, "{}", heavy.len());
+        match decode_rgb(&heavy, &limits) {
+            Err(DecodeError::TooMuchMemory { bytes, limit, .. }) => {
+                assert_eq!((bytes, limit), (490_000 * 11, 4_000_000));
+            }
+            other => panic!("{:?}", other.map(|i| (i.width, i.height))),
+        }
+        // The same picture smaller fits.
+        let light = png_rgba16(500, 500);
+        let rgb = decode_rgb(&light, &limits).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((rgb.width, rgb.height), (500, 500));
+    }
+
+    #[test]
+    fn regression_19_decodes_on_several_threads_share_one_memory_budget() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let limits = MediaLimits {
+            max_decoded_bytes: 60,
+            max_decoding_bytes: 100,
+            ..MediaLimits::default()
+        };
+        let first = crate::limits::DecodeShare::take(60, &limits);
+        let taken = Arc::new(AtomicBool::new(false));
+        let second = std::thread::spawn({
+            let taken = Arc::clone(&taken);
+            move || {
+                let share = crate::limits::DecodeShare::take(60, &limits);
+                taken.store(true, Ordering::SeqCst);
+                drop(share);
+            }
+        });
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(
+            !taken.load(Ordering::SeqCst),
+            "a second decode waits while the first holds the budget"
+        );
+        drop(first);
+        second
+            .join()
+            .unwrap_or_else(|_| panic!("the waiting decode ran"));
+        assert!(taken.load(Ordering::SeqCst));
+    }
 
     /// Regression for issue 21: the README's test command installs `nasm` before it builds, so the decoder it
     /// tests (and the `vigie` it builds) must have libjpeg-turbo's SIMD code. Without nasm this fails, and

@@ -12,6 +12,13 @@ pub struct MediaLimits {
     /// The most pixels an image may have to be decoded (width times height, from its header, checked before
     /// any pixel memory is allocated). Default 64 Mi pixels: 192 MiB of RGB.
     pub max_pixels: u64,
+    /// The most memory one decode may take: the decoder's own buffer (16-bit RGBA takes 8 bytes a pixel) plus
+    /// the 8-bit RGB copy, checked from the header before decoding. Default 512 MiB.
+    pub max_decoded_bytes: u64,
+    /// The most memory all decodes running at once may take together, across threads (`vigie hash` decodes
+    /// on every core): a decode waits until its share is free. Default 1 GiB; never less than
+    /// `max_decoded_bytes` in effect, so one decode within its own limit always runs.
+    pub max_decoding_bytes: u64,
 }
 
 impl Default for MediaLimits {
@@ -19,7 +26,44 @@ impl Default for MediaLimits {
         MediaLimits {
             max_file_bytes: 256 * 1024 * 1024,
             max_pixels: 64 * 1024 * 1024,
+            max_decoded_bytes: 512 * 1024 * 1024,
+            max_decoding_bytes: 1024 * 1024 * 1024,
         }
+    }
+}
+
+/// The memory taken by decodes in progress in this process, shared by every thread.
+static DECODING: std::sync::Mutex<u64> = std::sync::Mutex::new(0);
+static FREED: std::sync::Condvar = std::sync::Condvar::new();
+
+/// A share of the decoding budget, given back when dropped.
+pub(crate) struct DecodeShare(u64);
+
+impl DecodeShare {
+    /// Waits until `bytes` fit beside the decodes in progress (within `limits.max_decoding_bytes`, or alone
+    /// when they are more), then takes them.
+    pub(crate) fn take(bytes: u64, limits: &MediaLimits) -> DecodeShare {
+        let cap = limits.max_decoding_bytes.max(limits.max_decoded_bytes);
+        let mut used = DECODING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *used > 0 && used.saturating_add(bytes) > cap {
+            used = FREED
+                .wait(used)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        *used = used.saturating_add(bytes);
+        DecodeShare(bytes)
+    }
+}
+
+impl Drop for DecodeShare {
+    fn drop(&mut self) {
+        let mut used = DECODING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *used = used.saturating_sub(self.0);
+        FREED.notify_all();
     }
 }
 
