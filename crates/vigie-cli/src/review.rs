@@ -73,7 +73,24 @@ pub enum ReviewCommand {
 pub enum AuditCommand {
     /// Check the hash chain: every entry's hash, the links between entries, and the recorded head. Exit
     /// status 1 when the trail was edited, or entries removed.
-    Verify,
+    ///
+    /// What it proves: that the entries in the database form one unbroken chain up to the head the database
+    /// records. On its own it cannot tell a trail cut at its end together with its head (by someone who can write
+    /// the database) from a shorter trail: keep anchors (`vigie audit anchor`) where the database's
+    /// administrators cannot change them, and verify with `--anchor`.
+    Verify {
+        /// An anchor written by `vigie audit anchor`: the chain must still hold its entry, with its hash.
+        #[arg(long)]
+        anchor: Option<std::path::PathBuf>,
+    },
+    /// Write the chain's current head (position and hash) as an anchor to keep outside the database (another
+    /// machine, write-once storage, a ticket): `vigie audit verify --anchor FILE` later finds entries removed
+    /// from the end, or the trail rewritten, up to it.
+    Anchor {
+        /// Where to write it (JSON); standard output when omitted.
+        #[arg(short, long)]
+        output: Option<std::path::PathBuf>,
+    },
     /// Print entries, oldest first.
     List {
         /// Entries after this position.
@@ -263,14 +280,56 @@ pub fn audit(
     command: AuditCommand,
 ) -> anyhow::Result<ExitCode> {
     match command {
-        AuditCommand::Verify => {
-            let report = vigie_review::verify_store_audit(store)?;
+        AuditCommand::Anchor { output } => {
+            let Some(anchor) = vigie_review::audit_anchor(store)? else {
+                anyhow::bail!(
+                    "the audit head is missing: the trail was wiped or damaged (`vigie audit verify` says more)"
+                );
+            };
+            let text = serde_json::to_string_pretty(&anchor)?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, format!("{text}\n"))
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    if fmt == OutputFormat::Text {
+                        println!(
+                            "anchor of entry {} written to {}: keep it outside the database",
+                            anchor.seq,
+                            path.display()
+                        );
+                    }
+                }
+                None => println!("{text}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Verify { anchor } => {
+            let anchor: Option<vigie_review::AuditAnchor> = match &anchor {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read the anchor {}", path.display()))?;
+                    Some(serde_json::from_str(&text).with_context(|| {
+                        format!(
+                            "{}: not an anchor written by `vigie audit anchor`",
+                            path.display()
+                        )
+                    })?)
+                }
+                None => None,
+            };
+            let report = vigie_review::verify_store_audit_against(store, anchor.as_ref())?;
             if fmt == OutputFormat::Json {
                 println!("{}", serde_json::to_string(&report)?);
             } else if report.problems.is_empty() {
                 println!(
-                    "audit trail intact: {} entries, every hash and link checked",
-                    report.checked
+                    "audit trail intact: {} entries, every hash and link checked{}",
+                    report.checked,
+                    match &anchor {
+                        Some(a) => format!("; it still holds the anchored entry {}", a.seq),
+                        None => " (against the head the database records: verify with --anchor against an \
+                                 anchor kept elsewhere to find entries cut from the end)"
+                            .to_owned(),
+                    }
                 );
             } else {
                 println!("audit trail BROKEN: {} problem(s)", report.problems.len());

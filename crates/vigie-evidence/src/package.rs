@@ -312,7 +312,12 @@ pub fn export(
         })?;
         frozen.push((evidence, document));
     }
-    let (seq, hash) = store.audit_head()?;
+    let (seq, hash) = store.audit_head()?.ok_or_else(|| {
+        EvidenceError::Package(
+            "the store's audit head is missing: the audit trail was wiped; `vigie audit verify` says more"
+                .to_owned(),
+        )
+    })?;
     std::fs::create_dir_all(dir).map_err(|source| EvidenceError::io(dir, source))?;
     let warc_path = dir.join(WARC_FILE);
     let file = std::fs::File::create(&warc_path)

@@ -11,7 +11,9 @@ pub mod audit;
 pub mod passwords;
 
 pub use allow_list::{AllowListFeed, BlockListFeed, feed_allow_list, feed_block_list};
-pub use audit::{AuditReport, verify_store_audit};
+pub use audit::{
+    AuditAnchor, AuditReport, audit_anchor, verify_store_audit, verify_store_audit_against,
+};
 pub use passwords::{
     MIN_PASSWORD, check_new_user, constant_time_eq, hash_password, random_hex, secret_hash,
     verify_password,

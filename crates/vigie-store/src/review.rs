@@ -226,8 +226,9 @@ pub trait Review {
     -> Result<AuditEntry, StoreError>;
     /// Audit entries after position `after`, oldest first, at most `limit`.
     fn audit(&mut self, after: i64, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
-    /// The chain's head as recorded: last position and hash.
-    fn audit_head(&mut self) -> Result<(i64, String), StoreError>;
+    /// The chain's head as recorded: last position and hash; `None` when its row is gone (every store has one
+    /// from its creation: a missing head means the trail was wiped or damaged).
+    fn audit_head(&mut self) -> Result<Option<(i64, String)>, StoreError>;
     /// Freezes a case's evidence: writes `body` (a JSON document) with its SHA-256, once, with its audit entry.
     /// False when the case's evidence was frozen already (the first stays, unchanged).
     fn freeze_evidence(
@@ -314,6 +315,8 @@ pub struct AuditVerifier {
     problems: Vec<AuditProblem>,
     /// Entries checked.
     pub checked: u64,
+    /// An entry known from outside the database (position and hash) that the chain must still hold.
+    anchor: Option<(i64, String)>,
 }
 
 impl Default for AuditVerifier {
@@ -323,11 +326,27 @@ impl Default for AuditVerifier {
             hash: AUDIT_GENESIS.to_owned(),
             problems: Vec::new(),
             checked: 0,
+            anchor: None,
         }
     }
 }
 
 impl AuditVerifier {
+    /// A verifier that also checks the chain still holds entry `seq` with hash `hash`, as exported before (an
+    /// anchor kept outside the database): removing entries from the end and rewinding the head together is then
+    /// found, as is rewriting the trail up to that entry.
+    pub fn anchored(seq: i64, hash: &str) -> AuditVerifier {
+        AuditVerifier {
+            anchor: Some((seq, hash.to_owned())),
+            ..AuditVerifier::default()
+        }
+    }
+
+    /// Records a problem found outside the entries (a missing head).
+    pub fn problem(&mut self, seq: i64, problem: String) {
+        self.problems.push(AuditProblem { seq, problem });
+    }
+
     /// Checks the next entry.
     pub fn check(&mut self, e: &AuditEntry) {
         self.checked += 1;
@@ -356,12 +375,54 @@ impl AuditVerifier {
                 problem: "its hash does not match its contents: the entry was edited".to_owned(),
             });
         }
+        if let Some((seq, hash)) = &self.anchor
+            && e.seq == *seq
+            && e.hash != *hash
+        {
+            self.problems.push(AuditProblem {
+                seq: e.seq,
+                problem: "its hash is not the one the anchor exported: the trail was rewritten up to here"
+                    .to_owned(),
+            });
+        }
         self.seq = e.seq;
         self.hash = e.hash.clone();
     }
 
     /// Compares the end of the chain with the recorded head and returns the problems found.
     pub fn finish(mut self, head: (i64, &str)) -> Vec<AuditProblem> {
+        if let Some((seq, _)) = &self.anchor
+            && self.seq < *seq
+        {
+            self.problems.push(AuditProblem {
+                seq: *seq,
+                problem: format!(
+                    "the chain ends at entry {} but the anchor exported entry {seq}: entries were removed from \
+                     the end (and the head rewound with them)",
+                    self.seq
+                ),
+            });
+        }
+        self.finish_chain(head)
+    }
+
+    /// Like [`AuditVerifier::finish`] for a store whose head is missing: only the anchor is checked.
+    pub fn finish_headless(mut self) -> Vec<AuditProblem> {
+        if let Some((seq, _)) = &self.anchor
+            && self.seq < *seq
+        {
+            self.problems.push(AuditProblem {
+                seq: *seq,
+                problem: format!(
+                    "the chain ends at entry {} but the anchor exported entry {seq}: entries were removed",
+                    self.seq
+                ),
+            });
+        }
+        self.problems
+    }
+
+    fn finish_chain(mut self, head: (i64, &str)) -> Vec<AuditProblem> {
         if head.0 != self.seq || head.1 != self.hash {
             self.problems.push(AuditProblem {
                 seq: head.0,

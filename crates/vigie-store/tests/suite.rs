@@ -2558,7 +2558,7 @@ fn taken(outcome: DecisionOutcome) -> vigie_model::Decision {
 /// Every entry of the trail, checked against the recorded head.
 fn audit_problems(store: &mut dyn Store) -> Vec<vigie_store::AuditProblem> {
     let entries = ok(store.audit(0, 1_000_000));
-    let head = ok(store.audit_head());
+    let head = ok(store.audit_head()).unwrap_or_default();
     verify_audit(&entries, (head.0, &head.1))
 }
 
@@ -3483,7 +3483,7 @@ fn store_with_a_trail(env: &mut Env) -> (Box<dyn Store>, String) {
 
 fn the_audit_trail_records_every_change(env: &mut Env) {
     let (mut store, url) = store_with_a_trail(env);
-    assert_eq!(ok(store.audit_head()).0, 5);
+    assert_eq!(ok(store.audit_head()).unwrap_or_default().0, 5);
     let entries = ok(store.audit(0, 1_000_000));
     assert_eq!(
         entries.iter().map(|e| e.seq).collect::<Vec<_>>(),
@@ -3498,7 +3498,10 @@ fn the_audit_trail_records_every_change(env: &mut Env) {
         (entries[3].action.as_str(), entries[3].subject.as_str()),
         ("bank_update", "bank:tcap")
     );
-    assert_eq!(ok(store.audit_head()).1, entries[4].hash);
+    assert_eq!(
+        ok(store.audit_head()).unwrap_or_default().1,
+        entries[4].hash
+    );
     // Paging through the trail.
     assert_eq!(
         ok(store.audit(2, 2))
@@ -3558,6 +3561,41 @@ fn removed_audit_entries_are_found(env: &mut Env) {
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!(problems[0].seq, 5);
     assert!(problems[0].problem.contains("end"), "{problems:?}");
+    drop(store);
+
+    // From the end with the head rewound in the same database: the chain alone looks whole; an anchor
+    // exported before (kept outside the database) finds the cut.
+    let (mut store, url) = store_with_a_trail(env);
+    let anchor = ok(store.audit_head()).unwrap_or_else(|| panic!("a head"));
+    let entries = ok(store.audit(0, 1_000_000));
+    let fourth = entries[3].hash.clone();
+    env.execute_raw(&url, "DELETE FROM audit_log WHERE seq = 5");
+    env.execute_raw(
+        &url,
+        &format!("UPDATE audit_head SET seq = 4, hash = '{fourth}' WHERE id = 1"),
+    );
+    assert!(
+        audit_problems(&mut *store).is_empty(),
+        "the database alone cannot tell"
+    );
+    let anchored = |store: &mut dyn Store| {
+        let mut v = vigie_store::AuditVerifier::anchored(anchor.0, &anchor.1);
+        for e in ok(store.audit(0, 1_000_000)) {
+            v.check(&e);
+        }
+        let head = ok(store.audit_head()).unwrap_or_default();
+        v.finish((head.0, &head.1))
+    };
+    let problems = anchored(&mut *store);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].problem.contains("anchor"), "{problems:?}");
+    drop(store);
+
+    // Both tables wiped: no head, said as such, not an error.
+    let (mut store, url) = store_with_a_trail(env);
+    env.execute_raw(&url, "DELETE FROM audit_log");
+    env.execute_raw(&url, "DELETE FROM audit_head");
+    assert_eq!(ok(store.audit_head()), None);
 }
 
 fn audited_entries_and_their_audit_entry_are_one_transaction(env: &mut Env) {

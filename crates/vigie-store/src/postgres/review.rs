@@ -190,11 +190,14 @@ impl Review for PostgresStore {
             .collect()
     }
 
-    fn audit_head(&mut self) -> Result<(i64, String), StoreError> {
-        let r = self
+    fn audit_head(&mut self) -> Result<Option<(i64, String)>, StoreError> {
+        let Some(r) = self
             .client
-            .query_one("SELECT seq, hash FROM audit_head WHERE id = 1", &[])?;
-        Ok((r.try_get(0)?, r.try_get(1)?))
+            .query_opt("SELECT seq, hash FROM audit_head WHERE id = 1", &[])?
+        else {
+            return Ok(None);
+        };
+        Ok(Some((r.try_get(0)?, r.try_get(1)?)))
     }
 }
 

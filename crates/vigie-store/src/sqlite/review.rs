@@ -221,12 +221,13 @@ impl Review for SqliteStore {
         .map_err(self.err())
     }
 
-    fn audit_head(&mut self) -> Result<(i64, String), StoreError> {
+    fn audit_head(&mut self) -> Result<Option<(i64, String)>, StoreError> {
         self.flush_pending()?;
         self.conn
             .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
+            .optional()
             .map_err(self.err())
     }
 }
