@@ -583,15 +583,19 @@ fn tcap_item(
     }
 }
 
+/// A label's value as text: strings as written, numbers and booleans as JSON writes them, lists joined by
+/// commas, objects as compact JSON. Only an empty string or `null` gives no label: no value is dropped silently.
 fn text_of(value: &Value) -> Option<String> {
     match value {
         Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        Value::String(_) | Value::Null => None,
         Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
         Value::Array(items) => {
             let parts: Vec<String> = items.iter().filter_map(text_of).collect();
             (!parts.is_empty()).then(|| parts.join(","))
         }
-        _ => None,
+        Value::Object(_) => serde_json::to_string(value).ok(),
     }
 }
 

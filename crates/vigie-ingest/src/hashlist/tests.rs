@@ -339,3 +339,19 @@ fn threatexchange_lines_carry_nothing_after_the_hash_and_labels_go_beside() {
         Some(ListFormat::ThreatExchange)
     );
 }
+
+#[test]
+fn regression_19_labels_that_are_not_strings_are_kept_as_text() {
+    let records = format!(
+        r#"[{{"hash_digest": "{PDQ_A}", "algorithm": "PDQ", "ideology": ["a", "b"],
+            "labels": {{"verified": true, "score": 0.75, "meta": {{"source": "x"}}, "empty": "", "none": null}}}}]"#
+    );
+    let (ok, bad) = read(&records, ListFormat::Tcap, &ListOptions::default());
+    assert!(bad.is_empty(), "{bad:?}");
+    let label = |k: &str| ok[0].labels.get(k).map(String::as_str);
+    assert_eq!(label("verified"), Some("true"));
+    assert_eq!(label("score"), Some("0.75"));
+    assert_eq!(label("meta"), Some(r#"{"source":"x"}"#));
+    assert_eq!(label("ideology"), Some("a,b"));
+    assert_eq!((label("empty"), label("none")), (None, None));
+}
