@@ -373,6 +373,10 @@ pub fn serve(
     if let Some(l) = listen {
         config.listen = l;
     }
+    for proxy in &config.trusted_proxies {
+        vigie_server::Network::parse(proxy)
+            .map_err(|e| anyhow::anyhow!("[server] trusted_proxies: {e}"))?;
+    }
     let (db_owned, media) = (db.to_owned(), media_dir.map(std::path::Path::to_path_buf));
     let pool = vigie_server::pool::Pool::new(config.connections, move || {
         vigie_store::open(&db_owned, media.as_deref())

@@ -69,10 +69,17 @@ pub struct Principal {
 
 /// The client's address, when the server knows it.
 pub fn client_ip(parts_extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    if let Some(ForwardedClient(ip)) = parts_extensions.get::<ForwardedClient>() {
+        return Some(*ip);
+    }
     parts_extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
 }
+
+/// The client of a request that came through a trusted proxy, as `authenticate` found it.
+#[derive(Debug, Clone, Copy)]
+struct ForwardedClient(IpAddr);
 
 /// A cookie's value from the request headers.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -106,6 +113,21 @@ pub(crate) async fn authenticate(
     next: Next,
 ) -> Response {
     let (mut parts, body) = req.into_parts();
+    if !state.trusted_proxies.is_empty()
+        && let Some(peer) = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+    {
+        let forwarded: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let client = crate::forwarded_client(peer, &forwarded, &state.trusted_proxies);
+        parts.extensions.insert(ForwardedClient(client));
+    }
     let principal = match resolve(&state, &parts.headers).await {
         Ok(p) => p,
         Err(e) => return e.into_response(),

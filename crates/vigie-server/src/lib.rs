@@ -24,7 +24,7 @@ pub mod pages;
 pub mod pool;
 mod referral_pages;
 
-pub use config::{DEFAULT_TAXONOMY, ServerConfig};
+pub use config::{DEFAULT_TAXONOMY, Network, ServerConfig, forwarded_client};
 pub use error::AppError;
 
 use auth::RateLimiter;
@@ -54,6 +54,9 @@ pub struct AppState {
     pub tokens: Arc<auth::SessionCache>,
     /// The match index of HMA's lookups.
     pub matching: Arc<hma::MatchService>,
+    /// The reverse proxies whose `X-Forwarded-For` is believed (`trusted_proxies`; entries that do not parse
+    /// are refused by `vigie serve` before it starts).
+    pub trusted_proxies: Arc<Vec<Network>>,
     metrics: Arc<Metrics>,
 }
 
@@ -69,8 +72,14 @@ impl AppState {
             vigie_media::MediaLimits::default(),
             config.lookups_per_second,
         ));
+        let trusted_proxies = config
+            .trusted_proxies
+            .iter()
+            .filter_map(|t| Network::parse(t).ok())
+            .collect();
         AppState {
             matching,
+            trusted_proxies: Arc::new(trusted_proxies),
             pool: Arc::new(pool),
             limiter: Arc::new(RateLimiter::new(
                 config.login_attempts_per_minute,

@@ -1345,3 +1345,65 @@ async fn an_account_case_shows_its_neighbourhood_and_the_history_it_inherits() {
         "{html}"
     );
 }
+
+/// A wrong password from the client `forwarded` names (through the test's peer, 127.0.0.1); where it was sent.
+async fn wrong_login_through(app: &Router, forwarded: &str) -> String {
+    let req = Request::builder()
+        .method("POST")
+        .uri("/login")
+        .header(header::COOKIE, "vigie_login=matrix-token")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("x-forwarded-for", forwarded)
+        .body(Body::from(
+            "csrf=matrix-token&name=nobody-here&password=wrong",
+        ))
+        .unwrap();
+    let r = app.clone().oneshot(req).await.unwrap();
+    r.headers()[header::LOCATION].to_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_19_behind_a_trusted_proxy_each_client_has_its_own_login_limit() {
+    let f = Fixture::new();
+    let limited = |trusted: Vec<String>| ServerConfig {
+        login_attempts_per_minute: 2,
+        trusted_proxies: trusted,
+        ..ServerConfig::default()
+    };
+    // The proxy (the test's peer, 127.0.0.1) is trusted: two clients behind it, two buckets.
+    let app = app(&f, limited(vec!["127.0.0.0/8".into()]));
+    for _ in 0..2 {
+        assert!(
+            wrong_login_through(&app, "203.0.113.7")
+                .await
+                .contains("error=wrong")
+        );
+    }
+    assert!(
+        wrong_login_through(&app, "203.0.113.7")
+            .await
+            .contains("error=rate")
+    );
+    assert!(
+        wrong_login_through(&app, "198.51.100.9")
+            .await
+            .contains("error=wrong"),
+        "another client behind the same proxy is not limited by the first"
+    );
+    // Untrusted (the default): the header is ignored, and every request is the proxy's.
+    let app2 = router(f.state(limited(Vec::new()))).layer(axum::Extension(ConnectInfo(
+        SocketAddr::from(([127, 0, 0, 1], 40000)),
+    )));
+    for _ in 0..2 {
+        assert!(
+            wrong_login_through(&app2, "203.0.113.7")
+                .await
+                .contains("error=wrong")
+        );
+    }
+    assert!(
+        wrong_login_through(&app2, "198.51.100.9")
+            .await
+            .contains("error=rate")
+    );
+}
