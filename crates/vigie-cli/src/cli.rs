@@ -292,6 +292,19 @@ pub enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell), made from this
+    /// command line's definition: `vigie completions bash > /etc/bash_completion.d/vigie`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages (`vigie.1`, and one per command, such as `vigie-scan.1`), made from this command
+    /// line's definition, to a folder: `vigie man -o /usr/local/share/man/man1`.
+    Man {
+        /// The folder to write them to (created when missing).
+        #[arg(short, long)]
+        out: PathBuf,
+    },
 }
 
 /// Parses the process arguments (exits with code 2 on a usage error).
@@ -459,6 +472,33 @@ fn parse_time(text: &str) -> Result<vigie_model::Timestamp, String> {
 
 /// Runs a command.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // Made from the definition alone: no configuration, no store.
+    match &args.command {
+        Command::Completions { shell } => {
+            let mut command = <Args as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut command, "vigie", &mut script);
+            // A reader that stops early (`| head`) is not an error.
+            return match std::io::Write::write_all(&mut std::io::stdout().lock(), &script) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(anyhow::Error::new(e).context("cannot write the completion script"))
+                }
+                _ => Ok(ExitCode::SUCCESS),
+            };
+        }
+        Command::Man { out } => {
+            std::fs::create_dir_all(out)
+                .with_context(|| format!("cannot create {}", out.display()))?;
+            let command = <Args as clap::CommandFactory>::command();
+            clap_mangen::generate_to(command, out)
+                .with_context(|| format!("cannot write the manual pages to {}", out.display()))?;
+            if args.format == OutputFormat::Text {
+                println!("manual pages written to {}", out.display());
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
     let r = resolve(&args)?;
     let fmt = args.format;
     match args.command {
@@ -770,6 +810,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             output::quarantine(fmt, &records)?;
             Ok(ExitCode::SUCCESS)
         }
+        // Answered before the configuration is read, above.
+        Command::Completions { .. } | Command::Man { .. } => Ok(ExitCode::SUCCESS),
         Command::Sample { out, seed } => {
             let config = vigie_sample::SampleConfig {
                 seed,
