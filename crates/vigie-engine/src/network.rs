@@ -434,14 +434,14 @@ pub fn load_network(
     store: &mut dyn Store,
     options: &NetworkOptions,
 ) -> Result<Network, EngineError> {
-    let mut builder = GraphBuilder::new();
-    let mut accounts: Vec<NetworkAccount> = Vec::new();
-    let mut by_handle: HashMap<(String, String), NodeId> = HashMap::new();
     let stored = store.accounts(&vigie_store::AccountQuery {
         platform: options.platform.clone(),
         search: None,
         limit: usize::MAX,
     })?;
+    let mut builder = GraphBuilder::with_capacity(stored.len(), 0);
+    let mut accounts: Vec<NetworkAccount> = Vec::with_capacity(stored.len());
+    let mut by_handle: HashMap<(String, String), NodeId> = HashMap::new();
     let node_of = |builder: &mut GraphBuilder, accounts: &mut Vec<NetworkAccount>, key: &str| {
         let node = builder.node(key);
         if node as usize == accounts.len() {
@@ -474,6 +474,8 @@ pub fn load_network(
     }
     // Node ids are the store's row ids, dense from 1: each one's graph node by row id.
     let all_nodes = store.network_nodes()?;
+    builder.reserve_nodes(all_nodes.len());
+    accounts.reserve(all_nodes.len());
     let top = all_nodes
         .last()
         .map_or(0, |(id, _)| usize::try_from(*id).unwrap_or(0));

@@ -60,7 +60,19 @@ impl EdgeKind {
 
     /// The kind named `name` ([`EdgeKind::as_str`]).
     pub fn parse(name: &str) -> Option<EdgeKind> {
-        EdgeKind::ALL.into_iter().find(|k| k.as_str() == name)
+        // Called once per stored tie: a match, not a search through the names.
+        Some(match name {
+            "mention" => EdgeKind::Mention,
+            "reply" => EdgeKind::Reply,
+            "quote" => EdgeKind::Quote,
+            "repost" => EdgeKind::Repost,
+            "forward" => EdgeKind::Forward,
+            "shared_medium" => EdgeKind::SharedMedium,
+            "shared_link" => EdgeKind::SharedLink,
+            "shared_hashtag" => EdgeKind::SharedHashtag,
+            "announced" => EdgeKind::Announced,
+            _ => return None,
+        })
     }
 
     /// Whether the edge has no direction (both accounts did the same thing); its `from` is then the smaller node.
@@ -144,7 +156,16 @@ const GATHER_EVERY: usize = 1 << 24;
 
 /// Sorts `events` by edge and merges each edge's events into one.
 fn gather(events: &mut Vec<Event>) {
-    events.sort_unstable_by_key(|e| (e.key, e.kind));
+    if events.is_sorted_by_key(|e| e.key) {
+        // Already in edge order (a store gives its ties so): only each edge's kinds need ordering.
+        for run in events.chunk_by_mut(|a, b| a.key == b.key) {
+            if run.len() > 1 {
+                run.sort_unstable_by_key(|e| e.kind);
+            }
+        }
+    } else {
+        events.sort_unstable_by_key(|e| (e.key, e.kind));
+    }
     let mut out = 0usize;
     for i in 0..events.len() {
         let e = events[i];
@@ -199,6 +220,12 @@ impl GraphBuilder {
         self.ids.insert(Arc::clone(&shared), id);
         self.keys.push(shared);
         id
+    }
+
+    /// Makes room for `nodes` more nodes.
+    pub fn reserve_nodes(&mut self, nodes: usize) {
+        self.ids.reserve(nodes);
+        self.keys.reserve(nodes);
     }
 
     /// Makes room for `events` more events (at most what is gathered at once).
@@ -303,59 +330,98 @@ impl Graph {
             counts[i + 1] += counts[i];
         }
         let incident_offsets = counts;
-        let mut fill = incident_offsets.clone();
-        let mut incident: Vec<u32> = vec![0; 2 * edges.len()];
-        for (i, e) in edges.iter().enumerate() {
-            let (a, b) = ends(e);
-            let i = u32::try_from(i).unwrap_or(u32::MAX);
-            incident[fill[a]] = i;
-            fill[a] += 1;
-            incident[fill[b]] = i;
-            fill[b] += 1;
-        }
-        drop(fill);
-        // The edges are sorted by (from, to), so a node's list is the edges it ends that start before it, then the
-        // edges it starts (sorted by where they end), then the edges it ends that start after it: two sorted runs
-        // of neighbours, merged here into one, each neighbour once with its summed weight. No sort, no copy.
         let mut logs = [0.0f64; 256];
         for (c, l) in logs.iter_mut().enumerate() {
             *l = 1.0 + (c.max(1) as f64).ln();
         }
+        let kind_weights = EdgeKind::ALL.map(EdgeKind::weight);
         let weight = |e: &Event| {
             let grows = match logs.get(e.count as usize) {
                 Some(&l) => l,
                 None => 1.0 + f64::from(e.count).ln(),
             };
-            EdgeKind::ALL[e.kind as usize].weight() * grows
+            kind_weights[e.kind as usize] * grows
         };
+        // One pass over the edges in order puts each edge under both its ends (a counting sort): its index in
+        // `incident`, and the other end with the edge's weight in `halves`, so that the adjacency is then made
+        // reading each node's list in place, never the edges again. Since the edges are sorted by (from, to), a
+        // node's list is the edges it ends that start before it, then the edges it starts (by where they end),
+        // then the edges it ends that start after it: two runs sorted by neighbour, the second in the middle of
+        // the first; `own` is where the middle run lies.
+        // A half edge: the other end, and the edge's kind and count (`kind << 24 | count`; `u32::MAX`: a count
+        // too large for that, read from the edge itself).
+        #[derive(Clone, Copy)]
+        struct Half {
+            other: NodeId,
+            code: u32,
+        }
+        let code = |e: &Event| {
+            if e.count < 1 << 24 {
+                u32::from(e.kind) << 24 | e.count
+            } else {
+                u32::MAX
+            }
+        };
+        let mut fill = incident_offsets.clone();
+        let mut incident: Vec<u32> = vec![0; 2 * edges.len()];
+        let mut halves = vec![Half { other: 0, code: 0 }; 2 * edges.len()];
+        let mut own: Vec<(usize, usize)> = vec![(0, 0); n];
+        let mut last_from = usize::MAX;
+        for (i, e) in edges.iter().enumerate() {
+            let (a, b) = ends(e);
+            let c = code(e);
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            if a != last_from {
+                own[a].0 = fill[a];
+                last_from = a;
+            }
+            incident[fill[a]] = i;
+            halves[fill[a]] = Half {
+                other: b as NodeId,
+                code: c,
+            };
+            fill[a] += 1;
+            own[a].1 = fill[a];
+            incident[fill[b]] = i;
+            halves[fill[b]] = Half {
+                other: a as NodeId,
+                code: c,
+            };
+            fill[b] += 1;
+        }
+        drop(fill);
         let mut offsets = Vec::with_capacity(n + 1);
         let mut neighbours: Vec<NodeId> = Vec::with_capacity(incident.len());
         let mut weights: Vec<f64> = Vec::with_capacity(incident.len());
         let mut degree = vec![0.0; n];
         offsets.push(0);
         for v in 0..n {
-            let list = &incident[incident_offsets[v]..incident_offsets[v + 1]];
-            let from = |i: &u32| ends(&edges[*i as usize]).0;
-            let (lo, hi) = (
-                list.partition_point(|i| from(i) < v),
-                list.partition_point(|i| from(i) <= v),
-            );
-            let mut started = list[lo..hi]
-                .iter()
-                .map(|&i| {
-                    let e = &edges[i as usize];
-                    (ends(e).1 as NodeId, weight(e))
-                })
-                .peekable();
-            let mut ended = list[..lo]
-                .iter()
-                .chain(&list[hi..])
-                .map(|&i| {
-                    let e = &edges[i as usize];
-                    (ends(e).0 as NodeId, weight(e))
-                })
+            let (start, end) = (incident_offsets[v], incident_offsets[v + 1]);
+            let (lo, hi) = if own[v].1 > own[v].0 {
+                own[v]
+            } else {
+                (start, start)
+            };
+            let half_weight = |k: usize| {
+                let c = halves[k].code;
+                if c == u32::MAX {
+                    weight(&edges[incident[k] as usize])
+                } else {
+                    let count = (c & 0xff_ffff) as usize;
+                    let grows = match logs.get(count) {
+                        Some(&l) => l,
+                        None => 1.0 + (count as f64).ln(),
+                    };
+                    kind_weights[(c >> 24) as usize] * grows
+                }
+            };
+            let mut started = (lo..hi).map(|k| (halves[k].other, k)).peekable();
+            let mut ended = (start..lo)
+                .chain(hi..end)
+                .map(|k| (halves[k].other, k))
                 .peekable();
             let first = neighbours.len();
+            let mut sum = 0.0;
             loop {
                 let next = match (started.peek(), ended.peek()) {
                     (Some(a), Some(b)) if a.0 <= b.0 => started.next(),
@@ -363,19 +429,22 @@ impl Graph {
                     (Some(_), None) => started.next(),
                     (None, None) => break,
                 };
-                let Some((u, w)) = next else { break };
-                if neighbours.len() > first && neighbours.last() == Some(&u) {
+                let Some((other, k)) = next else { break };
+                let weight = half_weight(k);
+                if neighbours.len() > first && neighbours.last() == Some(&other) {
                     if let Some(last) = weights.last_mut() {
-                        *last += w;
+                        *last += weight;
                     }
                 } else {
-                    neighbours.push(u);
-                    weights.push(w);
+                    neighbours.push(other);
+                    weights.push(weight);
                 }
-                degree[v] += w;
+                sum += weight;
             }
+            degree[v] = sum;
             offsets.push(neighbours.len());
         }
+        drop(halves);
         Graph {
             ids,
             keys,
@@ -505,6 +574,74 @@ mod tests {
             seen += mine.len();
         }
         assert_eq!(seen, expected.len());
+    }
+
+    #[test]
+    fn events_already_in_edge_order_gather_as_unordered_ones_do() {
+        // A store gives its ties sorted by their ends but not by the graph's order of kinds.
+        let kinds = [
+            EdgeKind::Repost,
+            EdgeKind::Mention,
+            EdgeKind::Reply,
+            EdgeKind::Mention,
+        ];
+        let build = |sorted: bool| {
+            let mut b = GraphBuilder::new();
+            let n: Vec<NodeId> = (0..5).map(|i| b.node(&format!("x:{i}"))).collect();
+            let mut events = Vec::new();
+            for a in 0..5 {
+                for c in 0..5 {
+                    for (i, &k) in kinds.iter().enumerate() {
+                        events.push((n[a], n[c], k, i as i64));
+                    }
+                }
+            }
+            if !sorted {
+                events.reverse();
+            }
+            for (a, c, k, at) in events {
+                b.add(a, c, k, Some(at));
+            }
+            b.build()
+        };
+        let (sorted, unsorted) = (build(true), build(false));
+        let all = |g: &Graph| g.edges().collect::<Vec<_>>();
+        assert_eq!(all(&sorted), all(&unsorted));
+        assert_eq!(sorted.edge_count(), 5 * 4 * 3);
+        let mentions = all(&sorted)
+            .into_iter()
+            .find(|e| e.kind == EdgeKind::Mention)
+            .expect("a mention edge");
+        assert_eq!(
+            (mentions.count, mentions.first, mentions.last),
+            (2, Some(1), Some(3))
+        );
+        assert!(
+            all(&sorted)
+                .windows(2)
+                .all(|w| (w[0].from, w[0].to, w[0].kind.index())
+                    < (w[1].from, w[1].to, w[1].kind.index()))
+        );
+    }
+
+    #[test]
+    fn an_edge_counted_past_sixteen_million_weighs_what_its_count_says() {
+        // The adjacency reads kinds and counts packed beside each neighbour, except for counts too large to pack.
+        let mut b = GraphBuilder::new();
+        let (x, y, z) = (b.node("x:x"), b.node("x:y"), b.node("x:z"));
+        b.add_events(x, y, EdgeKind::Repost, 40_000_000, Some(1), Some(2));
+        b.add_events(z, x, EdgeKind::Mention, 3, None, None);
+        b.add_events(x, y, EdgeKind::Mention, 1 << 24, None, None);
+        let g = b.build();
+        let weight = |kind: EdgeKind, count: u32| kind.weight() * (1.0 + f64::from(count).ln());
+        let xy = weight(EdgeKind::Repost, 40_000_000) + weight(EdgeKind::Mention, 1 << 24);
+        let of = |v: NodeId| g.neighbours(v).collect::<Vec<_>>();
+        assert_eq!(of(x).len(), 2);
+        assert_eq!(of(x)[0].0, y);
+        assert!((of(x)[0].1 - xy).abs() < 1e-9, "{:?}", of(x));
+        assert!((of(y)[0].1 - xy).abs() < 1e-9, "{:?}", of(y));
+        assert!((of(x)[1].1 - weight(EdgeKind::Mention, 3)).abs() < 1e-9);
+        assert!((g.weighted_degree(x) - xy - weight(EdgeKind::Mention, 3)).abs() < 1e-9);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::network::{
     StoredTie,
 };
 use foldhash::{HashMap, HashMapExt};
+use rusqlite::types::ValueRef;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 /// SQLite's two-argument `min`/`max` are NULL when either side is: these keep the side that is not.
@@ -371,15 +372,22 @@ impl Network for SqliteStore {
             .prepare_cached("SELECT src, dst, kind, count, first_at, last_at FROM network_ties")
             .at(&self.path)?;
         let mut rows = stmt.query([]).at(&self.path)?;
+        // Millions of rows: each column read once, as what the schema says it is.
+        let int = |v: ValueRef<'_>| v.as_i64().map_err(rusqlite::Error::from);
+        let opt = |v: ValueRef<'_>| v.as_i64_or_null().map_err(rusqlite::Error::from);
         while let Some(r) = rows.next().at(&self.path)? {
-            let kind = r.get_ref(2).and_then(|v| Ok(v.as_str()?)).at(&self.path)?;
+            let kind = r
+                .get_ref_unwrap(2)
+                .as_str()
+                .map_err(rusqlite::Error::from)
+                .at(&self.path)?;
             each(StoredTie {
-                from: r.get(0).at(&self.path)?,
-                to: r.get(1).at(&self.path)?,
+                from: int(r.get_ref_unwrap(0)).at(&self.path)?,
+                to: int(r.get_ref_unwrap(1)).at(&self.path)?,
                 kind,
-                count: r.get(3).at(&self.path)?,
-                first: r.get(4).at(&self.path)?,
-                last: r.get(5).at(&self.path)?,
+                count: int(r.get_ref_unwrap(3)).at(&self.path)?,
+                first: opt(r.get_ref_unwrap(4)).at(&self.path)?,
+                last: opt(r.get_ref_unwrap(5)).at(&self.path)?,
             });
         }
         Ok(())
