@@ -14,7 +14,8 @@
 # uses the newest Debian PostgreSQL under /usr/lib/postgresql/*/bin (installing the `postgresql` package with
 # apt-get when absent and running as root), creates a cluster in a fresh temporary folder with trust
 # authentication, and starts it on 127.0.0.1 on a free port from 54329 up, with fsync off: it is for tests
-# only. `stop DIR` stops that server and removes DIR (only a folder this script created).
+# only. With the openssl command at hand, the server also accepts TLS with a certificate from a throwaway
+# authority, whose certificate VIGIE_TEST_PG_CA names (the TLS tests connect with sslmode=verify-full). `stop DIR` stops that server and removes DIR (only a folder this script created).
 #
 # VIGIE_PG_SHARED_BUFFERS sets the server's buffer pool (PostgreSQL's default is 128MB; its tuning guide
 # suggests a quarter of the machine's memory), for benchmarks on stores larger than the default pool (the 100,000
@@ -46,6 +47,33 @@ vigie_pg_as_owner() {
 # Whether something accepts connections on 127.0.0.1:$1.
 vigie_pg_port_busy() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# A certificate authority and a server certificate for 127.0.0.1 and localhost, signed by it, in $1 (ca.pem,
+# server.crt, server.key). Fails when openssl is missing.
+vigie_pg_make_certs() {
+    local dir="$1"
+    command -v openssl >/dev/null 2>&1 || {
+        vigie_pg_log "openssl not found: the test server runs without TLS"
+        return 1
+    }
+    (
+        set -e
+        cd "$dir"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 \
+            -subj "/CN=Vigie test CA" -keyout ca.key -out ca.pem \
+            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=localhost" \
+            -keyout server.key -out server.csr
+        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' >server.ext
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 7 -out server.crt \
+            -extfile server.ext
+        chmod 600 server.key
+        if [[ $(id -u) -eq 0 ]]; then chown postgres: server.key server.crt; fi
+    ) >"$dir/certs.log" 2>&1 || {
+        vigie_pg_log "could not make test certificates (see $dir/certs.log): the test server runs without TLS"
+        return 1
+    }
 }
 
 vigie_pg_start() {
@@ -99,18 +127,26 @@ vigie_pg_start() {
         return 1
     fi
 
-    local port=54329 tries=0 buffers=""
+    local port=54329 tries=0 buffers="" tls=""
     if [[ -n "${VIGIE_PG_SHARED_BUFFERS:-}" ]]; then
         buffers="-c shared_buffers=$VIGIE_PG_SHARED_BUFFERS"
+    fi
+    # TLS with a throwaway certificate authority (the TLS tests trust its certificate, VIGIE_TEST_PG_CA), when
+    # the openssl command is there.
+    if vigie_pg_make_certs "$dir"; then
+        tls="-c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key"
     fi
     while ((tries < 50)); do
         if ! vigie_pg_port_busy "$port"; then
             if vigie_pg_as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" \
-                -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 $buffers" \
+                -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 $buffers $tls" \
                 -w -t 60 start >&2; then
                 local url="postgres://postgres@127.0.0.1:$port/postgres"
                 printf 'export VIGIE_TEST_POSTGRES=%q\n' "$url"
                 printf 'export VIGIE_TEST_PG_DIR=%q\n' "$dir"
+                if [[ -n "$tls" ]]; then
+                    printf 'export VIGIE_TEST_PG_CA=%q\n' "$dir/ca.pem"
+                fi
                 vigie_pg_log "PostgreSQL $(basename "$(dirname "$bindir")") listening at $url (folder $dir)"
                 return 0
             fi
@@ -166,7 +202,7 @@ if [[ "${BASH_SOURCE[0]}" != "$0" ]]; then
     if [[ "${1:-start}" == "start" ]]; then
         vigie_pg_exports=$(vigie_pg_main "$@") && eval "$vigie_pg_exports"
     else
-        vigie_pg_main "$@" && if [[ "${1:-}" == "stop" ]]; then unset VIGIE_TEST_POSTGRES VIGIE_TEST_PG_DIR; fi
+        vigie_pg_main "$@" && if [[ "${1:-}" == "stop" ]]; then unset VIGIE_TEST_POSTGRES VIGIE_TEST_PG_DIR VIGIE_TEST_PG_CA; fi
     fi
     vigie_pg_rc=$?
     unset vigie_pg_exports

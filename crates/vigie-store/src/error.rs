@@ -18,6 +18,9 @@ pub enum StoreError {
     /// error is not also given as a `source`, which would print it twice in a chain.
     #[error("PostgreSQL store: {}", postgres_message(.0))]
     Postgres(::postgres::Error),
+    /// A TLS setting of the PostgreSQL URL is wrong, or a certificate file cannot be read.
+    #[error("PostgreSQL TLS: {0}")]
+    Tls(String),
     /// The media folder failed.
     #[error("media folder {path}: {source}")]
     Blobs {

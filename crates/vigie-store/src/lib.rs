@@ -141,8 +141,22 @@ pub trait Store: Banks + Cases + Review + Referrals + Network + Send {
     fn blobs(&self) -> &Blobs;
 }
 
+/// A PostgreSQL client for `url`, with its TLS settings: `prefer` and `require` encrypt without checking the
+/// server's certificate (as libpq), `verify-ca` checks that it chains to `sslrootcert` (a PEM file; the system's
+/// certificates when not given or `system`), `verify-full` also that it names the host. `require` with
+/// `sslrootcert` verifies as `verify-ca`. `sslcert` and `sslkey` give a client certificate.
+///
+/// # Errors
+/// A bad setting, an unreadable certificate file, or the connection failing.
+pub fn connect_postgres(url: &str) -> Result<::postgres::Client, StoreError> {
+    postgres::tls::connect(url)
+}
+
 /// Opens (creating and migrating when needed) the store named by `url`: `postgres://...` or
 /// `postgresql://...` for PostgreSQL, `sqlite:PATH` or a plain file path for SQLite.
+///
+/// A PostgreSQL URL carries its TLS settings as libpq's do: `sslmode=disable|prefer|require|verify-ca|verify-full`
+/// (default `prefer`), `sslrootcert=FILE|system`, `sslcert=FILE&sslkey=FILE` ([`connect_postgres`]).
 ///
 /// Media bytes go to `media_dir`, or by default beside the database: `<db file stem>-media/` for SQLite,
 /// `./vigie-media/` for PostgreSQL.

@@ -17,7 +17,7 @@ use crate::{
     AccountQuery, AccountView, Backend, Batch, Blobs, Count, PostQuery, PostView, Snapshot, Stats,
     Store, StoreError,
 };
-use postgres::{Client, GenericClient, NoTls, Row, Transaction};
+use postgres::{Client, GenericClient, Row, Transaction};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use vigie_model::{
@@ -30,6 +30,7 @@ mod cases;
 mod network;
 mod read;
 mod review;
+pub(crate) mod tls;
 mod tx;
 mod write;
 
@@ -75,7 +76,7 @@ impl Stmts {
 impl PostgresStore {
     /// Connects to the server named by `url` and brings its schema up to date.
     pub(crate) fn open(url: &str, blobs: Blobs) -> Result<PostgresStore, StoreError> {
-        let mut client = Client::connect(url, NoTls)?;
+        let mut client = tls::connect(url)?;
         migrate(&mut client)?;
         Ok(PostgresStore {
             client,
