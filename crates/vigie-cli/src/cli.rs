@@ -10,6 +10,15 @@ use vigie_engine::ScanConfig;
 use vigie_ingest::ColumnMap;
 use vigie_store::{AccountQuery, PostQuery};
 
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object a line: time, level, target, message and fields.
+    Json,
+}
+
 /// Vigie: find terrorist propaganda in exports of public posts, with the evidence, for human review.
 #[derive(Debug, Parser)]
 #[command(name = "vigie", version, about, propagate_version = true)]
@@ -29,6 +38,9 @@ pub struct Args {
     /// More logging (-v info, -vv debug); VIGIE_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// How log lines are written to standard error: text, or one JSON object a line (for log collectors).
+    #[arg(long, global = true, value_enum, env = "VIGIE_LOG_FORMAT", default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -439,7 +451,7 @@ fn media_limits(
 
 fn open(r: &Resolved) -> anyhow::Result<Box<dyn vigie_store::Store>> {
     vigie_store::open(&r.db, r.media_dir.as_deref())
-        .with_context(|| format!("cannot open store {}", r.db))
+        .with_context(|| format!("cannot open store {}", vigie_store::redacted(&r.db)))
 }
 
 /// With `[referrals] bank` set, the media of confirmed cases go into that block bank before a scan or an

@@ -22,7 +22,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let args = cli::parse();
-    init_logging(args.verbose);
+    init_logging(args.verbose, args.log_format);
     match cli::run(args) {
         Ok(code) => code,
         Err(e) => {
@@ -49,16 +49,24 @@ fn message(e: &anyhow::Error) -> String {
     text
 }
 
-fn init_logging(verbose: u8) {
+/// Logging to standard error. `vigie serve` logs its start and one line per request (targets `vigie::serve`
+/// and `vigie::access`, at info) whatever the verbosity; VIGIE_LOG replaces every default.
+fn init_logging(verbose: u8, format: cli::LogFormat) {
     let default = match verbose {
         0 => "warn",
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("VIGIE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VIGIE_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!(
+            "{default},vigie::serve=info,vigie::access=info"
+        ))
+    });
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        cli::LogFormat::Text => logs.init(),
+        cli::LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
 }

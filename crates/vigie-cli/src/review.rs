@@ -381,7 +381,7 @@ pub fn serve(
     let pool = vigie_server::pool::Pool::new(config.connections, move || {
         vigie_store::open(&db_owned, media.as_deref())
     })
-    .with_context(|| format!("cannot open store {db}"))?;
+    .with_context(|| format!("cannot open store {}", vigie_store::redacted(db)))?;
     let state = AppState::new(pool, config).with_matching(matching.0, matching.1);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -392,10 +392,17 @@ pub fn serve(
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
-        eprintln!("vigie: serving {db} on http://{listen}/ (Ctrl-C stops)");
+        tracing::info!(
+            target: "vigie::serve",
+            store = %vigie_store::redacted(db),
+            listen = %listen,
+            "serving {} on http://{listen}/ (Ctrl-C stops)",
+            vigie_store::redacted(db)
+        );
         if !listen.ip().is_loopback() {
-            eprintln!(
-                "vigie: warning: listening beyond this machine; put a TLS proxy in front (cookies are Secure)"
+            tracing::warn!(
+                target: "vigie::serve",
+                "listening beyond this machine; put a TLS proxy in front (cookies are Secure)"
             );
         }
         vigie_server::serve_on(listener, state)

@@ -12,6 +12,7 @@
 //!   `lockout_failures` wrong passwords in a row lock the account for `lockout_minutes`.
 
 use crate::AppState;
+use crate::metrics::AccessUser;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -114,18 +115,8 @@ pub(crate) async fn authenticate(
 ) -> Response {
     let (mut parts, body) = req.into_parts();
     if !state.trusted_proxies.is_empty()
-        && let Some(peer) = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
+        && let Some(client) = request_client(&state, &parts.extensions, &parts.headers)
     {
-        let forwarded: Vec<&str> = parts
-            .headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect();
-        let client = crate::forwarded_client(peer, &forwarded, &state.trusted_proxies);
         parts.extensions.insert(ForwardedClient(client));
     }
     let principal = match resolve(&state, &parts.headers).await {
@@ -170,8 +161,37 @@ pub(crate) async fn authenticate(
             }
         }
     }
+    let user = principal.as_ref().map(|p| AccessUser(p.user.name.clone()));
     parts.extensions.insert(principal);
-    next.run(Request::from_parts(parts, body)).await
+    let mut res = next.run(Request::from_parts(parts, body)).await;
+    if let Some(user) = user {
+        res.extensions_mut().insert(user);
+    }
+    res
+}
+
+/// The client of a request: the peer, or behind a trusted proxy the address it forwarded.
+pub(crate) fn request_client(
+    state: &AppState,
+    extensions: &axum::http::Extensions,
+    headers: &HeaderMap,
+) -> Option<IpAddr> {
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())?;
+    if state.trusted_proxies.is_empty() {
+        return Some(peer);
+    }
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    Some(crate::forwarded_client(
+        peer,
+        &forwarded,
+        &state.trusted_proxies,
+    ))
 }
 
 fn csrf_refused(path: &str) -> Response {

@@ -26,20 +26,32 @@ pub(crate) struct Metrics {
     pub(crate) decisions: AtomicU64,
 }
 
-/// Counts each request under its route template (not its raw path: ids would make unbounded series).
+/// Who made a request, as authentication found it: set on the response for the access log.
+#[derive(Debug, Clone)]
+pub(crate) struct AccessUser(pub String);
+
+/// Counts each request under its route template (not its raw path: ids would make unbounded series), and writes
+/// the access log: one line per request (target `vigie::access`, info) with the method, the path without its
+/// query (which may carry a `next` address or search terms), the route, the status, the time taken, the
+/// client's address (behind a trusted proxy, the one it forwarded) and the user when authenticated. Headers,
+/// cookies, bodies and queries are never logged.
 pub(crate) async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let client = crate::auth::request_client(&state, req.extensions(), req.headers());
     let started = Instant::now();
     let res = next.run(req).await;
     let seconds = started.elapsed().as_secs_f64();
     let m = &state.metrics;
-    let class = res.status().as_u16() / 100 * 100;
+    let status = res.status().as_u16();
+    let class = status / 100 * 100;
     if let Ok(mut r) = m.requests.lock() {
-        *r.entry((route, class)).or_insert(0) += 1;
+        *r.entry((route.clone(), class)).or_insert(0) += 1;
     }
     let bucket = BUCKETS
         .iter()
@@ -48,6 +60,18 @@ pub(crate) async fn track(State(state): State<AppState>, req: Request, next: Nex
     m.latency[bucket].fetch_add(1, Ordering::Relaxed);
     m.latency_sum_micros
         .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
+    let user = res.extensions().get::<AccessUser>().map(|u| u.0.as_str());
+    tracing::info!(
+        target: "vigie::access",
+        method = %method,
+        path = %path,
+        route = %route,
+        status,
+        ms = (seconds * 1e6).round() / 1e3,
+        client = %client.map_or_else(|| "-".to_owned(), |c| c.to_string()),
+        user = user.unwrap_or("-"),
+        "{method} {path} {status}"
+    );
     res
 }
 

@@ -141,6 +141,41 @@ pub trait Store: Banks + Cases + Review + Referrals + Network + Send {
     fn blobs(&self) -> &Blobs;
 }
 
+/// `url` as it may be shown or logged: a PostgreSQL URL's password (`postgres://user:PASSWORD@host`, or a
+/// `password=` setting) replaced by `***`. Other store names are shown as given.
+pub fn redacted(url: &str) -> String {
+    let mut out = url.to_owned();
+    if let Some(rest) = url.find("://").map(|i| i + 3) {
+        let authority_end = url[rest..]
+            .find(['/', '?', '#'])
+            .map_or(url.len(), |i| rest + i);
+        if let Some(at) = url[rest..authority_end].rfind('@').map(|i| rest + i)
+            && let Some(colon) = url[rest..at].find(':').map(|i| rest + i)
+        {
+            out = format!("{}***{}", &url[..=colon], &url[at..]);
+        }
+    }
+    // `password=...` as a query setting or a key/value word.
+    let mut result = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(i) = rest.find("password=") {
+        let boundary = i == 0 || matches!(rest.as_bytes()[i - 1], b'?' | b'&' | b' ');
+        let value_start = i + "password=".len();
+        result.push_str(&rest[..value_start]);
+        if boundary {
+            let end = rest[value_start..]
+                .find(['&', ' ', '#'])
+                .map_or(rest.len(), |j| value_start + j);
+            result.push_str("***");
+            rest = &rest[end..];
+        } else {
+            rest = &rest[value_start..];
+        }
+    }
+    result.push_str(rest);
+    result
+}
+
 /// A PostgreSQL client for `url`, with its TLS settings: `prefer` and `require` encrypt without checking the
 /// server's certificate (as libpq), `verify-ca` checks that it chains to `sslrootcert` (a PEM file; the system's
 /// certificates when not given or `system`), `verify-full` also that it names the host. `require` with
@@ -189,5 +224,49 @@ pub fn open(url: &str, media_dir: Option<&Path>) -> Result<Box<dyn Store>, Store
             path,
             Blobs::open(&dir)?,
         )?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_shown_store_url_never_carries_its_password() {
+        let cases = [
+            (
+                "postgres://vigie:s3cret@db:5432/v",
+                "postgres://vigie:***@db:5432/v",
+            ),
+            (
+                "postgresql://vigie:p%40ss@db/v?sslmode=require",
+                "postgresql://vigie:***@db/v?sslmode=require",
+            ),
+            (
+                "postgres://vigie@db/v?password=s3cret&sslmode=require",
+                "postgres://vigie@db/v?password=***&sslmode=require",
+            ),
+            (
+                "host=db user=vigie password=s3cret dbname=v",
+                "host=db user=vigie password=***",
+            ),
+            (
+                "postgres://db/v?sslrootcert=/a@b/ca.pem",
+                "postgres://db/v?sslrootcert=/a@b/ca.pem",
+            ),
+            ("vigie.db", "vigie.db"),
+        ];
+        for (url, shown) in cases {
+            let got = super::redacted(url);
+            assert!(
+                !got.contains("s3cret") && !got.contains("p%40ss"),
+                "{url} -> {got}"
+            );
+            if !url.starts_with("host=") {
+                assert_eq!(got, shown, "{url}");
+            }
+        }
+        assert_eq!(
+            super::redacted("host=db user=vigie password=s3cret dbname=v"),
+            "host=db user=vigie password=*** dbname=v"
+        );
     }
 }
