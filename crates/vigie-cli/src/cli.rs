@@ -304,6 +304,22 @@ pub enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Copy the store to a new folder while it is in use: the database (SQLite's online backup, or PostgreSQL's
+    /// custom dump through pg_dump), the media files (each checked against its digest) and a manifest holding
+    /// the audit chain's last entry.
+    Backup {
+        /// The folder to write (new or empty).
+        #[arg(short, long)]
+        out: PathBuf,
+    },
+    /// Restore a backup folder into a new store (--db: an SQLite file that does not exist yet, or an empty
+    /// PostgreSQL database of a server with pg_restore at hand), then check that the audit chain is intact and
+    /// holds the backup's last entry, and that every stored medium's bytes are there with their digest. Exits 1
+    /// when a check fails.
+    Restore {
+        /// The folder `vigie backup` wrote.
+        from: PathBuf,
+    },
     /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell), made from this
     /// command line's definition: `vigie completions bash > /etc/bash_completion.d/vigie`.
     Completions {
@@ -514,6 +530,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let r = resolve(&args)?;
     let fmt = args.format;
     match args.command {
+        Command::Backup { out } => {
+            let mut store = open(&r)?;
+            crate::backup::run_backup(store.as_mut(), &r.db, &out, fmt)
+        }
+        Command::Restore { from } => {
+            crate::backup::run_restore(&from, &r.db, r.media_dir.as_deref(), fmt)
+        }
         Command::Scan {
             paths,
             map,

@@ -2,6 +2,7 @@
 //!
 //! Errors are turned into exit codes in one place: 0 success, 1 failure, 2 usage (clap's own code).
 
+mod backup;
 mod bank;
 mod cli;
 mod config;

@@ -110,9 +110,10 @@ pub fn scan_report(
     let t = &report.totals;
     writeln!(
         out,
-        "Scanned {} inputs in {:.1} s into {db} (text analysis {:.1} s)",
+        "Scanned {} inputs in {:.1} s into {} (text analysis {:.1} s)",
         report.inputs.len(),
         report.elapsed.as_secs_f64(),
+        vigie_store::redacted(db),
         report.analysis_time.as_secs_f64()
     )?;
     for i in &report.inputs {
@@ -273,7 +274,7 @@ pub fn stats(
             writeln!(out, "  {table:<22} {n} rows")?;
         }
     }
-    writeln!(out, "Store {db}")?;
+    writeln!(out, "Store {}", vigie_store::redacted(db))?;
     writeln!(
         out,
         "  accounts      {} ({} observed states)",
@@ -540,9 +541,14 @@ pub fn check(format: OutputFormat, problems: &[String], db: &str) -> anyhow::Res
     }
     let mut out = std::io::stdout().lock();
     if problems.is_empty() {
-        writeln!(out, "{db}: ok")?;
+        writeln!(out, "{}: ok", vigie_store::redacted(db))?;
     } else {
-        writeln!(out, "{db}: {} problems", problems.len())?;
+        writeln!(
+            out,
+            "{}: {} problems",
+            vigie_store::redacted(db),
+            problems.len()
+        )?;
         for p in problems {
             writeln!(out, "  {p}")?;
         }

@@ -231,3 +231,135 @@ fn a_store_url_with_a_password_is_never_shown_with_it() {
     );
     assert!(!err.contains("hunter2"), "{err}");
 }
+
+/// Scans part of the sample (posts with pictures) into `db`, adds audited users, backs it up, restores the backup
+/// into `restored` and checks that both stores hold the same content; then damages a medium of the backup and
+/// checks that a restore names it and fails.
+fn backup_and_restore(dir: &Dir, db: &str, restored: &str, damaged: &str) {
+    let media = dir.join("media").to_string_lossy().into_owned();
+    let media2 = dir.join("media-restored").to_string_lossy().into_owned();
+    let media3 = dir.join("media-damaged").to_string_lossy().into_owned();
+    if !dir.join("sample").exists() {
+        dir.ok(&["sample", "--out", "sample"]);
+    }
+    let on = |db: &str, media: &str, args: &[&str]| {
+        let mut all = vec!["--db", db, "--media-dir", media];
+        all.extend_from_slice(args);
+        dir.ok(&all)
+    };
+    on(db, &media, &["scan", "sample/telegram", "sample/media"]);
+    on(db, &media, &["user", "add", "carol", "--role", "admin"]);
+    on(db, &media, &["user", "add", "dave", "--role", "reviewer"]);
+    let digest = |db: &str, media: &str| {
+        let v: serde_json::Value =
+            serde_json::from_str(&on(db, media, &["stats", "--digest", "--format", "json"]))
+                .unwrap_or_else(|e| panic!("stats: {e}"));
+        assert!(v["media"].as_i64().unwrap_or(0) > 0, "no media stored: {v}");
+        v["digest"]["sha256"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no digest in {v}"))
+            .to_owned()
+    };
+    let before = digest(db, &media);
+    let backup = dir.join(&format!("backup-{}", db.len()));
+    let backup_s = backup.to_string_lossy().into_owned();
+    on(db, &media, &["backup", "-o", &backup_s]);
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(backup.join("manifest.json")).unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        manifest["media_files"].as_u64().unwrap_or(0) > 0,
+        "{manifest}"
+    );
+    assert!(
+        manifest["audit_head"]["seq"].as_i64().unwrap_or(0) >= 2,
+        "{manifest}"
+    );
+
+    let out = on(restored, &media2, &["restore", &backup_s]);
+    assert!(
+        out.contains("audit chain intact") && out.contains("present with their digests"),
+        "{out}"
+    );
+    assert_eq!(
+        digest(restored, &media2),
+        before,
+        "the restored store differs from the original"
+    );
+    on(restored, &media2, &["audit", "verify"]);
+    // A restore never goes over a store.
+    let again = dir.run(&[
+        "--db",
+        restored,
+        "--media-dir",
+        &media2,
+        "restore",
+        &backup_s,
+    ]);
+    assert!(!again.status.success(), "restored over an existing store");
+
+    // One medium damaged in the backup: the restore names it and fails.
+    let victim = walk(&backup.join("media"))
+        .into_iter()
+        .find(|p| p.file_name().is_some_and(|n| n.len() == 64))
+        .unwrap_or_else(|| panic!("no medium in the backup"));
+    let mut bytes = std::fs::read(&victim).unwrap_or_else(|e| panic!("{e}"));
+    bytes[0] ^= 0xff;
+    std::fs::write(&victim, bytes).unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.run(&[
+        "--db",
+        damaged,
+        "--media-dir",
+        &media3,
+        "restore",
+        &backup_s,
+    ]);
+    assert!(!out.status.success(), "a damaged backup restored cleanly");
+    let name = victim
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&name),
+        "{}",
+        util::show(&out)
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_backup_restores_into_a_new_sqlite_store_with_the_same_content_and_checks() {
+    let dir = Dir::new();
+    let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    backup_and_restore(
+        &dir,
+        &path("vigie.db"),
+        &path("restored.db"),
+        &path("damaged.db"),
+    );
+}
+
+#[test]
+fn a_backup_restores_into_a_new_postgresql_database_with_the_same_content_and_checks() {
+    let Some(admin) = util::postgres_admin_url() else {
+        return;
+    };
+    let dir = Dir::new();
+    let db = util::fresh_postgres_db(&admin, "backup_src");
+    let restored = util::fresh_postgres_db(&admin, "backup_dst");
+    let damaged = util::fresh_postgres_db(&admin, "backup_bad");
+    backup_and_restore(&dir, &db, &restored, &damaged);
+}

@@ -6,6 +6,7 @@
 //! re-imports and restarted scans converge to the same content.
 
 mod audited;
+pub mod backup;
 mod banks;
 mod batch;
 mod blobs;
