@@ -218,26 +218,46 @@ pub fn scan_report(
     Ok(())
 }
 
-/// A digest of a store's content, with the row count of each table.
+/// A digest of a store's content, with the row count and digest of each table.
 #[derive(Debug, Serialize)]
 pub struct ContentDigest {
     /// SHA-256 over every table's canonical rows.
     pub sha256: String,
     /// Rows per table.
     pub rows: Vec<(String, usize)>,
+    /// Each table's own SHA-256 over its canonical rows, so that two stores that differ say where.
+    pub tables: Vec<TableDigest>,
+}
+
+/// One table of a [`ContentDigest`].
+#[derive(Debug, Serialize)]
+pub struct TableDigest {
+    /// The table.
+    pub table: String,
+    /// Its rows.
+    pub rows: usize,
+    /// SHA-256 over its canonical rows.
+    pub sha256: String,
 }
 
 impl ContentDigest {
     /// Digests a snapshot.
     pub fn of(snapshot: &Snapshot) -> Self {
         let mut text = String::new();
+        let mut tables = Vec::new();
         for (table, rows) in &snapshot.tables {
+            let start = text.len();
             text.push_str(table);
             text.push('\n');
             for row in rows {
                 text.push_str(row);
                 text.push('\n');
             }
+            tables.push(TableDigest {
+                table: table.clone(),
+                rows: rows.len(),
+                sha256: vigie_media::digests(&text.as_bytes()[start..]).sha256,
+            });
         }
         ContentDigest {
             sha256: vigie_media::digests(text.as_bytes()).sha256,
@@ -246,6 +266,7 @@ impl ContentDigest {
                 .iter()
                 .map(|(t, r)| (t.clone(), r.len()))
                 .collect(),
+            tables,
         }
     }
 }

@@ -18,6 +18,17 @@ pub enum StoreError {
     /// error is not also given as a `source`, which would print it twice in a chain.
     #[error("PostgreSQL store: {}", postgres_message(.0))]
     Postgres(::postgres::Error),
+    /// The store cannot be written where it lies.
+    #[error(
+        "SQLite store {path} cannot be written: {reason} (Vigie writes the database and its -wal and -shm files \
+         beside it)"
+    )]
+    ReadOnly {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// A TLS setting of the PostgreSQL URL is wrong, or a certificate file cannot be read.
     #[error("PostgreSQL TLS: {0}")]
     Tls(String),

@@ -63,12 +63,43 @@ pub(crate) struct SqliteStore {
 const DEFERRED_INDEX: &str =
     "CREATE INDEX IF NOT EXISTS posts_account ON posts (account_id, created_at)";
 
+/// Why the folder of the database at `path` cannot be written, if it cannot: SQLite writes the database and its
+/// `-wal` and `-shm` files there.
+fn unwritable(path: &Path) -> Option<String> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    match tempfile::NamedTempFile::new_in(dir) {
+        Ok(_) => None,
+        Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => {
+            Some(format!("{} is on a read-only file system", dir.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            Some(format!("{} may not be written by this user", dir.display()))
+        }
+        Err(_) => None,
+    }
+}
+
 /// Posts per transaction. A scan killed mid-transaction loses at most this many posts' writes, which the
 /// next scan of the same files redoes.
 const COMMIT_POSTS: usize = 50_000;
 
 impl SqliteStore {
+    /// Opens the store; when that fails because its folder cannot be written (a read-only file system, a
+    /// folder without write permission), the error says so rather than SQLite's "unable to open database file".
     pub(crate) fn open(path: &Path, blobs: Blobs) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_writable(path, blobs).map_err(|e| match unwritable(path) {
+            Some(reason) => StoreError::ReadOnly {
+                path: path.to_owned(),
+                reason,
+            },
+            None => e,
+        })
+    }
+
+    fn open_writable(path: &Path, blobs: Blobs) -> Result<SqliteStore, StoreError> {
         let err = |source| StoreError::Sqlite {
             path: path.to_owned(),
             source,
