@@ -8,6 +8,7 @@ mod ingest;
 mod lookup;
 mod pdq;
 mod serve;
+mod soak;
 mod text;
 
 use clap::{Parser, Subcommand};
@@ -87,6 +88,29 @@ enum Command {
         /// Store connections of the server (default: `vigie serve`'s).
         #[arg(long)]
         connections: Option<usize>,
+    },
+    /// The review server under a long mixed load: `--clients` clients for `--minutes` reading the queue, the
+    /// API's case list and cases, and confirming cases as two reviewers; per window: requests per second,
+    /// errors, p99 latency, resident memory.
+    Soak {
+        /// Cases in the store.
+        #[arg(long, default_value_t = 20_000)]
+        cases: usize,
+        /// Concurrent clients (keep-alive connections).
+        #[arg(long, default_value_t = 50)]
+        clients: usize,
+        /// Minutes of load.
+        #[arg(long, default_value_t = 10.0)]
+        minutes: f64,
+        /// Seconds per reported window.
+        #[arg(long, default_value_t = 30.0)]
+        window: f64,
+        /// Share of requests that are decisions, percent.
+        #[arg(long, default_value_t = 10)]
+        decide_percent: u64,
+        /// An empty PostgreSQL database to fill instead of a temporary SQLite file.
+        #[arg(long)]
+        postgres: Option<String>,
     },
     /// The lookup path on one thread: a bank of random PDQ hashes in a SQLite store (kept in DIR), the match
     /// index opened cold and warm, and a batch of hashes matched through `vigie match`'s code, beside the bare
@@ -186,6 +210,24 @@ fn run(args: Args) -> anyhow::Result<()> {
             accounts,
             dir,
         } => ingest::ingest(fmt, posts, accounts, dir),
+        Command::Soak {
+            cases,
+            clients,
+            minutes,
+            window,
+            decide_percent,
+            postgres,
+        } => soak::run(
+            fmt,
+            soak::Soak {
+                cases,
+                clients,
+                minutes,
+                window: window.max(1.0),
+                decide_percent: decide_percent.min(100),
+            },
+            postgres,
+        ),
         Command::Serve {
             cases,
             clients,

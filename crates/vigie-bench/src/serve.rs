@@ -42,6 +42,61 @@ struct ServeBench {
     pages: Vec<PageResult>,
 }
 
+/// Fills `store` (unless `filled`) with generated posts until it holds `cases` cases; their ids.
+pub(crate) fn fill(
+    store: &mut dyn vigie_store::Store,
+    filled: bool,
+    cases: usize,
+    dir: &Path,
+) -> anyhow::Result<Vec<i64>> {
+    if !filled {
+        // Analysis decides which generated posts make cases (a few in ten): generate and scan in rounds, each
+        // sized by the share of cases so far, until the store holds enough.
+        let (mut posts, mut made) = (0usize, 0usize);
+        for round in 0..8u64 {
+            let count = if posts == 0 {
+                cases * 3 + 1_000
+            } else {
+                let per_post = made.max(1) as f64 / posts as f64;
+                ((cases - made) as f64 / per_post * 1.2) as usize + 1_000
+            };
+            let file = dir.join(format!("posts-{round}.jsonl"));
+            write_posts(&file, round, posts, count, cases)?;
+            vigie_engine::scan(
+                &mut *store,
+                &[file],
+                &vigie_engine::ScanConfig::default(),
+                &vigie_engine::SilentProgress,
+            )?;
+            posts += count;
+            made = store
+                .cases(&CaseQuery {
+                    limit: usize::MAX,
+                    ..CaseQuery::default()
+                })?
+                .len();
+            if made >= cases {
+                break;
+            }
+        }
+    }
+    let ids: Vec<i64> = store
+        .cases(&CaseQuery {
+            limit: usize::MAX,
+            ..CaseQuery::default()
+        })?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    if ids.len() < cases {
+        bail!(
+            "only {} cases from the generated posts (wanted {cases})",
+            ids.len()
+        );
+    }
+    Ok(ids)
+}
+
 /// Writes `count` generic JSONL posts from the labelled generator (seeded by `round`), numbered from `first`,
 /// spread over about `cases / 20` accounts.
 fn write_posts(
@@ -118,51 +173,7 @@ pub fn run(
             "the store {db} already holds posts: the benchmark needs an empty one (or --reuse to measure it as it is)"
         );
     }
-    if !filled {
-        // Analysis decides which generated posts make cases (a few in ten): generate and scan in rounds, each
-        // sized by the share of cases so far, until the store holds enough.
-        let (mut posts, mut made) = (0usize, 0usize);
-        for round in 0..8u64 {
-            let count = if posts == 0 {
-                cases * 3 + 1_000
-            } else {
-                let per_post = made.max(1) as f64 / posts as f64;
-                ((cases - made) as f64 / per_post * 1.2) as usize + 1_000
-            };
-            let file = dir.join(format!("posts-{round}.jsonl"));
-            write_posts(&file, round, posts, count, cases)?;
-            vigie_engine::scan(
-                store.as_mut(),
-                &[file],
-                &vigie_engine::ScanConfig::default(),
-                &vigie_engine::SilentProgress,
-            )?;
-            posts += count;
-            made = store
-                .cases(&CaseQuery {
-                    limit: usize::MAX,
-                    ..CaseQuery::default()
-                })?
-                .len();
-            if made >= cases {
-                break;
-            }
-        }
-    }
-    let ids: Vec<i64> = store
-        .cases(&CaseQuery {
-            limit: usize::MAX,
-            ..CaseQuery::default()
-        })?
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
-    if ids.len() < cases {
-        bail!(
-            "only {} cases from the generated posts (wanted {cases})",
-            ids.len()
-        );
-    }
+    let ids = fill(store.as_mut(), filled, cases, &dir)?;
     let actor = Actor::cli("bench");
     // A fresh reviewer each run, so that a reused store takes another.
     let user = store.add_user(
