@@ -224,22 +224,9 @@ pub fn serve(
     let (db, hashes) = prepare(n, dir)?;
     let batch = queries_of(&hashes, n, 10_000);
     let mut store = vigie_store::open(&db.display().to_string(), None)?;
-    let actor = Actor::cli("bench");
     let name = format!("bench-{}", vigie_review::random_hex(4));
-    let user = store.add_user(
-        &name,
-        vigie_model::Role::Viewer,
-        &vigie_review::hash_password("bench password long enough"),
-        &actor,
-    )?;
-    let token = format!("vigie_{}", vigie_review::random_hex(32));
-    store.create_token(
-        user.id,
-        "bench",
-        &vigie_review::secret_hash(&token),
-        &token[..14],
-        &actor,
-    )?;
+    let (_, token) =
+        crate::serve::user_with_token(store.as_mut(), &name, vigie_model::Role::Viewer)?;
     drop(store);
     let config = vigie_server::ServerConfig {
         lookups_per_second: 0,
@@ -254,21 +241,14 @@ pub fn serve(
     };
     let state = vigie_server::AppState::new(pool, config)
         .with_matching(matching, vigie_media::MediaLimits::default());
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let listener = server_rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let server = server_rt.spawn(vigie_server::serve_on(listener, state));
-    let client_rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let harness = crate::serve::Harness::start(state)?;
+    let base = harness.base.clone();
     let paths: Vec<String> = batch
         .iter()
         .map(|q| format!("/m/raw_lookup?signal_type=pdq&signal={}", q.to_hex()))
         .collect();
     let auth = (hyper::header::AUTHORIZATION, format!("Bearer {token}"));
-    let result = client_rt.block_on(async move {
+    let result = harness.client_rt.block_on(async move {
         // One lookup loads the index (cold, or the saved one) before the clock starts.
         crate::serve::load(
             &base,
@@ -289,7 +269,7 @@ pub fn serve(
         )
         .await
     })?;
-    server.abort();
+    drop(harness);
     match fmt {
         OutputFormat::Json => {
             println!(

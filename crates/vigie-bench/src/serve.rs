@@ -42,6 +42,69 @@ struct ServeBench {
     pages: Vec<PageResult>,
 }
 
+/// The server under load, on its own multi-threaded runtime as `vigie serve` runs it, and a separate
+/// single-threaded runtime for the load generator, as an outside tool (wrk) would be: the clients' scheduling
+/// does not borrow the server's workers. The server stops when this is dropped.
+pub(crate) struct Harness {
+    /// The server's address, `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The runtime the clients run on.
+    pub client_rt: tokio::runtime::Runtime,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _server_rt: tokio::runtime::Runtime,
+}
+
+impl Harness {
+    /// Binds a free loopback port and serves `state` on it.
+    pub(crate) fn start(state: vigie_server::AppState) -> anyhow::Result<Self> {
+        let server_rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        let listener = server_rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let server = server_rt.spawn(vigie_server::serve_on(listener, state));
+        let client_rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        Ok(Self {
+            base,
+            client_rt,
+            server,
+            _server_rt: server_rt,
+        })
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// A user made for a benchmark, with an API token: the user and the token's secret.
+pub(crate) fn user_with_token(
+    store: &mut dyn vigie_store::Store,
+    name: &str,
+    role: Role,
+) -> anyhow::Result<(vigie_model::User, String)> {
+    let actor = Actor::cli("bench");
+    let user = store.add_user(
+        name,
+        role,
+        &vigie_review::hash_password("bench password long enough"),
+        &actor,
+    )?;
+    let secret = format!("vigie_{}", vigie_review::random_hex(32));
+    store.create_token(
+        user.id,
+        "bench",
+        &vigie_review::secret_hash(&secret),
+        &secret[..12],
+        &actor,
+    )?;
+    Ok((user, secret))
+}
+
 /// Fills `store` (unless `filled`) with generated posts until it holds `cases` cases; their ids.
 pub(crate) fn fill(
     store: &mut dyn vigie_store::Store,
@@ -206,19 +269,9 @@ pub fn run(
         vigie_store::open(&db2, Some(&media2))
     })?;
     let state = vigie_server::AppState::new(pool, config);
-    // The server on its own multi-threaded runtime, as `vigie serve` runs it; the load generator on a
-    // separate single thread, as an outside tool (wrk) would be: its scheduling does not borrow the server's
-    // workers.
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let listener = server_rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let server = server_rt.spawn(vigie_server::serve_on(listener, state));
-    let client_rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let pages = client_rt.block_on(async move {
+    let harness = Harness::start(state)?;
+    let base = harness.base.clone();
+    let pages = harness.client_rt.block_on(async move {
         let cookie = (hyper::header::COOKIE, format!("vigie_session={secret}"));
         let case_pages: Vec<String> = ids.iter().map(|id| format!("/cases/{id}")).collect();
         let mut pages = Vec::new();
@@ -227,7 +280,7 @@ pub fn run(
         }
         anyhow::Ok(pages)
     })?;
-    server.abort();
+    drop(harness);
     let report = ServeBench {
         backend: backend.to_owned(),
         cases: cases as u64,

@@ -18,7 +18,6 @@ use serde::Serialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use vigie_model::{Role, Timestamp};
-use vigie_store::Actor;
 
 /// The load to apply.
 pub struct Soak {
@@ -101,30 +100,10 @@ pub fn run(fmt: OutputFormat, soak: Soak, postgres: Option<String>) -> anyhow::R
     let mut store = vigie_store::open(&db, Some(&media)).with_context(|| format!("store {db}"))?;
     anyhow::ensure!(store.stats()?.posts == 0, "the store {db} must be empty");
     let ids = crate::serve::fill(store.as_mut(), false, soak.cases, &dir)?;
-    let actor = Actor::cli("bench");
-    let mut tokens = Vec::new();
-    for name in ["soak-ann", "soak-bob"] {
-        let user = store.add_user(
-            name,
-            Role::Reviewer,
-            &vigie_review::hash_password("soak password long enough"),
-            &actor,
-        )?;
-        let secret = format!("vigie_{}", vigie_review::random_hex(32));
-        store.create_token(
-            user.id,
-            "soak",
-            &vigie_review::secret_hash(&secret),
-            &secret[..12],
-            &actor,
-        )?;
-        tokens.push(format!("Bearer {secret}"));
-    }
-    let ann = store
-        .users()?
-        .into_iter()
-        .find(|u| u.name == "soak-ann")
-        .context("the reviewer just made")?;
+    let (ann, ann_token) =
+        crate::serve::user_with_token(store.as_mut(), "soak-ann", Role::Reviewer)?;
+    let (_, bob_token) = crate::serve::user_with_token(store.as_mut(), "soak-bob", Role::Reviewer)?;
+    let tokens = vec![format!("Bearer {ann_token}"), format!("Bearer {bob_token}")];
     let session = vigie_review::random_hex(32);
     store.create_session(
         &vigie_review::secret_hash(&session),
@@ -146,19 +125,12 @@ pub fn run(fmt: OutputFormat, soak: Soak, postgres: Option<String>) -> anyhow::R
         vigie_store::open(&db2, Some(&media2))
     })?;
     let state = vigie_server::AppState::new(pool, config);
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let listener = server_rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let server = server_rt.spawn(vigie_server::serve_on(listener, state));
-    let client_rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let harness = crate::serve::Harness::start(state)?;
+    let base = harness.base.clone();
     let seconds = soak.minutes * 60.0;
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(seconds);
-    let (samples, memory) = client_rt.block_on(async {
+    let (samples, memory) = harness.client_rt.block_on(async {
         let client: Client<_, Full<bytes::Bytes>> =
             Client::builder(TokioExecutor::new()).build_http();
         let memory = tokio::spawn(async move {
@@ -257,7 +229,7 @@ pub fn run(fmt: OutputFormat, soak: Soak, postgres: Option<String>) -> anyhow::R
         let memory = memory.await?;
         anyhow::Ok((all, memory))
     })?;
-    server.abort();
+    drop(harness);
 
     let mut windows = Vec::new();
     let count = (seconds / soak.window).ceil().max(1.0) as usize;

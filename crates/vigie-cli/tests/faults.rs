@@ -325,16 +325,7 @@ fn a_full_disk_and_a_read_only_store_give_a_clear_error_and_leave_the_store_soun
         "sample/telegram",
     ]);
     let before = tables(&dir, &db, &media);
-    let remount = Command::new("mount")
-        .args(["-o", "remount,ro"])
-        .arg(&ro)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        remount.status.success(),
-        "{}",
-        String::from_utf8_lossy(&remount.stderr)
-    );
+    remount(&ro, "ro");
     let out = dir.run(&["--db", &db, "--media-dir", &media, "scan", "sample/x"]);
     assert!(
         !out.status.success(),
@@ -346,18 +337,28 @@ fn a_full_disk_and_a_read_only_store_give_a_clear_error_and_leave_the_store_soun
         "no clear error: {}",
         util::show(&out)
     );
-    let remount = Command::new("mount")
-        .args(["-o", "remount,rw"])
-        .arg(&ro)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(remount.status.success());
+    remount(&ro, "rw");
     assert_eq!(
         tables(&dir, &db, &media),
         before,
         "the refused scan changed the store"
     );
     dir.ok(&["--db", &db, "--media-dir", &media, "check"]);
+}
+
+/// Remounts a test's tmpfs read-only (`ro`) or writable (`rw`).
+fn remount(path: &std::path::Path, mode: &str) {
+    let out = Command::new("mount")
+        .args(["-o", &format!("remount,{mode}")])
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| panic!("mount: {e}"));
+    assert!(
+        out.status.success(),
+        "remount,{mode} {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

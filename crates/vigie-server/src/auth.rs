@@ -78,9 +78,10 @@ pub fn client_ip(parts_extensions: &axum::http::Extensions) -> Option<IpAddr> {
         .map(|c| c.0.ip())
 }
 
-/// The client of a request that came through a trusted proxy, as `authenticate` found it.
+/// The client of a request that came through a trusted proxy, as the outermost layer
+/// ([`crate::metrics::track`]) found it once for the access log and every handler after it.
 #[derive(Debug, Clone, Copy)]
-struct ForwardedClient(IpAddr);
+pub(crate) struct ForwardedClient(pub(crate) IpAddr);
 
 /// A cookie's value from the request headers.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -114,11 +115,6 @@ pub(crate) async fn authenticate(
     next: Next,
 ) -> Response {
     let (mut parts, body) = req.into_parts();
-    if !state.trusted_proxies.is_empty()
-        && let Some(client) = request_client(&state, &parts.extensions, &parts.headers)
-    {
-        parts.extensions.insert(ForwardedClient(client));
-    }
     let principal = match resolve(&state, &parts.headers).await {
         Ok(p) => p,
         Err(e) => return e.into_response(),

@@ -35,7 +35,10 @@ pub(crate) struct AccessUser(pub String);
 /// query (which may carry a `next` address or search terms), the route, the status, the time taken, the
 /// client's address (behind a trusted proxy, the one it forwarded) and the user when authenticated. Headers,
 /// cookies, bodies and queries are never logged.
-pub(crate) async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+///
+/// Behind trusted proxies the forwarded client is worked out here, once, and kept in the request's extensions
+/// ([`crate::auth::ForwardedClient`]) for authentication, rate limits and the audit trail.
+pub(crate) async fn track(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -44,6 +47,12 @@ pub(crate) async fn track(State(state): State<AppState>, req: Request, next: Nex
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let client = crate::auth::request_client(&state, req.extensions(), req.headers());
+    if !state.trusted_proxies.is_empty()
+        && let Some(ip) = client
+    {
+        req.extensions_mut()
+            .insert(crate::auth::ForwardedClient(ip));
+    }
     let started = Instant::now();
     let res = next.run(req).await;
     let seconds = started.elapsed().as_secs_f64();
