@@ -103,6 +103,8 @@ fn through_the_store(graph: vigie_graph::Graph, dir: &Path) -> anyhow::Result<St
             ..NetworkDelta::default()
         })?;
     }
+    // As a scan ends its network update.
+    store.pack_network_ties()?;
     let write_seconds = started.elapsed().as_secs_f64();
     let (accounts, edge_count) = (graph.node_count(), graph.edge_count());
     drop((graph, edges));

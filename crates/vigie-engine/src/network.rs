@@ -353,6 +353,8 @@ pub fn update_network(
         update.position = position;
     }
     update.tied_later = store.resolve_network_pending()?;
+    // Reading the whole network then takes a blob per 1,024 accounts rather than a row per tie.
+    store.pack_network_ties()?;
     Ok(update)
 }
 
@@ -472,55 +474,77 @@ pub fn load_network(
                 .or_insert(node);
         }
     }
-    // Node ids are the store's row ids, dense from 1: each one's graph node by row id.
-    let all_nodes = store.network_nodes()?;
-    builder.reserve_nodes(all_nodes.len());
-    accounts.reserve(all_nodes.len());
-    let top = all_nodes
-        .last()
-        .map_or(0, |(id, _)| usize::try_from(*id).unwrap_or(0));
-    let mut nodes: Vec<NodeId> =
-        vec![NodeId::MAX; top.saturating_add(1).min(all_nodes.len() * 4 + 1)];
+    // Node ids are the store's row ids, dense from 1: each one's graph node by row id. Each row is taken as it
+    // comes, its strings moved into the account rather than copied.
+    // (A store whose ids were not reused after a reset may have gaps: past 32M, rows go to `far`.)
+    let top = usize::try_from(store.network_node_top()?)
+        .unwrap_or(0)
+        .min(1 << 25);
+    builder.reserve_nodes(top);
+    accounts.reserve(top);
+    let mut nodes: Vec<NodeId> = vec![NodeId::MAX; top.saturating_add(1)];
     let mut far: HashMap<i64, NodeId> = HashMap::new();
-    for (id, n) in all_nodes {
-        if options.platform.as_deref().is_some_and(|p| p != n.platform) {
-            continue;
+    store.each_network_node(&mut |id, n| {
+        let NetworkNode {
+            key,
+            platform,
+            handle,
+            display_name,
+            posts,
+            text_posts,
+            reporting_posts,
+            first_post,
+            last_post,
+        } = n;
+        if options.platform.as_deref().is_some_and(|p| p != platform) {
+            return;
         }
-        let name = n
-            .key
-            .strip_prefix(n.platform.as_str())
+        let name = key
+            .strip_prefix(platform.as_str())
             .and_then(|rest| rest.strip_prefix(':'))
             .and_then(|rest| rest.strip_prefix('@').or_else(|| rest.strip_prefix('~')));
+        let named = name.is_some();
         let known = name.and_then(|name| {
             let handle = name.trim_start_matches('@').to_lowercase();
-            by_handle.get(&(n.platform.clone(), handle)).copied()
+            by_handle.get(&(platform.clone(), handle)).copied()
         });
-        let node = match known {
-            Some(node) => node,
-            None => node_of(&mut builder, &mut accounts, &n.key),
-        };
+        let node = known.unwrap_or_else(|| builder.node(&key));
         match usize::try_from(id).ok().and_then(|i| nodes.get_mut(i)) {
             Some(slot) => *slot = node,
             None => {
                 far.insert(id, node);
             }
         }
-        let entry = &mut accounts[node as usize];
-        if entry.platform.is_empty() {
-            entry.platform.clone_from(&n.platform);
-            if name.is_none() {
-                entry.platform_id = n.key.split_once(':').map(|(_, id)| id.to_owned());
-            }
-            entry.handle.clone_from(&n.handle);
-            entry.display_name.clone_from(&n.display_name);
+        let platform_id = |key: &str| {
+            (!named)
+                .then(|| key.split_once(':').map(|(_, id)| id.to_owned()))
+                .flatten()
+        };
+        if node as usize == accounts.len() {
+            accounts.push(NetworkAccount {
+                platform_id: platform_id(&key),
+                key,
+                platform,
+                handle,
+                display_name,
+                ..NetworkAccount::default()
+            });
+        } else if let Some(entry) = accounts.get_mut(node as usize)
+            && entry.platform.is_empty()
+        {
+            entry.platform = platform;
+            entry.platform_id = platform_id(&key);
+            entry.handle = handle;
+            entry.display_name = display_name;
         }
+        let entry = &mut accounts[node as usize];
         let count = |v: i64| usize::try_from(v).unwrap_or(0);
-        entry.posts += count(n.posts);
-        entry.text_posts += count(n.text_posts);
-        entry.reporting_posts += count(n.reporting_posts);
-        entry.first_post = earliest(entry.first_post, n.first_post);
-        entry.last_post = latest(entry.last_post, n.last_post);
-    }
+        entry.posts += count(posts);
+        entry.text_posts += count(text_posts);
+        entry.reporting_posts += count(reporting_posts);
+        entry.first_post = earliest(entry.first_post, first_post);
+        entry.last_post = latest(entry.last_post, last_post);
+    })?;
     let node_of_row = |id: i64| {
         let slot = usize::try_from(id).ok().and_then(|i| nodes.get(i)).copied();
         match slot {

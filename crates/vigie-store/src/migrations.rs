@@ -90,6 +90,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_network.sql"),
         postgres: include_str!("../migrations/postgres/0016_network.sql"),
     },
+    Migration {
+        version: 17,
+        sqlite: include_str!("../migrations/sqlite/0017_network_packs.sql"),
+        postgres: include_str!("../migrations/postgres/0017_network_packs.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -239,6 +239,7 @@ suite!(
     evidence_is_frozen_once,
     referrals_take_confirmed_cases_once_and_move_forward,
     the_network_adds_deltas_and_ties_references_when_their_post_arrives,
+    network_ties_read_the_same_packed_or_not,
 );
 
 // ---------------------------------------------------------------------------------------------------------
@@ -508,7 +509,7 @@ fn migrations_run_once(env: &mut Env) {
     let url = env.fresh_url();
     let mut store = env.open(&url);
     assert_eq!(store.backend(), env.backend);
-    assert_eq!(ok(store.schema_version()), 16);
+    assert_eq!(ok(store.schema_version()), 17);
     assert_eq!(
         ok(store.snapshot())
             .tables
@@ -523,7 +524,7 @@ fn migrations_run_once(env: &mut Env) {
 
     // Reopening a migrated store applies nothing and keeps the content.
     let mut again = env.open(&url);
-    assert_eq!(ok(again.schema_version()), 16);
+    assert_eq!(ok(again.schema_version()), 17);
     assert_eq!(ok(again.snapshot()), before);
     assert_eq!(ok(again.imports(10)).len(), 1);
     drop(again);
@@ -537,7 +538,7 @@ fn migrations_run_once(env: &mut Env) {
     match vigie_store::open(&url, Some(&media)) {
         Err(StoreError::TooNew {
             found: 99,
-            supported: 16,
+            supported: 17,
         }) => {}
         Err(e) => panic!("expected TooNew, got {e}"),
         Ok(_) => panic!("a schema newer than this build was accepted"),
@@ -612,7 +613,7 @@ fn concurrent_opens_migrate_once(env: &mut Env) {
             .collect()
     });
     for r in results {
-        assert_eq!(r, Ok(16));
+        assert_eq!(r, Ok(17));
     }
 }
 
@@ -4092,4 +4093,125 @@ fn the_network_adds_deltas_and_ties_references_when_their_post_arrives(env: &mut
     assert!(ok(store.network_media_clusters()).is_empty());
     assert!(ok(store.network_nodes()).is_empty());
     assert!(read_ties(&mut *store).is_empty());
+}
+
+/// Ties read the same whether their packs are written, stale or missing; a packed store that changes is read from
+/// the rows where it changed, in (from, to, kind) order throughout.
+fn network_ties_read_the_same_packed_or_not(env: &mut Env) {
+    use vigie_store::{NetworkDelta, NetworkNode, NetworkTie};
+    let mut store = env.fresh();
+    let node = |i: usize| NetworkNode {
+        key: format!("x:n{i}"),
+        platform: "x".to_owned(),
+        ..NetworkNode::default()
+    };
+    // 2,500 accounts: their ties fall in three packs of 1,024 sources.
+    let nodes: Vec<NetworkNode> = (0..2_500).map(node).collect();
+    let tie = |from: usize, to: usize, kind: &str, count: i64, at: i64| NetworkTie {
+        from: format!("x:n{from}"),
+        to: format!("x:n{to}"),
+        kind: kind.to_owned(),
+        count,
+        first: Some(at),
+        last: (at % 3 != 0).then_some(at + 5),
+    };
+    let first: Vec<NetworkTie> = (0..2_500)
+        .flat_map(|i| {
+            [
+                tie(i, (i * 7 + 1) % 2_500, "mention", 1, i as i64),
+                tie(i, (i * 7 + 1) % 2_500, "repost", 2, -(i as i64)),
+                tie(i, (i * 13 + 2) % 2_500, "announced", 3, 1_700_000_000_000),
+            ]
+        })
+        .filter(|t| t.from != t.to)
+        .collect();
+    ok(store.apply_network(&NetworkDelta {
+        position: 1,
+        nodes: nodes.clone(),
+        ties: first,
+        ..NetworkDelta::default()
+    }));
+    let read = |store: &mut dyn Store| {
+        let mut ties = Vec::new();
+        ok(store.network_ties(&mut |t| {
+            ties.push((t.from, t.to, t.kind.to_owned(), t.count, t.first, t.last));
+        }));
+        ties
+    };
+    let rows = read(&mut *store);
+    let mut sorted = rows.clone();
+    sorted.sort();
+    assert_eq!(rows, sorted, "ties not in (from, to, kind) order");
+    assert_eq!(rows.len(), 7_500);
+    assert_eq!(ok(store.network_tie_count()), 7_500);
+    assert_eq!(ok(store.pack_network_ties()), 3, "three packs to write");
+    assert_eq!(
+        read(&mut *store),
+        rows,
+        "packed ties differ from their rows"
+    );
+    assert_eq!(ok(store.network_tie_count()), 7_500);
+    assert_eq!(ok(store.pack_network_ties()), 0, "nothing changed since");
+
+    // A change in the middle pack: it is read from its rows (the others from their packs), then packed again.
+    let id_of: std::collections::HashMap<String, i64> = ok(store.network_nodes())
+        .into_iter()
+        .map(|(id, n)| (n.key, id))
+        .collect();
+    let (a, b) = (1_500, 9);
+    ok(store.apply_network(&NetworkDelta {
+        position: 2,
+        nodes: vec![node(a), node(b), node((a * 7 + 1) % 2_500)],
+        ties: vec![
+            tie(a, b, "quote", 4, 77),
+            tie(a, (a * 7 + 1) % 2_500, "mention", 10, -50),
+        ],
+        ..NetworkDelta::default()
+    }));
+    let (ia, ib) = (id_of[&format!("x:n{a}")], id_of[&format!("x:n{b}")]);
+    let ic = id_of[&format!("x:n{}", (a * 7 + 1) % 2_500)];
+    let mut expected = rows.clone();
+    for t in &mut expected {
+        if (t.0, t.1, t.2.as_str()) == (ia, ic, "mention") {
+            t.3 += 10;
+            t.4 = Some(-50);
+            t.5 = Some(t.5.map_or(-45, |l| l.max(-45)));
+        }
+    }
+    expected.push((ia, ib, "quote".to_owned(), 4, Some(77), Some(82)));
+    expected.sort();
+    let got = read(&mut *store);
+    let differ: Vec<_> = got
+        .iter()
+        .zip(&expected)
+        .filter(|(g, e)| g != e)
+        .take(3)
+        .collect();
+    assert!(
+        got.len() == expected.len() && differ.is_empty(),
+        "a stale pack was read: {} ties, {} expected; first differences {differ:?}",
+        got.len(),
+        expected.len()
+    );
+    assert_eq!(ok(store.network_tie_count()), 7_501);
+    assert_eq!(ok(store.pack_network_ties()), 1, "only the changed pack");
+    assert!(
+        read(&mut *store) == expected,
+        "packed again, the ties differ"
+    );
+    assert_eq!(ok(store.network_tie_count()), 7_501);
+
+    // Forgotten, then folded again: nothing of the old packs is read.
+    ok(store.reset_network());
+    assert!(read(&mut *store).is_empty());
+    assert_eq!(ok(store.network_tie_count()), 0);
+    ok(store.apply_network(&NetworkDelta {
+        position: 3,
+        nodes: vec![node(1), node(2)],
+        ties: vec![tie(1, 2, "reply", 1, 3)],
+        ..NetworkDelta::default()
+    }));
+    assert_eq!(read(&mut *store).len(), 1);
+    assert_eq!(ok(store.pack_network_ties()), 1);
+    assert_eq!(read(&mut *store).len(), 1);
 }

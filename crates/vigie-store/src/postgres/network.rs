@@ -3,8 +3,8 @@
 use super::PostgresStore;
 use crate::StoreError;
 use crate::network::{
-    AccountKey, NeighbourTie, Network, NetworkDelta, NetworkNode, SharedCaps, SharedMember,
-    StoredTie,
+    AccountKey, NeighbourTie, Network, NetworkDelta, NetworkNode, PackWriter, SharedCaps,
+    SharedMember, StoredTie, pack_of, pack_range, unpack,
 };
 use postgres::fallible_iterator::FallibleIterator;
 use std::collections::HashMap;
@@ -76,18 +76,22 @@ impl Network for PostgresStore {
             "INSERT INTO network_ties (src, dst, kind, count, first_at, last_at) \
              VALUES ($1, $2, $3, $4, $5, $6) {TIE_UPSERT_SET}"
         ))?;
+        let mut changed = std::collections::BTreeSet::new();
         for t in &delta.ties {
+            let from = id(&t.from)?;
             tx.execute(
                 &tie,
-                &[
-                    &id(&t.from)?,
-                    &id(&t.to)?,
-                    &t.kind,
-                    &t.count,
-                    &t.first,
-                    &t.last,
-                ],
+                &[&from, &id(&t.to)?, &t.kind, &t.count, &t.first, &t.last],
             )?;
+            changed.insert(pack_of(from));
+        }
+        // An update, not DO NOTHING: it waits for a packing that holds the marker, so that ties changed while
+        // their pack was being written leave it marked.
+        let dirty = tx.prepare(
+            "INSERT INTO network_tie_dirty (pack) VALUES ($1) ON CONFLICT (pack) DO UPDATE SET pack = excluded.pack",
+        )?;
+        for pack in changed {
+            tx.execute(&dirty, &[&pack])?;
         }
         let shared = tx.prepare(
             "INSERT INTO network_shared (kind, what, node, first_at) VALUES ($1, $2, $3, $4) \
@@ -125,6 +129,14 @@ impl Network for PostgresStore {
                  SELECT p.src, n.id, p.kind, count(*), min(p.at), max(p.at) {RESOLVABLE} \
                  GROUP BY p.src, n.id, p.kind {TIE_UPSERT_SET}"
             ),
+            &[],
+        )?;
+        tx.execute(
+            "INSERT INTO network_tie_dirty (pack) SELECT DISTINCT p.src / 1024 \
+             FROM network_pending p WHERE EXISTS (SELECT 1 FROM posts q \
+             WHERE q.platform = p.platform AND q.platform_id = p.post_id \
+             AND q.id <= (SELECT position FROM network_state WHERE id = 1)) \
+             ON CONFLICT (pack) DO UPDATE SET pack = excluded.pack",
             &[],
         )?;
         tx.execute(
@@ -175,6 +187,7 @@ impl Network for PostgresStore {
     fn reset_network(&mut self) -> Result<(), StoreError> {
         self.client.batch_execute(
             "BEGIN; DELETE FROM network_pending; DELETE FROM network_shared; DELETE FROM network_ties; \
+             DELETE FROM network_tie_packs; DELETE FROM network_tie_dirty; \
              DELETE FROM network_nodes; DELETE FROM network_media; \
              UPDATE network_state SET position = 0, media_position = 0 WHERE id = 1; COMMIT;",
         )?;
@@ -243,58 +256,128 @@ impl Network for PostgresStore {
             .collect()
     }
 
-    fn network_nodes(&mut self) -> Result<Vec<(i64, NetworkNode)>, StoreError> {
-        self.client
-            .query(
-                "SELECT id, key, platform, handle, display_name, posts, text_posts, reporting_posts, \
-                 first_post, last_post FROM network_nodes ORDER BY id",
+    fn network_node_top(&mut self) -> Result<i64, StoreError> {
+        Ok(self
+            .client
+            .query_one(
+                "SELECT coalesce(max(id), 0)::BIGINT FROM network_nodes",
                 &[],
             )?
-            .iter()
-            .map(|r| {
-                Ok((
-                    r.try_get(0)?,
-                    NetworkNode {
-                        key: r.try_get(1)?,
-                        platform: r.try_get(2)?,
-                        handle: r.try_get(3)?,
-                        display_name: r.try_get(4)?,
-                        posts: r.try_get(5)?,
-                        text_posts: r.try_get(6)?,
-                        reporting_posts: r.try_get(7)?,
-                        first_post: r.try_get(8)?,
-                        last_post: r.try_get(9)?,
-                    },
-                ))
-            })
-            .collect()
+            .try_get(0)?)
+    }
+
+    fn each_network_node(
+        &mut self,
+        each: &mut dyn FnMut(i64, NetworkNode),
+    ) -> Result<(), StoreError> {
+        let params: [&(dyn postgres::types::ToSql + Sync); 0] = [];
+        let mut rows = self.client.query_raw(
+            "SELECT id, key, platform, handle, display_name, posts, text_posts, reporting_posts, \
+             first_post, last_post FROM network_nodes ORDER BY id",
+            params,
+        )?;
+        while let Some(r) = rows.next()? {
+            each(
+                r.try_get(0)?,
+                NetworkNode {
+                    key: r.try_get(1)?,
+                    platform: r.try_get(2)?,
+                    handle: r.try_get(3)?,
+                    display_name: r.try_get(4)?,
+                    posts: r.try_get(5)?,
+                    text_posts: r.try_get(6)?,
+                    reporting_posts: r.try_get(7)?,
+                    first_post: r.try_get(8)?,
+                    last_post: r.try_get(9)?,
+                },
+            );
+        }
+        Ok(())
     }
 
     fn network_tie_count(&mut self) -> Result<u64, StoreError> {
         let n: i64 = self
             .client
-            .query_one("SELECT count(*) FROM network_ties", &[])?
+            .query_one(
+                "SELECT (SELECT coalesce(sum(ties), 0) FROM network_tie_packs \
+                 WHERE pack NOT IN (SELECT pack FROM network_tie_dirty))::BIGINT \
+                 + (SELECT count(*) FROM network_tie_dirty d JOIN network_ties t \
+                    ON t.src >= d.pack * 1024 AND t.src < d.pack * 1024 + 1024)",
+                &[],
+            )?
             .try_get(0)?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
     fn network_ties(&mut self, each: &mut dyn FnMut(StoredTie<'_>)) -> Result<(), StoreError> {
-        let params: [&(dyn postgres::types::ToSql + Sync); 0] = [];
-        let mut rows = self.client.query_raw(
-            "SELECT src, dst, kind, count, first_at, last_at FROM network_ties",
-            params,
-        )?;
-        while let Some(r) = rows.next()? {
-            each(StoredTie {
-                from: r.try_get(0)?,
-                to: r.try_get(1)?,
-                kind: r.try_get(2)?,
-                count: r.try_get(3)?,
-                first: r.try_get(4)?,
-                last: r.try_get(5)?,
-            });
+        let dirty: Vec<i64> = self
+            .client
+            .query("SELECT pack FROM network_tie_dirty ORDER BY pack", &[])?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        let packed: Vec<i64> = self
+            .client
+            .query(
+                "SELECT pack FROM network_tie_packs \
+                 WHERE pack NOT IN (SELECT pack FROM network_tie_dirty) ORDER BY pack",
+                &[],
+            )?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        let one = self
+            .client
+            .prepare("SELECT data FROM network_tie_packs WHERE pack = $1")?;
+        let mut dirty = dirty.into_iter().peekable();
+        for pack in packed {
+            while let Some(d) = dirty.next_if(|&d| d < pack) {
+                self.ties_from_rows(d, each)?;
+            }
+            let row = self.client.query_one(&one, &[&pack])?;
+            let data: &[u8] = row.try_get(0)?;
+            unpack(data, &|| format!("network tie pack {pack}"), each)?;
+        }
+        for d in dirty {
+            self.ties_from_rows(d, each)?;
         }
         Ok(())
+    }
+
+    fn pack_network_ties(&mut self) -> Result<u64, StoreError> {
+        let mut tx = self.client.transaction()?;
+        let dirty: Vec<i64> = tx
+            .query(
+                "SELECT pack FROM network_tie_dirty ORDER BY pack FOR UPDATE",
+                &[],
+            )?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        let rows_of = tx.prepare(TIES_OF_PACK)?;
+        let put = tx.prepare(
+            "INSERT INTO network_tie_packs (pack, ties, data) VALUES ($1, $2, $3) \
+             ON CONFLICT (pack) DO UPDATE SET ties = excluded.ties, data = excluded.data",
+        )?;
+        let drop_pack = tx.prepare("DELETE FROM network_tie_packs WHERE pack = $1")?;
+        let forget = tx.prepare("DELETE FROM network_tie_dirty WHERE pack = $1")?;
+        for &pack in &dirty {
+            let (start, end) = pack_range(pack);
+            let rows = tx.query(&rows_of, &[&start, &end])?;
+            let mut writer = PackWriter::default();
+            for r in &rows {
+                writer.push(&tie_of_row(r)?);
+            }
+            if writer.ties() == 0 {
+                tx.execute(&drop_pack, &[&pack])?;
+            } else {
+                let ties = writer.ties();
+                tx.execute(&put, &[&pack, &ties, &writer.finish()])?;
+            }
+            tx.execute(&forget, &[&pack])?;
+        }
+        tx.commit()?;
+        Ok(dirty.len() as u64)
     }
 
     fn network_shared(
@@ -322,4 +405,37 @@ impl Network for PostgresStore {
         }
         Ok(())
     }
+}
+
+/// The ties from the sources of one pack, in (from, to, kind) order.
+const TIES_OF_PACK: &str = "SELECT src, dst, kind, count, first_at, last_at FROM network_ties \
+     WHERE src >= $1 AND src < $2 ORDER BY src, dst, kind";
+
+impl PostgresStore {
+    /// Gives the ties of `pack` from their rows.
+    fn ties_from_rows(
+        &mut self,
+        pack: i64,
+        each: &mut dyn FnMut(StoredTie<'_>),
+    ) -> Result<(), StoreError> {
+        let (start, end) = pack_range(pack);
+        let params: [&(dyn postgres::types::ToSql + Sync); 2] = [&start, &end];
+        let mut rows = self.client.query_raw(TIES_OF_PACK, params)?;
+        while let Some(r) = rows.next()? {
+            each(tie_of_row(&r)?);
+        }
+        Ok(())
+    }
+}
+
+/// A tie from a row of `TIES_OF_PACK`.
+fn tie_of_row(r: &postgres::Row) -> Result<StoredTie<'_>, StoreError> {
+    Ok(StoredTie {
+        from: r.try_get(0)?,
+        to: r.try_get(1)?,
+        kind: r.try_get(2)?,
+        count: r.try_get(3)?,
+        first: r.try_get(4)?,
+        last: r.try_get(5)?,
+    })
 }

@@ -3,8 +3,8 @@
 use super::{At, SqliteStore};
 use crate::StoreError;
 use crate::network::{
-    AccountKey, NeighbourTie, Network, NetworkDelta, NetworkNode, SharedCaps, SharedMember,
-    StoredTie,
+    AccountKey, NeighbourTie, Network, NetworkDelta, NetworkNode, PackWriter, SharedCaps,
+    SharedMember, StoredTie, pack_of, pack_range, unpack,
 };
 use foldhash::{HashMap, HashMapExt};
 use rusqlite::types::ValueRef;
@@ -78,16 +78,18 @@ impl Network for SqliteStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6) {TIE_UPSERT_SET}"
                 ))
                 .at(&path)?;
+            let mut changed = std::collections::BTreeSet::new();
             for t in &delta.ties {
-                tie.execute(params![
-                    id(&t.from)?,
-                    id(&t.to)?,
-                    t.kind,
-                    t.count,
-                    t.first,
-                    t.last
-                ])
+                let from = id(&t.from)?;
+                tie.execute(params![from, id(&t.to)?, t.kind, t.count, t.first, t.last])
+                    .at(&path)?;
+                changed.insert(pack_of(from));
+            }
+            let mut dirty = tx
+                .prepare_cached("INSERT OR IGNORE INTO network_tie_dirty (pack) VALUES (?1)")
                 .at(&path)?;
+            for pack in changed {
+                dirty.execute([pack]).at(&path)?;
             }
             let mut shared = tx
                 .prepare_cached(
@@ -148,6 +150,14 @@ impl Network for SqliteStore {
                  WHERE q.id <= (SELECT position FROM network_state WHERE id = 1) AND n.id <> p.src \
                  GROUP BY p.src, n.id, p.kind {TIE_UPSERT_SET}"
             ),
+            [],
+        )
+        .at(&path)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO network_tie_dirty (pack) SELECT DISTINCT p.src / 1024 \
+             FROM network_pending p WHERE EXISTS (SELECT 1 FROM posts q \
+             WHERE q.platform = p.platform AND q.platform_id = p.post_id \
+             AND q.id <= (SELECT position FROM network_state WHERE id = 1))",
             [],
         )
         .at(&path)?;
@@ -219,7 +229,8 @@ impl Network for SqliteStore {
         self.conn
             .execute_batch(
                 "BEGIN IMMEDIATE; DELETE FROM network_pending; DELETE FROM network_shared; \
-                 DELETE FROM network_ties; DELETE FROM network_nodes; DELETE FROM network_media; \
+                 DELETE FROM network_ties; DELETE FROM network_tie_packs; DELETE FROM network_tie_dirty; \
+                 DELETE FROM network_nodes; DELETE FROM network_media; \
                  UPDATE network_state SET position = 0, media_position = 0 WHERE id = 1; COMMIT;",
             )
             .at(&self.path)
@@ -327,7 +338,19 @@ impl Network for SqliteStore {
         Ok(out)
     }
 
-    fn network_nodes(&mut self) -> Result<Vec<(i64, NetworkNode)>, StoreError> {
+    fn network_node_top(&mut self) -> Result<i64, StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .query_row("SELECT coalesce(max(id), 0) FROM network_nodes", [], |r| {
+                r.get(0)
+            })
+            .at(&self.path)
+    }
+
+    fn each_network_node(
+        &mut self,
+        each: &mut dyn FnMut(i64, NetworkNode),
+    ) -> Result<(), StoreError> {
         self.flush_pending()?;
         let mut stmt = self
             .conn
@@ -336,61 +359,162 @@ impl Network for SqliteStore {
                  first_post, last_post FROM network_nodes ORDER BY id",
             )
             .at(&self.path)?;
-        stmt.query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                NetworkNode {
-                    key: r.get(1)?,
-                    platform: r.get(2)?,
-                    handle: r.get(3)?,
-                    display_name: r.get(4)?,
-                    posts: r.get(5)?,
-                    text_posts: r.get(6)?,
-                    reporting_posts: r.get(7)?,
-                    first_post: r.get(8)?,
-                    last_post: r.get(9)?,
-                },
-            ))
-        })
-        .and_then(|rows| rows.collect())
-        .at(&self.path)
+        let mut rows = stmt.query([]).at(&self.path)?;
+        while let Some(r) = rows.next().at(&self.path)? {
+            let node = (|| {
+                Ok::<_, rusqlite::Error>((
+                    r.get(0)?,
+                    NetworkNode {
+                        key: r.get(1)?,
+                        platform: r.get(2)?,
+                        handle: r.get(3)?,
+                        display_name: r.get(4)?,
+                        posts: r.get(5)?,
+                        text_posts: r.get(6)?,
+                        reporting_posts: r.get(7)?,
+                        first_post: r.get(8)?,
+                        last_post: r.get(9)?,
+                    },
+                ))
+            })()
+            .at(&self.path)?;
+            each(node.0, node.1);
+        }
+        Ok(())
     }
 
     fn network_tie_count(&mut self) -> Result<u64, StoreError> {
         self.flush_pending()?;
-        let n: i64 = self
+        let dirty = self.dirty_packs()?;
+        let packed: i64 = self
             .conn
-            .query_row("SELECT count(*) FROM network_ties", [], |r| r.get(0))
+            .query_row(
+                "SELECT coalesce(sum(ties), 0) FROM network_tie_packs \
+                 WHERE pack NOT IN (SELECT pack FROM network_tie_dirty)",
+                [],
+                |r| r.get(0),
+            )
             .at(&self.path)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM network_ties WHERE src >= ?1 AND src < ?2")
+            .at(&self.path)?;
+        let mut n = packed;
+        for pack in dirty {
+            let (start, end) = pack_range(pack);
+            n += stmt
+                .query_row([start, end], |r| r.get::<_, i64>(0))
+                .at(&self.path)?;
+        }
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
     fn network_ties(&mut self, each: &mut dyn FnMut(StoredTie<'_>)) -> Result<(), StoreError> {
         self.flush_pending()?;
-        let mut stmt = self
+        let dirty = self.dirty_packs()?;
+        let mut dirty = dirty.into_iter().peekable();
+        let mut packs = self
             .conn
-            .prepare_cached("SELECT src, dst, kind, count, first_at, last_at FROM network_ties")
+            .prepare_cached("SELECT pack, data FROM network_tie_packs ORDER BY pack")
             .at(&self.path)?;
-        let mut rows = stmt.query([]).at(&self.path)?;
-        // Millions of rows: each column read once, as what the schema says it is.
-        let int = |v: ValueRef<'_>| v.as_i64().map_err(rusqlite::Error::from);
-        let opt = |v: ValueRef<'_>| v.as_i64_or_null().map_err(rusqlite::Error::from);
+        let mut rows_of = self
+            .conn
+            .prepare_cached(
+                "SELECT src, dst, kind, count, first_at, last_at FROM network_ties \
+                 WHERE src >= ?1 AND src < ?2 ORDER BY src, dst, kind",
+            )
+            .at(&self.path)?;
+        let path = self.path.clone();
+        let mut from_rows = |pack: i64, each: &mut dyn FnMut(StoredTie<'_>)| {
+            let (start, end) = pack_range(pack);
+            let mut rows = rows_of.query([start, end]).at(&path)?;
+            while let Some(r) = rows.next().at(&path)? {
+                each(tie_of_row(r).at(&path)?);
+            }
+            Ok::<_, StoreError>(())
+        };
+        let mut rows = packs.query([]).at(&self.path)?;
         while let Some(r) = rows.next().at(&self.path)? {
-            let kind = r
-                .get_ref_unwrap(2)
-                .as_str()
+            let pack: i64 = r
+                .get_ref_unwrap(0)
+                .as_i64()
                 .map_err(rusqlite::Error::from)
                 .at(&self.path)?;
-            each(StoredTie {
-                from: int(r.get_ref_unwrap(0)).at(&self.path)?,
-                to: int(r.get_ref_unwrap(1)).at(&self.path)?,
-                kind,
-                count: int(r.get_ref_unwrap(3)).at(&self.path)?,
-                first: opt(r.get_ref_unwrap(4)).at(&self.path)?,
-                last: opt(r.get_ref_unwrap(5)).at(&self.path)?,
-            });
+            while let Some(d) = dirty.next_if(|&d| d < pack) {
+                from_rows(d, each)?;
+            }
+            if dirty.next_if_eq(&pack).is_some() {
+                from_rows(pack, each)?;
+                continue;
+            }
+            let data = r
+                .get_ref_unwrap(1)
+                .as_blob()
+                .map_err(rusqlite::Error::from)
+                .at(&self.path)?;
+            let path = &self.path;
+            unpack(
+                data,
+                &|| format!("{}: network tie pack {pack}", path.display()),
+                each,
+            )?;
+        }
+        for d in dirty {
+            from_rows(d, each)?;
         }
         Ok(())
+    }
+
+    fn pack_network_ties(&mut self) -> Result<u64, StoreError> {
+        self.flush_pending()?;
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .at(&path)?;
+        let dirty: Vec<i64> = {
+            let mut stmt = tx
+                .prepare_cached("SELECT pack FROM network_tie_dirty ORDER BY pack")
+                .at(&path)?;
+            stmt.query_map([], |r| r.get(0))
+                .and_then(|rows| rows.collect())
+                .at(&path)?
+        };
+        {
+            let mut rows_of = tx
+                .prepare_cached(
+                    "SELECT src, dst, kind, count, first_at, last_at FROM network_ties \
+                     WHERE src >= ?1 AND src < ?2 ORDER BY src, dst, kind",
+                )
+                .at(&path)?;
+            let mut put = tx
+                .prepare_cached(
+                    "INSERT INTO network_tie_packs (pack, ties, data) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (pack) DO UPDATE SET ties = excluded.ties, data = excluded.data",
+                )
+                .at(&path)?;
+            let mut drop_pack = tx
+                .prepare_cached("DELETE FROM network_tie_packs WHERE pack = ?1")
+                .at(&path)?;
+            for &pack in &dirty {
+                let (start, end) = pack_range(pack);
+                let mut writer = PackWriter::default();
+                let mut rows = rows_of.query([start, end]).at(&path)?;
+                while let Some(r) = rows.next().at(&path)? {
+                    writer.push(&tie_of_row(r).at(&path)?);
+                }
+                if writer.ties() == 0 {
+                    drop_pack.execute([pack]).at(&path)?;
+                } else {
+                    let ties = writer.ties();
+                    put.execute(params![pack, ties, writer.finish()])
+                        .at(&path)?;
+                }
+            }
+        }
+        tx.execute("DELETE FROM network_tie_dirty", []).at(&path)?;
+        tx.commit().at(&path)?;
+        Ok(dirty.len() as u64)
     }
 
     fn network_shared(
@@ -424,4 +548,35 @@ impl Network for SqliteStore {
         }
         Ok(())
     }
+}
+
+impl SqliteStore {
+    /// The packs whose ties changed since they were written, in order.
+    fn dirty_packs(&mut self) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT pack FROM network_tie_dirty ORDER BY pack")
+            .at(&self.path)?;
+        stmt.query_map([], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .at(&self.path)
+    }
+}
+
+/// A tie from a row of `SELECT src, dst, kind, count, first_at, last_at`, each column read once as what the schema
+/// says it is.
+fn tie_of_row<'r>(r: &'r rusqlite::Row<'_>) -> Result<StoredTie<'r>, rusqlite::Error> {
+    let int = |v: ValueRef<'_>| v.as_i64().map_err(rusqlite::Error::from);
+    let opt = |v: ValueRef<'_>| v.as_i64_or_null().map_err(rusqlite::Error::from);
+    Ok(StoredTie {
+        from: int(r.get_ref_unwrap(0))?,
+        to: int(r.get_ref_unwrap(1))?,
+        kind: r
+            .get_ref_unwrap(2)
+            .as_str()
+            .map_err(rusqlite::Error::from)?,
+        count: int(r.get_ref_unwrap(3))?,
+        first: opt(r.get_ref_unwrap(4))?,
+        last: opt(r.get_ref_unwrap(5))?,
+    })
 }
