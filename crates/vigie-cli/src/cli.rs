@@ -73,9 +73,11 @@ pub enum Command {
         #[arg(long)]
         min_quality: Option<u8>,
     },
-    /// MD5, SHA-256 and PDQ (images) of files and folders, on every core. One line per file, in order;
-    /// a file that cannot be read or decoded is named on stderr with the reason, and the exit status is 3.
-    /// Files that are not images (videos, documents) get MD5 and SHA-256 only.
+    /// MD5, SHA-256, PDQ (images) and vPDQ (videos) of files and folders, on every core. One line per file, in
+    /// order; a file that cannot be read or decoded is named on stderr with the reason, and the exit status is 3.
+    /// Videos get the PDQ hash of one frame a second, sampled as Meta's vPDQ reference samples them (in JSONL
+    /// under `vpdq`; `--output vpdq` prints one video's frames in the reference's layout). Other files (documents)
+    /// get MD5 and SHA-256 only.
     Hash {
         /// Files or folders (walked in name order).
         #[arg(required = true)]

@@ -1,4 +1,5 @@
-//! `vigie hash`: MD5, SHA-256 and PDQ of files and folders, on every core, in input order.
+//! `vigie hash`: MD5, SHA-256, PDQ (images) and vPDQ (videos) of files and folders, on every core, in input
+//! order.
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -8,7 +9,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use vigie_engine::{FileHashes, ImageHash};
+use vigie_engine::{FileHashes, ImageHash, VideoHash};
 use vigie_media::MediaLimits;
 use vigie_pdq::Hash256;
 
@@ -17,8 +18,10 @@ use vigie_pdq::Hash256;
 pub enum HashOutput {
     /// CSV with a header: path, pdq, quality, md5, sha256 (and dihedral).
     Csv,
-    /// One JSON object per line.
+    /// One JSON object per line (a video's frames under `vpdq`).
     Jsonl,
+    /// One video's frame hashes in the vPDQ reference's layout: `frame,quality,hash,seconds` per line.
+    Vpdq,
 }
 
 /// What to hash and how.
@@ -59,6 +62,8 @@ struct Line<'a> {
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     image: Option<&'a ImageHash>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    vpdq: Option<&'a VideoHash>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     md5: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sha256: Option<&'a str>,
@@ -73,8 +78,9 @@ fn hash_one(path: &std::path::Path, opts: &HashOptions, hasher: &mut vigie_pdq::
     match vigie_engine::hash_file(path, &opts.limits, hasher, opts.dihedral) {
         Err(e) => (None, Some(e.to_string())),
         Ok(h) => {
-            let error = match &h.image {
-                Some(Err(e)) => Some(e.to_string()),
+            let error = match (&h.image, &h.video) {
+                (Some(Err(e)), _) => Some(e.to_string()),
+                (_, Some(Err(e))) => Some(format!("video: {e}")),
                 _ => None,
             };
             (Some(h), error)
@@ -90,6 +96,9 @@ pub const SOME_FILES_FAILED: u8 = 3;
 /// [`SOME_FILES_FAILED`] when some could not be (each named on stderr with the reason).
 pub fn run(paths: &[PathBuf], opts: &HashOptions) -> anyhow::Result<ExitCode> {
     let files = files_of(paths)?;
+    if opts.output == HashOutput::Vpdq {
+        return vpdq(&files, opts);
+    }
     if !vigie_media::JPEG_SIMD && cfg!(any(target_arch = "x86_64", target_arch = "x86")) {
         eprintln!(
             "note: this vigie was built without libjpeg-turbo's SIMD code (nasm was not installed), so JPEG \
@@ -189,6 +198,9 @@ pub fn run(paths: &[PathBuf], opts: &HashOptions) -> anyhow::Result<ExitCode> {
                         let line = Line {
                             path,
                             image,
+                            vpdq: hashes
+                                .as_ref()
+                                .and_then(|h| h.video.as_ref()?.as_ref().ok()),
                             md5: hashes.as_ref().map(|h| h.md5.as_str()),
                             sha256: hashes.as_ref().map(|h| h.sha256.as_str()),
                             error,
@@ -214,4 +226,31 @@ pub fn run(paths: &[PathBuf], opts: &HashOptions) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(SOME_FILES_FAILED)
     })
+}
+
+/// `--output vpdq`: one video's frames in the reference's layout, nothing else on standard output.
+fn vpdq(files: &[PathBuf], opts: &HashOptions) -> anyhow::Result<ExitCode> {
+    let [file] = files else {
+        anyhow::bail!(
+            "--output vpdq prints one video's frames ({} files named): name one video, or use --output jsonl for \
+             several",
+            files.len()
+        );
+    };
+    let hashes = vigie_engine::hash_file(file, &opts.limits, &mut vigie_pdq::Hasher::new(), false)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    match hashes.video {
+        Some(Ok(video)) => {
+            print!("{}", vigie_video::format_vpdq(&video.frames));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Err(e)) => {
+            eprintln!("vigie: {}: video: {e}", file.display());
+            Ok(ExitCode::from(SOME_FILES_FAILED))
+        }
+        None => {
+            eprintln!("vigie: {}: not a video", file.display());
+            Ok(ExitCode::from(SOME_FILES_FAILED))
+        }
+    }
 }

@@ -62,8 +62,63 @@ pub enum ImageHashError {
     },
 }
 
+/// The vPDQ hash of a video: its frames sampled once a second and hashed as Meta's reference does
+/// ([`vigie_video::hash_video`]), with what the container says of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VideoHash {
+    /// The codec's short name.
+    pub codec: String,
+    /// Width in pixels, as stored.
+    pub width: u32,
+    /// Height in pixels, as stored.
+    pub height: u32,
+    /// Frames per second.
+    pub frame_rate: f64,
+    /// The duration, when the container gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
+    /// The sampled frames' hashes, in frame order: in JSON, objects with `frame`, `quality`, `pdq`, `seconds`.
+    #[serde(serialize_with = "frames")]
+    pub frames: Vec<vigie_video::FrameHash>,
+}
+
+fn frames<S: Serializer>(frames: &[vigie_video::FrameHash], s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Frame {
+        frame: u64,
+        quality: u8,
+        pdq: String,
+        seconds: f64,
+    }
+    s.collect_seq(frames.iter().map(|f| Frame {
+        frame: f.frame,
+        quality: f.quality,
+        pdq: f.hash.to_hex(),
+        seconds: (f.seconds * 1000.0).round() / 1000.0,
+    }))
+}
+
+/// Hashes the video at `path` (see [`VideoHash`]).
+///
+/// # Errors
+/// Why the video could not be hashed (it does not open, a limit is passed, decoding fails).
+pub fn video_hash(
+    path: &Path,
+    options: &vigie_video::VideoOptions,
+) -> Result<VideoHash, vigie_video::VideoError> {
+    let (info, frames) = vigie_video::hash_video(path, options)?;
+    Ok(VideoHash {
+        codec: info.codec,
+        width: info.width,
+        height: info.height,
+        frame_rate: info.frame_rate,
+        seconds: info.seconds,
+        frames,
+    })
+}
+
 /// The hashes of one file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FileHashes {
     /// MD5 of the bytes, hex.
     pub md5: String,
@@ -74,6 +129,9 @@ pub struct FileHashes {
     /// `None` for a file that is not an image (a video, a document); otherwise its PDQ hash or why it has
     /// none.
     pub image: Option<Result<ImageHash, ImageHashError>>,
+    /// `None` for a file that is not a video (or bytes hashed without their file); otherwise its vPDQ hash or
+    /// why it has none.
+    pub video: Option<Result<VideoHash, vigie_video::VideoError>>,
 }
 
 /// Hashes bytes already read. `dihedral` adds the eight transformed hashes.
@@ -90,10 +148,11 @@ pub fn hash_bytes(
         sha256: digests.sha256,
         byte_size: bytes.len() as u64,
         image,
+        video: None,
     }
 }
 
-/// Reads a file (up to the size limit) and hashes it.
+/// Reads a file (up to the size limit) and hashes it; a video (by its bytes' type) also gets its vPDQ hash.
 pub fn hash_file(
     path: &Path,
     limits: &MediaLimits,
@@ -101,7 +160,11 @@ pub fn hash_file(
     dihedral: bool,
 ) -> Result<FileHashes, MediaError> {
     let bytes = vigie_media::read_capped(path, limits)?;
-    Ok(hash_bytes(&bytes, limits, hasher, dihedral))
+    let mut hashes = hash_bytes(&bytes, limits, hasher, dihedral);
+    if vigie_media::describe(&bytes).mime.starts_with("video/") {
+        hashes.video = Some(video_hash(path, &vigie_video::VideoOptions::default()));
+    }
+    Ok(hashes)
 }
 
 /// The PDQ hash of bytes that may be an image: `None` when they are not one.

@@ -21,7 +21,9 @@ pub use analysis::{
     parse_domain_list, parse_term_list, score_texts,
 };
 pub use error::EngineError;
-pub use hashing::{FileHashes, ImageHash, ImageHashError, hash_bytes, hash_file};
+pub use hashing::{
+    FileHashes, ImageHash, ImageHashError, VideoHash, hash_bytes, hash_file, video_hash,
+};
 pub use hashlist::{HashListImport, QUOTED_PROBLEMS, import_hash_list};
 pub use hunt::{HuntOptions, HuntReport, MediaIndex, hunt};
 pub use matching::{

@@ -202,6 +202,42 @@ pub fn encode_jpeg(rgb: &[u8], w: u32, h: u32, quality: u8) -> Result<Vec<u8>, S
     Ok(out)
 }
 
+/// The frames of a generated video, `width` x `height` RGB8 each: a new [`draw_image`] scene (from `seed`) every
+/// `frames_per_scene` frames, panned one pixel to the left per frame within its scene (wrapping round), so that
+/// consecutive frames differ a little and scenes a lot. For video tests and benchmarks: piped to an encoder,
+/// they make videos of any codec, size and rate with no real imagery.
+pub fn draw_video(
+    seed: u64,
+    width: u32,
+    height: u32,
+    frames: u32,
+    frames_per_scene: u32,
+) -> impl Iterator<Item = Vec<u8>> {
+    let per_scene = frames_per_scene.max(1);
+    let (w, h) = (width as usize, height as usize);
+    let mut scene: Option<(u32, Vec<u8>)> = None;
+    (0..frames).map(move |frame| {
+        let index = frame / per_scene;
+        if scene.as_ref().is_none_or(|(i, _)| *i != index) {
+            scene = Some((
+                index,
+                draw_image(mix(seed ^ u64::from(index)), width, height),
+            ));
+        }
+        let base = scene.as_ref().map_or(&[][..], |(_, px)| px.as_slice());
+        if w == 0 || h == 0 {
+            return Vec::new();
+        }
+        let shift = (frame % per_scene) as usize % w;
+        let mut out = Vec::with_capacity(base.len());
+        for row in base.chunks_exact(w * 3) {
+            out.extend_from_slice(&row[shift * 3..]);
+            out.extend_from_slice(&row[..shift * 3]);
+        }
+        out
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,5 +276,22 @@ mod tests {
             Err(SampleError::Dimensions { .. })
         ));
         Ok(())
+    }
+
+    #[test]
+    fn regression_20_a_drawn_video_pans_within_scenes_and_changes_between_them() {
+        let frames: Vec<Vec<u8>> = draw_video(7, 40, 30, 7, 3).collect();
+        assert_eq!(frames.len(), 7);
+        assert!(frames.iter().all(|f| f.len() == 40 * 30 * 3));
+        // Frame 1 is frame 0 moved one pixel left.
+        assert_eq!(&frames[1][..3 * 39], &frames[0][3..3 * 40]);
+        assert_ne!(frames[0], frames[1]);
+        // Frame 3 starts the second scene, unpanned: another picture.
+        assert_ne!(frames[3], frames[0]);
+        assert_eq!(
+            frames[3][..],
+            draw_video(7, 40, 30, 4, 3).nth(3).unwrap_or_default()[..]
+        );
+        assert_ne!(frames, draw_video(8, 40, 30, 7, 3).collect::<Vec<_>>());
     }
 }

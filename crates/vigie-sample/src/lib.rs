@@ -33,7 +33,7 @@ mod x_v2;
 
 pub use corpus::{SampleConfig, generate};
 pub use error::SampleError;
-pub use image::{draw_image, encode_jpeg, encode_png};
+pub use image::{draw_image, draw_video, encode_jpeg, encode_png};
 pub use labelled::{LabelledPost, labelled_posts, write_labels_jsonl};
 pub use network::{NETWORK_LABELS, NETWORK_POSTS, NetworkLabels, NetworkSummary, SuccessorPair};
 pub use summary::{

@@ -1,0 +1,314 @@
+//! Video hashes against Meta's vPDQ reference: videos made by the project's own frame generator
+//! (`vigie_sample::draw_video`), encoded by FFmpeg in several codecs, sizes and rates (one rotated, one very short,
+//! one whose video is not the first stream), hashed by `vigie hash` and by the reference's Python bindings (`vpdq`
+//! from PyPI, in a virtual environment the test makes); every frame hash must be equal, bit for bit.
+
+#[allow(dead_code)]
+mod util;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use util::{Dir, show};
+
+const VPDQ: &str = "vpdq==0.2.5";
+
+/// One generated video: how it is drawn and how FFmpeg encodes it.
+struct Case {
+    name: &'static str,
+    seed: u64,
+    width: u32,
+    height: u32,
+    /// Frames per second, as FFmpeg takes it (`30000/1001` allowed).
+    rate: &'static str,
+    frames: u32,
+    /// FFmpeg's output options.
+    encode: &'static [&'static str],
+    /// Add a silent audio track as the container's first stream.
+    audio_first: bool,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "h264-320x240-30.mp4",
+        seed: 1,
+        width: 320,
+        height: 240,
+        rate: "30",
+        frames: 150,
+        encode: &["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "23"],
+        audio_first: false,
+    },
+    Case {
+        name: "h264-ntsc-1280x720.mp4",
+        seed: 2,
+        width: 1280,
+        height: 720,
+        rate: "30000/1001",
+        frames: 100,
+        encode: &[
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-preset",
+            "ultrafast",
+        ],
+        audio_first: false,
+    },
+    Case {
+        name: "mpeg4-176x144-25.avi",
+        seed: 3,
+        width: 176,
+        height: 144,
+        rate: "25",
+        frames: 100,
+        encode: &["-c:v", "mpeg4", "-q:v", "5"],
+        audio_first: false,
+    },
+    Case {
+        name: "vp9-640x360-24.webm",
+        seed: 4,
+        width: 640,
+        height: 360,
+        rate: "24",
+        frames: 72,
+        encode: &[
+            "-c:v",
+            "libvpx-vp9",
+            "-b:v",
+            "500k",
+            "-deadline",
+            "realtime",
+            "-cpu-used",
+            "8",
+        ],
+        audio_first: false,
+    },
+    Case {
+        name: "mjpeg-160x120-15.avi",
+        seed: 5,
+        width: 160,
+        height: 120,
+        rate: "15",
+        frames: 45,
+        encode: &["-c:v", "mjpeg", "-q:v", "4"],
+        audio_first: false,
+    },
+    Case {
+        name: "ffv1-odd-199x151-10.mkv",
+        seed: 6,
+        width: 199,
+        height: 151,
+        rate: "10",
+        frames: 30,
+        encode: &["-c:v", "ffv1", "-pix_fmt", "yuv444p"],
+        audio_first: false,
+    },
+    Case {
+        name: "h264-rotated-90.mp4",
+        seed: 7,
+        width: 320,
+        height: 180,
+        rate: "30",
+        frames: 90,
+        encode: &[
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-metadata:s:v:0",
+            "rotate=90",
+        ],
+        audio_first: false,
+    },
+    Case {
+        name: "h264-very-short.mp4",
+        seed: 8,
+        width: 96,
+        height: 64,
+        rate: "30",
+        frames: 4,
+        encode: &["-c:v", "libx264", "-pix_fmt", "yuv420p"],
+        audio_first: false,
+    },
+    Case {
+        name: "hevc-audio-first-256x144-20.mkv",
+        seed: 9,
+        width: 256,
+        height: 144,
+        rate: "20",
+        frames: 60,
+        encode: &[
+            "-c:v",
+            "libx265",
+            "-pix_fmt",
+            "yuv420p",
+            "-x265-params",
+            "log-level=none",
+        ],
+        audio_first: true,
+    },
+];
+
+/// Encodes `case` with the `ffmpeg` program from frames drawn here, piped in as raw RGB.
+fn make(case: &Case, dir: &Path) -> std::path::PathBuf {
+    let out = dir.join(case.name);
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args(["-v", "error", "-y"]);
+    if case.audio_first {
+        cmd.args(["-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono"]);
+    }
+    let size = format!("{}x{}", case.width, case.height);
+    cmd.args([
+        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", &size, "-r", case.rate, "-i", "-",
+    ]);
+    if case.audio_first {
+        cmd.args([
+            "-map",
+            "0:a",
+            "-map",
+            "1:v",
+            "-shortest",
+            "-c:a",
+            "pcm_s16le",
+        ]);
+    }
+    cmd.args(case.encode).arg(&out);
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("ffmpeg (install it with scripts/install-deps): {e}"));
+    {
+        let mut stdin = child.stdin.take().unwrap_or_else(|| panic!("no stdin"));
+        for frame in vigie_sample::draw_video(case.seed, case.width, case.height, case.frames, 30) {
+            stdin
+                .write_all(&frame)
+                .unwrap_or_else(|e| panic!("ffmpeg stdin: {e}"));
+        }
+    }
+    let done = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("ffmpeg: {e}"));
+    assert!(
+        done.status.success(),
+        "ffmpeg {}: {}",
+        case.name,
+        show(&done)
+    );
+    out
+}
+
+/// The reference's frames of each file: `frame,quality,hash,seconds` lines, the seconds to three decimals.
+fn reference(venv: &Path, files: &[std::path::PathBuf]) -> Vec<Vec<String>> {
+    let script = [
+        "import sys, vpdq",
+        "for path in sys.argv[1:]:",
+        "    print('#', path)",
+        "    for f in vpdq.computeHash(path, seconds_per_hash=1, thread_count=1):",
+        "        print('%d,%d,%s,%.3f' % (f.frame_number, f.quality, f.hex, f.timestamp))",
+    ]
+    .join("\n");
+    let out = Command::new(venv.join("bin/python"))
+        .arg("-c")
+        .arg(script)
+        .args(files)
+        .output()
+        .unwrap_or_else(|e| panic!("python: {e}"));
+    assert!(out.status.success(), "vpdq failed: {}", show(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut all: Vec<Vec<String>> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with("# ") {
+            all.push(Vec::new());
+        } else if let Some(last) = all.last_mut() {
+            last.push(line.to_owned());
+        }
+    }
+    all
+}
+
+#[test]
+fn regression_20_generated_videos_hash_as_the_vpdq_reference_hashes_them() {
+    let Some(venv) = util::venv("vpdq-venv", VPDQ, "VIGIE_SKIP_VPDQ") else {
+        return;
+    };
+    let d = Dir::new();
+    let files: Vec<_> = CASES.iter().map(|c| make(c, d.path())).collect();
+    let expected = reference(&venv, &files);
+    assert_eq!(expected.len(), files.len());
+    for (case, (file, want)) in CASES.iter().zip(files.iter().zip(&expected)) {
+        let path = file.to_string_lossy().into_owned();
+        let got = d.ok(&["hash", "--output", "vpdq", &path]);
+        let got: Vec<&str> = got.lines().collect();
+        assert!(
+            !want.is_empty(),
+            "{}: the reference hashed no frame",
+            case.name
+        );
+        assert_eq!(
+            got, *want,
+            "{}: frame hashes differ from the reference",
+            case.name
+        );
+    }
+    // What each case exercises holds: one frame a second (the NTSC one every 29 frames), the very short one a
+    // single frame, the rotated one at its stored size.
+    let lines = |name: &str| {
+        let i = CASES.iter().position(|c| c.name == name).unwrap_or(0);
+        expected[i].clone()
+    };
+    assert_eq!(lines("h264-320x240-30.mp4").len(), 5);
+    assert!(lines("h264-ntsc-1280x720.mp4")[1].starts_with("29,"));
+    assert_eq!(lines("h264-very-short.mp4").len(), 1);
+    let rotated = d.ok(&["hash", "--output", "jsonl", &files[6].to_string_lossy()]);
+    let v: serde_json::Value =
+        serde_json::from_str(rotated.trim()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (v["vpdq"]["width"].as_u64(), v["vpdq"]["height"].as_u64()),
+        (Some(320), Some(180))
+    );
+}
+
+#[test]
+fn regression_20_a_file_that_is_not_a_whole_video_is_named_with_the_reason() {
+    let d = Dir::new();
+    let case = &CASES[0];
+    let good = make(case, d.path());
+    let bytes = std::fs::read(&good).unwrap_or_else(|e| panic!("{e}"));
+    // The container's start kept (so it is still sniffed as a video), the rest cut: FFmpeg cannot find the
+    // stream's data.
+    let cut = d.join("cut.mp4");
+    std::fs::write(&cut, &bytes[..bytes.len().min(64)]).unwrap_or_else(|e| panic!("{e}"));
+    let out = d.run(&[
+        "hash",
+        "--output",
+        "jsonl",
+        &cut.to_string_lossy(),
+        &good.to_string_lossy(),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", show(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cut.mp4") && err.contains("video:"), "{err}");
+    // The good video after it was still hashed.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(last["vpdq"]["frames"].as_array().map(Vec::len), Some(5));
+    // `--output vpdq` takes one video.
+    let two = d.run(&[
+        "hash",
+        "--output",
+        "vpdq",
+        &good.to_string_lossy(),
+        &good.to_string_lossy(),
+    ]);
+    assert!(!two.status.success());
+    assert!(
+        String::from_utf8_lossy(&two.stderr).contains("one video"),
+        "{}",
+        show(&two)
+    );
+}
