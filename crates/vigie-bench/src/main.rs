@@ -10,6 +10,7 @@ mod pdq;
 mod serve;
 mod soak;
 mod text;
+mod video;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -184,6 +185,17 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// vPDQ video hashing on one thread over generated videos (H.264, VP9, MPEG-4 with B-frames, MJPEG): seconds
+    /// of video hashed per second of wall time. Writes the videos to DIR/vpdq-videos and our frame hashes to
+    /// DIR/vpdq-ours for the reference (`bench/vpdq-vs-reference.sh`).
+    Video {
+        /// Seconds of each video.
+        #[arg(long, default_value_t = 60)]
+        seconds: u32,
+        /// Work folder (the videos are kept and reused).
+        #[arg(long)]
+        dir: PathBuf,
+    },
     /// Generate JPEG images (1024x768 by default), then time, on one thread, PDQ from decoded pixels and
     /// decoding plus PDQ; writes every hash to `DIR/pdq-ours.csv` for comparison with the reference.
     Pdq {
@@ -278,6 +290,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             height,
             dir,
         } => pdq::pdq(fmt, images, width, height, &dir),
+        Command::Video { seconds, dir } => video::video(fmt, seconds, &dir),
     }
 }
 

@@ -6,9 +6,8 @@
 #[allow(dead_code)]
 mod util;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use util::{Dir, show};
 
 const VPDQ: &str = "vpdq==0.2.5";
@@ -151,53 +150,20 @@ const CASES: &[Case] = &[
     },
 ];
 
-/// Encodes `case` with the `ffmpeg` program from frames drawn here, piped in as raw RGB.
+/// Encodes `case` (frames drawn by the project's generator, piped to the `ffmpeg` program).
 fn make(case: &Case, dir: &Path) -> std::path::PathBuf {
     let out = dir.join(case.name);
-    let mut cmd = Command::new("ffmpeg");
-    cmd.args(["-v", "error", "-y"]);
-    if case.audio_first {
-        cmd.args(["-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono"]);
-    }
-    let size = format!("{}x{}", case.width, case.height);
-    cmd.args([
-        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", &size, "-r", case.rate, "-i", "-",
-    ]);
-    if case.audio_first {
-        cmd.args([
-            "-map",
-            "0:a",
-            "-map",
-            "1:v",
-            "-shortest",
-            "-c:a",
-            "pcm_s16le",
-        ]);
-    }
-    cmd.args(case.encode).arg(&out);
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("ffmpeg (install it with scripts/install-deps): {e}"));
-    {
-        let mut stdin = child.stdin.take().unwrap_or_else(|| panic!("no stdin"));
-        for frame in vigie_sample::draw_video(case.seed, case.width, case.height, case.frames, 30) {
-            stdin
-                .write_all(&frame)
-                .unwrap_or_else(|e| panic!("ffmpeg stdin: {e}"));
-        }
-    }
-    let done = child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("ffmpeg: {e}"));
-    assert!(
-        done.status.success(),
-        "ffmpeg {}: {}",
-        case.name,
-        show(&done)
-    );
+    let spec = vigie_sample::VideoSpec {
+        seed: case.seed,
+        width: case.width,
+        height: case.height,
+        rate: case.rate,
+        frames: case.frames,
+        frames_per_scene: 30,
+        encode: case.encode,
+        audio_first: case.audio_first,
+    };
+    vigie_sample::encode_video(&out, &spec).unwrap_or_else(|e| panic!("{}: {e}", case.name));
     out
 }
 

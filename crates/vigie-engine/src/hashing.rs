@@ -77,6 +77,8 @@ pub struct VideoHash {
     /// The duration, when the container gives one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seconds: Option<f64>,
+    /// Frames decoded to hash it (fewer than it has when frames no sampled frame needs were skipped).
+    pub decoded_frames: u64,
     /// The sampled frames' hashes, in frame order: in JSON, objects with `frame`, `quality`, `pdq`, `seconds`.
     #[serde(serialize_with = "frames")]
     pub frames: Vec<vigie_video::FrameHash>,
@@ -113,6 +115,7 @@ pub fn video_hash(
         height: info.height,
         frame_rate: info.frame_rate,
         seconds: info.seconds,
+        decoded_frames: info.decoded_frames,
         frames,
     })
 }

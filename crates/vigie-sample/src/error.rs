@@ -24,6 +24,16 @@ pub enum SampleError {
         #[source]
         source: std::io::Error,
     },
+    /// The `ffmpeg` program could not encode a generated video.
+    #[error(
+        "cannot encode the video {path} with ffmpeg (install it with scripts/install-deps): {reason}"
+    )]
+    Video {
+        /// The video that was being written.
+        path: PathBuf,
+        /// Why: the program's error, or its messages.
+        reason: String,
+    },
     /// A record could not be serialized to JSON.
     #[error("cannot serialize {what} to JSON: {source}")]
     Json {

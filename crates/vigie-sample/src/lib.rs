@@ -29,6 +29,7 @@ mod rng;
 mod summary;
 mod telegram;
 mod text;
+mod video;
 mod x_v2;
 
 pub use corpus::{SampleConfig, generate};
@@ -40,4 +41,5 @@ pub use summary::{
     GenericSummary, LabelCounts, LabelledSummary, LangCounts, MalformedKind, MalformedRecord,
     MediaSummary, SampleSummary, TelegramSummary, XSummary,
 };
+pub use video::{VideoSpec, encode_video};
 pub use x_v2::write_x_v2_jsonl;

@@ -77,6 +77,9 @@ pub struct VideoInfo {
     pub seconds: Option<f64>,
     /// The frame count, when the container gives one.
     pub frames: Option<u64>,
+    /// Frames the decoder produced to hash this video (0 from [`probe_video`]): fewer than the video has when
+    /// frames no sampled frame needs were skipped.
+    pub decoded_frames: u64,
 }
 
 /// Why a video could not be hashed.
@@ -196,6 +199,7 @@ fn open_stream(input: &format::context::Input) -> Result<Opened, VideoError> {
             frame_rate,
             seconds,
             frames,
+            decoded_frames: 0,
         },
         decoder,
     })
@@ -239,6 +243,15 @@ fn check_announced(info: &VideoInfo, limits: &VideoLimits) -> Result<(), VideoEr
 /// Hashes the video at `path` as the vPDQ reference does (see the module's notes): the container's description
 /// and one [`FrameHash`] per sampled frame, in frame order.
 ///
+/// Frames that are not sampled are decoded only as far as the sampled ones need them. A first pass reads the
+/// packets without decoding; when every packet has its own presentation time, a frame's number (its place in
+/// the output order, which the reference counts) is the rank of its time, so each packet's frame is known to be
+/// sampled or not before it is decoded: when every packet is a key frame (intra-only codecs: MJPEG, FFV1, ...)
+/// the packets of frames not sampled are not decoded at all; otherwise they are decoded with FFmpeg's
+/// `skip_frame = nonref` (a frame no other frame refers to is dropped, which changes no other frame's pixels).
+/// The sampled frames must then come out with the times foretold; if any does not, or a packet lacks a time, the
+/// video is decoded again frame by frame as the reference does.
+///
 /// # Errors
 /// A [`VideoError`] naming why: the file does not open as a video, a limit is passed (before or while decoding),
 /// a packet is refused by the decoder, or the frames are too small for PDQ. Reading stops at the first packet
@@ -248,11 +261,107 @@ pub fn hash_video(
     options: &VideoOptions,
 ) -> Result<(VideoInfo, Vec<FrameHash>), VideoError> {
     init();
-    let limits = options.limits;
     let started = Instant::now();
+    if let Some(plan) = plan(path, options, started)? {
+        let (info, frames, verified) = decode(path, options, started, Some(&plan))?;
+        if verified {
+            return Ok((info, frames));
+        }
+    }
+    let (info, frames, _) = decode(path, options, started, None)?;
+    Ok((info, frames))
+}
+
+/// What the first pass learnt: for each packet of the video stream, in reading order, whether its frame is
+/// sampled; the frame number of each presentation time; the sampled numbers; whether every packet is a key frame.
+struct Plan {
+    sampled: Vec<bool>,
+    number_of: std::collections::HashMap<i64, u64>,
+    expected: Vec<u64>,
+    all_key: bool,
+}
+
+fn open(path: &Path, deadline: Instant) -> Result<format::context::Input, VideoError> {
+    format::input_with_interrupt(path, move || Instant::now() > deadline)
+        .map_err(|e| VideoError::Open(e.to_string()))
+}
+
+fn timed_out(started: Instant, limits: &VideoLimits) -> VideoError {
+    over(
+        "decoding time",
+        format!("{:.0} s", started.elapsed().as_secs_f64()),
+        format!("{:.0} s", limits.max_decode.as_secs_f64()),
+    )
+}
+
+/// Reads the video stream's packets without decoding them; `None` when a packet has no presentation time, or two
+/// share one (then frames are numbered only by decoding them all).
+fn plan(path: &Path, options: &VideoOptions, started: Instant) -> Result<Option<Plan>, VideoError> {
+    let limits = options.limits;
+    let mut input = open(path, started + limits.max_decode)?;
+    let opened = open_stream(&input)?;
+    check_announced(&opened.info, &limits)?;
+    let every = sampling_step(options, &opened.info);
+    let mut times = Vec::new();
+    let mut all_key = true;
+    let mut packet = codec::packet::Packet::empty();
+    loop {
+        match packet.read(&mut input) {
+            Ok(()) => {}
+            Err(ffmpeg_next::Error::Exit) => return Err(timed_out(started, &limits)),
+            Err(_) => break,
+        }
+        if packet.stream() != opened.index {
+            continue;
+        }
+        let Some(pts) = packet.pts() else {
+            return Ok(None);
+        };
+        times.push(pts);
+        all_key &= packet.is_key();
+        if times.len() as u64 > limits.max_frames {
+            return Err(over("a frame count of", times.len(), limits.max_frames));
+        }
+    }
+    let mut order: Vec<i64> = times.clone();
+    order.sort_unstable();
+    if order.windows(2).any(|w| w[0] == w[1]) {
+        return Ok(None);
+    }
+    let number_of: std::collections::HashMap<i64, u64> = order
+        .iter()
+        .enumerate()
+        .map(|(n, &t)| (t, n as u64))
+        .collect();
+    let sampled = times
+        .iter()
+        .map(|t| number_of.get(t).is_some_and(|&n| n % every == 0))
+        .collect();
+    let expected = (0..order.len() as u64).filter(|n| n % every == 0).collect();
+    Ok(Some(Plan {
+        sampled,
+        number_of,
+        expected,
+        all_key,
+    }))
+}
+
+/// One frame every `seconds_per_hash * rate` frames, truncated as the reference truncates it, at least every one.
+fn sampling_step(options: &VideoOptions, info: &VideoInfo) -> u64 {
+    ((options.seconds_per_hash * info.frame_rate) as i64).max(1) as u64
+}
+
+/// Decodes and hashes; with a plan, only what the sampled frames need, and says whether the sampled frames came
+/// out as the plan foretold.
+fn decode(
+    path: &Path,
+    options: &VideoOptions,
+    started: Instant,
+    plan: Option<&Plan>,
+) -> Result<(VideoInfo, Vec<FrameHash>, bool), VideoError> {
+    let limits = options.limits;
     let deadline = started + limits.max_decode;
-    let mut input = format::input_with_interrupt(path, move || Instant::now() > deadline)
-        .map_err(|e| VideoError::Open(e.to_string()))?;
+    let mut input = open(path, deadline)?;
     let Opened {
         index,
         info,
@@ -263,10 +372,7 @@ pub fn hash_video(
     if width < vigie_pdq::MIN_SIDE as u32 || height < vigie_pdq::MIN_SIDE as u32 {
         return Err(VideoError::TooSmall { width, height });
     }
-    // The reference truncates `seconds_per_hash * rate` to an integer.
-    let every = ((options.seconds_per_hash * info.frame_rate) as i64).max(1);
-    let rate = info.frame_rate as f32;
-    let mut scaler = software::scaling::Context::get(
+    let scaler = software::scaling::Context::get(
         decoder.format(),
         width,
         height,
@@ -278,34 +384,44 @@ pub fn hash_video(
     .map_err(|e| VideoError::Malformed(format!("a pixel format swscale cannot convert: {e}")))?;
     let mut sampler = Sampler {
         hasher: vigie_pdq::Hasher::new(),
+        scaler,
         decoded: util::frame::Video::empty(),
         rgb: util::frame::Video::empty(),
         packed: Vec::new(),
         frames: Vec::new(),
         count: 0,
-        every,
-        rate,
+        every: sampling_step(options, &info),
+        rate: info.frame_rate as f32,
         width,
         height,
         limits,
         deadline,
+        plan,
+        unforeseen: false,
     };
     let mut packet = codec::packet::Packet::empty();
+    let mut position = 0usize;
     loop {
         match packet.read(&mut input) {
             Ok(()) => {}
-            Err(ffmpeg_next::Error::Exit) => {
-                return Err(over(
-                    "decoding time",
-                    format!("{:.0} s", started.elapsed().as_secs_f64()),
-                    format!("{:.0} s", limits.max_decode.as_secs_f64()),
-                ));
-            }
+            Err(ffmpeg_next::Error::Exit) => return Err(timed_out(started, &limits)),
             // End of file, or a packet that cannot be read: the reference stops there too.
             Err(_) => break,
         }
         if packet.stream() != index {
             continue;
+        }
+        if let Some(plan) = plan {
+            let sampled = plan.sampled.get(position).copied().unwrap_or(true);
+            position += 1;
+            if !sampled && plan.all_key {
+                continue;
+            }
+            decoder.skip_frame(if sampled {
+                ffmpeg_next::Discard::Default
+            } else {
+                ffmpeg_next::Discard::NonReference
+            });
         }
         decoder
             .send_packet(&packet)
@@ -313,37 +429,50 @@ pub fn hash_video(
                 frame: sampler.count,
                 reason: e.to_string(),
             })?;
-        sampler.drain(&mut decoder, &mut scaler)?;
+        sampler.drain(&mut decoder)?;
     }
     if index == 0 && decoder.send_eof().is_ok() {
-        sampler.drain(&mut decoder, &mut scaler)?;
+        sampler.drain(&mut decoder)?;
     }
-    Ok((info, sampler.frames))
+    let mut info = info;
+    info.decoded_frames = sampler.count;
+    let verified = plan.is_some_and(|p| {
+        !sampler.unforeseen
+            && sampler.frames.len() == p.expected.len()
+            && sampler
+                .frames
+                .iter()
+                .zip(&p.expected)
+                .all(|(f, &n)| f.frame == n)
+    });
+    Ok((info, sampler.frames, verified))
 }
 
 /// The frames decoded so far and the buffers reused for each.
-struct Sampler {
+struct Sampler<'p> {
     hasher: vigie_pdq::Hasher,
+    scaler: software::scaling::Context,
     decoded: util::frame::Video,
     rgb: util::frame::Video,
     packed: Vec<u8>,
     frames: Vec<FrameHash>,
+    /// Frames the decoder gave.
     count: u64,
-    every: i64,
+    every: u64,
     rate: f32,
     width: u32,
     height: u32,
     limits: VideoLimits,
     deadline: Instant,
+    /// With a plan, a frame's number is the rank of its time, and frames not sampled are skipped.
+    plan: Option<&'p Plan>,
+    /// A frame came out that the plan did not foresee (no time, or a time it does not know).
+    unforeseen: bool,
 }
 
-impl Sampler {
+impl Sampler<'_> {
     /// Takes every frame the decoder has ready, hashing those sampled.
-    fn drain(
-        &mut self,
-        decoder: &mut codec::decoder::Video,
-        scaler: &mut software::scaling::Context,
-    ) -> Result<(), VideoError> {
+    fn drain(&mut self, decoder: &mut codec::decoder::Video) -> Result<(), VideoError> {
         loop {
             match decoder.receive_frame(&mut self.decoded) {
                 Ok(()) => {}
@@ -358,7 +487,7 @@ impl Sampler {
                     });
                 }
             }
-            let number = self.count;
+            let counted = self.count;
             self.count += 1;
             if self.count > self.limits.max_frames {
                 return Err(over("a frame count of", self.count, self.limits.max_frames));
@@ -370,10 +499,20 @@ impl Sampler {
                     format!("{:.0} s", self.limits.max_decode.as_secs_f64()),
                 ));
             }
-            if (number as i64) % self.every != 0 {
+            let number = match self.plan {
+                None => counted,
+                Some(plan) => match self.decoded.pts().and_then(|t| plan.number_of.get(&t)) {
+                    Some(&n) => n,
+                    None => {
+                        self.unforeseen = true;
+                        continue;
+                    }
+                },
+            };
+            if number % self.every != 0 {
                 continue;
             }
-            scaler
+            self.scaler
                 .run(&self.decoded, &mut self.rgb)
                 .map_err(|e| VideoError::Decode {
                     frame: number,
