@@ -278,3 +278,54 @@ fn regression_20_a_file_that_is_not_a_whole_video_is_named_with_the_reason() {
         show(&two)
     );
 }
+
+#[test]
+fn regression_20_a_re_encoded_video_still_matches_and_another_does_not() {
+    let d = Dir::new();
+    let spec = |seed: u64| vigie_sample::VideoSpec {
+        seed,
+        width: 640,
+        height: 360,
+        rate: "25",
+        frames: 250,
+        frames_per_scene: 50,
+        encode: &["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "18"],
+        audio_first: false,
+    };
+    let original = d.join("original.mp4");
+    vigie_sample::encode_video(&original, &spec(11)).unwrap_or_else(|e| panic!("{e}"));
+    let other = d.join("other.mp4");
+    vigie_sample::encode_video(&other, &spec(12)).unwrap_or_else(|e| panic!("{e}"));
+    // Re-encoded as a re-uploader would: half the size, another codec and a low bitrate.
+    let copy = d.join("copy.webm");
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(&original)
+        .args(["-vf", "scale=320:180", "-c:v", "libvpx-vp9", "-b:v", "150k"])
+        .args(["-deadline", "realtime", "-cpu-used", "8"])
+        .arg(&copy)
+        .output()
+        .unwrap_or_else(|e| panic!("ffmpeg: {e}"));
+    assert!(out.status.success(), "{}", show(&out));
+    let frames = |path: &Path| {
+        let text = d.ok(&["hash", "--output", "vpdq", &path.to_string_lossy()]);
+        vigie_video::parse_vpdq(&text).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let (a, b, c) = (frames(&original), frames(&copy), frames(&other));
+    assert_eq!((a.len(), b.len()), (10, 10));
+    let settings = vigie_video::MatchSettings::default();
+    let same = vigie_video::match_frames(&b, &a, &settings);
+    assert!(same.matched, "the re-encoded copy does not match: {same:?}");
+    assert!(same.query_percent >= 90.0, "{same:?}");
+    // Each matched frame is paired with the original's frame at the same time.
+    assert!(
+        same.pairs
+            .iter()
+            .all(|p| (p.query.seconds - p.target.seconds).abs() < 0.05),
+        "{:?}",
+        same.pairs
+    );
+    let different = vigie_video::match_frames(&c, &a, &settings);
+    assert!(!different.matched, "another video matched: {different:?}");
+    assert!(different.query_percent < 20.0, "{different:?}");
+}

@@ -221,7 +221,7 @@ pub fn draw_video(
         if scene.as_ref().is_none_or(|(i, _)| *i != index) {
             scene = Some((
                 index,
-                draw_image(mix(seed ^ u64::from(index)), width, height),
+                draw_image(mix(mix(seed) ^ u64::from(index)), width, height),
             ));
         }
         let base = scene.as_ref().map_or(&[][..], |(_, px)| px.as_slice());
@@ -293,5 +293,9 @@ mod tests {
             draw_video(7, 40, 30, 4, 3).nth(3).unwrap_or_default()[..]
         );
         assert_ne!(frames, draw_video(8, 40, 30, 7, 3).collect::<Vec<_>>());
+        // No scene of one seed is a scene of a nearby seed (11's fourth is not 12's fifth, as a XOR would give).
+        let scenes = |seed| draw_video(seed, 40, 30, 40, 1).collect::<Vec<_>>();
+        let (a, b) = (scenes(11), scenes(12));
+        assert!(a.iter().all(|f| !b.contains(f)));
     }
 }
