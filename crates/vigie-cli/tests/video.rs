@@ -329,3 +329,53 @@ fn regression_20_a_re_encoded_video_still_matches_and_another_does_not() {
     assert!(!different.matched, "another video matched: {different:?}");
     assert!(different.query_percent < 20.0, "{different:?}");
 }
+
+#[test]
+fn regression_20_a_scan_stores_each_videos_vpdq_and_goes_on_past_a_broken_one() {
+    let d = Dir::new();
+    let media = d.join("media");
+    std::fs::create_dir_all(&media).unwrap_or_else(|e| panic!("{e}"));
+    let good = make(&CASES[2], &media);
+    let bytes = std::fs::read(&good).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(media.join("broken.avi"), &bytes[..bytes.len().min(2048)])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let db = d.join("vigie.db").to_string_lossy().into_owned();
+    let blobs = d.join("blobs");
+    let out = d.run(&[
+        "--db",
+        &db,
+        "--media-dir",
+        &blobs.to_string_lossy(),
+        "scan",
+        &media.to_string_lossy(),
+    ]);
+    assert!(out.status.success(), "{}", show(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("broken.avi") && err.contains("no vPDQ hash"),
+        "{err}"
+    );
+    let sha = |b: &[u8]| {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(b))
+    };
+    let mut store = vigie_store::open(&db, Some(&blobs)).unwrap_or_else(|e| panic!("{e}"));
+    let stored = store
+        .video_hash(&sha(&bytes))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no vPDQ stored for the video"));
+    let printed = d.ok(&["hash", "--output", "vpdq", &good.to_string_lossy()]);
+    assert_eq!(stored.frames, printed);
+    assert_eq!(
+        (stored.codec.as_str(), stored.width, stored.height),
+        ("mpeg4", 176, 144)
+    );
+    assert_eq!(stored.frame_count, 4);
+    let broken = std::fs::read(media.join("broken.avi")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        store
+            .video_hash(&sha(&broken))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_none()
+    );
+}

@@ -335,6 +335,8 @@ struct Importer<'a> {
     sightings: Option<&'a mut crate::takedown::Sightings>,
     /// Media of the open batch, to match once the batch is written.
     to_match: Vec<MediumHashes>,
+    /// The vPDQ hashes of the videos of the batch, stored once it is written.
+    videos: Vec<vigie_store::VideoRecord>,
 }
 
 /// Records handed from the reading thread to the storing one at a time.
@@ -461,6 +463,7 @@ fn scan_input(
         matching,
         sightings,
         to_match: Vec::new(),
+        videos: Vec::new(),
     };
     // Both closures need the importer; they run one at a time, on this thread.
     let importer = std::cell::RefCell::new(importer);
@@ -597,6 +600,9 @@ impl Importer<'_> {
             att.width = facts.info.width;
             att.height = facts.info.height;
         }
+        if facts.info.mime.starts_with("video/") {
+            self.video_hash(&path, &facts.digests.sha256, shown);
+        }
         let image = if facts.info.mime.starts_with("image/") {
             self.perceptual_hash(&path, shown)
         } else {
@@ -654,6 +660,25 @@ impl Importer<'_> {
                 tracing::warn!("{shown}: no perceptual hash: {e}");
                 None
             }
+        }
+    }
+
+    /// Hashes a video as the vPDQ reference does, for storing once its batch is written. A video that cannot be
+    /// hashed (not a video after all, damaged, over a limit) keeps its medium (its bytes and exact digests are
+    /// still evidence) without a vPDQ hash, and the reason is logged.
+    fn video_hash(&mut self, path: &std::path::Path, sha256: &str, shown: &str) {
+        match crate::hashing::video_hash(path, &vigie_video::VideoOptions::default()) {
+            Ok(v) => self.videos.push(vigie_store::VideoRecord {
+                sha256: sha256.to_owned(),
+                codec: v.codec,
+                width: v.width,
+                height: v.height,
+                frame_rate: v.frame_rate,
+                seconds: v.seconds,
+                frame_count: v.frames.len() as u64,
+                frames: vigie_video::format_vpdq(&v.frames),
+            }),
+            Err(e) => tracing::warn!("{shown}: no vPDQ hash: {e}"),
         }
     }
 
@@ -719,6 +744,11 @@ impl Importer<'_> {
     }
 
     fn flush(&mut self) -> Result<(), StoreError> {
+        // Videos hashed for a batch the reading thread built are stored here too, after it.
+        if !self.videos.is_empty() {
+            let videos = std::mem::take(&mut self.videos);
+            self.store.record_video_hashes(&videos)?;
+        }
         if self.batch.is_empty() {
             return Ok(());
         }

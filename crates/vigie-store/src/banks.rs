@@ -234,6 +234,27 @@ pub struct MatchQuery {
 pub type EntryFeed<'a> = dyn FnMut(&mut dyn FnMut(&[EntryRecord]) -> Result<(), StoreError>) -> Result<(), StoreError>
     + 'a;
 
+/// The vPDQ hash of a stored video: what its container says, and its sampled frames in the reference's layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoRecord {
+    /// The medium's SHA-256.
+    pub sha256: String,
+    /// The codec's short name.
+    pub codec: String,
+    /// Width in pixels, as stored.
+    pub width: u32,
+    /// Height in pixels, as stored.
+    pub height: u32,
+    /// Frames per second.
+    pub frame_rate: f64,
+    /// Duration, when the container gives one.
+    pub seconds: Option<f64>,
+    /// How many frames were hashed.
+    pub frame_count: u64,
+    /// The frames: `frame,quality,hash,seconds` lines.
+    pub frames: String,
+}
+
 /// The bank operations of a store. Both backends implement them and pass the same suite.
 ///
 /// Changes are transactional: an import, a bank change or a recorded set of matches is all written
@@ -338,6 +359,10 @@ pub trait Banks {
     fn match_counts(&mut self, entry_ids: &[i64]) -> Result<Vec<u64>, StoreError>;
     /// Holds an entry (the flood guard): its active matches become held, and later ones are held too.
     fn quarantine_entry(&mut self, entry_id: i64, reason: &str) -> Result<(), StoreError>;
+    /// Records the vPDQ hash of stored videos (a video hashed again is replaced), in one transaction.
+    fn record_video_hashes(&mut self, videos: &[VideoRecord]) -> Result<(), StoreError>;
+    /// The vPDQ hash of the video with this SHA-256, when one was recorded.
+    fn video_hash(&mut self, sha256: &str) -> Result<Option<VideoRecord>, StoreError>;
     /// Stored media after number `after`, in the order they were stored, at most `limit`.
     fn media_feed(&mut self, after: i64, limit: usize) -> Result<Vec<StoredMedium>, StoreError>;
     /// Stored media by number, in the order of their numbers; unknown numbers are skipped.

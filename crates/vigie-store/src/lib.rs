@@ -25,6 +25,7 @@ mod sqlite;
 pub use banks::{
     BankChange, Banks, EntryChange, EntryCounts, EntryFeed, FeedPosition, HuntState,
     ImportProgress, MatchQuery, MediumMatches, NewBank, NewMatch, Settled, StoredMedium,
+    VideoRecord,
 };
 pub use batch::{AccountSighting, Batch, StoredMedia};
 pub use blobs::{BlobWriter, Blobs};

@@ -95,6 +95,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_network_packs.sql"),
         postgres: include_str!("../migrations/postgres/0017_network_packs.sql"),
     },
+    Migration {
+        version: 18,
+        sqlite: include_str!("../migrations/sqlite/0018_media_vpdq.sql"),
+        postgres: include_str!("../migrations/postgres/0018_media_vpdq.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -240,6 +240,7 @@ suite!(
     referrals_take_confirmed_cases_once_and_move_forward,
     the_network_adds_deltas_and_ties_references_when_their_post_arrives,
     network_ties_read_the_same_packed_or_not,
+    video_hashes_round_trip,
 );
 
 // ---------------------------------------------------------------------------------------------------------
@@ -509,7 +510,7 @@ fn migrations_run_once(env: &mut Env) {
     let url = env.fresh_url();
     let mut store = env.open(&url);
     assert_eq!(store.backend(), env.backend);
-    assert_eq!(ok(store.schema_version()), 17);
+    assert_eq!(ok(store.schema_version()), 18);
     assert_eq!(
         ok(store.snapshot())
             .tables
@@ -524,7 +525,7 @@ fn migrations_run_once(env: &mut Env) {
 
     // Reopening a migrated store applies nothing and keeps the content.
     let mut again = env.open(&url);
-    assert_eq!(ok(again.schema_version()), 17);
+    assert_eq!(ok(again.schema_version()), 18);
     assert_eq!(ok(again.snapshot()), before);
     assert_eq!(ok(again.imports(10)).len(), 1);
     drop(again);
@@ -538,7 +539,7 @@ fn migrations_run_once(env: &mut Env) {
     match vigie_store::open(&url, Some(&media)) {
         Err(StoreError::TooNew {
             found: 99,
-            supported: 17,
+            supported: 18,
         }) => {}
         Err(e) => panic!("expected TooNew, got {e}"),
         Ok(_) => panic!("a schema newer than this build was accepted"),
@@ -613,7 +614,7 @@ fn concurrent_opens_migrate_once(env: &mut Env) {
             .collect()
     });
     for r in results {
-        assert_eq!(r, Ok(17));
+        assert_eq!(r, Ok(18));
     }
 }
 
@@ -4093,6 +4094,39 @@ fn the_network_adds_deltas_and_ties_references_when_their_post_arrives(env: &mut
     assert!(ok(store.network_media_clusters()).is_empty());
     assert!(ok(store.network_nodes()).is_empty());
     assert!(read_ties(&mut *store).is_empty());
+}
+
+/// A video's vPDQ hash is stored by its SHA-256, read back whole, and replaced when hashed again.
+fn video_hashes_round_trip(env: &mut Env) {
+    let mut store = env.fresh();
+    let record = |frames: &str, count: u64| vigie_store::VideoRecord {
+        sha256: SHA_A.to_owned(),
+        codec: "h264".to_owned(),
+        width: 1280,
+        height: 720,
+        frame_rate: 30_000.0 / 1001.0,
+        seconds: Some(12.5),
+        frame_count: count,
+        frames: frames.to_owned(),
+    };
+    assert_eq!(ok(store.video_hash(SHA_A)), None);
+    let first = record(&format!("0,100,{},0.000\n", "ab".repeat(32)), 1);
+    ok(store.record_video_hashes(std::slice::from_ref(&first)));
+    assert_eq!(ok(store.video_hash(SHA_A)), Some(first));
+    let again = vigie_store::VideoRecord {
+        seconds: None,
+        ..record(
+            &format!(
+                "0,90,{},0.000\n29,80,{},0.968\n",
+                "cd".repeat(32),
+                "ef".repeat(32)
+            ),
+            2,
+        )
+    };
+    ok(store.record_video_hashes(std::slice::from_ref(&again)));
+    assert_eq!(ok(store.video_hash(SHA_A)), Some(again));
+    assert_eq!(ok(store.video_hash(SHA_B)), None);
 }
 
 /// Ties read the same whether their packs are written, stale or missing; a packed store that changes is read from

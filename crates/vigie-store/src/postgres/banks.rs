@@ -4,7 +4,7 @@ use super::PostgresStore;
 use crate::StoreError;
 use crate::banks::{
     Banks, EntryChange, EntryCounts, FeedPosition, HuntState, ImportProgress, MatchQuery,
-    MediumMatches, NewMatch, Settled, StoredMedium,
+    MediumMatches, NewMatch, Settled, StoredMedium, VideoRecord,
 };
 use crate::rows::{
     BANK_SETTINGS_SQL, BANK_SQL, ENTRY_SQL, MATCH_SQL, MEDIUM_HASH_COLUMNS, STORED_MATCH_SQL,
@@ -450,6 +450,55 @@ impl Banks for PostgresStore {
             .iter()
             .map(|id| u64::try_from(counts.get(id).copied().unwrap_or(0)).unwrap_or(0))
             .collect())
+    }
+
+    fn record_video_hashes(&mut self, videos: &[VideoRecord]) -> Result<(), StoreError> {
+        let mut tx = self.client.transaction()?;
+        let put = tx.prepare(
+            "INSERT INTO media_vpdq (sha256, codec, width, height, frame_rate, seconds, frame_count, frames) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sha256) DO UPDATE SET \
+             codec = excluded.codec, width = excluded.width, height = excluded.height, \
+             frame_rate = excluded.frame_rate, seconds = excluded.seconds, \
+             frame_count = excluded.frame_count, frames = excluded.frames",
+        )?;
+        for v in videos {
+            tx.execute(
+                &put,
+                &[
+                    &v.sha256,
+                    &v.codec,
+                    &i64::from(v.width),
+                    &i64::from(v.height),
+                    &v.frame_rate,
+                    &v.seconds,
+                    &i64::try_from(v.frame_count).unwrap_or(i64::MAX),
+                    &v.frames,
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn video_hash(&mut self, sha256: &str) -> Result<Option<VideoRecord>, StoreError> {
+        let row = self.client.query_opt(
+            "SELECT sha256, codec, width, height, frame_rate, seconds, frame_count, frames \
+             FROM media_vpdq WHERE sha256 = $1",
+            &[&sha256],
+        )?;
+        row.map(|r| {
+            Ok(VideoRecord {
+                sha256: r.try_get(0)?,
+                codec: r.try_get(1)?,
+                width: u32::try_from(r.try_get::<_, i64>(2)?).unwrap_or(0),
+                height: u32::try_from(r.try_get::<_, i64>(3)?).unwrap_or(0),
+                frame_rate: r.try_get(4)?,
+                seconds: r.try_get(5)?,
+                frame_count: u64::try_from(r.try_get::<_, i64>(6)?).unwrap_or(0),
+                frames: r.try_get(7)?,
+            })
+        })
+        .transpose()
     }
 
     fn media_feed(&mut self, after: i64, limit: usize) -> Result<Vec<StoredMedium>, StoreError> {

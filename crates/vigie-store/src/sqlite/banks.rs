@@ -1,10 +1,10 @@
 //! Hash banks, entries and matches in the SQLite backend.
 
-use super::SqliteStore;
+use super::{At, SqliteStore};
 use crate::StoreError;
 use crate::banks::{
     Banks, EntryChange, EntryCounts, FeedPosition, HuntState, ImportProgress, MatchQuery,
-    MediumMatches, NewMatch, Settled, StoredMedium,
+    MediumMatches, NewMatch, Settled, StoredMedium, VideoRecord,
 };
 use crate::rows::{
     BANK_SETTINGS_SQL, MATCH_SQL, MEDIUM_HASH_COLUMNS, STORED_MATCH_SQL, bank_of, entry_of,
@@ -282,6 +282,64 @@ impl Banks for SqliteStore {
                     .map_err(self.err())
             })
             .collect()
+    }
+
+    fn record_video_hashes(&mut self, videos: &[VideoRecord]) -> Result<(), StoreError> {
+        self.flush_pending()?;
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .at(&path)?;
+        {
+            let mut put = tx
+                .prepare_cached(
+                    "INSERT INTO media_vpdq (sha256, codec, width, height, frame_rate, seconds, frame_count, frames) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (sha256) DO UPDATE SET \
+                     codec = excluded.codec, width = excluded.width, height = excluded.height, \
+                     frame_rate = excluded.frame_rate, seconds = excluded.seconds, \
+                     frame_count = excluded.frame_count, frames = excluded.frames",
+                )
+                .at(&path)?;
+            for v in videos {
+                put.execute(params![
+                    v.sha256,
+                    v.codec,
+                    v.width,
+                    v.height,
+                    v.frame_rate,
+                    v.seconds,
+                    i64::try_from(v.frame_count).unwrap_or(i64::MAX),
+                    v.frames
+                ])
+                .at(&path)?;
+            }
+        }
+        tx.commit().at(&path)
+    }
+
+    fn video_hash(&mut self, sha256: &str) -> Result<Option<VideoRecord>, StoreError> {
+        self.flush_pending()?;
+        self.conn
+            .query_row(
+                "SELECT sha256, codec, width, height, frame_rate, seconds, frame_count, frames \
+                 FROM media_vpdq WHERE sha256 = ?1",
+                [sha256],
+                |r| {
+                    Ok(VideoRecord {
+                        sha256: r.get(0)?,
+                        codec: r.get(1)?,
+                        width: r.get(2)?,
+                        height: r.get(3)?,
+                        frame_rate: r.get(4)?,
+                        seconds: r.get(5)?,
+                        frame_count: u64::try_from(r.get::<_, i64>(6)?).unwrap_or(0),
+                        frames: r.get(7)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(self.err())
     }
 
     fn media_feed(&mut self, after: i64, limit: usize) -> Result<Vec<StoredMedium>, StoreError> {
