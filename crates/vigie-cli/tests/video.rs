@@ -167,14 +167,18 @@ fn make(case: &Case, dir: &Path) -> std::path::PathBuf {
     out
 }
 
-/// The reference's frames of each file: `frame,quality,hash,seconds` lines, the seconds to three decimals.
-fn reference(venv: &Path, files: &[std::path::PathBuf]) -> Vec<Vec<String>> {
+/// The reference's frames of each file: `frame,quality,hash,seconds` lines, the seconds to three decimals; and
+/// the same frames in python-threatexchange's layout.
+fn reference(venv: &Path, files: &[std::path::PathBuf]) -> (Vec<Vec<String>>, Vec<String>) {
     let script = [
-        "import sys, vpdq",
+        "import json, sys, vpdq",
         "for path in sys.argv[1:]:",
         "    print('#', path)",
-        "    for f in vpdq.computeHash(path, seconds_per_hash=1, thread_count=1):",
+        "    fs = vpdq.computeHash(path, seconds_per_hash=1, thread_count=1)",
+        "    for f in fs:",
         "        print('%d,%d,%s,%.3f' % (f.frame_number, f.quality, f.hex, f.timestamp))",
+        // python-threatexchange's layout of the same frames (its VpdqCompactFeature and vpdq_to_json).
+        "    print('TE', json.dumps([f'{f.hex},{f.quality},{f.timestamp:.3}' for f in fs]))",
     ]
     .join("\n");
     let out = Command::new(venv.join("bin/python"))
@@ -186,14 +190,17 @@ fn reference(venv: &Path, files: &[std::path::PathBuf]) -> Vec<Vec<String>> {
     assert!(out.status.success(), "vpdq failed: {}", show(&out));
     let text = String::from_utf8_lossy(&out.stdout);
     let mut all: Vec<Vec<String>> = Vec::new();
+    let mut threatexchange = Vec::new();
     for line in text.lines() {
         if line.starts_with("# ") {
             all.push(Vec::new());
+        } else if let Some(json) = line.strip_prefix("TE ") {
+            threatexchange.push(json.to_owned());
         } else if let Some(last) = all.last_mut() {
             last.push(line.to_owned());
         }
     }
-    all
+    (all, threatexchange)
 }
 
 #[test]
@@ -203,8 +210,22 @@ fn regression_20_generated_videos_hash_as_the_vpdq_reference_hashes_them() {
     };
     let d = Dir::new();
     let files: Vec<_> = CASES.iter().map(|c| make(c, d.path())).collect();
-    let expected = reference(&venv, &files);
+    let (expected, threatexchange) = reference(&venv, &files);
     assert_eq!(expected.len(), files.len());
+    assert_eq!(threatexchange.len(), files.len());
+    // python-threatexchange's layout, written by the library from the exact frame times, is the same text.
+    for (file, want) in files.iter().zip(&threatexchange) {
+        let (_, frames) = vigie_video::hash_video(file, &vigie_video::VideoOptions::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert_eq!(
+            &vigie_video::format_threatexchange(&frames),
+            want,
+            "{}",
+            file.display()
+        );
+        let back = vigie_video::parse_threatexchange(want).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back.len(), frames.len());
+    }
     for (case, (file, want)) in CASES.iter().zip(files.iter().zip(&expected)) {
         let path = file.to_string_lossy().into_owned();
         let got = d.ok(&["hash", "--output", "vpdq", &path]);

@@ -9,6 +9,8 @@
 //!   (frames, decode time, a size change).
 //! - [`format_vpdq`] and [`parse_vpdq`]: the reference's text layout, one frame per line
 //!   (`frame,quality,hash,seconds` with three decimals).
+//! - [`format_threatexchange`] and [`parse_threatexchange`]: python-threatexchange's layout of a vPDQ signal (a
+//!   JSON list of `"hash,quality,seconds"` strings), for banks and hash lists.
 //! - [`match_frames`]: the share of one video's frames (of quality at least the threshold) that have a frame of
 //!   the other within the distance, both ways, with the matching pairs.
 
@@ -17,6 +19,6 @@ mod vpdq;
 
 pub use decode::{VideoError, VideoInfo, VideoLimits, VideoOptions, hash_video, probe_video};
 pub use vpdq::{
-    FrameHash, FrameMatch, MatchSettings, ParseVpdqError, VideoMatch, format_vpdq, match_frames,
-    parse_vpdq,
+    FrameHash, FrameMatch, MatchSettings, ParseVpdqError, VideoMatch, format_threatexchange,
+    format_vpdq, match_frames, parse_threatexchange, parse_vpdq,
 };

@@ -93,6 +93,111 @@ pub fn parse_vpdq(text: &str) -> Result<Vec<FrameHash>, ParseVpdqError> {
     Ok(frames)
 }
 
+/// A video's frames in python-threatexchange's layout for a vPDQ signal (what its banks, datasets and HMA hold):
+/// a JSON list of `"hash,quality,seconds"` strings, the seconds written as Python writes `format(t, ".3")` (three
+/// significant digits: `0.0`, `1.0`, `12.3`, `1.23e+02`).
+#[must_use]
+pub fn format_threatexchange(frames: &[FrameHash]) -> String {
+    let items: Vec<String> = frames
+        .iter()
+        .map(|f| {
+            format!(
+                "\"{},{},{}\"",
+                f.hash.to_hex(),
+                f.quality,
+                python_general(f.seconds, 3)
+            )
+        })
+        .collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// Reads python-threatexchange's layout ([`format_threatexchange`]). The layout has no frame numbers: each frame
+/// is numbered by its place in the list.
+///
+/// # Errors
+/// When the text is not a JSON list of strings, or an item is not `hash,quality,seconds` (64 hexadecimal digits,
+/// 0..=100, zero or more seconds); the item is named by its place, from 1.
+pub fn parse_threatexchange(text: &str) -> Result<Vec<FrameHash>, ParseVpdqError> {
+    let bad = |line: usize, reason: String| ParseVpdqError { line, reason };
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let items: Vec<String> = serde_json::from_str(text)
+        .map_err(|e| bad(1, format!("not a JSON list of strings: {e}")))?;
+    let mut frames = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let n = i + 1;
+        let fields: Vec<&str> = item.split(',').map(str::trim).collect();
+        let [hash, quality, seconds] = fields.as_slice() else {
+            return Err(bad(n, format!("{item:?} is not hash,quality,seconds")));
+        };
+        let hash = Hash256::from_hex(hash).map_err(|e| bad(n, format!("hash {hash:?}: {e}")))?;
+        let quality = quality
+            .parse::<u8>()
+            .ok()
+            .filter(|q| *q <= 100)
+            .ok_or_else(|| bad(n, format!("quality {quality:?} is not 0..=100")))?;
+        let seconds = seconds
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .ok_or_else(|| bad(n, format!("time {seconds:?} is not zero or more seconds")))?;
+        frames.push(FrameHash {
+            frame: i as u64,
+            quality,
+            hash,
+            seconds,
+        });
+    }
+    Ok(frames)
+}
+
+/// `x` as Python's `format(x, ".P")` writes a float: `P` significant digits, fixed notation with at least one
+/// digit after the point while the decimal exponent is from -4 to `P - 2`, scientific (`1.23e+02`) otherwise,
+/// trailing zeros dropped.
+fn python_general(x: f64, precision: usize) -> String {
+    let p = precision.max(1);
+    if !x.is_finite() {
+        return if x.is_nan() {
+            "nan".to_owned()
+        } else if x > 0.0 {
+            "inf".to_owned()
+        } else {
+            "-inf".to_owned()
+        };
+    }
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0.0" } else { "0.0" }.to_owned();
+    }
+    // The exponent of the number rounded to P significant digits.
+    let sci = format!("{:.*e}", p - 1, x);
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if -4 <= exp && exp < p as i32 - 1 {
+        let decimals = usize::try_from(p as i32 - 1 - exp).unwrap_or(0);
+        let fixed = format!("{x:.decimals$}");
+        let trimmed = if fixed.contains('.') {
+            fixed.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            fixed.as_str()
+        };
+        if trimmed.contains('.') {
+            trimmed.to_owned()
+        } else {
+            format!("{trimmed}.0")
+        }
+    } else {
+        let mantissa = if mantissa.contains('.') {
+            mantissa.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            mantissa
+        };
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.abs())
+    }
+}
+
 /// How two videos' frames are compared: as python-threatexchange's vPDQ signal compares them by default.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MatchSettings {
@@ -241,6 +346,56 @@ mod tests {
             "{e:?}"
         );
         assert!(parse_vpdq("1,2,3\n").is_err());
+    }
+
+    #[test]
+    fn regression_20_python_general_format_matches_known_values() {
+        for (x, want) in [
+            (0.0, "0.0"),
+            (1.0, "1.0"),
+            (0.033, "0.033"),
+            (0.0333333, "0.0333"),
+            (12.345, "12.3"),
+            (99.96, "1e+02"),
+            (123.0, "1.23e+02"),
+            (1234.5678, "1.23e+03"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (2.5, "2.5"),
+        ] {
+            assert_eq!(python_general(x, 3), want, "{x}");
+        }
+    }
+
+    #[test]
+    fn regression_20_the_threatexchange_layout_reads_back() {
+        let frames = vec![
+            frame(0, 100, 0xd3),
+            frame(30, 49, 0x00),
+            frame(3690, 87, 0xff),
+        ];
+        let text = format_threatexchange(&frames);
+        assert!(
+            text.starts_with(&format!("[\"{},100,0.0\", ", "d3".repeat(32))),
+            "{text}"
+        );
+        assert!(text.ends_with(",87,1.23e+02\"]"), "{text}");
+        let back = parse_threatexchange(&text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back.len(), 3);
+        assert_eq!(
+            (back[1].hash, back[1].quality, back[1].frame),
+            (frames[1].hash, 49, 1)
+        );
+        assert!((back[2].seconds - 123.0).abs() < 1e-9);
+        assert_eq!(parse_threatexchange("[]").map(|f| f.len()), Ok(0));
+        assert!(parse_threatexchange("[\"ab,1,0\"]").is_err());
+        assert!(parse_threatexchange("{}").is_err());
+        let e = parse_threatexchange(&format!(
+            "[\"{},100,0.0\", \"{},200,1.0\"]",
+            "00".repeat(32),
+            "00".repeat(32)
+        ));
+        assert_eq!(e.err().map(|e| e.line), Some(2));
     }
 
     #[test]
