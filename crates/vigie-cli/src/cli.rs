@@ -406,6 +406,7 @@ fn scan_config(
     let mut config = ScanConfig {
         matching: match_config(r, min_quality),
         scoring: r.file.scoring.clone(),
+        video: video_options(r),
         ..ScanConfig::default()
     };
     config.ingest.csv_columns =
@@ -465,6 +466,29 @@ fn media_limits(
         limits.max_decoding_bytes = n;
     }
     limits
+}
+
+/// Video hashing limits: the file's `[limits]` (`max_video_*`) over the defaults.
+fn video_options(r: &Resolved) -> vigie_video::VideoOptions {
+    let mut options = vigie_video::VideoOptions::default();
+    let l = &r.file.limits;
+    let limits = &mut options.limits;
+    if let Some(n) = l.max_video_seconds {
+        limits.max_seconds = n;
+    }
+    if let Some(n) = l.max_video_side {
+        limits.max_side = n;
+    }
+    if let Some(n) = l.max_video_pixels {
+        limits.max_pixels = n;
+    }
+    if let Some(n) = l.max_video_frames {
+        limits.max_frames = n;
+    }
+    if let Some(n) = l.max_video_decode_seconds {
+        limits.max_decode = std::time::Duration::from_secs(n);
+    }
+    options
 }
 
 fn open(r: &Resolved) -> anyhow::Result<Box<dyn vigie_store::Store>> {
@@ -876,6 +900,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 dihedral,
                 threads,
                 limits,
+                video: video_options(&r),
             };
             crate::hash::run(&paths, &opts)
         }

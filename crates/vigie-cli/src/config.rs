@@ -109,6 +109,16 @@ pub struct Limits {
     pub max_decoded_bytes: Option<u64>,
     /// The most memory all image decodes running at once may take together, bytes. Default 1 GiB.
     pub max_decoding_bytes: Option<u64>,
+    /// The longest video hashed, seconds (from its container, before decoding). Default 4 hours.
+    pub max_video_seconds: Option<f64>,
+    /// The largest width or height of a video hashed, pixels. Default 8192.
+    pub max_video_side: Option<u32>,
+    /// The largest video frame hashed, pixels. Default 8192 x 4320.
+    pub max_video_pixels: Option<u64>,
+    /// The most frames decoded from one video. Default 1,000,000.
+    pub max_video_frames: Option<u64>,
+    /// The longest time spent decoding one video, seconds. Default 600.
+    pub max_video_decode_seconds: Option<u64>,
 }
 
 /// Loads the file named by `--config`, else `./vigie.toml` if present, then the `VIGIE_*` variables over it.

@@ -34,6 +34,8 @@ pub struct HashOptions {
     pub threads: usize,
     /// File size and pixel limits.
     pub limits: MediaLimits,
+    /// How videos are hashed, and their limits.
+    pub video: vigie_video::VideoOptions,
 }
 
 /// The files named, folders walked in name order. A path that does not exist is an error.
@@ -75,7 +77,7 @@ struct Line<'a> {
 type Outcome = (Option<FileHashes>, Option<String>);
 
 fn hash_one(path: &std::path::Path, opts: &HashOptions, hasher: &mut vigie_pdq::Hasher) -> Outcome {
-    match vigie_engine::hash_file(path, &opts.limits, hasher, opts.dihedral) {
+    match vigie_engine::hash_file_with(path, &opts.limits, &opts.video, hasher, opts.dihedral) {
         Err(e) => (None, Some(e.to_string())),
         Ok(h) => {
             let error = match (&h.image, &h.video) {
@@ -237,8 +239,14 @@ fn vpdq(files: &[PathBuf], opts: &HashOptions) -> anyhow::Result<ExitCode> {
             files.len()
         );
     };
-    let hashes = vigie_engine::hash_file(file, &opts.limits, &mut vigie_pdq::Hasher::new(), false)
-        .with_context(|| format!("cannot read {}", file.display()))?;
+    let hashes = vigie_engine::hash_file_with(
+        file,
+        &opts.limits,
+        &opts.video,
+        &mut vigie_pdq::Hasher::new(),
+        false,
+    )
+    .with_context(|| format!("cannot read {}", file.display()))?;
     match hashes.video {
         Some(Ok(video)) => {
             print!("{}", vigie_video::format_vpdq(&video.frames));

@@ -400,3 +400,60 @@ fn regression_20_a_scan_stores_each_videos_vpdq_and_goes_on_past_a_broken_one() 
             .is_none()
     );
 }
+
+#[test]
+fn regression_20_video_limits_come_from_the_settings_and_are_checked_before_decoding() {
+    let d = Dir::new();
+    let media = d.join("media");
+    std::fs::create_dir_all(&media).unwrap_or_else(|e| panic!("{e}"));
+    // 150 frames at 30 per second: 5 seconds, 320x240.
+    let video = make(&CASES[0], &media);
+    let path = video.to_string_lossy().into_owned();
+    for (setting, reason) in [
+        (
+            "max_video_seconds = 2.0",
+            "a duration of 5 s over the limit of 2 s",
+        ),
+        (
+            "max_video_side = 300",
+            "a side of 320 pixels over the limit of 300",
+        ),
+        ("max_video_frames = 100", "over the limit of 100"),
+    ] {
+        std::fs::write(d.join("vigie.toml"), format!("[limits]\n{setting}\n"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let out = d.run(&["hash", "--output", "jsonl", &path]);
+        assert_eq!(out.status.code(), Some(3), "{setting}: {}", show(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(reason), "{setting}: {err}");
+        // The scan keeps the medium without a vPDQ hash, says why, and goes on.
+        let db = d.join("limits.db").to_string_lossy().into_owned();
+        let _ = std::fs::remove_file(&db);
+        let out = d.run(&[
+            "--db",
+            &db,
+            "--media-dir",
+            &d.join("blobs").to_string_lossy(),
+            "scan",
+            &media.to_string_lossy(),
+        ]);
+        assert!(out.status.success(), "{}", show(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("no vPDQ hash") && err.contains(reason),
+            "{setting}: {err}"
+        );
+    }
+    // The same settings from the environment.
+    std::fs::remove_file(d.join("vigie.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let out = d
+        .vigie(&["hash", "--output", "jsonl", &path])
+        .env("VIGIE_LIMITS__MAX_VIDEO_SECONDS", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(3), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("over the limit of 1 s"));
+    // Within the limits it is hashed.
+    let out = d.ok(&["hash", "--output", "vpdq", &path]);
+    assert_eq!(out.lines().count(), 5);
+}

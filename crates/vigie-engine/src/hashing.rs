@@ -155,17 +155,35 @@ pub fn hash_bytes(
     }
 }
 
-/// Reads a file (up to the size limit) and hashes it; a video (by its bytes' type) also gets its vPDQ hash.
+/// Reads a file (up to the size limit) and hashes it; a video (by its bytes' type) also gets its vPDQ hash, with
+/// the default video options.
 pub fn hash_file(
     path: &Path,
     limits: &MediaLimits,
     hasher: &mut Hasher,
     dihedral: bool,
 ) -> Result<FileHashes, MediaError> {
+    hash_file_with(
+        path,
+        limits,
+        &vigie_video::VideoOptions::default(),
+        hasher,
+        dihedral,
+    )
+}
+
+/// [`hash_file`] with the video options and limits given.
+pub fn hash_file_with(
+    path: &Path,
+    limits: &MediaLimits,
+    video: &vigie_video::VideoOptions,
+    hasher: &mut Hasher,
+    dihedral: bool,
+) -> Result<FileHashes, MediaError> {
     let bytes = vigie_media::read_capped(path, limits)?;
     let mut hashes = hash_bytes(&bytes, limits, hasher, dihedral);
     if vigie_media::describe(&bytes).mime.starts_with("video/") {
-        hashes.video = Some(video_hash(path, &vigie_video::VideoOptions::default()));
+        hashes.video = Some(video_hash(path, video));
     }
     Ok(hashes)
 }

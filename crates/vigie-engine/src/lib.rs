@@ -22,7 +22,8 @@ pub use analysis::{
 };
 pub use error::EngineError;
 pub use hashing::{
-    FileHashes, ImageHash, ImageHashError, VideoHash, hash_bytes, hash_file, video_hash,
+    FileHashes, ImageHash, ImageHashError, VideoHash, hash_bytes, hash_file, hash_file_with,
+    video_hash,
 };
 pub use hashlist::{HashListImport, QUOTED_PROBLEMS, import_hash_list};
 pub use hunt::{HuntOptions, HuntReport, MediaIndex, hunt};

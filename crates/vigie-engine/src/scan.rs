@@ -25,6 +25,8 @@ pub struct ScanConfig {
     pub ingest: IngestOptions,
     /// Limits for media files.
     pub media: MediaLimits,
+    /// How videos are hashed (vPDQ), and their limits.
+    pub video: vigie_video::VideoOptions,
     /// Posts per transaction. Default 5,000: large enough to amortize the commit, small enough to bound
     /// memory (a batch holds at most this many posts plus their accounts).
     pub batch_posts: usize,
@@ -41,6 +43,7 @@ impl Default for ScanConfig {
         ScanConfig {
             ingest: IngestOptions::default(),
             media: MediaLimits::default(),
+            video: vigie_video::VideoOptions::default(),
             batch_posts: 5_000,
             quote_quarantined: 10,
             matching: MatchConfig::default(),
@@ -666,8 +669,35 @@ impl Importer<'_> {
     /// Hashes a video as the vPDQ reference does, for storing once its batch is written. A video that cannot be
     /// hashed (not a video after all, damaged, over a limit) keeps its medium (its bytes and exact digests are
     /// still evidence) without a vPDQ hash, and the reason is logged.
+    ///
+    /// The decoding runs on a worker thread, so that a decoder stuck inside FFmpeg past the time limit (which
+    /// FFmpeg's own checks bound) cannot stall the scan: past that limit and a grace of 30 seconds the video is
+    /// left without a hash and the worker to finish on its own.
     fn video_hash(&mut self, path: &std::path::Path, sha256: &str, shown: &str) {
-        match crate::hashing::video_hash(path, &vigie_video::VideoOptions::default()) {
+        let options = self.config.video;
+        let (send, receive) = std::sync::mpsc::channel();
+        let file = path.to_path_buf();
+        let spawned = std::thread::Builder::new()
+            .name("vigie-video".to_owned())
+            .spawn(move || {
+                let _ = send.send(crate::hashing::video_hash(&file, &options));
+            });
+        if let Err(e) = spawned {
+            tracing::warn!("{shown}: no vPDQ hash: cannot start a decoding thread: {e}");
+            return;
+        }
+        let wait = options.limits.max_decode + std::time::Duration::from_secs(30);
+        let hashed = match receive.recv_timeout(wait) {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::warn!(
+                    "{shown}: no vPDQ hash: decoding took more than {} s",
+                    wait.as_secs()
+                );
+                return;
+            }
+        };
+        match hashed {
             Ok(v) => self.videos.push(vigie_store::VideoRecord {
                 sha256: sha256.to_owned(),
                 codec: v.codec,
